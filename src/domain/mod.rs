@@ -1,0 +1,14 @@
+//! Pure rules and types shared by the server and the browser bundle: no I/O, no server or
+//! browser dependency. Every validation rule of the platform lives here, once.
+
+pub mod fields;
+pub mod request;
+pub mod states;
+pub mod tax_code;
+
+pub use fields::{FieldError, FieldWarning};
+pub use request::{
+    CustomerKind, MailboxField, MailboxInput, MailboxReport, OrderDraft, OrderErrors, RequestField, Rules,
+    ValidMailbox, ValidOrder,
+};
+pub use states::{MailboxState, OrderState};

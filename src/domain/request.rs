@@ -1,0 +1,604 @@
+//! A request for PEC mailboxes as the wizard collects it (a draft of raw strings, exactly
+//! as typed) and its validation as a whole: the one place that decides what may be ordered.
+
+use super::fields::{self, FieldError, FieldWarning};
+use super::tax_code;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// The fields of one mailbox block, in the order of the form and of the CSV template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MailboxField {
+    Address,
+    Description,
+    PasswordEmail,
+    FirstName,
+    LastName,
+    TaxCode,
+    Nickname,
+}
+
+impl MailboxField {
+    pub const ALL: [MailboxField; 7] = [
+        Self::Address,
+        Self::Description,
+        Self::PasswordEmail,
+        Self::FirstName,
+        Self::LastName,
+        Self::TaxCode,
+        Self::Nickname,
+    ];
+
+    /// Stable key used in form field names and element ids.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Address => "address",
+            Self::Description => "description",
+            Self::PasswordEmail => "password_email",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::TaxCode => "tax_code",
+            Self::Nickname => "nickname",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    /// The Italian label (UI_CONTRACT.md).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Address => "Nome casella",
+            Self::Description => "Descrizione",
+            Self::PasswordEmail => "Email gestione password",
+            Self::FirstName => "Nome",
+            Self::LastName => "Cognome",
+            Self::TaxCode => "Codice fiscale",
+            Self::Nickname => "Nickname",
+        }
+    }
+
+    pub fn required(self) -> bool {
+        matches!(self, Self::Address | Self::PasswordEmail)
+    }
+}
+
+/// One mailbox as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxInput {
+    pub address: String,
+    pub description: String,
+    pub password_email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub tax_code: String,
+    pub nickname: String,
+}
+
+impl MailboxInput {
+    pub fn get(&self, f: MailboxField) -> &str {
+        match f {
+            MailboxField::Address => &self.address,
+            MailboxField::Description => &self.description,
+            MailboxField::PasswordEmail => &self.password_email,
+            MailboxField::FirstName => &self.first_name,
+            MailboxField::LastName => &self.last_name,
+            MailboxField::TaxCode => &self.tax_code,
+            MailboxField::Nickname => &self.nickname,
+        }
+    }
+
+    pub fn set(&mut self, f: MailboxField, value: String) {
+        let slot = match f {
+            MailboxField::Address => &mut self.address,
+            MailboxField::Description => &mut self.description,
+            MailboxField::PasswordEmail => &mut self.password_email,
+            MailboxField::FirstName => &mut self.first_name,
+            MailboxField::LastName => &mut self.last_name,
+            MailboxField::TaxCode => &mut self.tax_code,
+            MailboxField::Nickname => &mut self.nickname,
+        };
+        *slot = value;
+    }
+
+    pub fn is_blank(&self) -> bool {
+        MailboxField::ALL.iter().all(|&f| self.get(f).trim().is_empty())
+    }
+}
+
+/// Tipo cliente.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomerKind {
+    PaCentrale,
+    PaLocale,
+    Impresa,
+    Professionista,
+    Privato,
+}
+
+impl CustomerKind {
+    pub const ALL: [CustomerKind; 5] =
+        [Self::PaCentrale, Self::PaLocale, Self::Impresa, Self::Professionista, Self::Privato];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::PaCentrale => "PA_CENTRALE",
+            Self::PaLocale => "PA_LOCALE",
+            Self::Impresa => "IMPRESA",
+            Self::Professionista => "PROFESSIONISTA",
+            Self::Privato => "PRIVATO",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PaCentrale => "P.A. Centrale",
+            Self::PaLocale => "P.A. Locale",
+            Self::Impresa => "Impresa",
+            Self::Professionista => "Professionista",
+            Self::Privato => "Privato",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// Fields of step 1 ("Dati richiesta").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RequestField {
+    CustomerName,
+    CustomerKind,
+    LegalRep,
+    ContactEmail,
+    Offer,
+    ExpiryYear,
+    CustomerPo,
+}
+
+impl RequestField {
+    pub const STEP1: [RequestField; 5] =
+        [Self::CustomerName, Self::CustomerKind, Self::LegalRep, Self::ContactEmail, Self::Offer];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::CustomerName => "customer_name",
+            Self::CustomerKind => "customer_kind",
+            Self::LegalRep => "legal_rep_cf",
+            Self::ContactEmail => "contact_email",
+            Self::Offer => "offer",
+            Self::ExpiryYear => "expiry_year",
+            Self::CustomerPo => "customer_po",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CustomerName => "Denominazione",
+            Self::CustomerKind => "Tipo cliente",
+            Self::LegalRep => "Legale rappresentante",
+            Self::ContactEmail => "E-mail di contatto",
+            Self::Offer => "Tipologia casella",
+            Self::ExpiryYear => "Anno scadenza caselle",
+            Self::CustomerPo => "Numero ordine",
+        }
+    }
+
+    pub fn required(self) -> bool {
+        !matches!(self, Self::ContactEmail | Self::CustomerPo)
+    }
+}
+
+/// The whole wizard as typed so far. Stored as is, so that nothing typed is ever lost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDraft {
+    pub customer_name: String,
+    pub customer_kind: String,
+    pub legal_rep_cf: String,
+    pub contact_email: String,
+    pub offer: String,
+    pub consent: bool,
+    pub expiry_year: String,
+    pub customer_po: String,
+    pub mailboxes: Vec<MailboxInput>,
+    /// The user asked to go past step 1 / step 2: from then on every error is shown.
+    pub attempted_request: bool,
+    pub attempted_mailboxes: bool,
+}
+
+impl OrderDraft {
+    pub fn new(current_year: i32) -> Self {
+        Self {
+            expiry_year: (current_year + 1).to_string(),
+            mailboxes: vec![MailboxInput::default()],
+            ..Self::default()
+        }
+    }
+
+    pub fn get(&self, f: RequestField) -> &str {
+        match f {
+            RequestField::CustomerName => &self.customer_name,
+            RequestField::CustomerKind => &self.customer_kind,
+            RequestField::LegalRep => &self.legal_rep_cf,
+            RequestField::ContactEmail => &self.contact_email,
+            RequestField::Offer => &self.offer,
+            RequestField::ExpiryYear => &self.expiry_year,
+            RequestField::CustomerPo => &self.customer_po,
+        }
+    }
+
+    pub fn set(&mut self, f: RequestField, value: String) {
+        let slot = match f {
+            RequestField::CustomerName => &mut self.customer_name,
+            RequestField::CustomerKind => &mut self.customer_kind,
+            RequestField::LegalRep => &mut self.legal_rep_cf,
+            RequestField::ContactEmail => &mut self.contact_email,
+            RequestField::Offer => &mut self.offer,
+            RequestField::ExpiryYear => &mut self.expiry_year,
+            RequestField::CustomerPo => &mut self.customer_po,
+        };
+        *slot = value;
+    }
+}
+
+/// What validation needs to know about the platform.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    pub current_year: i32,
+    /// Managed domains, lower-case.
+    pub domains: Vec<String>,
+    /// Codes of the offers that may be ordered.
+    pub offers: Vec<String>,
+    /// Normalised addresses and nicknames already in the platform (only those asked about).
+    pub taken_addresses: BTreeSet<String>,
+    pub taken_nicknames: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxReport {
+    pub errors: Vec<(MailboxField, FieldError)>,
+    pub warnings: Vec<(MailboxField, FieldWarning)>,
+}
+
+impl MailboxReport {
+    pub fn error(&self, f: MailboxField) -> Option<&FieldError> {
+        self.errors.iter().find(|(g, _)| *g == f).map(|(_, e)| e)
+    }
+    pub fn warning(&self, f: MailboxField) -> Option<&FieldWarning> {
+        self.warnings.iter().find(|(g, _)| *g == f).map(|(_, w)| w)
+    }
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// A mailbox that passed validation, normalised for storage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidMailbox {
+    pub address: String,
+    pub description: String,
+    pub password_email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub tax_code: String,
+    /// `None` when not given (the database allows many missing nicknames).
+    pub nickname: Option<String>,
+}
+
+fn check_mailbox(m: &MailboxInput, rules: &Rules) -> (Result<ValidMailbox, ()>, MailboxReport) {
+    let mut report = MailboxReport::default();
+    let mut take = |f: MailboxField, r: Result<String, FieldError>| match r {
+        Ok(v) => v,
+        Err(e) => {
+            report.errors.push((f, e));
+            String::new()
+        }
+    };
+    let address = take(MailboxField::Address, fields::mailbox_address(&m.address, &rules.domains));
+    let description = take(
+        MailboxField::Description,
+        fields::free_text(&m.description, fields::DESCRIPTION_MAX, false),
+    );
+    let password_email = take(MailboxField::PasswordEmail, fields::email(&m.password_email, true));
+    let first_name = take(MailboxField::FirstName, fields::person_name(&m.first_name));
+    let last_name = take(MailboxField::LastName, fields::person_name(&m.last_name));
+    let tax_code = take(MailboxField::TaxCode, fields::tax_code(&m.tax_code, false));
+    let nickname = take(MailboxField::Nickname, fields::nickname(&m.nickname));
+    if report.error(MailboxField::Address).is_none() && rules.taken_addresses.contains(&address) {
+        report.errors.push((MailboxField::Address, FieldError::AddressTaken));
+    }
+    if !nickname.is_empty()
+        && report.error(MailboxField::Nickname).is_none()
+        && rules.taken_nicknames.contains(&nickname)
+    {
+        report.errors.push((MailboxField::Nickname, FieldError::NicknameTaken));
+    }
+    if report.error(MailboxField::TaxCode).is_none()
+        && report.error(MailboxField::FirstName).is_none()
+        && report.error(MailboxField::LastName).is_none()
+        && tax_code::names_mismatch(&tax_code, &first_name, &last_name)
+    {
+        report.warnings.push((MailboxField::TaxCode, FieldWarning::TaxCodeNameMismatch));
+    }
+    let valid = ValidMailbox {
+        address,
+        description,
+        password_email,
+        first_name,
+        last_name,
+        tax_code,
+        nickname: (!nickname.is_empty()).then_some(nickname),
+    };
+    (if report.is_ok() { Ok(valid) } else { Err(()) }, report)
+}
+
+/// Validates every mailbox of a request, including duplicates inside it (case-insensitive).
+/// Returns one report per input, in order.
+pub fn validate_mailboxes(inputs: &[MailboxInput], rules: &Rules) -> Vec<MailboxReport> {
+    check_all(inputs, rules).1
+}
+
+fn check_all(inputs: &[MailboxInput], rules: &Rules) -> (Vec<Option<ValidMailbox>>, Vec<MailboxReport>) {
+    let mut valids = Vec::with_capacity(inputs.len());
+    let mut reports = Vec::with_capacity(inputs.len());
+    let mut first_address: HashMap<String, usize> = HashMap::new();
+    let mut first_nickname: HashMap<String, usize> = HashMap::new();
+    for (i, m) in inputs.iter().enumerate() {
+        let (valid, mut report) = check_mailbox(m, rules);
+        // Duplicates are judged on the normalised values, so "A@x" and "a@x " collide.
+        let address = m.address.trim().to_lowercase();
+        if report.error(MailboxField::Address).is_none() {
+            if let Some(&first) = first_address.get(&address) {
+                report.errors.push((MailboxField::Address, FieldError::DuplicateAddress(first + 1)));
+            } else {
+                first_address.insert(address, i);
+            }
+        }
+        let nickname = m.nickname.trim().to_lowercase();
+        if !nickname.is_empty() && report.error(MailboxField::Nickname).is_none() {
+            if let Some(&first) = first_nickname.get(&nickname) {
+                report.errors.push((MailboxField::Nickname, FieldError::DuplicateNickname(first + 1)));
+            } else {
+                first_nickname.insert(nickname, i);
+            }
+        }
+        valids.push(valid.ok().filter(|_| report.is_ok()));
+        reports.push(report);
+    }
+    (valids, reports)
+}
+
+/// Errors of step 1 ("Dati richiesta").
+pub fn validate_request_step(d: &OrderDraft, rules: &Rules) -> Vec<(RequestField, FieldError)> {
+    let mut errors = Vec::new();
+    if let Err(e) = fields::free_text(&d.customer_name, fields::CUSTOMER_NAME_MAX, true) {
+        errors.push((RequestField::CustomerName, e));
+    }
+    if d.customer_kind.trim().is_empty() {
+        errors.push((RequestField::CustomerKind, FieldError::Required));
+    } else if CustomerKind::from_code(&d.customer_kind).is_none() {
+        errors.push((RequestField::CustomerKind, FieldError::UnknownOption));
+    }
+    if let Err(e) = fields::tax_code(&d.legal_rep_cf, true) {
+        errors.push((RequestField::LegalRep, e));
+    }
+    if let Err(e) = fields::email(&d.contact_email, false) {
+        errors.push((RequestField::ContactEmail, e));
+    }
+    if d.offer.trim().is_empty() {
+        errors.push((RequestField::Offer, FieldError::Required));
+    } else if !rules.offers.iter().any(|o| o == &d.offer) {
+        errors.push((RequestField::Offer, FieldError::UnknownOption));
+    }
+    errors
+}
+
+/// Errors of the request-level fields of step 2 ("Caselle PEC").
+pub fn validate_mailboxes_header(d: &OrderDraft, rules: &Rules) -> Vec<(RequestField, FieldError)> {
+    let mut errors = Vec::new();
+    if let Err(e) = fields::expiry_year(&d.expiry_year, rules.current_year) {
+        errors.push((RequestField::ExpiryYear, e));
+    }
+    if let Err(e) = fields::free_text(&d.customer_po, fields::CUSTOMER_PO_MAX, false) {
+        errors.push((RequestField::CustomerPo, e));
+    }
+    errors
+}
+
+/// An order that may be stored: everything normalised and checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidOrder {
+    pub customer_name: String,
+    pub customer_kind: CustomerKind,
+    pub legal_rep_cf: String,
+    pub contact_email: String,
+    pub offer: String,
+    pub consent: bool,
+    pub expiry_year: i32,
+    pub customer_po: String,
+    pub mailboxes: Vec<ValidMailbox>,
+}
+
+/// Why a draft cannot be ordered, field by field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderErrors {
+    pub request: Vec<(RequestField, FieldError)>,
+    pub mailboxes: Vec<MailboxReport>,
+    pub no_mailboxes: bool,
+}
+
+impl OrderErrors {
+    pub fn is_empty(&self) -> bool {
+        self.request.is_empty() && !self.no_mailboxes && self.mailboxes.iter().all(MailboxReport::is_ok)
+    }
+}
+
+/// The authoritative check the server runs before storing an order.
+pub fn validate_order(d: &OrderDraft, rules: &Rules) -> Result<ValidOrder, OrderErrors> {
+    let mut request = validate_request_step(d, rules);
+    request.extend(validate_mailboxes_header(d, rules));
+    let (valids, reports) = check_all(&d.mailboxes, rules);
+    let errors = OrderErrors { request, mailboxes: reports, no_mailboxes: d.mailboxes.is_empty() };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mailboxes: Vec<ValidMailbox> = valids.into_iter().flatten().collect();
+    Ok(ValidOrder {
+        customer_name: d.customer_name.trim().to_string(),
+        customer_kind: CustomerKind::from_code(&d.customer_kind).ok_or_else(OrderErrors::default)?,
+        legal_rep_cf: tax_code::normalize(&d.legal_rep_cf),
+        contact_email: fields::email(&d.contact_email, false).unwrap_or_default(),
+        offer: d.offer.clone(),
+        consent: d.consent,
+        expiry_year: fields::expiry_year(&d.expiry_year, rules.current_year).unwrap_or_default(),
+        customer_po: d.customer_po.trim().to_string(),
+        mailboxes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Rules {
+        Rules {
+            current_year: 2026,
+            domains: vec!["legalmail.it".into(), "testcert.legalmail.it".into()],
+            offers: vec!["CONSIP".into()],
+            ..Rules::default()
+        }
+    }
+
+    fn mailbox(address: &str, nickname: &str) -> MailboxInput {
+        MailboxInput {
+            address: address.into(),
+            description: "Descrizione nuova casella".into(),
+            password_email: "mail_gestione_password@infocert.it".into(),
+            first_name: "Nome".into(),
+            last_name: "Cognome".into(),
+            tax_code: "CGNNMO80A01H501M".into(),
+            nickname: nickname.into(),
+        }
+    }
+
+    fn draft(mailboxes: Vec<MailboxInput>) -> OrderDraft {
+        OrderDraft {
+            customer_name: "Collaudo".into(),
+            customer_kind: "PA_CENTRALE".into(),
+            legal_rep_cf: "RCLMRA74D15F205V".into(),
+            contact_email: "".into(),
+            offer: "CONSIP".into(),
+            consent: true,
+            expiry_year: "2027".into(),
+            customer_po: "".into(),
+            mailboxes,
+            ..OrderDraft::default()
+        }
+    }
+
+    #[test]
+    fn the_seed_request_is_valid() {
+        let d = draft(vec![
+            mailbox("nuova_casella_pec@testcert.legalmail.it", "nickname.utente"),
+            mailbox("altra_nuova_casella_pec@testcert.legalmail.it", "altro.nickname.utente"),
+        ]);
+        let order = validate_order(&d, &rules()).expect("valid");
+        assert_eq!(order.mailboxes.len(), 2);
+        assert_eq!(order.customer_kind, CustomerKind::PaCentrale);
+        assert_eq!(order.expiry_year, 2027);
+        assert_eq!(order.mailboxes[0].nickname.as_deref(), Some("nickname.utente"));
+    }
+
+    #[test]
+    fn duplicates_inside_the_request_are_case_insensitive() {
+        let reports = validate_mailboxes(
+            &[
+                mailbox("uno@legalmail.it", "nick.uno"),
+                mailbox("UNO@legalmail.it ", "Nick.Uno"),
+                mailbox("due@legalmail.it", ""),
+                mailbox("tre@legalmail.it", ""),
+            ],
+            &rules(),
+        );
+        assert!(reports[0].is_ok());
+        assert_eq!(reports[1].error(MailboxField::Address), Some(&FieldError::DuplicateAddress(1)));
+        assert_eq!(
+            reports[1].error(MailboxField::Address).unwrap().to_string(),
+            "Casella duplicata nella richiesta (riga 1)"
+        );
+        assert_eq!(reports[1].error(MailboxField::Nickname), Some(&FieldError::DuplicateNickname(1)));
+        // Empty nicknames are not duplicates of each other.
+        assert!(reports[2].is_ok() && reports[3].is_ok());
+    }
+
+    #[test]
+    fn taken_names_are_reported_on_their_field() {
+        let mut r = rules();
+        r.taken_addresses.insert("uno@legalmail.it".into());
+        r.taken_nicknames.insert("nick.uno".into());
+        let reports = validate_mailboxes(&[mailbox("Uno@legalmail.it", "NICK.uno")], &r);
+        assert_eq!(reports[0].error(MailboxField::Address), Some(&FieldError::AddressTaken));
+        assert_eq!(reports[0].error(MailboxField::Nickname), Some(&FieldError::NicknameTaken));
+    }
+
+    #[test]
+    fn required_fields_and_warning() {
+        let mut m = MailboxInput::default();
+        m.first_name = "Luigi".into();
+        m.last_name = "Rossi".into();
+        m.tax_code = "RSSMRA70A01H501S".into();
+        let reports = validate_mailboxes(&[m], &rules());
+        assert_eq!(reports[0].error(MailboxField::Address), Some(&FieldError::Required));
+        assert_eq!(reports[0].error(MailboxField::PasswordEmail), Some(&FieldError::Required));
+        assert_eq!(reports[0].warning(MailboxField::TaxCode), Some(&FieldWarning::TaxCodeNameMismatch));
+        // A warning alone does not block.
+        let mut ok = mailbox("x1@legalmail.it", "");
+        ok.first_name = "Luigi".into();
+        let reports = validate_mailboxes(&[ok], &rules());
+        assert!(reports[0].is_ok());
+        assert!(reports[0].warning(MailboxField::TaxCode).is_some());
+    }
+
+    #[test]
+    fn step_one_errors() {
+        let mut d = draft(vec![]);
+        d.customer_name = " ".into();
+        d.customer_kind = "ALIENI".into();
+        d.legal_rep_cf = "RSSMRA70A01H5015".into();
+        d.contact_email = "non-una-mail".into();
+        d.offer = "".into();
+        let e = validate_request_step(&d, &rules());
+        let fields: Vec<RequestField> = e.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            vec![
+                RequestField::CustomerName,
+                RequestField::CustomerKind,
+                RequestField::LegalRep,
+                RequestField::ContactEmail,
+                RequestField::Offer
+            ]
+        );
+    }
+
+    #[test]
+    fn an_order_needs_mailboxes_and_a_valid_year() {
+        let mut d = draft(vec![]);
+        d.expiry_year = "2040".into();
+        let e = validate_order(&d, &rules()).unwrap_err();
+        assert!(e.no_mailboxes);
+        assert_eq!(e.request, vec![(RequestField::ExpiryYear, FieldError::YearOutOfRange(2026, 2031))]);
+    }
+
+    #[test]
+    fn field_keys_round_trip() {
+        for f in MailboxField::ALL {
+            assert_eq!(MailboxField::from_key(f.key()), Some(f));
+        }
+        for k in CustomerKind::ALL {
+            assert_eq!(CustomerKind::from_code(k.code()), Some(k));
+        }
+    }
+}
