@@ -1,1 +1,32 @@
+//! pec-manager: ordering, activation and management of PEC mailboxes.
+//!
+//! One crate, two builds: with `ssr` it is the server (axum + sqlx), with `hydrate` the
+//! WASM bundle that makes the same pages interactive. `domain` is shared by both.
+
+pub mod app;
+pub mod components;
 pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    use leptos::prelude::*;
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    // Marked after the current task, when Suspense content (fed by the data serialised in the
+    // page) has hydrated too: tests and scripts wait for it before typing.
+    set_timeout(
+        || {
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+}

@@ -2,6 +2,7 @@
 //! browser dependency. Every validation rule of the platform lives here, once.
 
 pub mod fields;
+pub mod records;
 pub mod request;
 pub mod states;
 pub mod tax_code;

@@ -1,0 +1,65 @@
+//! The HTML shell, the layout and the routes.
+
+use crate::components::MainMenu;
+use crate::pages::home::{HomePage, NotFoundPage};
+use crate::pages::mailbox_detail::MailboxPage;
+use crate::pages::order_detail::OrderPage;
+use crate::pages::recent::RecentPage;
+use crate::pages::wizard::{MailboxesStep, RequestStep, ReviewStep, SummaryStep};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="it">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Pages whose content comes from the server render completely before they are sent
+    // (SsrMode::Async), so that they work without JavaScript.
+    let ssr = SsrMode::Async;
+    view! {
+        <Stylesheet id="leptos" href="/pkg/pec-manager.css"/>
+        <Router>
+            <a class="skip-link" href="#contenuto">"Vai al contenuto"</a>
+            <header class="top">
+                <a href="/" class="brand">"pec-manager"</a>
+                <span class="tagline">"Gestione caselle PEC"</span>
+            </header>
+            <div class="layout">
+                <MainMenu/>
+                <main id="contenuto" tabindex="-1">
+                    <Routes fallback=|| view! { <NotFoundPage/> }>
+                        <Route path=path!("") view=HomePage/>
+                        <Route path=path!("/richiesta") view=RequestStep ssr=ssr.clone()/>
+                        <Route path=path!("/richiesta/:draft") view=RequestStep ssr=ssr.clone()/>
+                        <Route path=path!("/richiesta/:draft/caselle") view=MailboxesStep ssr=ssr.clone()/>
+                        <Route path=path!("/richiesta/:draft/verifica") view=ReviewStep ssr=ssr.clone()/>
+                        <Route path=path!("/richiesta/:draft/riepilogo") view=SummaryStep ssr=ssr.clone()/>
+                        <Route path=path!("/recenti") view=RecentPage ssr=ssr.clone()/>
+                        <Route path=path!("/ordini/:numero") view=OrderPage ssr=ssr.clone()/>
+                        <Route path=path!("/caselle/:userid") view=MailboxPage ssr=ssr/>
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}

@@ -1,0 +1,225 @@
+//! Building blocks shared by pages: labelled fields with their messages, the main menu, error
+//! panels. Accessible names follow shared/UI_CONTRACT.md.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The main menu, in the order of the guide.
+pub const MENU: [(&str, &str); 10] = [
+    ("Richiesta caselle e prodotti", "/richiesta"),
+    ("Attiva identità/utenza", "/attiva"),
+    ("Ricerca", "/ricerca"),
+    ("Visualizza recenti", "/recenti"),
+    ("Gestione domini", "/domini"),
+    ("Gestione scadenze caselle", "/scadenze/caselle"),
+    ("Gestione scadenze prodotti", "/scadenze/prodotti"),
+    ("Report", "/report"),
+    ("Configurazione", "/configurazione"),
+    ("Offerte", "/offerte"),
+];
+
+#[component]
+pub fn MainMenu() -> impl IntoView {
+    view! {
+        <nav aria-label="Menu principale" class="main-menu">
+            <ul>
+                {MENU
+                    .into_iter()
+                    .map(|(label, href)| view! { <li><a href=href>{label}</a></li> })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// Moves keyboard focus to the element with this id.
+/// Called from event handlers only, which never run on the server.
+pub fn focus_element(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(el) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}
+
+/// Waits in the browser (debouncing); resolves at once elsewhere, where effects never run.
+pub async fn sleep_ms(ms: u32) {
+    #[cfg(feature = "hydrate")]
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
+}
+
+/// The word the guide puts beside required fields. Not part of the label: the accessible name
+/// stays exactly the label, and `aria-required` says the same to screen readers.
+#[component]
+fn RequiredMark() -> impl IntoView {
+    view! { <span class="required" aria-hidden="true">"OBBLIGATORIO"</span> }
+}
+
+/// Error and warning lines under a field; their ids go into the field's aria-describedby.
+#[component]
+fn FieldMessages(
+    #[prop(into)] id: Signal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(into)] warning: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <p class="field-error" id=move || format!("{}-err", id.get())>{move || error.get()}</p>
+        <p class="field-warning" id=move || format!("{}-warn", id.get())>{move || warning.get()}</p>
+    }
+}
+
+fn described_by(id: Signal<String>, error: Signal<Option<String>>, warning: Signal<Option<String>>) -> impl Fn() -> Option<String> + Send + Sync + Copy {
+    move || {
+        let id = id.get();
+        let mut ids = Vec::new();
+        if error.with(Option::is_some) {
+            ids.push(format!("{id}-err"));
+        }
+        if warning.with(Option::is_some) {
+            ids.push(format!("{id}-warn"));
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A labelled text input bound to `value`. `error` is the message to show now (the caller
+/// decides when: after typing, leaving the field or trying to continue). With `clear`, an "X"
+/// button empties the field: in the browser directly, without JavaScript by posting the form
+/// with that action.
+#[component]
+pub fn TextField(
+    #[prop(into)] id: Signal<String>,
+    #[prop(into)] name: Signal<String>,
+    label: &'static str,
+    value: RwSignal<String>,
+    touched: RwSignal<bool>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(into, optional)] warning: Signal<Option<String>>,
+    #[prop(optional)] required: bool,
+    #[prop(into, optional)] clear: Option<Signal<String>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = None)] autocomplete: Option<&'static str>,
+    #[prop(default = None)] list: Option<&'static str>,
+    #[prop(default = None)] inputmode: Option<&'static str>,
+) -> impl IntoView {
+    let initial = value.get_untracked();
+    let describedby = described_by(id, error, warning);
+    let clear_button = clear.map(|action| {
+        move || {
+            (!value.with(String::is_empty)).then(|| {
+                view! {
+                    <button
+                        type="submit"
+                        class="clear"
+                        name="azione"
+                        value=move || action.get()
+                        aria-label=format!("Cancella {label}")
+                        title=format!("Cancella {label}")
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            value.set(String::new());
+                            touched.set(true);
+                            focus_element(&id.get_untracked());
+                        }
+                    >
+                        "×"
+                    </button>
+                }
+            })
+        }
+    });
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=move || id.get()>{label}</label>
+            {required.then(|| view! { <RequiredMark/> })}
+            <div class="control">
+                <input
+                    type=kind
+                    id=move || id.get()
+                    name=move || name.get()
+                    value=initial
+                    prop:value=move || value.get()
+                    autocomplete=autocomplete
+                    list=list
+                    inputmode=inputmode
+                    aria-required=required.then_some("true")
+                    aria-invalid=move || error.with(Option::is_some).then_some("true")
+                    aria-describedby=describedby
+                    on:input=move |ev| {
+                        value.set(event_target_value(&ev));
+                        touched.set(true);
+                    }
+                    on:blur=move |_| touched.set(true)
+                />
+                {clear_button}
+            </div>
+            <FieldMessages id=id error=error warning=warning/>
+        </div>
+    }
+}
+
+/// A labelled select bound to `value`; the first option is an empty "Selezionare…".
+#[component]
+pub fn SelectField(
+    #[prop(into)] id: Signal<String>,
+    #[prop(into)] name: Signal<String>,
+    label: &'static str,
+    value: RwSignal<String>,
+    touched: RwSignal<bool>,
+    options: Vec<(String, String)>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let initial = value.get_untracked();
+    let describedby = described_by(id, error, Signal::stored(None::<String>));
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=move || id.get()>{label}</label>
+            {required.then(|| view! { <RequiredMark/> })}
+            <div class="control">
+                <select
+                    id=move || id.get()
+                    name=move || name.get()
+                    aria-required=required.then_some("true")
+                    aria-invalid=move || error.with(Option::is_some).then_some("true")
+                    aria-describedby=describedby
+                    prop:value=move || value.get()
+                    on:change=move |ev| {
+                        value.set(event_target_value(&ev));
+                        touched.set(true);
+                    }
+                >
+                    <option value="" selected=initial.is_empty()>"Selezionare…"</option>
+                    {options
+                        .into_iter()
+                        .map(|(code, text)| {
+                            let selected = code == initial;
+                            view! { <option value=code selected=selected>{text}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <FieldMessages id=id error=error warning=Signal::stored(None::<String>)/>
+        </div>
+    }
+}
+
+/// A failed load, said in Italian; "not found" also sets the HTTP status.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(match error {
+            AppError::NotFound(_) => axum::http::StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => axum::http::StatusCode::BAD_REQUEST,
+            _ => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        });
+    }
+    view! {
+        <div class="error-panel" role="alert">
+            <p>{error.to_string()}</p>
+            <p><a href="/">"Torna alla pagina iniziale"</a></p>
+        </div>
+    }
+}

@@ -1,0 +1,112 @@
+//! Plain data that server functions return to pages (read models). No behaviour beyond
+//! presentation helpers that both sides need.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub code: String,
+    pub name: String,
+    pub disk_gb: i64,
+    pub sms: bool,
+    pub security_archive: bool,
+    pub legal_preservation: bool,
+    pub shadow_pec: bool,
+    pub push_imap: bool,
+    pub phishing_protection: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub name: String,
+    pub kind: String,
+    pub legal_rep_cf: String,
+    pub contact_email: String,
+}
+
+/// One line of "Attività recenti".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub number: String,
+    pub created_at: String,
+    pub customer_name: String,
+    pub mailbox_count: i64,
+    pub state: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    /// 1-based.
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxRow {
+    pub userid: String,
+    pub reference: String,
+    pub address: String,
+    pub password_email: String,
+    pub state: String,
+    pub offer_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDetail {
+    pub number: String,
+    pub state: String,
+    pub created_at: String,
+    pub customer_name: String,
+    pub customer_kind: String,
+    pub legal_rep_cf: String,
+    pub contact_email: String,
+    pub consent: bool,
+    pub contract: bool,
+    pub operator: String,
+    pub offer_name: String,
+    pub expiry_year: i64,
+    pub customer_po: String,
+    pub mailboxes: Vec<MailboxRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxDetail {
+    pub order_number: String,
+    pub userid: String,
+    pub reference: String,
+    pub address: String,
+    pub description: String,
+    pub password_email: String,
+    pub offer_name: String,
+    pub state: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub tax_code: String,
+    pub nickname: String,
+    pub created_at: String,
+    pub expiry_year: i64,
+}
+
+/// `2026-11-26 10:00:00` (stored, UTC) → `26/11/2026` (as the guide shows dates).
+pub fn italian_date(stored: &str) -> String {
+    match (stored.get(0..4), stored.get(5..7), stored.get(8..10)) {
+        (Some(y), Some(m), Some(d)) => format!("{d}/{m}/{y}"),
+        _ => stored.to_string(),
+    }
+}
+
+/// Human label for a customer kind code.
+pub fn customer_kind_label(code: &str) -> &str {
+    super::CustomerKind::from_code(code).map(|k| k.label()).unwrap_or(code)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates() {
+        assert_eq!(super::italian_date("2022-03-11 09:00:00"), "11/03/2022");
+        assert_eq!(super::italian_date("x"), "x");
+    }
+}

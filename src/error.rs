@@ -1,0 +1,37 @@
+//! The error type every server function returns. Typed, serialisable, with Italian messages
+//! for the user; details of internal failures stay in the server log.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("{0} non trovato")]
+    NotFound(String),
+    #[error("Richiesta non valida: {0}")]
+    BadRequest(String),
+    #[error("Errore interno del server: riprovare più tardi")]
+    Internal,
+    #[error("Errore di comunicazione con il server: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::BadRequest(m),
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "store error");
+        Self::Internal
+    }
+}

@@ -1,0 +1,84 @@
+//! "Visualizza recenti": orders, newest first, paged.
+
+use crate::components::ErrorPanel;
+use crate::domain::records::{italian_date, OrderSummary, Paged};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+pub const PER_PAGE: i64 = 25;
+
+#[server(endpoint = "recenti")]
+pub async fn list_recent(page: i64) -> Result<Paged<OrderSummary>, AppError> {
+    let store = crate::server::store()?;
+    Ok(store.recent_orders(page, PER_PAGE).await?)
+}
+
+#[component]
+pub fn RecentPage() -> impl IntoView {
+    let query = use_query_map();
+    let page = move || query.read().get("pagina").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
+    let orders = Resource::new(page, |p| async move { list_recent(p).await });
+    view! {
+        <Title text="Attività recenti"/>
+        <h1>"Attività recenti"</h1>
+        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
+            {move || Suspend::new(async move {
+                match orders.await {
+                    Ok(p) => view! { <OrdersTable paged=p/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
+    if paged.items.is_empty() {
+        return view! {
+            <p>"Nessun ordine. " <a href="/richiesta">"Richiedi nuove caselle"</a></p>
+        }
+        .into_any();
+    }
+    let Paged { items, page, pages, total } = paged;
+    view! {
+        <div class="table-wrap">
+            <table>
+                <caption>{format!("Ordini ({total})")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Ordine"</th>
+                        <th scope="col">"Data richiesta"</th>
+                        <th scope="col">"Denominazione"</th>
+                        <th scope="col">"Caselle"</th>
+                        <th scope="col">"Stato"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|o| {
+                            view! {
+                                <tr>
+                                    <td><a href=format!("/ordini/{}", o.number)>{o.number.clone()}</a></td>
+                                    <td>{italian_date(&o.created_at)}</td>
+                                    <td>{o.customer_name}</td>
+                                    <td class="num">{o.mailbox_count}</td>
+                                    <td>{o.state}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav aria-label="Pagine" class="pager">
+            {(page > 1).then(|| view! { <a href=format!("/recenti?pagina={}", page - 1)>"Pagina precedente"</a> })}
+            <span>{format!("Pagina {page} di {pages}")}</span>
+            {(page < pages).then(|| view! { <a href=format!("/recenti?pagina={}", page + 1)>"Pagina successiva"</a> })}
+        </nav>
+    }
+    .into_any()
+}

@@ -1,0 +1,300 @@
+//! Step 2, "Casella PEC — Caselle PEC": expiry year, customer's order number and one block per
+//! mailbox, validated on every keystroke; names are checked against the platform while typing.
+
+use super::request_step::AlreadyOrdered;
+use super::{
+    check_availability, mailbox_field_id, mailbox_field_name, with_wizard, SaveMailboxes, StepList, WizardAction,
+    WizardData,
+};
+use crate::components::{focus_element, sleep_ms, TextField};
+use crate::domain::request::{validate_mailboxes, validate_mailboxes_header};
+use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, RequestField};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+
+/// Debounce of the availability check while typing.
+const CHECK_DELAY_MS: u32 = 400;
+
+#[component]
+pub fn MailboxesStep() -> impl IntoView {
+    view! {
+        <Title text="Attivazione casella — Caselle PEC"/>
+        <h1>"Attivazione casella"</h1>
+        <StepList current=2/>
+        {with_wizard(|data| view! { <MailboxesForm data=data/> })}
+    }
+}
+
+/// One mailbox block: its values and whether each field was touched, by field index.
+#[derive(Clone, Copy)]
+struct Block {
+    key: u64,
+    values: [RwSignal<String>; 7],
+    touched: [RwSignal<bool>; 7],
+}
+
+impl Block {
+    fn new(key: u64, m: &MailboxInput) -> Self {
+        Self {
+            key,
+            values: MailboxField::ALL.map(|f| RwSignal::new(m.get(f).to_string())),
+            touched: MailboxField::ALL.map(|f| RwSignal::new(!m.get(f).is_empty())),
+        }
+    }
+
+    fn input(&self) -> MailboxInput {
+        let mut m = MailboxInput::default();
+        for (i, f) in MailboxField::ALL.into_iter().enumerate() {
+            m.set(f, self.values[i].get());
+        }
+        m
+    }
+}
+
+fn field_index(f: MailboxField) -> usize {
+    MailboxField::ALL.iter().position(|g| *g == f).unwrap_or(0)
+}
+
+#[component]
+fn MailboxesForm(data: WizardData) -> impl IntoView {
+    let WizardData { id, draft, order_number, rules, .. } = data;
+    if order_number.is_some() {
+        return view! { <AlreadyOrdered id=id/> }.into_any();
+    }
+    let taken_addresses = RwSignal::new(rules.taken_addresses.clone());
+    let taken_nicknames = RwSignal::new(rules.taken_nicknames.clone());
+    let base_rules = StoredValue::new(rules);
+    let next_key = StoredValue::new(draft.mailboxes.len() as u64);
+    let blocks = RwSignal::new(
+        draft.mailboxes.iter().enumerate().map(|(i, m)| Block::new(i as u64, m)).collect::<Vec<_>>(),
+    );
+    let expiry = RwSignal::new(draft.expiry_year.clone());
+    let expiry_touched = RwSignal::new(true);
+    let po = RwSignal::new(draft.customer_po.clone());
+    let po_touched = RwSignal::new(true);
+    let attempted = RwSignal::new(draft.attempted_mailboxes);
+
+    let rules = Memo::new(move |_| {
+        let mut r = base_rules.get_value();
+        r.taken_addresses = taken_addresses.get();
+        r.taken_nicknames = taken_nicknames.get();
+        r
+    });
+    let reports = Memo::new(move |_| {
+        let inputs: Vec<MailboxInput> = blocks.with(|bs| bs.iter().map(Block::input).collect());
+        rules.with(|r| validate_mailboxes(&inputs, r))
+    });
+    let header_errors = Memo::new(move |_| {
+        let mut d = OrderDraft::default();
+        d.expiry_year = expiry.get();
+        d.customer_po = po.get();
+        rules.with(|r| validate_mailboxes_header(&d, r))
+    });
+    let header_error = move |f: RequestField, touched: RwSignal<bool>| {
+        Signal::derive(move || {
+            (attempted.get() || touched.get())
+                .then(|| header_errors.with(|e| e.iter().find(|(g, _)| *g == f).map(|(_, e)| e.to_string())))
+                .flatten()
+        })
+    };
+    let position = move |key: u64| blocks.with(|bs| bs.iter().position(|b| b.key == key));
+
+    // Names are checked against the platform a moment after the typing stops. The first run
+    // is skipped: the server checked the saved values when it rendered the page.
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |prev: Option<()>| {
+        let domains = base_rules.with_value(|r| r.domains.clone());
+        let (addresses, nicknames): (Vec<String>, Vec<String>) = blocks.with(|bs| {
+            let a = bs
+                .iter()
+                .filter_map(|b| fields::mailbox_address(&b.values[0].get(), &domains).ok())
+                .collect();
+            let n = bs
+                .iter()
+                .filter_map(|b| fields::nickname(&b.values[6].get()).ok().filter(|n| !n.is_empty()))
+                .collect();
+            (a, n)
+        });
+        if prev.is_none() {
+            return;
+        }
+        generation.update_value(|g| *g += 1);
+        let current = generation.get_value();
+        leptos::task::spawn_local(async move {
+            sleep_ms(CHECK_DELAY_MS).await;
+            if generation.get_value() != current {
+                return;
+            }
+            // Offline or failing: keep the last answer; the server checks again on Conferma.
+            if let Ok(av) = check_availability(addresses, nicknames).await {
+                if generation.get_value() == current {
+                    taken_addresses.set(av.taken_addresses);
+                    taken_nicknames.set(av.taken_nicknames);
+                }
+            }
+        });
+    });
+
+    let add = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let key = next_key.get_value();
+        next_key.set_value(key + 1);
+        blocks.update(|bs| bs.push(Block::new(key, &MailboxInput::default())));
+        let n = blocks.with_untracked(Vec::len);
+        set_timeout(move || focus_element(&mailbox_field_id(n - 1, MailboxField::Address)), Default::default());
+    };
+    let remove = move |key: u64| {
+        blocks.update(|bs| {
+            bs.retain(|b| b.key != key);
+            if bs.is_empty() {
+                let k = next_key.get_value();
+                next_key.set_value(k + 1);
+                bs.push(Block::new(k, &MailboxInput::default()));
+            }
+        });
+        set_timeout(|| focus_element("add-mailbox"), Default::default());
+    };
+
+    // Every error of the request, in page order, with the id of its field.
+    let all_errors = move || -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = header_errors.with(|e| {
+            e.iter().map(|(f, e)| (f.key().replace('_', "-"), format!("{}: {e}", f.label()))).collect()
+        });
+        reports.with(|rs| {
+            blocks.with(|bs| {
+                for (i, (r, b)) in rs.iter().zip(bs.iter()).enumerate() {
+                    for (f, e) in &r.errors {
+                        let typed = b.values[field_index(*f)].get();
+                        let what = if typed.trim().is_empty() { String::new() } else { format!(" ({})", typed.trim()) };
+                        out.push((mailbox_field_id(i, *f), format!("Casella {} – {}{what}: {e}", i + 1, f.label())));
+                    }
+                }
+            })
+        });
+        out
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let action = ev
+            .submitter()
+            .and_then(|s| s.get_attribute("value"))
+            .map(|v| WizardAction::parse(&v))
+            .unwrap_or(WizardAction::Continue);
+        if action != WizardAction::Continue {
+            return;
+        }
+        if let Some((fid, _)) = all_errors().into_iter().next() {
+            ev.prevent_default();
+            attempted.set(true);
+            focus_element(&fid);
+        }
+    };
+
+    let count = move || blocks.with(Vec::len);
+    view! {
+        <h2>"Caselle PEC"</h2>
+        <form method="post" action=SaveMailboxes::url() novalidate on:submit=on_submit class="wizard-form">
+            // Enter in a field continues (the first submit button is the form's default).
+            <button type="submit" name="azione" value="continua" class="default-submit" tabindex="-1" aria-hidden="true">
+                "Continua"
+            </button>
+            <input type="hidden" name="draft" value=id/>
+            {move || {
+                let errors = all_errors();
+                (attempted.get() && !errors.is_empty())
+                    .then(|| {
+                        view! {
+                            <div id="errori" class="error-summary" role="alert" tabindex="-1">
+                                <h3>"Correggere i dati indicati prima di proseguire"</h3>
+                                <ul>
+                                    {errors
+                                        .into_iter()
+                                        .map(|(fid, msg)| view! { <li><a href=format!("#{fid}")>{msg}</a></li> })
+                                        .collect_view()}
+                                </ul>
+                            </div>
+                        }
+                    })
+            }}
+            <div class="header-fields">
+                <TextField id="expiry-year" name="expiry_year" label="Anno scadenza caselle" value=expiry
+                    touched=expiry_touched error=header_error(RequestField::ExpiryYear, expiry_touched)
+                    required=true inputmode=Some("numeric")/>
+                <TextField id="customer-po" name="customer_po" label="Numero ordine" value=po touched=po_touched
+                    error=header_error(RequestField::CustomerPo, po_touched)/>
+            </div>
+            <h2 class="mailbox-count">{move || format!("CASELLE LEGALMAIL ({})", count())}</h2>
+            <For
+                each=move || blocks.get()
+                key=|b| b.key
+                children=move |block: Block| {
+                    let key = block.key;
+                    let idx = Memo::new(move |_| position(key).unwrap_or(0));
+                    let field_view = move |f: MailboxField| {
+                        let fi = field_index(f);
+                        let error = Signal::derive(move || {
+                            if !(attempted.get() || block.touched[fi].get()) {
+                                return None;
+                            }
+                            reports.with(|r| r.get(idx.get()).and_then(|r| r.error(f)).map(ToString::to_string))
+                        });
+                        let warning = Signal::derive(move || {
+                            reports.with(|r| r.get(idx.get()).and_then(|r| r.warning(f)).map(ToString::to_string))
+                        });
+                        let kind = if f == MailboxField::PasswordEmail { "email" } else { "text" };
+                        view! {
+                            <TextField
+                                id=Signal::derive(move || mailbox_field_id(idx.get(), f))
+                                name=Signal::derive(move || mailbox_field_name(idx.get(), f))
+                                label=f.label()
+                                value=block.values[fi]
+                                touched=block.touched[fi]
+                                error=error
+                                warning=warning
+                                required=f.required()
+                                kind=kind
+                                autocomplete=Some("off")
+                                clear=Signal::derive(move || WizardAction::Clear(idx.get(), f).value())
+                            />
+                        }
+                    };
+                    view! {
+                        <fieldset class="mailbox" id=move || format!("casella-{}", idx.get() + 1)>
+                            <legend>{move || format!("Casella {}", idx.get() + 1)}</legend>
+                            <div class="mailbox-fields">
+                                {MailboxField::ALL.into_iter().map(field_view).collect_view()}
+                            </div>
+                            <button
+                                type="submit"
+                                name="azione"
+                                class="remove"
+                                value=move || WizardAction::Remove(idx.get()).value()
+                                on:click=move |ev| {
+                                    ev.prevent_default();
+                                    remove(key);
+                                }
+                            >
+                                {move || format!("Rimuovi casella {}", idx.get() + 1)}
+                            </button>
+                        </fieldset>
+                    }
+                }
+            />
+            <div class="add-row">
+                <button type="submit" name="azione" value="aggiungi" id="add-mailbox" class="add" on:click=add>
+                    <span aria-hidden="true">"+ "</span>
+                    "Aggiungi casella"
+                </button>
+            </div>
+            <div class="actions">
+                <button type="submit" name="azione" value="indietro">
+                    <span aria-hidden="true">"← "</span>
+                    "Indietro"
+                </button>
+                <button type="submit" name="azione" value="continua" class="primary">"Continua"</button>
+            </div>
+        </form>
+    }
+    .into_any()
+}

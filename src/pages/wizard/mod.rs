@@ -1,0 +1,263 @@
+//! "Attivazione casella": the 3-step wizard. The draft lives on the server (so a page reload,
+//! the back button or a browser without JavaScript lose nothing); each step is a plain form
+//! that posts to a server function which saves it and redirects to the next step. With
+//! JavaScript the same forms validate on every keystroke and refuse to post while invalid.
+
+mod mailboxes_step;
+mod request_step;
+mod review_step;
+mod summary_step;
+
+pub use mailboxes_step::MailboxesStep;
+pub use request_step::RequestStep;
+pub use review_step::ReviewStep;
+pub use summary_step::SummaryStep;
+
+use crate::domain::records::{Customer, Offer};
+use crate::domain::{MailboxField, MailboxInput, OrderDraft, Rules};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// What every wizard page needs, loaded in one call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WizardData {
+    /// Empty for a request not yet saved.
+    pub id: String,
+    pub draft: OrderDraft,
+    pub order_number: Option<String>,
+    pub rules: Rules,
+    pub offers: Vec<Offer>,
+    pub customers: Vec<Customer>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Request,
+    Mailboxes,
+    Review,
+    Summary,
+}
+
+impl Step {
+    pub fn url(self, id: &str) -> String {
+        match self {
+            Step::Request if id.is_empty() => "/richiesta".into(),
+            Step::Request => format!("/richiesta/{id}"),
+            Step::Mailboxes => format!("/richiesta/{id}/caselle"),
+            Step::Review => format!("/richiesta/{id}/verifica"),
+            Step::Summary => format!("/richiesta/{id}/riepilogo"),
+        }
+    }
+}
+
+/// The button that posted a wizard form (its `name="azione"` value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WizardAction {
+    Continue,
+    Back,
+    Add,
+    Remove(usize),
+    Clear(usize, MailboxField),
+}
+
+impl WizardAction {
+    pub fn parse(s: &str) -> Self {
+        let mut parts = s.split('-');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("indietro"), None, None) => Self::Back,
+            (Some("aggiungi"), None, None) => Self::Add,
+            (Some("rimuovi"), Some(i), None) => i.parse().map(Self::Remove).unwrap_or(Self::Continue),
+            (Some("cancella"), Some(i), Some(f)) => match (i.parse(), MailboxField::from_key(f)) {
+                (Ok(i), Some(f)) => Self::Clear(i, f),
+                _ => Self::Continue,
+            },
+            _ => Self::Continue,
+        }
+    }
+
+    pub fn value(self) -> String {
+        match self {
+            Self::Continue => "continua".into(),
+            Self::Back => "indietro".into(),
+            Self::Add => "aggiungi".into(),
+            Self::Remove(i) => format!("rimuovi-{i}"),
+            Self::Clear(i, f) => format!("cancella-{i}-{}", f.key()),
+        }
+    }
+}
+
+/// Step 1 as posted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestForm {
+    pub customer_name: String,
+    pub customer_kind: String,
+    pub legal_rep_cf: String,
+    pub contact_email: String,
+    pub offer: String,
+    pub consent: bool,
+}
+
+impl RequestForm {
+    pub fn apply(self, d: &mut OrderDraft) {
+        d.customer_name = self.customer_name;
+        d.customer_kind = self.customer_kind;
+        d.legal_rep_cf = self.legal_rep_cf;
+        d.contact_email = self.contact_email;
+        d.offer = self.offer;
+        d.consent = self.consent;
+    }
+}
+
+pub fn mailbox_field_id(i: usize, f: MailboxField) -> String {
+    format!("m{}-{}", i + 1, f.key().replace('_', "-"))
+}
+
+pub fn mailbox_field_name(i: usize, f: MailboxField) -> String {
+    format!("mailboxes[{i}][{}]", f.key())
+}
+
+#[server(endpoint = "richiesta/dati")]
+pub async fn get_wizard(draft: String) -> Result<WizardData, AppError> {
+    let store = crate::server::store()?;
+    crate::server::wizard_data(&store, &draft).await
+}
+
+#[server(endpoint = "richiesta/salva-dati")]
+pub async fn save_request(
+    draft: String,
+    azione: String,
+    customer_name: String,
+    customer_kind: String,
+    legal_rep_cf: String,
+    contact_email: String,
+    offer: String,
+    consent: Option<String>,
+) -> Result<(), AppError> {
+    let store = crate::server::store()?;
+    let form = RequestForm {
+        customer_name,
+        customer_kind,
+        legal_rep_cf,
+        contact_email,
+        offer,
+        consent: consent.is_some(),
+    };
+    let to = crate::server::save_request(&store, &draft, form, WizardAction::parse(&azione)).await?;
+    leptos_axum::redirect(&to);
+    Ok(())
+}
+
+#[server(endpoint = "richiesta/salva-caselle")]
+pub async fn save_mailboxes(
+    draft: String,
+    azione: String,
+    expiry_year: String,
+    customer_po: String,
+    #[server(default)] mailboxes: Vec<MailboxInput>,
+) -> Result<(), AppError> {
+    let store = crate::server::store()?;
+    let action = WizardAction::parse(&azione);
+    let to = crate::server::save_mailboxes(&store, &draft, expiry_year, customer_po, mailboxes, action).await?;
+    leptos_axum::redirect(&to);
+    Ok(())
+}
+
+#[server(endpoint = "richiesta/conferma")]
+pub async fn confirm_order(draft: String, azione: String) -> Result<(), AppError> {
+    let store = crate::server::store()?;
+    let to = crate::server::confirm(&store, &draft, WizardAction::parse(&azione)).await?;
+    leptos_axum::redirect(&to);
+    Ok(())
+}
+
+/// Which of the given names already exist (the debounced check while typing).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability {
+    pub taken_addresses: BTreeSet<String>,
+    pub taken_nicknames: BTreeSet<String>,
+}
+
+#[server(endpoint = "disponibilita", input = Json)]
+pub async fn check_availability(addresses: Vec<String>, nicknames: Vec<String>) -> Result<Availability, AppError> {
+    // Bounded: this is called while typing, not for bulk checks.
+    if addresses.len() > 10_000 || nicknames.len() > 10_000 {
+        return Err(AppError::BadRequest("troppi nomi da verificare".into()));
+    }
+    let store = crate::server::store()?;
+    let norm = |v: Vec<String>| v.into_iter().map(|s| s.trim().to_lowercase()).collect::<Vec<_>>();
+    let (taken_addresses, taken_nicknames) = store.taken(&norm(addresses), &norm(nicknames)).await?;
+    Ok(Availability { taken_addresses, taken_nicknames })
+}
+
+/// The ordered list of steps, with the current one marked for assistive technology.
+#[component]
+pub fn StepList(current: u8) -> impl IntoView {
+    let steps = [(1u8, "Richiesta"), (2, "Casella PEC"), (3, "Riepilogo")];
+    view! {
+        <ol class="steps" aria-label="Passaggi">
+            {steps
+                .into_iter()
+                .map(|(n, name)| {
+                    let state = if n < current { "done" } else if n == current { "current" } else { "todo" };
+                    view! {
+                        <li class=state aria-current=(n == current).then_some("step")>
+                            {name}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    }
+}
+
+/// Loads the wizard data for the `:draft` route parameter and renders `page` with it.
+pub fn with_wizard<F, V>(page: F) -> impl IntoView
+where
+    F: Fn(WizardData) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    use leptos_router::hooks::use_params_map;
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.read().get("draft").unwrap_or_default(),
+        |id| async move { get_wizard(id).await },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
+            {
+                let page = page.clone();
+                move || {
+                    let page = page.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(d) => page(d).into_any(),
+                            Err(e) => view! { <crate::components::ErrorPanel error=e/> }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip() {
+        for a in [
+            WizardAction::Continue,
+            WizardAction::Back,
+            WizardAction::Add,
+            WizardAction::Remove(3),
+            WizardAction::Clear(2, MailboxField::PasswordEmail),
+        ] {
+            assert_eq!(WizardAction::parse(&a.value()), a);
+        }
+        assert_eq!(WizardAction::parse("rubbish-x"), WizardAction::Continue);
+    }
+}

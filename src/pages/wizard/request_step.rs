@@ -1,0 +1,132 @@
+//! Step 1, "Richiesta — Dati richiesta": customer, legal representative, offer, consent.
+
+use super::{with_wizard, SaveRequest, Step, StepList, WizardData};
+use crate::components::{focus_element, SelectField, TextField};
+use crate::domain::request::validate_request_step;
+use crate::domain::{CustomerKind, OrderDraft, RequestField};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+
+pub fn request_field_id(f: RequestField) -> String {
+    f.key().replace('_', "-")
+}
+
+#[component]
+pub fn RequestStep() -> impl IntoView {
+    view! {
+        <Title text="Attivazione casella — Richiesta"/>
+        <h1>"Attivazione casella"</h1>
+        <StepList current=1/>
+        <h2>"Dati richiesta"</h2>
+        {with_wizard(|data| view! { <RequestForm data=data/> })}
+    }
+}
+
+#[component]
+fn RequestForm(data: WizardData) -> impl IntoView {
+    let WizardData { id, draft, order_number, rules, offers, customers } = data;
+    if order_number.is_some() {
+        return view! { <AlreadyOrdered id=id/> }.into_any();
+    }
+    let values = RequestField::STEP1.map(|f| RwSignal::new(draft.get(f).to_string()));
+    let touched = RequestField::STEP1.map(|f| RwSignal::new(!draft.get(f).is_empty()));
+    let consent = RwSignal::new(draft.consent);
+    let attempted = RwSignal::new(draft.attempted_request);
+    let rules = StoredValue::new(rules);
+    let errors = Memo::new(move |_| {
+        let mut d = OrderDraft::default();
+        for (i, f) in RequestField::STEP1.into_iter().enumerate() {
+            d.set(f, values[i].get());
+        }
+        rules.with_value(|r| validate_request_step(&d, r))
+    });
+    let shown = move |i: usize| {
+        Signal::derive(move || {
+            if !(attempted.get() || touched[i].get()) {
+                return None;
+            }
+            let f = RequestField::STEP1[i];
+            errors.with(|e| e.iter().find(|(g, _)| *g == f).map(|(_, e)| e.to_string()))
+        })
+    };
+
+    // Picking a known customer fills in what is still empty.
+    let customers = StoredValue::new(customers);
+    Effect::new(move |_| {
+        let name = values[0].get().trim().to_lowercase();
+        customers.with_value(|cs| {
+            if let Some(c) = cs.iter().find(|c| c.name.to_lowercase() == name) {
+                for (i, v) in [(1, &c.kind), (2, &c.legal_rep_cf), (3, &c.contact_email)] {
+                    if values[i].with_untracked(String::is_empty) && !v.is_empty() {
+                        values[i].set(v.clone());
+                    }
+                }
+            }
+        });
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if let Some((f, _)) = errors.with_untracked(|e| e.first().cloned()) {
+            ev.prevent_default();
+            attempted.set(true);
+            focus_element(&request_field_id(f));
+        }
+    };
+
+    let field = move |i: usize| {
+        let f = RequestField::STEP1[i];
+        (request_field_id(f), f.key(), f.label(), f.required())
+    };
+    let text = move |i: usize, kind: &'static str, list: Option<&'static str>| {
+        let (fid, name, label, required) = field(i);
+        view! {
+            <TextField id=fid name=name label=label value=values[i] touched=touched[i]
+                error=shown(i) required=required kind=kind list=list/>
+        }
+    };
+    let select = move |i: usize, options: Vec<(String, String)>| {
+        let (fid, name, label, required) = field(i);
+        view! {
+            <SelectField id=fid name=name label=label value=values[i] touched=touched[i]
+                options=options error=shown(i) required=required/>
+        }
+    };
+    let kinds = CustomerKind::ALL.iter().map(|k| (k.code().to_string(), k.label().to_string())).collect();
+    let offer_options = offers.into_iter().map(|o| (o.code, o.name)).collect();
+
+    view! {
+        <form method="post" action=SaveRequest::url() novalidate on:submit=on_submit class="wizard-form">
+            <input type="hidden" name="draft" value=id/>
+            <datalist id="clienti">
+                {customers.with_value(|cs| cs.iter().map(|c| view! { <option value=c.name.clone()></option> }).collect_view())}
+            </datalist>
+            {text(0, "text", Some("clienti"))}
+            {select(1, kinds)}
+            {text(2, "text", None)}
+            {text(3, "email", None)}
+            {select(4, offer_options)}
+            <div class="field checkbox">
+                <input type="checkbox" id="consent" name="consent" value="on" checked=draft.consent
+                    prop:checked=move || consent.get()
+                    on:change=move |ev| consent.set(event_target_checked(&ev))/>
+                <label for="consent">"Consenso trattamenti"</label>
+            </div>
+            <div class="actions">
+                <button type="submit" name="azione" value="continua" class="primary">"Continua"</button>
+            </div>
+        </form>
+    }
+    .into_any()
+}
+
+/// A request that was already confirmed can only be looked at.
+#[component]
+pub fn AlreadyOrdered(id: String) -> impl IntoView {
+    view! {
+        <p class="notice" role="status">
+            "Questa richiesta è già stata confermata. "
+            <a href=Step::Summary.url(&id)>"Vai al riepilogo dell'ordine"</a>
+        </p>
+    }
+}

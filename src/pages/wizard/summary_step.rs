@@ -1,0 +1,96 @@
+//! Step 3, "Riepilogo — Riepilogo ordine": the booked order with its generated userids and
+//! references, printable.
+
+use super::StepList;
+use crate::components::ErrorPanel;
+use crate::domain::records::OrderDetail;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[server(endpoint = "richiesta/riepilogo")]
+pub async fn get_summary(draft: String) -> Result<OrderDetail, AppError> {
+    let store = crate::server::store()?;
+    let missing = || AppError::NotFound("Ordine".into());
+    let number = store.load_draft(&draft).await?.and_then(|d| d.order_number).ok_or_else(missing)?;
+    store.order(&number).await?.ok_or_else(missing)
+}
+
+#[component]
+pub fn SummaryStep() -> impl IntoView {
+    let params = use_params_map();
+    let order = Resource::new(
+        move || params.read().get("draft").unwrap_or_default(),
+        |id| async move { get_summary(id).await },
+    );
+    view! {
+        <Title text="Riepilogo ordine"/>
+        <h1>"Riepilogo"</h1>
+        <StepList current=3/>
+        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Ok(o) => view! { <Summary order=o/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Summary(order: OrderDetail) -> impl IntoView {
+    view! {
+        <h2>"Riepilogo ordine"</h2>
+        <p class="success" role="status">"La sua prenotazione è andata a buon fine"</p>
+        <dl class="summary">
+            <dt>"Ordine"</dt><dd class="order-number">{order.number.clone()}</dd>
+            <dt>"Denominazione"</dt><dd>{order.customer_name.clone()}</dd>
+            <dt>"Legale rappresentante"</dt><dd>{order.legal_rep_cf.clone()}</dd>
+        </dl>
+        <h3>"DETTAGLIO PRODOTTO"</h3>
+        <div class="table-wrap">
+            <table>
+                <caption>"Dettaglio prodotto"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Nome casella"</th>
+                        <th scope="col">"Userid"</th>
+                        <th scope="col">"Mail dove l'utente riceverà il link per la creazione della password"</th>
+                        <th scope="col">"Numero riferimento"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {order
+                        .mailboxes
+                        .into_iter()
+                        .map(|m| {
+                            view! {
+                                <tr>
+                                    <td>{m.address}</td>
+                                    <td><a href=format!("/caselle/{}", m.userid)>{m.userid.clone()}</a></td>
+                                    <td>{m.password_email}</td>
+                                    <td>{m.reference}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <p>"Per attivare le caselle, acquisire il contratto o firmare il contratto."</p>
+        <p>"La invitiamo a stampare questa pagina e a conservarla."</p>
+        <p class="no-print">
+            "È possibile verificare la corretta attivazione delle caselle consultando la richiesta nelle "
+            <a href="/recenti">"attività recenti"</a>" o nel "
+            <a href=format!("/ordini/{}", order.number)>"dettaglio dell'ordine"</a>"."
+        </p>
+        <div class="actions no-print">
+            // Printing needs the browser's script; without it the browser's own print command works.
+            <button type="button" class="js-only" on:click=move |_| {
+                let _ = window().print();
+            }>"Stampa pagina"</button>
+        </div>
+    }
+}

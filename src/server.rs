@@ -1,0 +1,222 @@
+//! Server-side application logic behind the server functions: shared state, and the wizard's
+//! operations (save what was typed, move between steps, confirm the order). Plain async
+//! functions over a [`Store`], so that integration tests call exactly what the server runs.
+
+use crate::domain::request::{validate_mailboxes, validate_mailboxes_header, validate_order, validate_request_step};
+use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, Rules};
+use crate::error::AppError;
+use crate::pages::wizard::{RequestForm, Step, WizardAction, WizardData};
+use crate::store::{CreateOrderError, Store};
+use axum::extract::FromRef;
+use chrono::Datelike;
+use leptos::prelude::*;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The store of the running server (server functions only).
+pub fn store() -> Result<Store, AppError> {
+    use_context::<AppState>().map(|s| s.store).ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}
+
+pub fn current_year() -> i32 {
+    chrono::Utc::now().year()
+}
+
+/// Validation rules for a draft: managed domains, offers, and which of its names are taken.
+pub async fn rules_for(store: &Store, draft: &OrderDraft) -> Result<Rules, AppError> {
+    let domains = store.domains().await?;
+    let offers = store.offers().await?.into_iter().map(|o| o.code).collect();
+    let addresses: Vec<String> = draft
+        .mailboxes
+        .iter()
+        .filter_map(|m| fields::mailbox_address(&m.address, &domains).ok())
+        .collect();
+    let nicknames: Vec<String> = draft
+        .mailboxes
+        .iter()
+        .filter_map(|m| fields::nickname(&m.nickname).ok().filter(|n| !n.is_empty()))
+        .collect();
+    let (taken_addresses, taken_nicknames) = store.taken(&addresses, &nicknames).await?;
+    Ok(Rules { current_year: current_year(), domains, offers, taken_addresses, taken_nicknames })
+}
+
+/// Everything a wizard page shows. An empty `draft_id` is a new request.
+pub async fn wizard_data(store: &Store, draft_id: &str) -> Result<WizardData, AppError> {
+    let (draft, order_number) = if draft_id.is_empty() {
+        (OrderDraft::new(current_year()), None)
+    } else {
+        let stored = store.load_draft(draft_id).await?.ok_or_else(not_found)?;
+        (stored.draft, stored.order_number)
+    };
+    let rules = rules_for(store, &draft).await?;
+    Ok(WizardData {
+        id: draft_id.to_string(),
+        draft,
+        order_number,
+        rules,
+        offers: store.offers().await?,
+        customers: store.customers().await?,
+    })
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("Richiesta".into())
+}
+
+/// Loads a draft that may still be changed; a confirmed one sends the user to its summary.
+async fn open_draft(store: &Store, id: &str) -> Result<Result<OrderDraft, String>, AppError> {
+    let stored = store.load_draft(id).await?.ok_or_else(not_found)?;
+    Ok(match stored.order_number {
+        Some(_) => Err(Step::Summary.url(id)),
+        None => Ok(stored.draft),
+    })
+}
+
+/// Step 1 posted. Returns where the browser goes next.
+pub async fn save_request(store: &Store, draft_id: &str, form: RequestForm, action: WizardAction) -> Result<String, AppError> {
+    let (id, mut draft) = if draft_id.is_empty() {
+        (String::new(), OrderDraft::new(current_year()))
+    } else {
+        match open_draft(store, draft_id).await? {
+            Ok(d) => (draft_id.to_string(), d),
+            Err(location) => return Ok(location),
+        }
+    };
+    form.apply(&mut draft);
+    let next = if action == WizardAction::Continue {
+        let rules = rules_for(store, &draft).await?;
+        if validate_request_step(&draft, &rules).is_empty() {
+            Step::Mailboxes
+        } else {
+            draft.attempted_request = true;
+            Step::Request
+        }
+    } else {
+        Step::Request
+    };
+    let id = if id.is_empty() {
+        store.create_draft(&draft).await?
+    } else {
+        store.save_draft(&id, &draft).await?;
+        id
+    };
+    Ok(next.url(&id))
+}
+
+/// Step 2 posted: keeps everything typed, then applies the button that was pressed.
+pub async fn save_mailboxes(
+    store: &Store,
+    draft_id: &str,
+    expiry_year: String,
+    customer_po: String,
+    mailboxes: Vec<MailboxInput>,
+    action: WizardAction,
+) -> Result<String, AppError> {
+    let mut draft = match open_draft(store, draft_id).await? {
+        Ok(d) => d,
+        Err(location) => return Ok(location),
+    };
+    draft.expiry_year = expiry_year;
+    draft.customer_po = customer_po;
+    draft.mailboxes = mailboxes;
+    let here = Step::Mailboxes.url(draft_id);
+    let location = match action {
+        WizardAction::Add => {
+            draft.mailboxes.push(MailboxInput::default());
+            format!("{here}#casella-{}", draft.mailboxes.len())
+        }
+        WizardAction::Remove(i) => {
+            if i < draft.mailboxes.len() {
+                draft.mailboxes.remove(i);
+            }
+            if draft.mailboxes.is_empty() {
+                draft.mailboxes.push(MailboxInput::default());
+            }
+            here
+        }
+        WizardAction::Clear(i, field) => {
+            if let Some(m) = draft.mailboxes.get_mut(i) {
+                m.set(field, String::new());
+            }
+            format!("{here}#{}", field_id(i, field))
+        }
+        WizardAction::Back => Step::Request.url(draft_id),
+        WizardAction::Continue => {
+            let rules = rules_for(store, &draft).await?;
+            let ok = validate_mailboxes_header(&draft, &rules).is_empty()
+                && !draft.mailboxes.is_empty()
+                && validate_mailboxes(&draft.mailboxes, &rules).iter().all(|r| r.is_ok());
+            if ok {
+                Step::Review.url(draft_id)
+            } else {
+                draft.attempted_mailboxes = true;
+                format!("{here}#errori")
+            }
+        }
+    };
+    store.save_draft(draft_id, &draft).await?;
+    Ok(location)
+}
+
+/// "Conferma" on the review: the server validates everything again and stores the order.
+pub async fn confirm(store: &Store, draft_id: &str, action: WizardAction) -> Result<String, AppError> {
+    let mut draft = match open_draft(store, draft_id).await? {
+        Ok(d) => d,
+        Err(location) => return Ok(location),
+    };
+    if action == WizardAction::Back {
+        return Ok(Step::Mailboxes.url(draft_id));
+    }
+    let rules = rules_for(store, &draft).await?;
+    let valid = match validate_order(&draft, &rules) {
+        Ok(v) => v,
+        Err(errors) => {
+            let step = if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) {
+                draft.attempted_request = true;
+                Step::Request
+            } else {
+                draft.attempted_mailboxes = true;
+                Step::Mailboxes
+            };
+            store.save_draft(draft_id, &draft).await?;
+            return Ok(step.url(draft_id));
+        }
+    };
+    match store.create_order(draft_id, &valid, "").await {
+        Ok(_) => Ok(Step::Summary.url(draft_id)),
+        Err(CreateOrderError::Taken { .. }) => {
+            // Taken a moment ago by someone else: step 2 shows which, on the field.
+            draft.attempted_mailboxes = true;
+            store.save_draft(draft_id, &draft).await?;
+            Ok(format!("{}#errori", Step::Mailboxes.url(draft_id)))
+        }
+        Err(CreateOrderError::DraftNotFound) => Err(not_found()),
+        Err(CreateOrderError::UnknownOffer(_)) => {
+            draft.attempted_request = true;
+            store.save_draft(draft_id, &draft).await?;
+            Ok(Step::Request.url(draft_id))
+        }
+        Err(CreateOrderError::UseridsExhausted) => {
+            tracing::error!("userid numbering exhausted");
+            Err(AppError::Internal)
+        }
+        Err(CreateOrderError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn field_id(i: usize, f: MailboxField) -> String {
+    crate::pages::wizard::mailbox_field_id(i, f)
+}
