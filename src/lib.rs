@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! pec-manager: ordering, activation and management of PEC mailboxes.
 //!
 //! One crate, two builds: with `ssr` it is the server (axum + sqlx), with `hydrate` the

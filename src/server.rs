@@ -184,15 +184,15 @@ pub async fn confirm(store: &Store, draft_id: &str, action: WizardAction) -> Res
     let valid = match validate_order(&draft, &rules) {
         Ok(v) => v,
         Err(errors) => {
-            let step = if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) {
+            let location = if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) {
                 draft.attempted_request = true;
-                Step::Request
+                Step::Request.url(draft_id)
             } else {
                 draft.attempted_mailboxes = true;
-                Step::Mailboxes
+                format!("{}#errori", Step::Mailboxes.url(draft_id))
             };
             store.save_draft(draft_id, &draft).await?;
-            return Ok(step.url(draft_id));
+            return Ok(location);
         }
     };
     match store.create_order(draft_id, &valid, "").await {

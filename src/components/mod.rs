@@ -105,28 +105,27 @@ pub fn TextField(
 ) -> impl IntoView {
     let initial = value.get_untracked();
     let describedby = described_by(id, error, warning);
+    // Without JavaScript the page cannot know which fields get filled, so every field has its
+    // X; once hydrated, CSS hides the X of empty fields ("for filled fields", as the guide).
     let clear_button = clear.map(|action| {
-        move || {
-            (!value.with(String::is_empty)).then(|| {
-                view! {
-                    <button
-                        type="submit"
-                        class="clear"
-                        name="azione"
-                        value=move || action.get()
-                        aria-label=format!("Cancella {label}")
-                        title=format!("Cancella {label}")
-                        on:click=move |ev| {
-                            ev.prevent_default();
-                            value.set(String::new());
-                            touched.set(true);
-                            focus_element(&id.get_untracked());
-                        }
-                    >
-                        "×"
-                    </button>
+        view! {
+            <button
+                type="submit"
+                class="clear"
+                class:empty=move || value.with(String::is_empty)
+                name="azione"
+                value=move || action.get()
+                aria-label=format!("Cancella {label}")
+                title=format!("Cancella {label}")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    value.set(String::new());
+                    touched.set(true);
+                    focus_element(&id.get_untracked());
                 }
-            })
+            >
+                "×"
+            </button>
         }
     });
     view! {

@@ -532,6 +532,12 @@ impl Store {
         }))
     }
 
+    /// Runs one statement as is: for tests that must bypass the application's own checks.
+    #[doc(hidden)]
+    pub async fn raw_execute(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+    }
+
     /// Number of mailboxes stored (tests and benchmarks).
     pub async fn mailbox_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM mailboxes").fetch_one(&self.pool).await?.try_get("n")?)

@@ -116,7 +116,8 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                 .collect();
             (a, n)
         });
-        if prev.is_none() {
+        // Offline, nothing to ask: the server checks again on Conferma.
+        if prev.is_none() || !window().navigator().on_line() {
             return;
         }
         generation.update_value(|g| *g += 1);

@@ -1,0 +1,73 @@
+import { expect, Page } from "@playwright/test";
+
+/** A suffix that keeps the names of one test apart from every other run's. */
+export function uniq(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/** Waits until the WASM client has hydrated the page (never type before). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 15_000 });
+}
+
+/** Collects console errors and uncaught exceptions; call `check()` at the end. */
+export function consoleErrors(page: Page) {
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+  return { errors, check: () => expect(errors, errors.join("\n")).toEqual([]) };
+}
+
+export type Mailbox = {
+  address: string;
+  description?: string;
+  passwordEmail: string;
+  firstName?: string;
+  lastName?: string;
+  taxCode?: string;
+  nickname?: string;
+};
+
+/** Fills step 1 as the seed's operator would. */
+export async function fillRequest(page: Page) {
+  await page.getByLabel("Denominazione").fill("Collaudo");
+  await page.getByLabel("Tipo cliente").selectOption({ label: "P.A. Centrale" });
+  await page.getByLabel("Legale rappresentante").fill("RCLMRA74D15F205V");
+  await page.getByLabel("E-mail di contatto").fill("referente@collaudo.it");
+  await page.getByLabel("Tipologia casella").selectOption({ label: "Casella Strutturata - Consip" });
+  await page.getByLabel("Consenso trattamenti").check();
+}
+
+export function block(page: Page, n: number) {
+  return page.getByRole("group", { name: `Casella ${n}`, exact: true });
+}
+
+export async function fillMailbox(page: Page, n: number, m: Mailbox) {
+  const b = block(page, n);
+  await b.getByLabel("Nome casella", { exact: true }).fill(m.address);
+  await b.getByLabel("Descrizione", { exact: true }).fill(m.description ?? "");
+  await b.getByLabel("Email gestione password", { exact: true }).fill(m.passwordEmail);
+  await b.getByLabel("Nome", { exact: true }).fill(m.firstName ?? "");
+  await b.getByLabel("Cognome", { exact: true }).fill(m.lastName ?? "");
+  await b.getByLabel("Codice fiscale", { exact: true }).fill(m.taxCode ?? "");
+  await b.getByLabel("Nickname", { exact: true }).fill(m.nickname ?? "");
+}
+
+/** Steps 1 and 2 through the UI with JavaScript, up to the review page. */
+export async function orderUpToReview(page: Page, mailboxes: Mailbox[]) {
+  await page.goto("/richiesta");
+  await hydrated(page);
+  await fillRequest(page);
+  await page.getByRole("button", { name: "Continua" }).click();
+  await expect(page).toHaveURL(/\/richiesta\/[0-9a-f]+\/caselle$/);
+  await hydrated(page);
+  for (let i = 0; i < mailboxes.length; i++) {
+    if (i > 0) await page.getByRole("button", { name: "Aggiungi casella" }).click();
+    await fillMailbox(page, i + 1, mailboxes[i]);
+  }
+  await page.getByRole("button", { name: "Continua" }).click();
+  await expect(page).toHaveURL(/\/verifica$/);
+  await hydrated(page);
+}

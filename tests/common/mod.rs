@@ -1,0 +1,51 @@
+//! Test databases: a fresh SQLite file, and a fresh PostgreSQL database on the server named by
+//! TEST_POSTGRES_URL (the test command starts a throw-away one). With PEC_REQUIRE_POSTGRES=1
+//! a missing PostgreSQL is a failure, not a skip.
+#![allow(dead_code)]
+
+use pec_manager::store::{seed_demo, Store};
+use sqlx::any::AnyPoolOptions;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("pec_test_{}_{}_{}", std::process::id(), n, nanos)
+}
+
+pub async fn sqlite_store() -> Store {
+    let dir = std::env::temp_dir().join("pec-manager-tests");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}/{}.db?mode=rwc", dir.display(), unique_name());
+    let store = Store::open(&url).await.expect("open sqlite");
+    seed_demo(&store).await.expect("demo data");
+    store
+}
+
+pub async fn postgres_store() -> Option<Store> {
+    let Ok(admin) = std::env::var("TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("PEC_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "PEC_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set"
+        );
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let name = unique_name();
+    let pool = AnyPoolOptions::new().max_connections(1).connect(&admin).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create database");
+    pool.close().await;
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    let store = Store::open(&format!("{base}/{name}")).await.expect("open postgres");
+    seed_demo(&store).await.expect("demo data");
+    Some(store)
+}
+
+/// A fresh store on every backend available.
+pub async fn stores() -> Vec<Store> {
+    let mut v = vec![sqlite_store().await];
+    v.extend(postgres_store().await);
+    v
+}

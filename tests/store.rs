@@ -1,0 +1,299 @@
+//! The store and the wizard's server operations, on SQLite and PostgreSQL.
+
+mod common;
+
+use pec_manager::domain::{MailboxField, MailboxInput, OrderDraft, Rules};
+use pec_manager::pages::wizard::{RequestForm, WizardAction};
+use pec_manager::server;
+use pec_manager::store::{Backend, CreateOrderError, Store};
+
+fn mailbox(address: &str, nickname: &str) -> MailboxInput {
+    MailboxInput {
+        address: address.into(),
+        description: "Descrizione nuova casella".into(),
+        password_email: "mail_gestione_password@infocert.it".into(),
+        first_name: "Nome".into(),
+        last_name: "Cognome".into(),
+        tax_code: "CGNNMO80A01H501M".into(),
+        nickname: nickname.into(),
+    }
+}
+
+fn request_form() -> RequestForm {
+    RequestForm {
+        customer_name: "Collaudo".into(),
+        customer_kind: "PA_CENTRALE".into(),
+        legal_rep_cf: "RCLMRA74D15F205V".into(),
+        contact_email: "referente@collaudo.it".into(),
+        offer: "CONSIP".into(),
+        consent: true,
+    }
+}
+
+/// Walks the wizard through the server operations, as the forms do, up to the review.
+async fn draft_with(store: &Store, mailboxes: Vec<MailboxInput>) -> String {
+    let to = server::save_request(store, "", request_form(), WizardAction::Continue).await.unwrap();
+    let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+    assert_eq!(to, format!("/richiesta/{id}/caselle"), "step 1 valid → step 2");
+    let year = (server::current_year() + 1).to_string();
+    let to = server::save_mailboxes(store, &id, year, String::new(), mailboxes, WizardAction::Continue).await.unwrap();
+    assert_eq!(to, format!("/richiesta/{id}/verifica"), "step 2 valid → review");
+    id
+}
+
+async fn valid_order_of(store: &Store, id: &str) -> pec_manager::domain::ValidOrder {
+    let d = store.load_draft(id).await.unwrap().unwrap().draft;
+    let rules: Rules = server::rules_for(store, &d).await.unwrap();
+    pec_manager::domain::request::validate_order(&d, &rules).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_and_demo_data() {
+    for store in common::stores().await {
+        assert_eq!(store.domains().await.unwrap(), vec!["legalmail.it", "testcert.legalmail.it"]);
+        let offers = store.offers().await.unwrap();
+        let consip = offers.iter().find(|o| o.name == "Casella Strutturata - Consip").expect("Consip offer");
+        assert_eq!((consip.disk_gb, consip.sms, consip.phishing_protection, consip.shadow_pec), (6, true, true, false));
+        let customers = store.customers().await.unwrap();
+        assert_eq!(customers[0].name, "Collaudo");
+        assert_eq!(customers[0].legal_rep_cf, "RCLMRA74D15F205V");
+        assert!(!pec_manager::store::seed_demo(&store).await.unwrap(), "seeding twice does nothing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
+    for store in common::stores().await {
+        let id = draft_with(
+            &store,
+            vec![
+                mailbox("nuova_casella_pec@testcert.legalmail.it", "nickname.utente"),
+                mailbox("Altra_Nuova_Casella_PEC@testcert.legalmail.it", "altro.nickname.utente"),
+            ],
+        )
+        .await;
+        let to = server::confirm(&store, &id, WizardAction::Continue).await.unwrap();
+        assert_eq!(to, format!("/richiesta/{id}/riepilogo"));
+        let number = store.load_draft(&id).await.unwrap().unwrap().order_number.expect("order");
+        assert_eq!(number, "10295763");
+        let order = store.order(&number).await.unwrap().expect("detail");
+        assert_eq!(order.state, "PRENOTATO");
+        assert_eq!(order.customer_name, "Collaudo");
+        assert!(order.consent);
+        let rows: Vec<(&str, &str, &str)> =
+            order.mailboxes.iter().map(|m| (m.userid.as_str(), m.reference.as_str(), m.address.as_str())).collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("VIT03933", "10295763-001", "nuova_casella_pec@testcert.legalmail.it"),
+                ("VIT03934", "10295763-002", "altra_nuova_casella_pec@testcert.legalmail.it"),
+            ]
+        );
+        let recent = store.recent_orders(1, 25).await.unwrap();
+        assert_eq!(recent.total, 1);
+        assert_eq!(recent.items[0].number, number);
+        assert_eq!(recent.items[0].mailbox_count, 2);
+        let m = store.mailbox("VIT03934").await.unwrap().expect("mailbox");
+        assert_eq!(m.nickname, "altro.nickname.utente");
+        assert_eq!(m.state, "PRENOTATA");
+        assert_eq!(m.tax_code, "CGNNMO80A01H501M");
+
+        // The next order continues the numbering.
+        let id2 = draft_with(&store, vec![mailbox("terza@legalmail.it", "")]).await;
+        server::confirm(&store, &id2, WizardAction::Continue).await.unwrap();
+        let order2 = store.recent_orders(1, 25).await.unwrap().items[0].clone();
+        assert_eq!(order2.number, "10295764");
+        assert_eq!(store.mailbox("VIT03935").await.unwrap().unwrap().address, "terza@legalmail.it");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirming_twice_or_concurrently_creates_one_order() {
+    for store in common::stores().await {
+        let id = draft_with(&store, vec![mailbox("doppio@legalmail.it", "")]).await;
+        let (a, b) = tokio::join!(
+            server::confirm(&store, &id, WizardAction::Continue),
+            server::confirm(&store, &id, WizardAction::Continue)
+        );
+        assert_eq!(a.unwrap(), b.unwrap());
+        let again = server::confirm(&store, &id, WizardAction::Continue).await.unwrap();
+        assert_eq!(again, format!("/richiesta/{id}/riepilogo"));
+        assert_eq!(store.recent_orders(1, 25).await.unwrap().total, 1);
+        assert_eq!(store.mailbox_count().await.unwrap(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_taken_meanwhile_fails_the_whole_order() {
+    for store in common::stores().await {
+        let first = draft_with(&store, vec![mailbox("uno@legalmail.it", "nick.uno")]).await;
+        let second = draft_with(&store, vec![mailbox("altra@legalmail.it", ""), mailbox("UNO@legalmail.it", "")]).await;
+        server::confirm(&store, &first, WizardAction::Continue).await.unwrap();
+
+        // Straight to the store: the check inside the transaction names the address.
+        let order = {
+            let d = store.load_draft(&second).await.unwrap().unwrap().draft;
+            let mut rules = server::rules_for(&store, &d).await.unwrap();
+            rules.taken_addresses.clear(); // as if validated before the other order existed
+            pec_manager::domain::request::validate_order(&d, &rules).unwrap()
+        };
+        match store.create_order(&second, &order, "").await {
+            Err(CreateOrderError::Taken { addresses, nicknames }) => {
+                assert_eq!(addresses.into_iter().collect::<Vec<_>>(), vec!["uno@legalmail.it"]);
+                assert!(nicknames.is_empty());
+            }
+            other => panic!("expected Taken, got {other:?}"),
+        }
+        // Nothing of the second order exists, and the numbering did not move.
+        assert_eq!(store.mailbox_count().await.unwrap(), 1);
+        assert!(store.load_draft(&second).await.unwrap().unwrap().order_number.is_none());
+
+        // Through the server operation: back to step 2, where the field says why.
+        let to = server::confirm(&store, &second, WizardAction::Continue).await.unwrap();
+        assert_eq!(to, format!("/richiesta/{second}/caselle#errori"));
+        let data = server::wizard_data(&store, &second).await.unwrap();
+        assert!(data.draft.attempted_mailboxes);
+        let reports = pec_manager::domain::request::validate_mailboxes(&data.draft.mailboxes, &data.rules);
+        assert_eq!(reports[1].error(MailboxField::Address).map(|e| e.to_string()).as_deref(), Some("Casella già esistente"));
+
+        let third = draft_with(&store, vec![mailbox("tre@legalmail.it", "")]).await;
+        server::confirm(&store, &third, WizardAction::Continue).await.unwrap();
+        assert_eq!(store.recent_orders(1, 25).await.unwrap().items[0].number, "10295764");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_orders_for_the_same_address_one_wins() {
+    for store in common::stores().await {
+        let a = draft_with(&store, vec![mailbox("conteso@legalmail.it", "")]).await;
+        let b = draft_with(&store, vec![mailbox("conteso@legalmail.it", "")]).await;
+        let (oa, ob) = (valid_order_of(&store, &a).await, valid_order_of(&store, &b).await);
+        let (ra, rb) = tokio::join!(store.create_order(&a, &oa, ""), store.create_order(&b, &ob, ""));
+        let wins = [ra.is_ok(), rb.is_ok()].iter().filter(|x| **x).count();
+        assert_eq!(wins, 1, "{ra:?} {rb:?}");
+        let loser = if ra.is_ok() { rb } else { ra };
+        assert!(matches!(loser, Err(CreateOrderError::Taken { ref addresses, .. }) if addresses.contains("conteso@legalmail.it")));
+        assert_eq!(store.mailbox_count().await.unwrap(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_itself_refuses_duplicates() {
+    for store in common::stores().await {
+        let a = draft_with(&store, vec![mailbox("guardia@legalmail.it", "guardia")]).await;
+        server::confirm(&store, &a, WizardAction::Continue).await.unwrap();
+        // Bypass every check of the application: the UNIQUE indexes still refuse.
+        let dup = store.raw_execute(
+            "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, password_email, \
+             first_name, last_name, tax_code, nickname, offer_id, state, created_at) \
+             SELECT order_id, 2, 'X1', 'X-1', address, '', '', '', '', '', NULL, offer_id, state, created_at FROM mailboxes",
+        );
+        assert!(dup.await.is_err(), "duplicate address accepted");
+        let dup = store.raw_execute(
+            "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, password_email, \
+             first_name, last_name, tax_code, nickname, offer_id, state, created_at) \
+             SELECT order_id, 2, 'X1', 'X-1', 'altro@legalmail.it', '', '', '', '', '', nickname, offer_id, state, created_at FROM mailboxes",
+        );
+        assert!(dup.await.is_err(), "duplicate nickname accepted");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wizard_keeps_everything_typed_and_applies_buttons() {
+    for store in common::stores().await {
+        // Step 1 with errors: back to step 1, values kept, errors now shown.
+        let mut form = request_form();
+        form.legal_rep_cf = "RSSMRA70A01H5015".into();
+        let to = server::save_request(&store, "", form, WizardAction::Continue).await.unwrap();
+        let id = to.trim_start_matches("/richiesta/").to_string();
+        assert!(!id.contains('/'), "{to}");
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert!(d.attempted_request);
+        assert_eq!(d.legal_rep_cf, "RSSMRA70A01H5015");
+        assert_eq!(d.customer_name, "Collaudo");
+
+        let to = server::save_request(&store, &id, request_form(), WizardAction::Continue).await.unwrap();
+        assert_eq!(to, format!("/richiesta/{id}/caselle"));
+
+        let year = (server::current_year() + 1).to_string();
+        let typed = vec![mailbox("uno@legalmail.it", ""), mailbox("due@legalmail.it", "due")];
+        let to = server::save_mailboxes(&store, &id, year.clone(), "PO-1".into(), typed.clone(), WizardAction::Add)
+            .await
+            .unwrap();
+        assert_eq!(to, format!("/richiesta/{id}/caselle#casella-3"));
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!(d.mailboxes.len(), 3);
+        assert_eq!(d.customer_po, "PO-1");
+
+        let to = server::save_mailboxes(
+            &store, &id, year.clone(), "PO-1".into(), d.mailboxes.clone(), WizardAction::Clear(1, MailboxField::Nickname),
+        )
+        .await
+        .unwrap();
+        assert_eq!(to, format!("/richiesta/{id}/caselle#m2-nickname"));
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!(d.mailboxes[1].nickname, "");
+        assert_eq!(d.mailboxes[1].address, "due@legalmail.it");
+
+        // Continue with an empty third block: refused, everything kept.
+        let to = server::save_mailboxes(&store, &id, year.clone(), "PO-1".into(), d.mailboxes.clone(), WizardAction::Continue)
+            .await
+            .unwrap();
+        assert_eq!(to, format!("/richiesta/{id}/caselle#errori"));
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert!(d.attempted_mailboxes);
+        assert_eq!(d.mailboxes.len(), 3);
+
+        server::save_mailboxes(&store, &id, year.clone(), "PO-1".into(), d.mailboxes.clone(), WizardAction::Remove(2))
+            .await
+            .unwrap();
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!(d.mailboxes.len(), 2);
+
+        // Removing the last block leaves one empty block.
+        let one = vec![d.mailboxes[0].clone()];
+        server::save_mailboxes(&store, &id, year.clone(), String::new(), one, WizardAction::Remove(0)).await.unwrap();
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!(d.mailboxes, vec![MailboxInput::default()]);
+
+        // Back goes to step 1 without validating.
+        let to = server::save_mailboxes(&store, &id, "1999".into(), String::new(), vec![], WizardAction::Back).await.unwrap();
+        assert_eq!(to, format!("/richiesta/{id}"));
+        assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.expiry_year, "1999");
+
+        // Confirming an invalid draft sends the user to the step with errors.
+        let to = server::confirm(&store, &id, WizardAction::Continue).await.unwrap();
+        assert_eq!(to, format!("/richiesta/{id}/caselle#errori"));
+        assert_eq!(store.mailbox_count().await.unwrap(), 0);
+
+        // An unknown draft is a typed "not found".
+        let e = server::wizard_data(&store, "nonexistent").await.unwrap_err();
+        assert_eq!(e.to_string(), "Richiesta non trovato");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recent_orders_are_paged_newest_first() {
+    for store in common::stores().await {
+        for i in 0..3 {
+            let id = draft_with(&store, vec![mailbox(&format!("pag{i}@legalmail.it"), "")]).await;
+            server::confirm(&store, &id, WizardAction::Continue).await.unwrap();
+        }
+        let p1 = store.recent_orders(1, 2).await.unwrap();
+        assert_eq!((p1.total, p1.pages, p1.items.len()), (3, 2, 2));
+        assert_eq!(p1.items[0].number, "10295765");
+        let p2 = store.recent_orders(2, 2).await.unwrap();
+        assert_eq!(p2.items.len(), 1);
+        assert_eq!(p2.items[0].number, "10295763");
+        // Out of range pages are clamped.
+        assert_eq!(store.recent_orders(99, 2).await.unwrap().page, 2);
+        let _ = matches!(store.backend(), Backend::Sqlite | Backend::Postgres);
+    }
+}
+
+#[tokio::test]
+async fn a_bad_database_url_is_refused_clearly() {
+    let e = Store::open("mysql://x").await.unwrap_err();
+    assert!(e.to_string().contains("DATABASE_URL non supportato"), "{e}");
+    let _ = OrderDraft::default();
+}
