@@ -115,7 +115,6 @@ pub fn TextField(
                 class:empty=move || value.with(String::is_empty)
                 name="azione"
                 value=move || action.get()
-                aria-label=format!("Cancella {label}")
                 title=format!("Cancella {label}")
                 on:click=move |ev| {
                     ev.prevent_default();
@@ -124,7 +123,9 @@ pub fn TextField(
                     focus_element(&id.get_untracked());
                 }
             >
-                "×"
+                // The name is text, not aria-label: a search by label then finds only the field.
+                <span aria-hidden="true">"×"</span>
+                <span class="visually-hidden">{format!("Cancella {label}")}</span>
             </button>
         }
     });

@@ -1,0 +1,11 @@
+# The two commands of the README.
+.PHONY: run test setup
+
+run:    ## build and serve the app at http://127.0.0.1:3000 (SQLite, demo data)
+	bash scripts/run.sh
+
+test:   ## every test: unit, integration (SQLite + PostgreSQL), Playwright (JS and no-JS)
+	bash scripts/test.sh
+
+setup:  ## only install what is missing
+	bash scripts/setup.sh test

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what pec-manager needs on a fresh Debian machine with Rust and Node, skipping what
+# is already there. `setup.sh run` for serving the app, `setup.sh test` adds the test tools.
+# Sourced by run.sh and test.sh; safe to run again.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+MODE="${1:-run}"
+CARGO_LEPTOS_VERSION=0.3.10   # 0.3.11 needs a newer rustc
+WASM_BINDGEN_VERSION=0.2.130  # must equal the wasm-bindgen pin in Cargo.toml
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_missing=()
+if [ "$MODE" = test ]; then
+  command -v chromium >/dev/null || apt_missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
+  command -v brotli >/dev/null || apt_missing+=(brotli)
+fi
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  log "apt: ${apt_missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "rustup target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  log "cargo-leptos $CARGO_LEPTOS_VERSION (about 12 minutes, once per machine)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  log "wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# npm's binaryen gives the wasm-opt for release builds (Debian's 108 breaks the bundle);
+# @playwright/test drives Debian's Chromium.
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/playwright ] \
+   || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  log "npm packages (end2end/)"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi
+export PATH="$PWD/end2end/node_modules/.bin:$PATH"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test: unit and property tests, integration tests on SQLite and PostgreSQL, then the
+# release build driven by Playwright in Chromium, once on SQLite and once on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh test
+source scripts/postgres.sh
+
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  pg_stop
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
+
+pg_start
+export PEC_REQUIRE_POSTGRES=1
+
+step "unit, property and integration tests (SQLite and PostgreSQL)"
+if command -v cargo-nextest >/dev/null; then
+  cargo nextest run --features ssr --no-fail-fast
+else
+  cargo test --features ssr --no-fail-fast
+fi
+
+step "release build"
+start=$(date +%s)
+cargo leptos build --release --precompress
+echo "release build: $(( $(date +%s) - start )) s"
+wasm=target/site/pkg/pec-manager.wasm
+raw=$(stat -c %s "$wasm")
+br=$(brotli -c -q 11 "$wasm" | wc -c)
+echo "release WASM: $raw bytes raw, $br bytes brotli"
+
+# Starts the release server on a free port against DATABASE_URL; sets BASE_URL.
+serve() {
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=pec-manager \
+    LEPTOS_ENV=PROD RUST_LOG=warn ./target/release/pec-manager serve &
+  SERVER_PID=$!
+  export BASE_URL="http://127.0.0.1:$port"
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+
+e2e_db=$(mktemp -d /tmp/pec-e2e.XXXXXX)
+step "end-to-end tests, SQLite"
+DATABASE_URL="sqlite://$e2e_db/pec.db?mode=rwc" serve
+(cd end2end && npx playwright test)
+stop_server
+
+step "end-to-end tests, PostgreSQL"
+DATABASE_URL=$(pg_new_database pec_e2e) serve
+(cd end2end && npx playwright test)
+stop_server
+rm -rf "$e2e_db"
+
+step "all tests passed"
