@@ -183,6 +183,9 @@ pub async fn confirm(store: &Store, draft_id: &str, action: WizardAction) -> Res
     let rules = rules_for(store, &draft).await?;
     let valid = match validate_order(&draft, &rules) {
         Ok(v) => v,
+        // A concurrent confirmation of this same draft may have just stored it, so that its
+        // names now look taken: that is success, not an error.
+        Err(_) if confirmed_meanwhile(store, draft_id).await? => return Ok(Step::Summary.url(draft_id)),
         Err(errors) => {
             let location = if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) {
                 draft.attempted_request = true;
@@ -197,6 +200,9 @@ pub async fn confirm(store: &Store, draft_id: &str, action: WizardAction) -> Res
     };
     match store.create_order(draft_id, &valid, "").await {
         Ok(_) => Ok(Step::Summary.url(draft_id)),
+        Err(CreateOrderError::Taken { .. }) if confirmed_meanwhile(store, draft_id).await? => {
+            Ok(Step::Summary.url(draft_id))
+        }
         Err(CreateOrderError::Taken { .. }) => {
             // Taken a moment ago by someone else: step 2 shows which, on the field.
             draft.attempted_mailboxes = true;
@@ -215,6 +221,10 @@ pub async fn confirm(store: &Store, draft_id: &str, action: WizardAction) -> Res
         }
         Err(CreateOrderError::Store(e)) => Err(e.into()),
     }
+}
+
+async fn confirmed_meanwhile(store: &Store, draft_id: &str) -> Result<bool, AppError> {
+    Ok(store.load_draft(draft_id).await?.is_some_and(|d| d.order_number.is_some()))
 }
 
 fn field_id(i: usize, f: MailboxField) -> String {

@@ -297,3 +297,14 @@ async fn a_bad_database_url_is_refused_clearly() {
     assert!(e.to_string().contains("DATABASE_URL non supportato"), "{e}");
     let _ = OrderDraft::default();
 }
+
+#[tokio::test]
+async fn a_failed_migration_refuses_to_start_with_a_clear_message() {
+    let store = common::sqlite_store().await;
+    // Someone edited an applied migration: its checksum no longer matches.
+    store.raw_execute("UPDATE _sqlx_migrations SET checksum = X'00'").await.unwrap();
+    let url = store.url_for_tests();
+    store.close().await;
+    let e = Store::open(&url).await.unwrap_err();
+    assert!(e.to_string().starts_with("migrazione del database non riuscita"), "{e}");
+}

@@ -167,3 +167,24 @@ test("a double click on Conferma creates one order", async ({ page }) => {
   await expect(page.getByRole("link", { name: number, exact: true })).toHaveCount(1);
   log.check();
 });
+
+test("no console errors on any page, and the menu marks the current section", async ({ page }) => {
+  const log = consoleErrors(page);
+  const address = `pagine_${uniq()}@legalmail.it`;
+  await orderUpToReview(page, [{ address, passwordEmail: "pwd@example.it" }]);
+  await page.getByRole("button", { name: "Conferma" }).click();
+  await expect(page).toHaveURL(/\/riepilogo$/);
+  await hydrated(page);
+  const number = (await page.locator(".order-number").innerText()).trim();
+  const userid = (await page.getByRole("table", { name: "Dettaglio prodotto" }).locator("tbody tr td").nth(1).innerText()).trim();
+  for (const url of ["/", "/richiesta", "/recenti", "/recenti?pagina=2", `/ordini/${number}`, `/caselle/${userid}`]) {
+    await page.goto(url);
+    await hydrated(page);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveCount(1);
+  }
+  await page.goto("/recenti");
+  await expect(
+    page.getByRole("navigation", { name: "Menu principale" }).getByRole("link", { name: "Visualizza recenti" }),
+  ).toHaveAttribute("aria-current", "page");
+  log.check();
+});

@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// The main menu, in the order of the guide.
 pub const MENU: [(&str, &str); 10] = [
@@ -25,7 +26,8 @@ pub fn MainMenu() -> impl IntoView {
             <ul>
                 {MENU
                     .into_iter()
-                    .map(|(label, href)| view! { <li><a href=href>{label}</a></li> })
+                    // `A` marks the link of the current section with aria-current="page".
+                    .map(|(label, href)| view! { <li><A href=href>{label}</A></li> })
                     .collect_view()}
             </ul>
         </nav>

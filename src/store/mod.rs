@@ -1,5 +1,5 @@
 //! All SQL of the platform. One code path for SQLite (default) and PostgreSQL through sqlx's
-//! `Any` driver: placeholders are `$N` (both understand them), integers are i64, booleans
+//! `Any` driver: bind parameters are written `$N` (both understand them), integers are i64, booleans
 //! 0/1, timestamps UTC text. Migrations live in `migrations/sqlite` and `migrations/postgres`.
 
 mod demo;
@@ -67,6 +67,7 @@ pub struct StoredDraft {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    url: String,
 }
 
 /// The current time as stored.
@@ -113,9 +114,15 @@ impl Store {
             })
             .connect(url)
             .await?;
-        let store = Self { pool, backend };
+        let store = Self { pool, backend, url: url.to_string() };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// The URL this store was opened with (it may hold credentials: never log it).
+    #[doc(hidden)]
+    pub fn url_for_tests(&self) -> String {
+        self.url.clone()
     }
 
     pub fn backend(&self) -> Backend {
