@@ -1,6 +1,6 @@
 //! The HTML shell, the layout and the routes.
 
-use crate::components::MainMenu;
+use crate::components::{FormErrorBanner, MainMenu};
 use crate::pages::home::{HomePage, NotFoundPage};
 use crate::pages::mailbox_detail::MailboxPage;
 use crate::pages::order_detail::OrderPage;
@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
             <div class="layout">
                 <MainMenu/>
                 <main id="contenuto" tabindex="-1">
+                    <FormErrorBanner/>
                     <Routes fallback=|| view! { <NotFoundPage/> }>
                         <Route path=path!("") view=HomePage/>
                         <Route path=path!("/richiesta") view=RequestStep ssr=ssr.clone()/>

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
-    #[error("{0} non trovato")]
+    /// What was looked for and not found, as a whole Italian sentence ("Ordine 1 non trovato").
+    #[error("{0}")]
     NotFound(String),
     #[error("Richiesta non valida: {0}")]
     BadRequest(String),

@@ -73,7 +73,7 @@ pub async fn wizard_data(store: &Store, draft_id: &str) -> Result<WizardData, Ap
 }
 
 fn not_found() -> AppError {
-    AppError::NotFound("Richiesta".into())
+    AppError::NotFound("Richiesta non trovata".into())
 }
 
 /// Loads a draft that may still be changed; a confirmed one sends the user to its summary.

@@ -268,7 +268,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 
         // An unknown draft is a typed "not found".
         let e = server::wizard_data(&store, "nonexistent").await.unwrap_err();
-        assert_eq!(e.to_string(), "Richiesta non trovato");
+        assert_eq!(e.to_string(), "Richiesta non trovata");
     }
 }
 

@@ -104,3 +104,14 @@ test("every page renders on the server with one h1, and unknown pages say so", a
   const res2 = await page.goto("/non-esiste");
   expect(res2?.status()).toBe(404);
 });
+
+test("a form post that fails on the server is explained on the page it came from", async ({ page }) => {
+  await page.goto("/richiesta");
+  // A review form whose request no longer exists (e.g. an old tab), posted from this page.
+  await page.setContent(
+    '<form method="post" action="' + new URL("/api/richiesta/conferma", page.url()).href +
+      '"><input name="draft" value="0000"><input name="azione" value="conferma"><button>invia</button></form>',
+  );
+  await page.getByRole("button", { name: "invia" }).click();
+  await expect(page.getByRole("alert")).toContainText("Richiesta non trovata");
+});

@@ -207,6 +207,20 @@ pub fn SelectField(
     }
 }
 
+/// Without JavaScript, a server function that fails sends the browser back to the form's page
+/// with the error encoded in `__err`: say it here, in Italian.
+#[component]
+pub fn FormErrorBanner() -> impl IntoView {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query.read().get("__err").map(|e| {
+            let error = ServerFnUrlError::<AppError>::decode_err(&e);
+            view! { <div class="error-panel" role="alert"><p>{error.to_string()}</p></div> }
+        })
+    }
+}
+
 /// A failed load, said in Italian; "not found" also sets the HTTP status.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {

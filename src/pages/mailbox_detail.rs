@@ -10,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 #[server(endpoint = "casella")]
 pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
     let store = crate::server::store()?;
-    store.mailbox(&userid).await?.ok_or_else(|| AppError::NotFound(format!("Casella {userid}")))
+    store.mailbox(&userid).await?.ok_or_else(|| AppError::NotFound(format!("Casella {userid} non trovata")))
 }
 
 #[component]

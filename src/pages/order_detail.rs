@@ -10,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 #[server(endpoint = "ordine")]
 pub async fn get_order(number: String) -> Result<OrderDetail, AppError> {
     let store = crate::server::store()?;
-    store.order(&number).await?.ok_or_else(|| AppError::NotFound(format!("Ordine {number}")))
+    store.order(&number).await?.ok_or_else(|| AppError::NotFound(format!("Ordine {number} non trovato")))
 }
 
 #[component]
