@@ -2,7 +2,9 @@
 //! operations (save what was typed, move between steps, confirm the order). Plain async
 //! functions over a [`Store`], so that integration tests call exactly what the server runs.
 
-use crate::domain::request::{validate_mailboxes, validate_mailboxes_header, validate_order, validate_request_step};
+use crate::domain::request::{
+    validate_mailboxes, validate_mailboxes_header, validate_order, validate_request_step,
+};
 use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, Rules};
 use crate::error::AppError;
 use crate::pages::wizard::{RequestForm, Step, WizardAction, WizardData};
@@ -39,11 +41,8 @@ pub fn current_year() -> i32 {
 pub async fn rules_for(store: &Store, draft: &OrderDraft) -> Result<Rules, AppError> {
     let domains = store.domains().await?;
     let offers = store.offers().await?.into_iter().map(|o| o.code).collect();
-    let addresses: Vec<String> = draft
-        .mailboxes
-        .iter()
-        .filter_map(|m| fields::mailbox_address(&m.address, &domains).ok())
-        .collect();
+    let addresses: Vec<String> =
+        draft.mailboxes.iter().filter_map(|m| fields::mailbox_address(&m.address, &domains).ok()).collect();
     let nicknames: Vec<String> = draft
         .mailboxes
         .iter()
@@ -86,7 +85,12 @@ async fn open_draft(store: &Store, id: &str) -> Result<Result<OrderDraft, String
 }
 
 /// Step 1 posted. Returns where the browser goes next.
-pub async fn save_request(store: &Store, draft_id: &str, form: RequestForm, action: WizardAction) -> Result<String, AppError> {
+pub async fn save_request(
+    store: &Store,
+    draft_id: &str,
+    form: RequestForm,
+    action: WizardAction,
+) -> Result<String, AppError> {
     let (id, mut draft) = if draft_id.is_empty() {
         (String::new(), OrderDraft::new(current_year()))
     } else {
@@ -187,13 +191,14 @@ pub async fn confirm(store: &Store, draft_id: &str, action: WizardAction) -> Res
         // names now look taken: that is success, not an error.
         Err(_) if confirmed_meanwhile(store, draft_id).await? => return Ok(Step::Summary.url(draft_id)),
         Err(errors) => {
-            let location = if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) {
-                draft.attempted_request = true;
-                Step::Request.url(draft_id)
-            } else {
-                draft.attempted_mailboxes = true;
-                format!("{}#errori", Step::Mailboxes.url(draft_id))
-            };
+            let location =
+                if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) {
+                    draft.attempted_request = true;
+                    Step::Request.url(draft_id)
+                } else {
+                    draft.attempted_mailboxes = true;
+                    format!("{}#errori", Step::Mailboxes.url(draft_id))
+                };
             store.save_draft(draft_id, &draft).await?;
             return Ok(location);
         }

@@ -38,7 +38,8 @@ pub fn MainMenu() -> impl IntoView {
 /// Called from event handlers only, which never run on the server.
 pub fn focus_element(id: &str) {
     use leptos::wasm_bindgen::JsCast;
-    if let Some(el) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+    if let Some(el) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
         let _ = el.focus();
     }
 }
@@ -71,7 +72,11 @@ fn FieldMessages(
     }
 }
 
-fn described_by(id: Signal<String>, error: Signal<Option<String>>, warning: Signal<Option<String>>) -> impl Fn() -> Option<String> + Send + Sync + Copy {
+fn described_by(
+    id: Signal<String>,
+    error: Signal<Option<String>>,
+    warning: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + Copy {
     move || {
         let id = id.get();
         let mut ids = Vec::new();

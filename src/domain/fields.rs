@@ -98,9 +98,8 @@ pub fn mailbox_address(raw: &str, domains: &[String]) -> Result<String, FieldErr
     if let Some(c) = local.chars().find(|&c| !is_mailbox_char(c)) {
         return Err(FieldError::ForbiddenChar(c));
     }
-    if let Some(c) = domain
-        .chars()
-        .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'))
+    if let Some(c) =
+        domain.chars().find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'))
     {
         return Err(FieldError::ForbiddenChar(c));
     }
@@ -152,9 +151,7 @@ pub fn email(raw: &str, required: bool) -> Result<String, FieldError> {
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
     if !local_ok || !domain_ok || s.len() > ADDRESS_MAX {
         return Err(FieldError::InvalidEmail);
     }
@@ -283,11 +280,25 @@ mod tests {
 
     #[test]
     fn email_rules() {
-        assert_eq!(email("mail_gestione_password@infocert.it", true), Ok("mail_gestione_password@infocert.it".into()));
+        assert_eq!(
+            email("mail_gestione_password@infocert.it", true),
+            Ok("mail_gestione_password@infocert.it".into())
+        );
         assert_eq!(email("Mail.Pwd@Mail.COM", true), Ok("Mail.Pwd@mail.com".into()));
         assert_eq!(email("", true), Err(FieldError::Required));
         assert_eq!(email("", false), Ok(String::new()));
-        for bad in ["a", "a@b", "a@@b.it", "a..b@c.it", ".a@b.it", "a@b..it", "a@-b.it", "a b@c.it", "a@b.i", "a@b.12"] {
+        for bad in [
+            "a",
+            "a@b",
+            "a@@b.it",
+            "a..b@c.it",
+            ".a@b.it",
+            "a@b..it",
+            "a@-b.it",
+            "a b@c.it",
+            "a@b.i",
+            "a@b.12",
+        ] {
             assert_eq!(email(bad, true), Err(FieldError::InvalidEmail), "{bad}");
         }
         let long_local = format!("{}@b.it", "a".repeat(65));

@@ -297,10 +297,8 @@ fn check_mailbox(m: &MailboxInput, rules: &Rules) -> (Result<ValidMailbox, ()>, 
         }
     };
     let address = take(MailboxField::Address, fields::mailbox_address(&m.address, &rules.domains));
-    let description = take(
-        MailboxField::Description,
-        fields::free_text(&m.description, fields::DESCRIPTION_MAX, false),
-    );
+    let description =
+        take(MailboxField::Description, fields::free_text(&m.description, fields::DESCRIPTION_MAX, false));
     let password_email = take(MailboxField::PasswordEmail, fields::email(&m.password_email, true));
     let first_name = take(MailboxField::FirstName, fields::person_name(&m.first_name));
     let last_name = take(MailboxField::LastName, fields::person_name(&m.last_name));
@@ -545,10 +543,12 @@ mod tests {
 
     #[test]
     fn required_fields_and_warning() {
-        let mut m = MailboxInput::default();
-        m.first_name = "Luigi".into();
-        m.last_name = "Rossi".into();
-        m.tax_code = "RSSMRA70A01H501S".into();
+        let m = MailboxInput {
+            first_name: "Luigi".into(),
+            last_name: "Rossi".into(),
+            tax_code: "RSSMRA70A01H501S".into(),
+            ..MailboxInput::default()
+        };
         let reports = validate_mailboxes(&[m], &rules());
         assert_eq!(reports[0].error(MailboxField::Address), Some(&FieldError::Required));
         assert_eq!(reports[0].error(MailboxField::PasswordEmail), Some(&FieldError::Required));

@@ -30,11 +30,7 @@ pub enum TaxCodeKind {
 /// Upper-cases and removes white space; numeric codes that lost leading zeros
 /// (Excel does that) are padded back to 11 digits.
 pub fn normalize(raw: &str) -> String {
-    let s: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect();
+    let s: String = raw.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
     if !s.is_empty() && s.len() < 11 && s.bytes().all(|b| b.is_ascii_digit()) {
         format!("{s:0>11}")
     } else {
@@ -97,9 +93,8 @@ fn decode_digit(c: u8) -> u32 {
 
 /// Check character of the first 15 characters (upper-case ASCII letters and digits).
 pub fn check_char(first15: &[u8]) -> u8 {
-    const ODD: [u32; 26] = [
-        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
-    ];
+    const ODD: [u32; 26] =
+        [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
     let sum: u32 = first15
         .iter()
         .enumerate()
@@ -147,17 +142,11 @@ pub fn name_letters(first_name: &str, last_name: &str) -> String {
 
 fn code_part(name: &str, is_first_name: bool) -> String {
     let letters: Vec<char> = name.chars().filter_map(fold_letter).collect();
-    let (consonants, vowels): (Vec<char>, Vec<char>) =
-        letters.iter().partition(|c| !"AEIOU".contains(**c));
+    let (consonants, vowels): (Vec<char>, Vec<char>) = letters.iter().partition(|c| !"AEIOU".contains(**c));
     if is_first_name && consonants.len() >= 4 {
         return [consonants[0], consonants[2], consonants[3]].iter().collect();
     }
-    consonants
-        .into_iter()
-        .chain(vowels)
-        .chain(std::iter::repeat('X'))
-        .take(3)
-        .collect()
+    consonants.into_iter().chain(vowels).chain(std::iter::repeat('X')).take(3).collect()
 }
 
 /// Upper-case ASCII letter for a letter (accents dropped); `None` for anything else.

@@ -35,7 +35,11 @@ pub fn OrderPage() -> impl IntoView {
 }
 
 fn yes_no(b: bool) -> &'static str {
-    if b { "SI" } else { "NO" }
+    if b {
+        "SI"
+    } else {
+        "NO"
+    }
 }
 
 #[component]

@@ -4,9 +4,7 @@
 
 mod demo;
 
-use crate::domain::records::{
-    Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged,
-};
+use crate::domain::records::{Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged};
 use crate::domain::{MailboxState, OrderDraft, OrderState, ValidOrder};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
@@ -221,8 +219,8 @@ impl Store {
         nicknames: &[String],
     ) -> Result<(BTreeSet<String>, BTreeSet<String>), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let a = existing(&mut *conn, "address", addresses).await?;
-        let n = existing(&mut *conn, "nickname", nicknames).await?;
+        let a = existing(&mut conn, "address", addresses).await?;
+        let n = existing(&mut conn, "nickname", nicknames).await?;
         Ok((a, n))
     }
 
@@ -255,12 +253,13 @@ impl Store {
 
     /// Saves what was typed; a confirmed draft is never changed again.
     pub async fn save_draft(&self, id: &str, draft: &OrderDraft) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE drafts SET data = $1, updated_at = $2 WHERE id = $3 AND order_id IS NULL")
-            .bind(encode_draft(draft)?)
-            .bind(now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE drafts SET data = $1, updated_at = $2 WHERE id = $3 AND order_id IS NULL")
+                .bind(encode_draft(draft)?)
+                .bind(now())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -327,8 +326,8 @@ impl Store {
 
         let addresses: Vec<String> = order.mailboxes.iter().map(|m| m.address.clone()).collect();
         let nicknames: Vec<String> = order.mailboxes.iter().filter_map(|m| m.nickname.clone()).collect();
-        let taken_a = existing(&mut *tx, "address", &addresses).await?;
-        let taken_n = existing(&mut *tx, "nickname", &nicknames).await?;
+        let taken_a = existing(&mut tx, "address", &addresses).await?;
+        let taken_n = existing(&mut tx, "nickname", &nicknames).await?;
         if !taken_a.is_empty() || !taken_n.is_empty() {
             tx.rollback().await?;
             return Err(CreateOrderError::Taken { addresses: taken_a, nicknames: taken_n });
@@ -414,12 +413,14 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
 
-        sqlx::query("INSERT INTO activity (at, kind, order_id, summary) VALUES ($1, 'ORDINE_CREATO', $2, $3)")
-            .bind(&t)
-            .bind(order_id)
-            .bind(format!("Ordine {number}: {count} caselle prenotate per {}", order.customer_name))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO activity (at, kind, order_id, summary) VALUES ($1, 'ORDINE_CREATO', $2, $3)",
+        )
+        .bind(&t)
+        .bind(order_id)
+        .bind(format!("Ordine {number}: {count} caselle prenotate per {}", order.customer_name))
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE drafts SET order_id = $1 WHERE id = $2")
             .bind(order_id)
             .bind(draft_id)
@@ -431,7 +432,8 @@ impl Store {
 
     /// Orders, newest first. `page` is 1-based.
     pub async fn recent_orders(&self, page: i64, per_page: i64) -> Result<Paged<OrderSummary>, StoreError> {
-        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orders").fetch_one(&self.pool).await?.try_get("n")?;
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM orders").fetch_one(&self.pool).await?.try_get("n")?;
         let pages = ((total + per_page - 1) / per_page).max(1);
         let page = page.clamp(1, pages);
         let rows = sqlx::query(
@@ -598,7 +600,11 @@ async fn bump(tx: &mut Transaction<'_, Any>, name: &str, by: i64) -> Result<i64,
 }
 
 /// The customer of an order, found by name (case-insensitive) or created.
-async fn upsert_customer(tx: &mut Transaction<'_, Any>, order: &ValidOrder, t: &str) -> Result<i64, StoreError> {
+async fn upsert_customer(
+    tx: &mut Transaction<'_, Any>,
+    order: &ValidOrder,
+    t: &str,
+) -> Result<i64, StoreError> {
     let key = order.customer_name.to_lowercase();
     sqlx::query(
         "INSERT INTO customers (name, name_key, kind, legal_rep_cf, contact_email, created_at) \
@@ -640,7 +646,8 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), StoreError> {
         return Ok(());
     }
     if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
     }
     Ok(())
 }

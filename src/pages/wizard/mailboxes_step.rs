@@ -3,8 +3,8 @@
 
 use super::request_step::AlreadyOrdered;
 use super::{
-    check_availability, mailbox_field_id, mailbox_field_name, with_wizard, SaveMailboxes, StepList, WizardAction,
-    WizardData,
+    check_availability, mailbox_field_id, mailbox_field_name, with_wizard, SaveMailboxes, StepList,
+    WizardAction, WizardData,
 };
 use crate::components::{focus_element, sleep_ms, TextField};
 use crate::domain::request::{validate_mailboxes, validate_mailboxes_header};
@@ -86,9 +86,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         rules.with(|r| validate_mailboxes(&inputs, r))
     });
     let header_errors = Memo::new(move |_| {
-        let mut d = OrderDraft::default();
-        d.expiry_year = expiry.get();
-        d.customer_po = po.get();
+        let d = OrderDraft { expiry_year: expiry.get(), customer_po: po.get(), ..OrderDraft::default() };
         rules.with(|r| validate_mailboxes_header(&d, r))
     });
     let header_error = move |f: RequestField, touched: RwSignal<bool>| {
@@ -105,14 +103,15 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
     let generation = StoredValue::new(0u64);
     Effect::new(move |prev: Option<()>| {
         let domains = base_rules.with_value(|r| r.domains.clone());
+        let (address, nickname) = (field_index(MailboxField::Address), field_index(MailboxField::Nickname));
         let (addresses, nicknames): (Vec<String>, Vec<String>) = blocks.with(|bs| {
             let a = bs
                 .iter()
-                .filter_map(|b| fields::mailbox_address(&b.values[0].get(), &domains).ok())
+                .filter_map(|b| fields::mailbox_address(&b.values[address].get(), &domains).ok())
                 .collect();
             let n = bs
                 .iter()
-                .filter_map(|b| fields::nickname(&b.values[6].get()).ok().filter(|n| !n.is_empty()))
+                .filter_map(|b| fields::nickname(&b.values[nickname].get()).ok().filter(|n| !n.is_empty()))
                 .collect();
             (a, n)
         });
@@ -143,7 +142,10 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         next_key.set_value(key + 1);
         blocks.update(|bs| bs.push(Block::new(key, &MailboxInput::default())));
         let n = blocks.with_untracked(Vec::len);
-        set_timeout(move || focus_element(&mailbox_field_id(n - 1, MailboxField::Address)), Default::default());
+        set_timeout(
+            move || focus_element(&mailbox_field_id(n - 1, MailboxField::Address)),
+            Default::default(),
+        );
     };
     let remove = move |key: u64| {
         blocks.update(|bs| {
@@ -167,8 +169,15 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                 for (i, (r, b)) in rs.iter().zip(bs.iter()).enumerate() {
                     for (f, e) in &r.errors {
                         let typed = b.values[field_index(*f)].get();
-                        let what = if typed.trim().is_empty() { String::new() } else { format!(" ({})", typed.trim()) };
-                        out.push((mailbox_field_id(i, *f), format!("Casella {} – {}{what}: {e}", i + 1, f.label())));
+                        let what = if typed.trim().is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", typed.trim())
+                        };
+                        out.push((
+                            mailbox_field_id(i, *f),
+                            format!("Casella {} – {}{what}: {e}", i + 1, f.label()),
+                        ));
                     }
                 }
             })

@@ -3,6 +3,9 @@
 //! that posts to a server function which saves it and redirects to the next step. With
 //! JavaScript the same forms validate on every keystroke and refuse to post while invalid.
 
+// Server functions take one argument per field of their form, as the browser posts them.
+#![allow(clippy::too_many_arguments)]
+
 mod mailboxes_step;
 mod request_step;
 mod review_step;
@@ -160,7 +163,8 @@ pub async fn save_mailboxes(
 ) -> Result<(), AppError> {
     let store = crate::server::store()?;
     let action = WizardAction::parse(&azione);
-    let to = crate::server::save_mailboxes(&store, &draft, expiry_year, customer_po, mailboxes, action).await?;
+    let to =
+        crate::server::save_mailboxes(&store, &draft, expiry_year, customer_po, mailboxes, action).await?;
     leptos_axum::redirect(&to);
     Ok(())
 }
@@ -181,7 +185,10 @@ pub struct Availability {
 }
 
 #[server(endpoint = "disponibilita", input = Json)]
-pub async fn check_availability(addresses: Vec<String>, nicknames: Vec<String>) -> Result<Availability, AppError> {
+pub async fn check_availability(
+    addresses: Vec<String>,
+    nicknames: Vec<String>,
+) -> Result<Availability, AppError> {
     // Bounded: this is called while typing, not for bulk checks.
     if addresses.len() > 10_000 || nicknames.len() > 10_000 {
         return Err(AppError::BadRequest("troppi nomi da verificare".into()));

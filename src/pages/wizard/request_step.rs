@@ -52,14 +52,20 @@ fn RequestForm(data: WizardData) -> impl IntoView {
     };
 
     // Picking a known customer fills in what is still empty.
+    let value_of =
+        move |f: RequestField| values[RequestField::STEP1.iter().position(|g| *g == f).unwrap_or(0)];
     let customers = StoredValue::new(customers);
     Effect::new(move |_| {
-        let name = values[0].get().trim().to_lowercase();
+        let name = value_of(RequestField::CustomerName).get().trim().to_lowercase();
         customers.with_value(|cs| {
             if let Some(c) = cs.iter().find(|c| c.name.to_lowercase() == name) {
-                for (i, v) in [(1, &c.kind), (2, &c.legal_rep_cf), (3, &c.contact_email)] {
-                    if values[i].with_untracked(String::is_empty) && !v.is_empty() {
-                        values[i].set(v.clone());
+                for (f, v) in [
+                    (RequestField::CustomerKind, &c.kind),
+                    (RequestField::LegalRep, &c.legal_rep_cf),
+                    (RequestField::ContactEmail, &c.contact_email),
+                ] {
+                    if value_of(f).with_untracked(String::is_empty) && !v.is_empty() {
+                        value_of(f).set(v.clone());
                     }
                 }
             }
