@@ -18,6 +18,10 @@ step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 pg_start
 export PEC_REQUIRE_POSTGRES=1
 
+step "format and lints"
+cargo fmt --check
+cargo clippy --features ssr --tests -- -D warnings
+
 step "unit, property and integration tests (SQLite and PostgreSQL)"
 if command -v cargo-nextest >/dev/null; then
   cargo nextest run --features ssr --no-fail-fast
