@@ -226,6 +226,30 @@ pub fn FormErrorBanner() -> impl IntoView {
     }
 }
 
+/// Renders the value a server function loaded, or the error it gave, once it is there.
+pub fn loaded<T, V>(
+    resource: Resource<Result<T, AppError>>,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorPanel error=error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// A failed load, said in Italian; "not found" also sets the HTTP status.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {

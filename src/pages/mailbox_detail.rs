@@ -1,6 +1,6 @@
 //! "Dettaglio casella" at `/caselle/<userid>`: what was requested and the holder (read-only for now).
 
-use crate::components::ErrorPanel;
+use crate::components::loaded;
 use crate::domain::records::{italian_date, MailboxDetail};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -23,14 +23,7 @@ pub fn MailboxPage() -> impl IntoView {
     view! {
         <Title text="Dettaglio casella"/>
         <h1>"Dettaglio casella"</h1>
-        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
-            {move || Suspend::new(async move {
-                match mailbox.await {
-                    Ok(m) => view! { <MailboxView mailbox=m/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(mailbox, |m| view! { <MailboxView mailbox=m/> })}
     }
 }
 

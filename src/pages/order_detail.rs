@@ -1,6 +1,6 @@
 //! "Dettaglio ordine" at `/ordini/<numero>`: the request and its mailboxes (read-only for now).
 
-use crate::components::ErrorPanel;
+use crate::components::loaded;
 use crate::domain::records::{customer_kind_label, italian_date, OrderDetail};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -23,14 +23,7 @@ pub fn OrderPage() -> impl IntoView {
     view! {
         <Title text="Dettaglio ordine"/>
         <h1>"Dettaglio ordine"</h1>
-        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
-            {move || Suspend::new(async move {
-                match order.await {
-                    Ok(o) => view! { <OrderView order=o/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(order, |o| view! { <OrderView order=o/> })}
     }
 }
 

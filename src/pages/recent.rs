@@ -1,6 +1,6 @@
 //! "Visualizza recenti": orders, newest first, paged.
 
-use crate::components::ErrorPanel;
+use crate::components::loaded;
 use crate::domain::records::{italian_date, OrderSummary, Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -23,14 +23,7 @@ pub fn RecentPage() -> impl IntoView {
     view! {
         <Title text="Attività recenti"/>
         <h1>"Attività recenti"</h1>
-        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
-            {move || Suspend::new(async move {
-                match orders.await {
-                    Ok(p) => view! { <OrdersTable paged=p/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(orders, |p| view! { <OrdersTable paged=p/> })}
     }
 }
 

@@ -232,22 +232,7 @@ where
         move || params.read().get("draft").unwrap_or_default(),
         |id| async move { get_wizard(id).await },
     );
-    view! {
-        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
-            {
-                let page = page.clone();
-                move || {
-                    let page = page.clone();
-                    Suspend::new(async move {
-                        match data.await {
-                            Ok(d) => page(d).into_any(),
-                            Err(e) => view! { <crate::components::ErrorPanel error=e/> }.into_any(),
-                        }
-                    })
-                }
-            }
-        </Suspense>
-    }
+    crate::components::loaded(data, page)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! references, printable.
 
 use super::StepList;
-use crate::components::ErrorPanel;
+use crate::components::loaded;
 use crate::domain::records::OrderDetail;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -28,14 +28,7 @@ pub fn SummaryStep() -> impl IntoView {
         <Title text="Riepilogo ordine"/>
         <h1>"Riepilogo"</h1>
         <StepList current=3/>
-        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
-            {move || Suspend::new(async move {
-                match order.await {
-                    Ok(o) => view! { <Summary order=o/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(order, |o| view! { <Summary order=o/> })}
     }
 }
 
