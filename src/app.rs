@@ -1,7 +1,10 @@
 //! The HTML shell, the layout and the routes.
 
 use crate::components::{FormErrorBanner, MainMenu};
+use crate::pages::audit::AuditPage;
+use crate::pages::configuration::{ConfigurationPage, OperatorsPage};
 use crate::pages::home::{HomePage, NotFoundPage};
+use crate::pages::login::{LoginPage, SessionBar};
 use crate::pages::mailbox_detail::MailboxPage;
 use crate::pages::order_detail::OrderPage;
 use crate::pages::recent::RecentPage;
@@ -12,6 +15,15 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The page's Content-Security-Policy names the nonce of this response's inline script.
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        if let Ok(v) = http::HeaderValue::from_str(&crate::server::auth::page_csp(&nonce.to_string())) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="it">
@@ -43,6 +55,7 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <a href="/" class="brand">"pec-manager"</a>
                 <span class="tagline">"Gestione caselle PEC"</span>
+                <SessionBar/>
             </header>
             <div class="layout">
                 <MainMenu/>
@@ -50,6 +63,10 @@ pub fn App() -> impl IntoView {
                     <FormErrorBanner/>
                     <Routes fallback=|| view! { <NotFoundPage/> }>
                         <Route path=path!("") view=HomePage/>
+                        <Route path=path!("/accesso") view=LoginPage/>
+                        <Route path=path!("/configurazione") view=ConfigurationPage ssr=ssr.clone()/>
+                        <Route path=path!("/configurazione/operatori") view=OperatorsPage ssr=ssr.clone()/>
+                        <Route path=path!("/configurazione/registro") view=AuditPage ssr=ssr.clone()/>
                         <Route path=path!("/richiesta") view=RequestStep ssr=ssr.clone()/>
                         <Route path=path!("/richiesta/:draft") view=RequestStep ssr=ssr.clone()/>
                         <Route path=path!("/richiesta/:draft/caselle") view=MailboxesStep ssr=ssr.clone()/>

@@ -7,7 +7,14 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
+    /// No session (or an expired one).
+    #[error("Accesso richiesto: entrare con il proprio nome utente")]
+    Unauthorized,
+    /// A session, but not the right to do this.
+    #[error("Operazione non consentita al proprio ruolo")]
+    Forbidden,
     /// What was looked for and not found, as a whole Italian sentence ("Ordine 1 non trovato").
+    /// Objects of other organisations are "not found" too: their existence is not revealed.
     #[error("{0}")]
     NotFound(String),
     #[error("Richiesta non valida: {0}")]
@@ -16,6 +23,20 @@ pub enum AppError {
     Internal,
     #[error("Errore di comunicazione con il server: {0}")]
     Transport(String),
+}
+
+impl AppError {
+    /// The HTTP status that goes with the error.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Self::Unauthorized => S::UNAUTHORIZED,
+            Self::Forbidden => S::FORBIDDEN,
+            Self::NotFound(_) => S::NOT_FOUND,
+            Self::BadRequest(_) => S::BAD_REQUEST,
+            Self::Internal | Self::Transport(_) => S::INTERNAL_SERVER_ERROR,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

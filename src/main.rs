@@ -1,8 +1,8 @@
-//! The server binary: configuration, command line, router and start-up only.
+//! The server binary: configuration, command line and start-up only.
 
-use pec_manager::app::{shell, App};
-use pec_manager::server::AppState;
-use pec_manager::store::{seed_demo, Store};
+use pec_manager::domain::auth::{self, OrganisationKind, Role};
+use pec_manager::server::{auth::hash_password, router, AppState};
+use pec_manager::store::{seed_demo, AuditRecord, Store, DEMO_OPERATORS};
 use std::process::ExitCode;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/pec-manager.db?mode=rwc";
@@ -11,14 +11,20 @@ const USAGE: &str = "\
 pec-manager — gestione caselle PEC
 
 Uso:
-  pec-manager [serve]     avvia il server web (indirizzo: LEPTOS_SITE_ADDR, default 127.0.0.1:3000)
-  pec-manager migrate     applica le migrazioni del database ed esce
-  pec-manager --help      questo aiuto
+  pec-manager [serve]        avvia il server web (indirizzo: LEPTOS_SITE_ADDR, default 127.0.0.1:3000)
+  pec-manager migrate        applica le migrazioni del database ed esce
+  pec-manager create-operator --organizzazione NOME --tipo fornitore|rivenditore \\
+        --utente NOME_UTENTE --nome \"Nome Cognome\" --ruolo amministratore|operatore
+                             crea un operatore (e l'organizzazione se non esiste); la password
+                             è letta da PEC_OPERATOR_PASSWORD o, se assente, dallo standard input
+  pec-manager --help         questo aiuto
 
 Variabili d'ambiente:
-  DATABASE_URL      sqlite://percorso.db?mode=rwc (default: ./data/pec-manager.db) oppure postgres://…
-  PEC_DEMO_DATA     1 (default) carica i dati dimostrativi in un database vuoto; 0 per la produzione
-  RUST_LOG          livello dei log (default: info)
+  DATABASE_URL        sqlite://percorso.db?mode=rwc (default: ./data/pec-manager.db) oppure postgres://…
+  PEC_DEMO_DATA       1 (default) carica i dati dimostrativi in un database vuoto; 0 per la produzione
+  PEC_DEMO_PASSWORD   password degli operatori dimostrativi (se assente: generata e stampata all'avvio)
+  PEC_SECURE_COOKIES  1 quando il servizio è raggiungibile solo via HTTPS (cookie di sessione Secure)
+  RUST_LOG            livello dei log (default: info)
 ";
 
 #[tokio::main]
@@ -28,10 +34,11 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    let result = match command.as_str() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str).unwrap_or("serve") {
         "serve" => serve().await,
         "migrate" => open_store().await.map(|_| ()),
+        "create-operator" => create_operator(&args[1..]).await,
         "--help" | "-h" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -47,39 +54,50 @@ async fn main() -> ExitCode {
     }
 }
 
+fn env_flag(name: &str, default: bool) -> bool {
+    std::env::var(name).map(|v| v != "0" && !v.is_empty()).unwrap_or(default)
+}
+
 async fn open_store() -> Result<Store, String> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into());
     // Never print credentials that may be in the URL.
-    let shown = url.split('@').next_back().unwrap_or_default();
+    let shown = url.split('@').next_back().unwrap_or_default().to_string();
     let store = Store::open(&url).await.map_err(|e| format!("avvio rifiutato ({shown}): {e}"))?;
     tracing::info!(database = shown, "database ready");
     Ok(store)
 }
 
+/// On an empty database, the demo organisations, operators and data. The password is the
+/// one given, or a random one printed once, here.
+async fn demo_data(store: &Store) -> Result<(), String> {
+    let given = std::env::var("PEC_DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
+    let password = given.clone().unwrap_or_else(|| {
+        let bytes: [u8; 9] = rand::random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    });
+    let hash = hash_password(&password).map_err(|e| e.to_string())?;
+    if seed_demo(store, &hash).await.map_err(|e| format!("dati dimostrativi: {e}"))? {
+        let users: Vec<&str> = DEMO_OPERATORS.iter().map(|o| o.0).collect();
+        println!("pec-manager: dati dimostrativi caricati. Operatori: {}.", users.join(", "));
+        if given.is_none() {
+            println!("pec-manager: password degli operatori dimostrativi: {password}");
+        }
+    }
+    Ok(())
+}
+
 async fn serve() -> Result<(), String> {
     use leptos::prelude::*;
-    use leptos_axum::{generate_route_list, LeptosRoutes};
-
     let conf = get_configuration(None).map_err(|e| format!("configurazione non valida: {e}"))?;
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
     let store = open_store().await?;
-    if std::env::var("PEC_DEMO_DATA").map(|v| v != "0").unwrap_or(true)
-        && seed_demo(&store).await.map_err(|e| format!("dati dimostrativi: {e}"))?
-    {
-        tracing::info!("empty database: demo data loaded");
+    if env_flag("PEC_DEMO_DATA", true) {
+        demo_data(&store).await?;
     }
-    let state = AppState { leptos_options: leptos_options.clone(), store };
-    let routes = generate_route_list(App);
-    let app = axum::Router::new()
-        .leptos_routes_with_context(&state, routes, || (), {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state);
-    let listener =
-        tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("indirizzo {addr}: {e}"))?;
+    let state = AppState { leptos_options, store, secure_cookies: env_flag("PEC_SECURE_COOKIES", false) };
+    let app = router::build(state);
+    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("indirizzo {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(async {
@@ -87,4 +105,47 @@ async fn serve() -> Result<(), String> {
         })
         .await
         .map_err(|e| format!("server: {e}"))
+}
+
+/// `create-operator`: the first administrator of a new installation, or any operator.
+async fn create_operator(args: &[String]) -> Result<(), String> {
+    let mut opts = std::collections::HashMap::new();
+    let mut it = args.iter();
+    while let Some(key) = it.next() {
+        let key = key.strip_prefix("--").ok_or_else(|| format!("argomento inatteso: {key}"))?;
+        let value = it.next().ok_or_else(|| format!("manca il valore di --{key}"))?;
+        opts.insert(key.to_string(), value.clone());
+    }
+    let get = |k: &str| opts.get(k).cloned().ok_or_else(|| format!("manca --{k}\n\n{USAGE}"));
+    let organisation = get("organizzazione")?;
+    let kind = OrganisationKind::from_code(&get("tipo")?.to_uppercase()).ok_or("--tipo: fornitore o rivenditore")?;
+    let username = auth::username(&get("utente")?).map_err(|e| format!("--utente: {e}"))?;
+    let display = get("nome")?;
+    let role = Role::from_code(&get("ruolo")?.to_uppercase()).ok_or("--ruolo: amministratore o operatore")?;
+    let password = match std::env::var("PEC_OPERATOR_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprint!("Password per {username}: ");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| format!("lettura della password: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    auth::new_password(&password).map_err(|e| format!("password: {e}"))?;
+    let store = open_store().await?;
+    let org_id = match store.organisation_by_name(&organisation).await.map_err(|e| e.to_string())? {
+        Some(o) => o.id,
+        None => store.create_organisation(&organisation, kind).await.map_err(|e| e.to_string())?,
+    };
+    let hash = hash_password(&password).map_err(|e| e.to_string())?;
+    store
+        .create_operator(org_id, &username, &display, role, &hash)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("il nome utente {username} è già in uso"))?;
+    let record = AuditRecord::anonymous("riga di comando", "OPERATORE_CREATO", "operatore", &username)
+        .after(format!("organizzazione: {organisation}; ruolo: {}", role.code()));
+    store.audit(&record).await.map_err(|e| e.to_string())?;
+    println!("Operatore {username} ({}) creato in {organisation}.", role.label());
+    Ok(())
 }

@@ -5,6 +5,7 @@ mod common;
 use pec_manager::domain::{MailboxField, MailboxInput, Rules};
 use pec_manager::pages::wizard::{RequestForm, WizardAction};
 use pec_manager::server;
+use pec_manager::domain::auth::{Operator, Scope};
 use pec_manager::store::{CreateOrderError, Store};
 
 fn mailbox(address: &str, nickname: &str) -> MailboxInput {
@@ -31,57 +32,66 @@ fn request_form() -> RequestForm {
 }
 
 /// Walks the wizard through the server operations, as the forms do, up to the review.
-async fn draft_with(store: &Store, mailboxes: Vec<MailboxInput>) -> String {
-    let to = server::save_request(store, "", request_form(), WizardAction::Continue).await.unwrap();
+async fn draft_with(store: &Store, op: &Operator, mailboxes: Vec<MailboxInput>) -> String {
+    let to = server::save_request(store, op, "", request_form(), WizardAction::Continue).await.unwrap();
     let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
     assert_eq!(to, format!("/richiesta/{id}/caselle"), "step 1 valid → step 2");
     let year = (server::current_year() + 1).to_string();
-    let to = server::save_mailboxes(store, &id, year, String::new(), mailboxes, WizardAction::Continue)
+    let to = server::save_mailboxes(store, op, &id, year, String::new(), mailboxes, WizardAction::Continue)
         .await
         .unwrap();
     assert_eq!(to, format!("/richiesta/{id}/verifica"), "step 2 valid → review");
     id
 }
 
-async fn valid_order_of(store: &Store, id: &str) -> pec_manager::domain::ValidOrder {
+async fn valid_order_of(store: &Store, op: &Operator, id: &str) -> pec_manager::domain::ValidOrder {
     let d = store.load_draft(id).await.unwrap().unwrap().draft;
-    let rules: Rules = server::rules_for(store, &d).await.unwrap();
+    let rules: Rules = server::rules_for(store, op, &d).await.unwrap();
     pec_manager::domain::request::validate_order(&d, &rules).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_and_demo_data() {
     for store in common::stores().await {
-        assert_eq!(store.domains().await.unwrap(), vec!["legalmail.it", "testcert.legalmail.it"]);
+        assert_eq!(store.usable_domains(Scope::All).await.unwrap(), vec!["legalmail.it", "testcert.legalmail.it"]);
         let offers = store.offers().await.unwrap();
         let consip = offers.iter().find(|o| o.name == "Casella Strutturata - Consip").expect("Consip offer");
         assert_eq!(
             (consip.disk_gb, consip.sms, consip.phishing_protection, consip.shadow_pec),
             (6, true, true, false)
         );
-        let customers = store.customers().await.unwrap();
+        let customers = store.customers(Scope::All).await.unwrap();
         assert_eq!(customers[0].name, "Collaudo");
         assert_eq!(customers[0].legal_rep_cf, "RCLMRA74D15F205V");
-        assert!(!pec_manager::store::seed_demo(&store).await.unwrap(), "seeding twice does nothing");
+        let orgs = store.organisations(Scope::All).await.unwrap();
+        assert_eq!(orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["InfoCert", "Rivenditore Alfa", "Rivenditore Beta"]);
+        let alfa = common::operator(&store, "alfa").await;
+        assert_eq!(alfa.organisation_name, "Rivenditore Alfa");
+        // Resellers use the provider's shared domains, and see none of its customers.
+        assert_eq!(store.usable_domains(alfa.scope()).await.unwrap().len(), 2);
+        assert!(store.customers(alfa.scope()).await.unwrap().is_empty());
+        assert!(!pec_manager::store::seed_demo(&store, "x").await.unwrap(), "seeding twice does nothing");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
     for store in common::stores().await {
+        let op = common::operator(&store, "operatore").await;
         let id = draft_with(
             &store,
+            &op,
             vec![
                 mailbox("nuova_casella_pec@testcert.legalmail.it", "nickname.utente"),
                 mailbox("Altra_Nuova_Casella_PEC@testcert.legalmail.it", "altro.nickname.utente"),
             ],
         )
         .await;
-        let to = server::confirm(&store, &id, WizardAction::Continue).await.unwrap();
+        let to = server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{id}/riepilogo"));
         let number = store.load_draft(&id).await.unwrap().unwrap().order_number.expect("order");
         assert_eq!(number, "10295763");
-        let order = store.order(&number).await.unwrap().expect("detail");
+        let order = store.order(Scope::All, &number).await.unwrap().expect("detail");
         assert_eq!(order.state, "PRENOTATO");
         assert_eq!(order.customer_name, "Collaudo");
         assert!(order.consent);
@@ -97,36 +107,37 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
                 ("VIT03934", "10295763-002", "altra_nuova_casella_pec@testcert.legalmail.it"),
             ]
         );
-        let recent = store.recent_orders(1, 25).await.unwrap();
+        let recent = store.recent_orders(Scope::All, 1, 25).await.unwrap();
         assert_eq!(recent.total, 1);
         assert_eq!(recent.items[0].number, number);
         assert_eq!(recent.items[0].mailbox_count, 2);
-        let m = store.mailbox("VIT03934").await.unwrap().expect("mailbox");
+        let m = store.mailbox(Scope::All, "VIT03934").await.unwrap().expect("mailbox");
         assert_eq!(m.nickname, "altro.nickname.utente");
         assert_eq!(m.state, "PRENOTATA");
         assert_eq!(m.tax_code, "CGNNMO80A01H501M");
 
         // The next order continues the numbering.
-        let id2 = draft_with(&store, vec![mailbox("terza@legalmail.it", "")]).await;
-        server::confirm(&store, &id2, WizardAction::Continue).await.unwrap();
-        let order2 = store.recent_orders(1, 25).await.unwrap().items[0].clone();
+        let id2 = draft_with(&store, &op, vec![mailbox("terza@legalmail.it", "")]).await;
+        server::confirm(&store, &op, &id2, WizardAction::Continue).await.unwrap();
+        let order2 = store.recent_orders(Scope::All, 1, 25).await.unwrap().items[0].clone();
         assert_eq!(order2.number, "10295764");
-        assert_eq!(store.mailbox("VIT03935").await.unwrap().unwrap().address, "terza@legalmail.it");
+        assert_eq!(store.mailbox(Scope::All, "VIT03935").await.unwrap().unwrap().address, "terza@legalmail.it");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confirming_twice_or_concurrently_creates_one_order() {
     for store in common::stores().await {
-        let id = draft_with(&store, vec![mailbox("doppio@legalmail.it", "")]).await;
+        let op = common::operator(&store, "operatore").await;
+        let id = draft_with(&store, &op, vec![mailbox("doppio@legalmail.it", "")]).await;
         let (a, b) = tokio::join!(
-            server::confirm(&store, &id, WizardAction::Continue),
-            server::confirm(&store, &id, WizardAction::Continue)
+            server::confirm(&store, &op, &id, WizardAction::Continue),
+            server::confirm(&store, &op, &id, WizardAction::Continue)
         );
         assert_eq!(a.unwrap(), b.unwrap());
-        let again = server::confirm(&store, &id, WizardAction::Continue).await.unwrap();
+        let again = server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         assert_eq!(again, format!("/richiesta/{id}/riepilogo"));
-        assert_eq!(store.recent_orders(1, 25).await.unwrap().total, 1);
+        assert_eq!(store.recent_orders(Scope::All, 1, 25).await.unwrap().total, 1);
         assert_eq!(store.mailbox_count().await.unwrap(), 1);
     }
 }
@@ -134,20 +145,21 @@ async fn confirming_twice_or_concurrently_creates_one_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_taken_meanwhile_fails_the_whole_order() {
     for store in common::stores().await {
-        let first = draft_with(&store, vec![mailbox("uno@legalmail.it", "nick.uno")]).await;
+        let op = common::operator(&store, "operatore").await;
+        let first = draft_with(&store, &op, vec![mailbox("uno@legalmail.it", "nick.uno")]).await;
         let second =
-            draft_with(&store, vec![mailbox("altra@legalmail.it", ""), mailbox("UNO@legalmail.it", "")])
+            draft_with(&store, &op, vec![mailbox("altra@legalmail.it", ""), mailbox("UNO@legalmail.it", "")])
                 .await;
-        server::confirm(&store, &first, WizardAction::Continue).await.unwrap();
+        server::confirm(&store, &op, &first, WizardAction::Continue).await.unwrap();
 
         // Straight to the store: the check inside the transaction names the address.
         let order = {
             let d = store.load_draft(&second).await.unwrap().unwrap().draft;
-            let mut rules = server::rules_for(&store, &d).await.unwrap();
+            let mut rules = server::rules_for(&store, &op, &d).await.unwrap();
             rules.taken_addresses.clear(); // as if validated before the other order existed
             pec_manager::domain::request::validate_order(&d, &rules).unwrap()
         };
-        match store.create_order(&second, &order, "").await {
+        match store.create_order(&second, &order, &op).await {
             Err(CreateOrderError::Taken { addresses, nicknames }) => {
                 assert_eq!(addresses.into_iter().collect::<Vec<_>>(), vec!["uno@legalmail.it"]);
                 assert!(nicknames.is_empty());
@@ -159,9 +171,9 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
         assert!(store.load_draft(&second).await.unwrap().unwrap().order_number.is_none());
 
         // Through the server operation: back to step 2, where the field says why.
-        let to = server::confirm(&store, &second, WizardAction::Continue).await.unwrap();
+        let to = server::confirm(&store, &op, &second, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{second}/caselle#errori"));
-        let data = server::wizard_data(&store, &second).await.unwrap();
+        let data = server::wizard_data(&store, &op, &second).await.unwrap();
         assert!(data.draft.attempted_mailboxes);
         let reports = pec_manager::domain::request::validate_mailboxes(&data.draft.mailboxes, &data.rules);
         assert_eq!(
@@ -169,19 +181,20 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
             Some("Casella già esistente")
         );
 
-        let third = draft_with(&store, vec![mailbox("tre@legalmail.it", "")]).await;
-        server::confirm(&store, &third, WizardAction::Continue).await.unwrap();
-        assert_eq!(store.recent_orders(1, 25).await.unwrap().items[0].number, "10295764");
+        let third = draft_with(&store, &op, vec![mailbox("tre@legalmail.it", "")]).await;
+        server::confirm(&store, &op, &third, WizardAction::Continue).await.unwrap();
+        assert_eq!(store.recent_orders(Scope::All, 1, 25).await.unwrap().items[0].number, "10295764");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_orders_for_the_same_address_one_wins() {
     for store in common::stores().await {
-        let a = draft_with(&store, vec![mailbox("conteso@legalmail.it", "")]).await;
-        let b = draft_with(&store, vec![mailbox("conteso@legalmail.it", "")]).await;
-        let (oa, ob) = (valid_order_of(&store, &a).await, valid_order_of(&store, &b).await);
-        let (ra, rb) = tokio::join!(store.create_order(&a, &oa, ""), store.create_order(&b, &ob, ""));
+        let op = common::operator(&store, "operatore").await;
+        let a = draft_with(&store, &op, vec![mailbox("conteso@legalmail.it", "")]).await;
+        let b = draft_with(&store, &op, vec![mailbox("conteso@legalmail.it", "")]).await;
+        let (oa, ob) = (valid_order_of(&store, &op, &a).await, valid_order_of(&store, &op, &b).await);
+        let (ra, rb) = tokio::join!(store.create_order(&a, &oa, &op), store.create_order(&b, &ob, &op));
         let wins = [ra.is_ok(), rb.is_ok()].iter().filter(|x| **x).count();
         assert_eq!(wins, 1, "{ra:?} {rb:?}");
         let loser = if ra.is_ok() { rb } else { ra };
@@ -195,8 +208,9 @@ async fn concurrent_orders_for_the_same_address_one_wins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_itself_refuses_duplicates() {
     for store in common::stores().await {
-        let a = draft_with(&store, vec![mailbox("guardia@legalmail.it", "guardia")]).await;
-        server::confirm(&store, &a, WizardAction::Continue).await.unwrap();
+        let op = common::operator(&store, "operatore").await;
+        let a = draft_with(&store, &op, vec![mailbox("guardia@legalmail.it", "guardia")]).await;
+        server::confirm(&store, &op, &a, WizardAction::Continue).await.unwrap();
         // Bypass every check of the application: the UNIQUE indexes still refuse.
         let dup = store.raw_execute(
             "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, password_email, \
@@ -216,10 +230,11 @@ async fn the_database_itself_refuses_duplicates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wizard_keeps_everything_typed_and_applies_buttons() {
     for store in common::stores().await {
+        let op = common::operator(&store, "operatore").await;
         // Step 1 with errors: back to step 1, values kept, errors now shown.
         let mut form = request_form();
         form.legal_rep_cf = "RSSMRA70A01H5015".into();
-        let to = server::save_request(&store, "", form, WizardAction::Continue).await.unwrap();
+        let to = server::save_request(&store, &op, "", form, WizardAction::Continue).await.unwrap();
         let id = to.trim_start_matches("/richiesta/").to_string();
         assert!(!id.contains('/'), "{to}");
         let d = store.load_draft(&id).await.unwrap().unwrap().draft;
@@ -227,13 +242,14 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(d.legal_rep_cf, "RSSMRA70A01H5015");
         assert_eq!(d.customer_name, "Collaudo");
 
-        let to = server::save_request(&store, &id, request_form(), WizardAction::Continue).await.unwrap();
+        let to = server::save_request(&store, &op, &id, request_form(), WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{id}/caselle"));
 
         let year = (server::current_year() + 1).to_string();
         let typed = vec![mailbox("uno@legalmail.it", ""), mailbox("due@legalmail.it", "due")];
         let to = server::save_mailboxes(
             &store,
+            &op,
             &id,
             year.clone(),
             "PO-1".into(),
@@ -249,6 +265,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 
         let to = server::save_mailboxes(
             &store,
+            &op,
             &id,
             year.clone(),
             "PO-1".into(),
@@ -265,6 +282,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         // Continue with an empty third block: refused, everything kept.
         let to = server::save_mailboxes(
             &store,
+            &op,
             &id,
             year.clone(),
             "PO-1".into(),
@@ -280,6 +298,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 
         server::save_mailboxes(
             &store,
+            &op,
             &id,
             year.clone(),
             "PO-1".into(),
@@ -293,7 +312,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 
         // Removing the last block leaves one empty block.
         let one = vec![d.mailboxes[0].clone()];
-        server::save_mailboxes(&store, &id, year.clone(), String::new(), one, WizardAction::Remove(0))
+        server::save_mailboxes(&store, &op, &id, year.clone(), String::new(), one, WizardAction::Remove(0))
             .await
             .unwrap();
         let d = store.load_draft(&id).await.unwrap().unwrap().draft;
@@ -301,19 +320,19 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 
         // Back goes to step 1 without validating.
         let to =
-            server::save_mailboxes(&store, &id, "1999".into(), String::new(), vec![], WizardAction::Back)
+            server::save_mailboxes(&store, &op, &id, "1999".into(), String::new(), vec![], WizardAction::Back)
                 .await
                 .unwrap();
         assert_eq!(to, format!("/richiesta/{id}"));
         assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.expiry_year, "1999");
 
         // Confirming an invalid draft sends the user to the step with errors.
-        let to = server::confirm(&store, &id, WizardAction::Continue).await.unwrap();
+        let to = server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{id}/caselle#errori"));
         assert_eq!(store.mailbox_count().await.unwrap(), 0);
 
         // An unknown draft is a typed "not found".
-        let e = server::wizard_data(&store, "nonexistent").await.unwrap_err();
+        let e = server::wizard_data(&store, &op, "nonexistent").await.unwrap_err();
         assert_eq!(e.to_string(), "Richiesta non trovata");
     }
 }
@@ -321,18 +340,19 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recent_orders_are_paged_newest_first() {
     for store in common::stores().await {
+        let op = common::operator(&store, "operatore").await;
         for i in 0..3 {
-            let id = draft_with(&store, vec![mailbox(&format!("pag{i}@legalmail.it"), "")]).await;
-            server::confirm(&store, &id, WizardAction::Continue).await.unwrap();
+            let id = draft_with(&store, &op, vec![mailbox(&format!("pag{i}@legalmail.it"), "")]).await;
+            server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         }
-        let p1 = store.recent_orders(1, 2).await.unwrap();
+        let p1 = store.recent_orders(Scope::All, 1, 2).await.unwrap();
         assert_eq!((p1.total, p1.pages, p1.items.len()), (3, 2, 2));
         assert_eq!(p1.items[0].number, "10295765");
-        let p2 = store.recent_orders(2, 2).await.unwrap();
+        let p2 = store.recent_orders(Scope::All, 2, 2).await.unwrap();
         assert_eq!(p2.items.len(), 1);
         assert_eq!(p2.items[0].number, "10295763");
         // Out of range pages are clamped.
-        assert_eq!(store.recent_orders(99, 2).await.unwrap().page, 2);
+        assert_eq!(store.recent_orders(Scope::All, 99, 2).await.unwrap().page, 2);
     }
 }
 

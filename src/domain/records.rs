@@ -89,6 +89,48 @@ pub struct MailboxDetail {
     pub expiry_year: i64,
 }
 
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub username: String,
+    pub organisation: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// Filters of the audit log page (all optional; empty means any).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub action: String,
+    pub username: String,
+    pub object: String,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: String,
+    pub to: String,
+}
+
+/// An operator as listed to administrators.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRow {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub organisation: String,
+    pub active: bool,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+}
+
 /// `2026-11-26 10:00:00` (stored, UTC) → `26/11/2026` (as the guide shows dates).
 pub fn italian_date(stored: &str) -> String {
     match (stored.get(0..4), stored.get(5..7), stored.get(8..10)) {

@@ -9,8 +9,10 @@ use leptos_router::hooks::use_params_map;
 
 #[server(endpoint = "casella")]
 pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
+    let op = crate::server::require()?;
     let store = crate::server::store()?;
-    store.mailbox(&userid).await?.ok_or_else(|| AppError::NotFound(format!("Casella {userid} non trovata")))
+    let missing = || crate::server::fail(AppError::NotFound(format!("Casella {userid} non trovata")));
+    store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)
 }
 
 #[component]

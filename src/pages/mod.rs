@@ -1,6 +1,9 @@
 //! One file (or folder) per page, with the server functions that feed it.
 
+pub mod audit;
+pub mod configuration;
 pub mod home;
+pub mod login;
 pub mod mailbox_detail;
 pub mod order_detail;
 pub mod recent;

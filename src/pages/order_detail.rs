@@ -9,8 +9,10 @@ use leptos_router::hooks::use_params_map;
 
 #[server(endpoint = "ordine")]
 pub async fn get_order(number: String) -> Result<OrderDetail, AppError> {
+    let op = crate::server::require()?;
     let store = crate::server::store()?;
-    store.order(&number).await?.ok_or_else(|| AppError::NotFound(format!("Ordine {number} non trovato")))
+    let missing = || crate::server::fail(AppError::NotFound(format!("Ordine {number} non trovato")));
+    store.order(op.scope(), &number).await?.ok_or_else(missing)
 }
 
 #[component]

@@ -11,8 +11,9 @@ pub const PER_PAGE: i64 = 25;
 
 #[server(endpoint = "recenti")]
 pub async fn list_recent(page: i64) -> Result<Paged<OrderSummary>, AppError> {
+    let op = crate::server::require()?;
     let store = crate::server::store()?;
-    Ok(store.recent_orders(page, PER_PAGE).await?)
+    Ok(store.recent_orders(op.scope(), page, PER_PAGE).await?)
 }
 
 #[component]

@@ -2,6 +2,7 @@
 //! can be tried at once. Production installs turn it off with `PEC_DEMO_DATA=0`.
 
 use super::{now, Store, StoreError};
+use crate::domain::auth::{OrganisationKind, Role};
 
 /// (code, name, disk GB, sms, security archive, legal preservation, shadow PEC, push IMAP, phishing)
 type OfferRow = (&'static str, &'static str, i64, bool, bool, bool, bool, bool, bool);
@@ -13,13 +14,46 @@ const OFFERS: [OfferRow; 3] = [
     ("PROFESSIONAL", "Legalmail Professional", 10, true, true, true, false, true, true),
 ];
 
-/// Fills an empty database; does nothing when domains already exist.
-pub async fn seed_demo(store: &Store) -> Result<bool, StoreError> {
-    if !store.domains().await?.is_empty() {
+/// The provider and two resellers, each with its own operators.
+const ORGANISATIONS: [(&str, OrganisationKind); 3] = [
+    ("InfoCert", OrganisationKind::Fornitore),
+    ("Rivenditore Alfa", OrganisationKind::Rivenditore),
+    ("Rivenditore Beta", OrganisationKind::Rivenditore),
+];
+
+/// Demo operators: (user name, display name, role, organisation). They all get the demo
+/// password chosen at start-up (see README).
+pub const DEMO_OPERATORS: [(&str, &str, Role, &str); 5] = [
+    ("admin", "Amministratore InfoCert", Role::Amministratore, "InfoCert"),
+    ("operatore", "Operatore InfoCert", Role::Operatore, "InfoCert"),
+    ("alfa.admin", "Amministratore Alfa", Role::Amministratore, "Rivenditore Alfa"),
+    ("alfa", "Operatore Alfa", Role::Operatore, "Rivenditore Alfa"),
+    ("beta", "Operatore Beta", Role::Operatore, "Rivenditore Beta"),
+];
+
+/// Fills an empty database; does nothing when organisations already exist.
+/// `password_hash` is the argon2 hash of the demo operators' password.
+pub async fn seed_demo(store: &Store, password_hash: &str) -> Result<bool, StoreError> {
+    if !store.organisations(crate::domain::auth::Scope::All).await?.is_empty() {
         return Ok(false);
     }
+    let mut provider = 0;
+    for (name, kind) in ORGANISATIONS {
+        let id = store.create_organisation(name, kind).await?;
+        if kind == OrganisationKind::Fornitore {
+            provider = id;
+        }
+    }
+    for (username, display, role, organisation) in DEMO_OPERATORS {
+        let org = store
+            .organisation_by_name(organisation)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("organisation {organisation}")))?;
+        store.create_operator(org.id, username, display, role, password_hash).await?;
+    }
+    // The provider's domains are shared with its resellers.
     for d in ["legalmail.it", "testcert.legalmail.it"] {
-        store.add_domain(d).await?;
+        store.add_domain(provider, d).await?;
     }
     for (code, name, disk, sms, arch, cons, shadow, push, phish) in OFFERS {
         sqlx::query(
@@ -39,9 +73,10 @@ pub async fn seed_demo(store: &Store) -> Result<bool, StoreError> {
         .await?;
     }
     sqlx::query(
-        "INSERT INTO customers (name, name_key, kind, legal_rep_cf, contact_email, created_at) \
-         VALUES ('Collaudo', 'collaudo', 'PA_CENTRALE', 'RCLMRA74D15F205V', '', $1)",
+        "INSERT INTO customers (organisation_id, name, name_key, kind, legal_rep_cf, contact_email, created_at) \
+         VALUES ($1, 'Collaudo', 'collaudo', 'PA_CENTRALE', 'RCLMRA74D15F205V', '', $2)",
     )
+    .bind(provider)
     .bind(now())
     .execute(&store.pool)
     .await?;

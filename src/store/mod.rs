@@ -2,15 +2,18 @@
 //! `Any` driver: bind parameters are written `$N` (both understand them), integers are i64, booleans
 //! 0/1, timestamps UTC text. Migrations live in `migrations/sqlite` and `migrations/postgres`.
 
+mod auth;
 mod demo;
 
 use crate::domain::records::{Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged};
+use crate::domain::auth::{Operator, Scope};
 use crate::domain::{MailboxState, OrderDraft, OrderState, ValidOrder};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
 use std::collections::BTreeSet;
 
-pub use demo::seed_demo;
+pub use auth::{AuditRecord, LoginRecord};
+pub use demo::{seed_demo, DEMO_OPERATORS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -54,11 +57,12 @@ pub enum Backend {
     Postgres,
 }
 
-/// A stored draft: what was typed, and the order it became (once confirmed).
+/// A stored draft: what was typed, whose it is, and the order it became (once confirmed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredDraft {
     pub draft: OrderDraft,
     pub order_number: Option<String>,
+    pub organisation_id: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -141,13 +145,22 @@ impl Store {
 
     // ---- reference data -------------------------------------------------------------
 
-    pub async fn domains(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT name FROM domains ORDER BY name").fetch_all(&self.pool).await?;
+    /// Domains on which mailboxes may be created in this scope: the organisation's own and
+    /// the provider's, which are shared.
+    pub async fn usable_domains(&self, scope: Scope) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.name FROM domains d JOIN organisations o ON o.id = d.organisation_id \
+             WHERE $1 = 0 OR d.organisation_id = $1 OR o.kind = 'FORNITORE' ORDER BY d.name",
+        )
+        .bind(scope.sql_value())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(|r| Ok(r.try_get("name")?)).collect()
     }
 
-    pub async fn add_domain(&self, name: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO domains (name, created_at) VALUES ($1, $2)")
+    pub async fn add_domain(&self, organisation_id: i64, name: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO domains (organisation_id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(organisation_id)
             .bind(name.to_lowercase())
             .bind(now())
             .execute(&self.pool)
@@ -165,10 +178,14 @@ impl Store {
         rows.iter().map(offer_from_row).collect()
     }
 
-    pub async fn customers(&self) -> Result<Vec<Customer>, StoreError> {
-        let rows = sqlx::query("SELECT name, kind, legal_rep_cf, contact_email FROM customers ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn customers(&self, scope: Scope) -> Result<Vec<Customer>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, kind, legal_rep_cf, contact_email FROM customers \
+             WHERE $1 = 0 OR organisation_id = $1 ORDER BY name",
+        )
+        .bind(scope.sql_value())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(Customer {
@@ -226,13 +243,16 @@ impl Store {
 
     // ---- drafts ---------------------------------------------------------------------
 
-    pub async fn create_draft(&self, draft: &OrderDraft) -> Result<String, StoreError> {
+    pub async fn create_draft(&self, draft: &OrderDraft, operator_id: i64) -> Result<String, StoreError> {
         let id = new_draft_id();
         let t = now();
-        sqlx::query("INSERT INTO drafts (id, data, created_at, updated_at) VALUES ($1, $2, $3, $3)")
-            .bind(&id)
-            .bind(encode_draft(draft)?)
-            .bind(&t)
+        sqlx::query(
+            "INSERT INTO drafts (id, data, operator_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(&id)
+        .bind(encode_draft(draft)?)
+        .bind(operator_id)
+        .bind(&t)
             .execute(&self.pool)
             .await?;
         Ok(id)
@@ -240,7 +260,8 @@ impl Store {
 
     pub async fn load_draft(&self, id: &str) -> Result<Option<StoredDraft>, StoreError> {
         let row = sqlx::query(
-            "SELECT d.data, o.number FROM drafts d LEFT JOIN orders o ON o.id = d.order_id WHERE d.id = $1",
+            "SELECT d.data, o.number, p.organisation_id FROM drafts d JOIN operators p ON p.id = d.operator_id \
+             LEFT JOIN orders o ON o.id = d.order_id WHERE d.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -248,7 +269,11 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("data")?;
         let draft = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(Some(StoredDraft { draft, order_number: row.try_get("number")? }))
+        Ok(Some(StoredDraft {
+            draft,
+            order_number: row.try_get("number")?,
+            organisation_id: row.try_get("organisation_id")?,
+        }))
     }
 
     /// Saves what was typed; a confirmed draft is never changed again.
@@ -271,7 +296,7 @@ impl Store {
         &self,
         draft_id: &str,
         order: &ValidOrder,
-        operator: &str,
+        operator: &Operator,
     ) -> Result<String, CreateOrderError> {
         match self.try_create_order(draft_id, order, operator).await {
             Err(CreateOrderError::Store(StoreError::Db(e))) if is_unique_violation(&e) => {
@@ -307,7 +332,7 @@ impl Store {
         &self,
         draft_id: &str,
         order: &ValidOrder,
-        operator: &str,
+        operator: &Operator,
     ) -> Result<String, CreateOrderError> {
         let t = now();
         let mut tx = self.pool.begin().await?;
@@ -356,13 +381,15 @@ impl Store {
             .transpose()?
             .unwrap_or_else(|| "PEC".into());
 
-        let customer_id = upsert_customer(&mut tx, order, &t).await?;
+        let customer_id = upsert_customer(&mut tx, order, operator.organisation_id, &t).await?;
         let order_id: i64 = sqlx::query(
-            "INSERT INTO orders (number, customer_id, offer_id, customer_kind, legal_rep_cf, contact_email, \
-             consent, contract, customer_po, expiry_year, state, operator, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12) RETURNING id",
+            "INSERT INTO orders (number, organisation_id, operator_id, customer_id, offer_id, customer_kind, \
+             legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13) RETURNING id",
         )
         .bind(&number)
+        .bind(operator.organisation_id)
+        .bind(operator.id)
         .bind(customer_id)
         .bind(offer_id)
         .bind(order.customer_kind.code())
@@ -372,7 +399,6 @@ impl Store {
         .bind(&order.customer_po)
         .bind(i64::from(order.expiry_year))
         .bind(OrderState::Prenotato.code())
-        .bind(operator)
         .bind(&t)
         .fetch_one(&mut *tx)
         .await?
@@ -413,13 +439,25 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
 
+        let summary = format!("Ordine {number}: {count} caselle prenotate per {}", order.customer_name);
         sqlx::query(
-            "INSERT INTO activity (at, kind, order_id, summary) VALUES ($1, 'ORDINE_CREATO', $2, $3)",
+            "INSERT INTO activity (at, kind, organisation_id, order_id, summary) \
+             VALUES ($1, 'ORDINE_CREATO', $2, $3, $4)",
         )
         .bind(&t)
+        .bind(operator.organisation_id)
         .bind(order_id)
-        .bind(format!("Ordine {number}: {count} caselle prenotate per {}", order.customer_name))
+        .bind(&summary)
         .execute(&mut *tx)
+        .await?;
+        let after = serde_json::json!({
+            "numero": number, "cliente": order.customer_name, "offerta": order.offer,
+            "anno_scadenza": order.expiry_year, "caselle": count,
+        });
+        auth::audit_in(
+            &mut tx,
+            &AuditRecord::by(operator, "ORDINE_CREATO", "ordine", &number).after(after.to_string()),
+        )
         .await?;
         sqlx::query("UPDATE drafts SET order_id = $1 WHERE id = $2")
             .bind(order_id)
@@ -431,19 +469,29 @@ impl Store {
     }
 
     /// Orders, newest first. `page` is 1-based.
-    pub async fn recent_orders(&self, page: i64, per_page: i64) -> Result<Paged<OrderSummary>, StoreError> {
-        let total: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM orders").fetch_one(&self.pool).await?.try_get("n")?;
+    pub async fn recent_orders(
+        &self,
+        scope: Scope,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Paged<OrderSummary>, StoreError> {
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orders WHERE $1 = 0 OR organisation_id = $1")
+            .bind(scope.sql_value())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
         let pages = ((total + per_page - 1) / per_page).max(1);
         let page = page.clamp(1, pages);
         let rows = sqlx::query(
             "SELECT o.number, o.created_at, c.name AS customer_name, o.state, \
              (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) AS mailbox_count \
              FROM orders o JOIN customers c ON c.id = o.customer_id \
+             WHERE $3 = 0 OR o.organisation_id = $3 \
              ORDER BY o.id DESC LIMIT $1 OFFSET $2",
         )
         .bind(per_page)
         .bind((page - 1) * per_page)
+        .bind(scope.sql_value())
         .fetch_all(&self.pool)
         .await?;
         let items = rows
@@ -461,15 +509,18 @@ impl Store {
         Ok(Paged { items, page, pages, total })
     }
 
-    pub async fn order(&self, number: &str) -> Result<Option<OrderDetail>, StoreError> {
+    /// An order, if it exists and is in the scope (otherwise `None`: others' orders do not exist).
+    pub async fn order(&self, scope: Scope, number: &str) -> Result<Option<OrderDetail>, StoreError> {
         let row = sqlx::query(
             "SELECT o.id, o.number, o.state, o.created_at, c.name AS customer_name, o.customer_kind, \
-             o.legal_rep_cf, o.contact_email, o.consent, o.contract, o.operator, f.name AS offer_name, \
-             o.expiry_year, o.customer_po \
+             o.legal_rep_cf, o.contact_email, o.consent, o.contract, p.display_name AS operator, \
+             f.name AS offer_name, o.expiry_year, o.customer_po \
              FROM orders o JOIN customers c ON c.id = o.customer_id JOIN offers f ON f.id = o.offer_id \
-             WHERE o.number = $1",
+             JOIN operators p ON p.id = o.operator_id \
+             WHERE o.number = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
         .bind(number)
+        .bind(scope.sql_value())
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
@@ -512,14 +563,16 @@ impl Store {
         }))
     }
 
-    pub async fn mailbox(&self, userid: &str) -> Result<Option<MailboxDetail>, StoreError> {
+    /// A mailbox, if it exists and is in the scope.
+    pub async fn mailbox(&self, scope: Scope, userid: &str) -> Result<Option<MailboxDetail>, StoreError> {
         let row = sqlx::query(
             "SELECT o.number, o.expiry_year, m.userid, m.reference, m.address, m.description, m.password_email, \
              f.name AS offer_name, m.state, m.first_name, m.last_name, m.tax_code, m.nickname, m.created_at \
              FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN offers f ON f.id = m.offer_id \
-             WHERE m.userid = $1",
+             WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
         .bind(userid)
+        .bind(scope.sql_value())
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
@@ -599,17 +652,19 @@ async fn bump(tx: &mut Transaction<'_, Any>, name: &str, by: i64) -> Result<i64,
         .try_get("value")?)
 }
 
-/// The customer of an order, found by name (case-insensitive) or created.
+/// The customer of an order, found by name (case-insensitive) in the organisation, or created.
 async fn upsert_customer(
     tx: &mut Transaction<'_, Any>,
     order: &ValidOrder,
+    organisation_id: i64,
     t: &str,
 ) -> Result<i64, StoreError> {
     let key = order.customer_name.to_lowercase();
     sqlx::query(
-        "INSERT INTO customers (name, name_key, kind, legal_rep_cf, contact_email, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name_key) DO NOTHING",
+        "INSERT INTO customers (organisation_id, name, name_key, kind, legal_rep_cf, contact_email, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (organisation_id, name_key) DO NOTHING",
     )
+    .bind(organisation_id)
     .bind(&order.customer_name)
     .bind(&key)
     .bind(order.customer_kind.code())
@@ -618,7 +673,8 @@ async fn upsert_customer(
     .bind(t)
     .execute(&mut **tx)
     .await?;
-    Ok(sqlx::query("SELECT id FROM customers WHERE name_key = $1")
+    Ok(sqlx::query("SELECT id FROM customers WHERE organisation_id = $1 AND name_key = $2")
+        .bind(organisation_id)
         .bind(&key)
         .fetch_one(&mut **tx)
         .await?

@@ -3,11 +3,25 @@
 //! a missing PostgreSQL is a failure, not a skip.
 #![allow(dead_code)]
 
+use pec_manager::domain::auth::Operator;
 use pec_manager::store::{seed_demo, Store};
 use sqlx::any::AnyPoolOptions;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The demo operators' password in tests.
+pub const PASSWORD: &str = "password-di-prova-2026";
+
+fn demo_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| pec_manager::server::auth::hash_password(PASSWORD).expect("hash"))
+}
+
+/// A demo operator: "admin"/"operatore" (provider), "alfa.admin"/"alfa", "beta" (resellers).
+pub async fn operator(store: &Store, username: &str) -> Operator {
+    store.login_record(username).await.expect("query").expect("demo operator").operator
+}
 
 fn unique_name() -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -23,7 +37,7 @@ pub async fn sqlite_store() -> Store {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}/{}.db?mode=rwc", dir.display(), unique_name());
     let store = Store::open(&url).await.expect("open sqlite");
-    seed_demo(&store).await.expect("demo data");
+    seed_demo(&store, demo_hash()).await.expect("demo data");
     store
 }
 
@@ -42,7 +56,7 @@ pub async fn postgres_store() -> Option<Store> {
     pool.close().await;
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
     let store = Store::open(&format!("{base}/{name}")).await.expect("open postgres");
-    seed_demo(&store).await.expect("demo data");
+    seed_demo(&store, demo_hash()).await.expect("demo data");
     Some(store)
 }
 

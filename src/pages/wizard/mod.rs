@@ -124,8 +124,9 @@ pub fn mailbox_field_name(i: usize, f: MailboxField) -> String {
 
 #[server(endpoint = "richiesta/dati")]
 pub async fn get_wizard(draft: String) -> Result<WizardData, AppError> {
+    let op = crate::server::require()?;
     let store = crate::server::store()?;
-    crate::server::wizard_data(&store, &draft).await
+    crate::server::wizard_data(&store, &op, &draft).await.map_err(crate::server::fail)
 }
 
 #[server(endpoint = "richiesta/salva-dati")]
@@ -139,6 +140,7 @@ pub async fn save_request(
     offer: String,
     consent: Option<String>,
 ) -> Result<(), AppError> {
+    let op = crate::server::require()?;
     let store = crate::server::store()?;
     let form = RequestForm {
         customer_name,
@@ -148,7 +150,9 @@ pub async fn save_request(
         offer,
         consent: consent.is_some(),
     };
-    let to = crate::server::save_request(&store, &draft, form, WizardAction::parse(&azione)).await?;
+    let to = crate::server::save_request(&store, &op, &draft, form, WizardAction::parse(&azione))
+        .await
+        .map_err(crate::server::fail)?;
     leptos_axum::redirect(&to);
     Ok(())
 }
@@ -161,18 +165,23 @@ pub async fn save_mailboxes(
     customer_po: String,
     #[server(default)] mailboxes: Vec<MailboxInput>,
 ) -> Result<(), AppError> {
+    let op = crate::server::require()?;
     let store = crate::server::store()?;
     let action = WizardAction::parse(&azione);
-    let to =
-        crate::server::save_mailboxes(&store, &draft, expiry_year, customer_po, mailboxes, action).await?;
+    let to = crate::server::save_mailboxes(&store, &op, &draft, expiry_year, customer_po, mailboxes, action)
+        .await
+        .map_err(crate::server::fail)?;
     leptos_axum::redirect(&to);
     Ok(())
 }
 
 #[server(endpoint = "richiesta/conferma")]
 pub async fn confirm_order(draft: String, azione: String) -> Result<(), AppError> {
+    let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let to = crate::server::confirm(&store, &draft, WizardAction::parse(&azione)).await?;
+    let to = crate::server::confirm(&store, &op, &draft, WizardAction::parse(&azione))
+        .await
+        .map_err(crate::server::fail)?;
     leptos_axum::redirect(&to);
     Ok(())
 }
@@ -193,6 +202,7 @@ pub async fn check_availability(
     if addresses.len() > 10_000 || nicknames.len() > 10_000 {
         return Err(AppError::BadRequest("troppi nomi da verificare".into()));
     }
+    crate::server::require()?;
     let store = crate::server::store()?;
     let norm = |v: Vec<String>| v.into_iter().map(|s| s.trim().to_lowercase()).collect::<Vec<_>>();
     let (taken_addresses, taken_nicknames) = store.taken(&norm(addresses), &norm(nicknames)).await?;

@@ -11,10 +11,16 @@ use leptos_router::hooks::use_params_map;
 
 #[server(endpoint = "richiesta/riepilogo")]
 pub async fn get_summary(draft: String) -> Result<OrderDetail, AppError> {
+    let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || AppError::NotFound("Ordine non trovato".into());
-    let number = store.load_draft(&draft).await?.and_then(|d| d.order_number).ok_or_else(missing)?;
-    store.order(&number).await?.ok_or_else(missing)
+    let missing = || crate::server::fail(AppError::NotFound("Ordine non trovato".into()));
+    let number = store
+        .load_draft(&draft)
+        .await?
+        .filter(|d| op.can_access(d.organisation_id))
+        .and_then(|d| d.order_number)
+        .ok_or_else(missing)?;
+    store.order(op.scope(), &number).await?.ok_or_else(missing)
 }
 
 #[component]

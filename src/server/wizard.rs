@@ -1,6 +1,5 @@
-//! Server-side application logic behind the server functions: shared state, and the wizard's
-//! operations (save what was typed, move between steps, confirm the order). Plain async
-//! functions over a [`Store`], so that integration tests call exactly what the server runs.
+//! The wizard's operations: save what was typed, move between steps, confirm the order.
+//! Every one takes the operator acting, and refuses drafts of other organisations.
 
 use crate::domain::request::{
     validate_mailboxes, validate_mailboxes_header, validate_order, validate_request_step,
@@ -8,38 +7,13 @@ use crate::domain::request::{
 use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, Rules};
 use crate::error::AppError;
 use crate::pages::wizard::{RequestForm, Step, WizardAction, WizardData};
-use crate::store::{CreateOrderError, Store};
-use axum::extract::FromRef;
-use chrono::Datelike;
-use leptos::prelude::*;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub store: Store,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
-
-/// The store of the running server (server functions only).
-pub fn store() -> Result<Store, AppError> {
-    use_context::<AppState>().map(|s| s.store).ok_or_else(|| {
-        tracing::error!("AppState missing from the server function context");
-        AppError::Internal
-    })
-}
-
-pub fn current_year() -> i32 {
-    chrono::Utc::now().year()
-}
+use crate::store::{CreateOrderError, Store, StoredDraft};
+use super::current_year;
+use crate::domain::auth::Operator;
 
 /// Validation rules for a draft: managed domains, offers, and which of its names are taken.
-pub async fn rules_for(store: &Store, draft: &OrderDraft) -> Result<Rules, AppError> {
-    let domains = store.domains().await?;
+pub async fn rules_for(store: &Store, op: &Operator, draft: &OrderDraft) -> Result<Rules, AppError> {
+    let domains = store.usable_domains(op.scope()).await?;
     let offers = store.offers().await?.into_iter().map(|o| o.code).collect();
     let addresses: Vec<String> =
         draft.mailboxes.iter().filter_map(|m| fields::mailbox_address(&m.address, &domains).ok()).collect();
@@ -53,21 +27,21 @@ pub async fn rules_for(store: &Store, draft: &OrderDraft) -> Result<Rules, AppEr
 }
 
 /// Everything a wizard page shows. An empty `draft_id` is a new request.
-pub async fn wizard_data(store: &Store, draft_id: &str) -> Result<WizardData, AppError> {
+pub async fn wizard_data(store: &Store, op: &Operator, draft_id: &str) -> Result<WizardData, AppError> {
     let (draft, order_number) = if draft_id.is_empty() {
         (OrderDraft::new(current_year()), None)
     } else {
-        let stored = store.load_draft(draft_id).await?.ok_or_else(not_found)?;
+        let stored = load(store, op, draft_id).await?;
         (stored.draft, stored.order_number)
     };
-    let rules = rules_for(store, &draft).await?;
+    let rules = rules_for(store, op, &draft).await?;
     Ok(WizardData {
         id: draft_id.to_string(),
         draft,
         order_number,
         rules,
         offers: store.offers().await?,
-        customers: store.customers().await?,
+        customers: store.customers(op.scope()).await?,
     })
 }
 
@@ -75,9 +49,17 @@ fn not_found() -> AppError {
     AppError::NotFound("Richiesta non trovata".into())
 }
 
+/// A draft of the operator's organisation; others' drafts do not exist for them.
+async fn load(store: &Store, op: &Operator, id: &str) -> Result<StoredDraft, AppError> {
+    match store.load_draft(id).await? {
+        Some(d) if op.can_access(d.organisation_id) => Ok(d),
+        _ => Err(not_found()),
+    }
+}
+
 /// Loads a draft that may still be changed; a confirmed one sends the user to its summary.
-async fn open_draft(store: &Store, id: &str) -> Result<Result<OrderDraft, String>, AppError> {
-    let stored = store.load_draft(id).await?.ok_or_else(not_found)?;
+async fn open_draft(store: &Store, op: &Operator, id: &str) -> Result<Result<OrderDraft, String>, AppError> {
+    let stored = load(store, op, id).await?;
     Ok(match stored.order_number {
         Some(_) => Err(Step::Summary.url(id)),
         None => Ok(stored.draft),
@@ -87,6 +69,7 @@ async fn open_draft(store: &Store, id: &str) -> Result<Result<OrderDraft, String
 /// Step 1 posted. Returns where the browser goes next.
 pub async fn save_request(
     store: &Store,
+    op: &Operator,
     draft_id: &str,
     form: RequestForm,
     action: WizardAction,
@@ -94,14 +77,14 @@ pub async fn save_request(
     let (id, mut draft) = if draft_id.is_empty() {
         (String::new(), OrderDraft::new(current_year()))
     } else {
-        match open_draft(store, draft_id).await? {
+        match open_draft(store, op, draft_id).await? {
             Ok(d) => (draft_id.to_string(), d),
             Err(location) => return Ok(location),
         }
     };
     form.apply(&mut draft);
     let next = if action == WizardAction::Continue {
-        let rules = rules_for(store, &draft).await?;
+        let rules = rules_for(store, op, &draft).await?;
         if validate_request_step(&draft, &rules).is_empty() {
             Step::Mailboxes
         } else {
@@ -112,7 +95,7 @@ pub async fn save_request(
         Step::Request
     };
     let id = if id.is_empty() {
-        store.create_draft(&draft).await?
+        store.create_draft(&draft, op.id).await?
     } else {
         store.save_draft(&id, &draft).await?;
         id
@@ -123,13 +106,14 @@ pub async fn save_request(
 /// Step 2 posted: keeps everything typed, then applies the button that was pressed.
 pub async fn save_mailboxes(
     store: &Store,
+    op: &Operator,
     draft_id: &str,
     expiry_year: String,
     customer_po: String,
     mailboxes: Vec<MailboxInput>,
     action: WizardAction,
 ) -> Result<String, AppError> {
-    let mut draft = match open_draft(store, draft_id).await? {
+    let mut draft = match open_draft(store, op, draft_id).await? {
         Ok(d) => d,
         Err(location) => return Ok(location),
     };
@@ -159,7 +143,7 @@ pub async fn save_mailboxes(
         }
         WizardAction::Back => Step::Request.url(draft_id),
         WizardAction::Continue => {
-            let rules = rules_for(store, &draft).await?;
+            let rules = rules_for(store, op, &draft).await?;
             let ok = validate_mailboxes_header(&draft, &rules).is_empty()
                 && !draft.mailboxes.is_empty()
                 && validate_mailboxes(&draft.mailboxes, &rules).iter().all(|r| r.is_ok());
@@ -176,15 +160,20 @@ pub async fn save_mailboxes(
 }
 
 /// "Conferma" on the review: the server validates everything again and stores the order.
-pub async fn confirm(store: &Store, draft_id: &str, action: WizardAction) -> Result<String, AppError> {
-    let mut draft = match open_draft(store, draft_id).await? {
+pub async fn confirm(
+    store: &Store,
+    op: &Operator,
+    draft_id: &str,
+    action: WizardAction,
+) -> Result<String, AppError> {
+    let mut draft = match open_draft(store, op, draft_id).await? {
         Ok(d) => d,
         Err(location) => return Ok(location),
     };
     if action == WizardAction::Back {
         return Ok(Step::Mailboxes.url(draft_id));
     }
-    let rules = rules_for(store, &draft).await?;
+    let rules = rules_for(store, op, &draft).await?;
     let valid = match validate_order(&draft, &rules) {
         Ok(v) => v,
         // A concurrent confirmation of this same draft may have just stored it, so that its
@@ -203,7 +192,7 @@ pub async fn confirm(store: &Store, draft_id: &str, action: WizardAction) -> Res
             return Ok(location);
         }
     };
-    match store.create_order(draft_id, &valid, "").await {
+    match store.create_order(draft_id, &valid, op).await {
         Ok(_) => Ok(Step::Summary.url(draft_id)),
         Err(CreateOrderError::Taken { .. }) if confirmed_meanwhile(store, draft_id).await? => {
             Ok(Step::Summary.url(draft_id))

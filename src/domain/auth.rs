@@ -1,0 +1,183 @@
+//! Who is acting: operators, their organisation and role, and what they may see. Shared so
+//! that pages can show or hide controls; the server decides (src/server/auth.rs).
+
+use super::fields::FieldError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrganisationKind {
+    /// The PEC provider: sees and manages everything.
+    Fornitore,
+    /// A reseller: sees only its own customers, orders, mailboxes and domains.
+    Rivenditore,
+}
+
+impl OrganisationKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Fornitore => "FORNITORE",
+            Self::Rivenditore => "RIVENDITORE",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Fornitore => "Fornitore",
+            Self::Rivenditore => "Rivenditore",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        [Self::Fornitore, Self::Rivenditore].into_iter().find(|k| k.code() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// Manages the operators of the organisation and its configuration; reads the audit log.
+    Amministratore,
+    /// Orders and manages mailboxes.
+    Operatore,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Self::Amministratore, Self::Operatore];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Amministratore => "AMMINISTRATORE",
+            Self::Operatore => "OPERATORE",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Amministratore => "Amministratore",
+            Self::Operatore => "Operatore",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == s)
+    }
+}
+
+/// The operator of the current session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operator {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub organisation_kind: OrganisationKind,
+}
+
+/// Which organisations' data a query may return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Organisation(i64),
+}
+
+impl Scope {
+    /// As bound in SQL: `($1 = 0 OR organisation_id = $1)`; ids start at 1.
+    pub fn sql_value(self) -> i64 {
+        match self {
+            Self::All => 0,
+            Self::Organisation(id) => id,
+        }
+    }
+}
+
+impl Operator {
+    pub fn scope(&self) -> Scope {
+        match self.organisation_kind {
+            OrganisationKind::Fornitore => Scope::All,
+            OrganisationKind::Rivenditore => Scope::Organisation(self.organisation_id),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Amministratore
+    }
+
+    /// May this operator see or change data of that organisation?
+    pub fn can_access(&self, organisation_id: i64) -> bool {
+        match self.scope() {
+            Scope::All => true,
+            Scope::Organisation(own) => own == organisation_id,
+        }
+    }
+}
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 64;
+pub const PASSWORD_MIN: usize = 12;
+pub const PASSWORD_MAX: usize = 128;
+
+/// A login name: lower-case letters, digits, `.`, `_`, `-`.
+pub fn username(raw: &str) -> Result<String, FieldError> {
+    let s = raw.trim().to_lowercase();
+    if s.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(*c))) {
+        return Err(FieldError::ForbiddenChar(c));
+    }
+    match s.chars().count() {
+        n if n < USERNAME_MIN => Err(FieldError::TooShort(USERNAME_MIN)),
+        n if n > USERNAME_MAX => Err(FieldError::TooLong(USERNAME_MAX)),
+        _ => Ok(s),
+    }
+}
+
+/// A new operator password: long enough to resist guessing, bounded to keep hashing cheap.
+pub fn new_password(raw: &str) -> Result<(), FieldError> {
+    match raw.chars().count() {
+        0 => Err(FieldError::Required),
+        n if n < PASSWORD_MIN => Err(FieldError::TooShort(PASSWORD_MIN)),
+        n if n > PASSWORD_MAX => Err(FieldError::TooLong(PASSWORD_MAX)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(kind: OrganisationKind, org: i64, role: Role) -> Operator {
+        Operator {
+            id: 1,
+            username: "u".into(),
+            display_name: "U".into(),
+            role,
+            organisation_id: org,
+            organisation_name: "O".into(),
+            organisation_kind: kind,
+        }
+    }
+
+    #[test]
+    fn scopes() {
+        let provider = op(OrganisationKind::Fornitore, 1, Role::Operatore);
+        let reseller = op(OrganisationKind::Rivenditore, 2, Role::Amministratore);
+        assert_eq!(provider.scope(), Scope::All);
+        assert!(provider.can_access(2) && provider.can_access(3));
+        assert_eq!(reseller.scope(), Scope::Organisation(2));
+        assert!(reseller.can_access(2) && !reseller.can_access(1) && !reseller.can_access(3));
+        assert!(reseller.is_admin() && !provider.is_admin());
+        assert_eq!(Scope::All.sql_value(), 0);
+    }
+
+    #[test]
+    fn usernames_and_passwords() {
+        assert_eq!(username(" Alfa.Operatore "), Ok("alfa.operatore".into()));
+        assert_eq!(username("a b"), Err(FieldError::ForbiddenChar(' ')));
+        assert_eq!(username("ab"), Err(FieldError::TooShort(3)));
+        assert_eq!(new_password("corta"), Err(FieldError::TooShort(12)));
+        assert!(new_password("una frase abbastanza lunga").is_ok());
+        for k in [OrganisationKind::Fornitore, OrganisationKind::Rivenditore] {
+            assert_eq!(OrganisationKind::from_code(k.code()), Some(k));
+        }
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+    }
+}

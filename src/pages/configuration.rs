@@ -1,0 +1,227 @@
+//! "Configurazione" (administrators): the organisation's operators.
+
+use crate::components::loaded;
+use crate::domain::auth::{Operator, Role};
+use crate::domain::records::{italian_date, OperatorRow, Organisation};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperatorsData {
+    pub me: Operator,
+    pub operators: Vec<OperatorRow>,
+    /// Organisations the administrator may add operators to.
+    pub organisations: Vec<Organisation>,
+}
+
+#[server(endpoint = "configurazione/operatori")]
+pub async fn list_operators() -> Result<OperatorsData, AppError> {
+    let me = crate::server::require_admin()?;
+    let store = crate::server::store()?;
+    Ok(OperatorsData {
+        operators: store.operators(me.scope()).await?,
+        organisations: store.organisations(me.scope()).await?,
+        me,
+    })
+}
+
+#[server(endpoint = "configurazione/nuovo-operatore")]
+pub async fn create_operator(
+    username: String,
+    display_name: String,
+    role: String,
+    organisation: i64,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::domain::auth;
+    use crate::store::AuditRecord;
+    let me = crate::server::require_admin()?;
+    let store = crate::server::store()?;
+    let back = |code: &str| {
+        use crate::server::auth::url_encode;
+        format!(
+            "/configurazione/operatori?errore={code}&utente={}&nome={}&ruolo={}&organizzazione={organisation}",
+            url_encode(&username),
+            url_encode(&display_name),
+            url_encode(&role)
+        )
+    };
+    let checked = (|| {
+        let user = auth::username(&username).map_err(|_| "utente")?;
+        let name = crate::domain::fields::free_text(&display_name, 100, true).map_err(|_| "nome")?;
+        let role = Role::from_code(&role).ok_or("ruolo")?;
+        auth::new_password(&password).map_err(|_| "password")?;
+        if !me.can_access(organisation) {
+            return Err("organizzazione");
+        }
+        Ok((user, name, role))
+    })();
+    let to = match checked {
+        Err(code) => back(code),
+        Ok((user, name, role)) => {
+            let hash = crate::server::auth::hash_password(&password)?;
+            match store.create_operator(organisation, &user, &name, role, &hash).await? {
+                None => back("esistente"),
+                Some(_) => {
+                    let after = format!("utente: {user}; nome: {name}; ruolo: {}; organizzazione: {organisation}", role.code());
+                    store.audit(&AuditRecord::by(&me, "OPERATORE_CREATO", "operatore", &user).after(after)).await?;
+                    format!("/configurazione/operatori?creato={}", crate::server::auth::url_encode(&user))
+                }
+            }
+        }
+    };
+    leptos_axum::redirect(&to);
+    Ok(())
+}
+
+#[server(endpoint = "configurazione/stato-operatore")]
+pub async fn set_operator_active(username: String, active: bool) -> Result<(), AppError> {
+    use crate::store::AuditRecord;
+    let me = crate::server::require_admin()?;
+    let store = crate::server::store()?;
+    if username == me.username && !active {
+        return Err(crate::server::fail(AppError::BadRequest("non è possibile disattivare sé stessi".into())));
+    }
+    if !store.set_operator_active(me.scope(), &username, active).await? {
+        return Err(crate::server::fail(AppError::NotFound(format!("Operatore {username} non trovato"))));
+    }
+    let action = if active { "OPERATORE_ATTIVATO" } else { "OPERATORE_DISATTIVATO" };
+    store.audit(&AuditRecord::by(&me, action, "operatore", &username)).await?;
+    leptos_axum::redirect("/configurazione/operatori");
+    Ok(())
+}
+
+#[component]
+pub fn ConfigurationPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| list_operators());
+    view! {
+        <Title text="Configurazione"/>
+        <h1>"Configurazione"</h1>
+        {loaded(data, |d| view! {
+            <p>{format!("Organizzazione: {}", d.me.organisation_name)}</p>
+            <ul class="shortcuts">
+                <li><a href="/configurazione/operatori">"Operatori"</a></li>
+                <li><a href="/configurazione/registro">"Registro attività"</a></li>
+            </ul>
+        })}
+    }
+}
+
+fn error_message(code: &str) -> &'static str {
+    match code {
+        "utente" => "Nome utente non valido: da 3 a 64 caratteri tra lettere minuscole, cifre, punto, trattino e trattino basso.",
+        "nome" => "Indicare nome e cognome dell'operatore (massimo 100 caratteri).",
+        "ruolo" => "Scegliere il ruolo.",
+        "password" => "La password iniziale deve avere almeno 12 caratteri.",
+        "organizzazione" => "Organizzazione non consentita.",
+        "esistente" => "Nome utente già in uso.",
+        _ => "Dati non validi.",
+    }
+}
+
+#[component]
+pub fn OperatorsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| list_operators());
+    view! {
+        <Title text="Operatori"/>
+        <h1>"Operatori"</h1>
+        {loaded(data, |d| view! { <OperatorsView data=d/> })}
+    }
+}
+
+#[component]
+fn OperatorsView(data: OperatorsData) -> impl IntoView {
+    let query = use_query_map();
+    let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
+    let created = q("creato");
+    let error = q("errore");
+    let chosen_org = q("organizzazione").parse::<i64>().unwrap_or(data.me.organisation_id);
+    let chosen_role = q("ruolo");
+    let me = data.me.username.clone();
+    view! {
+        {(!created.is_empty()).then(|| view! { <p class="notice" role="status">{format!("Operatore {created} creato.")}</p> })}
+        {(!error.is_empty()).then(|| view! { <div class="error-panel" role="alert"><p>{error_message(&error)}</p></div> })}
+        <div class="table-wrap">
+            <table>
+                <caption>"Operatori"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Nome utente"</th>
+                        <th scope="col">"Nome"</th>
+                        <th scope="col">"Ruolo"</th>
+                        <th scope="col">"Organizzazione"</th>
+                        <th scope="col">"Creato il"</th>
+                        <th scope="col">"Stato"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {data.operators.into_iter().map(|o| {
+                        let role = Role::from_code(&o.role).map(|r| r.label()).unwrap_or("");
+                        let is_me = o.username == me;
+                        view! {
+                            <tr>
+                                <td>{o.username.clone()}</td>
+                                <td>{o.display_name.clone()}</td>
+                                <td>{role}</td>
+                                <td>{o.organisation.clone()}</td>
+                                <td>{italian_date(&o.created_at)}</td>
+                                <td>
+                                    {if o.active { "Attivo" } else { "Disattivato" }}
+                                    {(!is_me).then(|| view! {
+                                        <form method="post" action=SetOperatorActive::url() class="inline">
+                                            <input type="hidden" name="username" value=o.username.clone()/>
+                                            <input type="hidden" name="active" value=(!o.active).to_string()/>
+                                            <button type="submit">
+                                                {if o.active { format!("Disattiva {}", o.username) } else { format!("Attiva {}", o.username) }}
+                                            </button>
+                                        </form>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <h2>"Nuovo operatore"</h2>
+        <form method="post" action=CreateOperator::url() class="wizard-form">
+            <div class="field">
+                <label for="new-username">"Nome utente"</label>
+                <div class="control"><input type="text" id="new-username" name="username" value=q("utente") autocomplete="off"/></div>
+            </div>
+            <div class="field">
+                <label for="new-name">"Nome e cognome"</label>
+                <div class="control"><input type="text" id="new-name" name="display_name" value=q("nome")/></div>
+            </div>
+            <div class="field">
+                <label for="new-role">"Ruolo"</label>
+                <div class="control">
+                    <select id="new-role" name="role">
+                        {Role::ALL.map(|r| view! {
+                            <option value=r.code() selected=chosen_role == r.code()>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <div class="field">
+                <label for="new-org">"Organizzazione"</label>
+                <div class="control">
+                    <select id="new-org" name="organisation">
+                        {data.organisations.into_iter().map(|o| view! {
+                            <option value=o.id.to_string() selected=o.id == chosen_org>{o.name}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <div class="field">
+                <label for="new-password">"Password iniziale"</label>
+                <div class="control"><input type="password" id="new-password" name="password" autocomplete="new-password"/></div>
+            </div>
+            <div class="actions"><button type="submit" class="primary">"Crea operatore"</button></div>
+        </form>
+    }
+}

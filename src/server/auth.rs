@@ -1,0 +1,316 @@
+//! Sessions and access, in one place: password hashing, login with lock-out, the session
+//! cookie, and the request guard that every page, server function and file passes through
+//! (session lookup, CSRF origin check, security headers). Server functions call [`require`]
+//! or [`require_admin`] first; object access is then decided by the operator's scope.
+
+use super::{fail, AppState};
+use crate::domain::auth::Operator;
+use crate::error::AppError;
+use crate::store::{AuditRecord, Store};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, Utc};
+use leptos::prelude::use_context;
+use sha2::{Digest, Sha256};
+
+pub const SESSION_COOKIE: &str = "pec_session";
+/// A session ends after this long without requests...
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(120);
+/// ...and in any case this long after login.
+pub const MAX_SESSION: Duration = Duration::hours(12);
+/// Failed logins in a row that lock an account...
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// ...for this long.
+pub const LOCK_TIME: Duration = Duration::minutes(15);
+/// Every failed attempt waits this long: slows down guessing.
+const FAILED_LOGIN_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Paths reachable without a session: the login page and its server function, the WASM
+/// bundle, styles and static files.
+pub const LOGIN_PATH: &str = "/accesso";
+pub const LOGIN_API: &str = "/api/accedi";
+const PUBLIC_PREFIXES: [&str; 2] = ["/pkg/", "/favicon"];
+
+/// The operator of the request, put in the request's extensions by [`guard`].
+#[derive(Clone, Debug)]
+pub struct CurrentOperator(pub Operator);
+
+fn stamp(t: chrono::DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        AppError::Internal
+    })
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Only a hash of the cookie's token is stored: a copy of the database opens no session.
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The operator of the current request (server functions and pages rendered on the server).
+pub fn current() -> Option<Operator> {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<CurrentOperator>().map(|c| c.0.clone()))
+}
+
+/// The operator of the request, or 401.
+pub fn require() -> Result<Operator, AppError> {
+    current().ok_or_else(|| fail(AppError::Unauthorized))
+}
+
+/// An administrator of their organisation, or 403.
+pub fn require_admin() -> Result<Operator, AppError> {
+    let op = require()?;
+    if op.is_admin() {
+        Ok(op)
+    } else {
+        Err(fail(AppError::Forbidden))
+    }
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// The session token to put in the cookie.
+    Success { token: String, operator: Operator },
+    Invalid,
+    Locked,
+}
+
+/// Checks a user name and password; on success opens a session. Every attempt is audited.
+pub async fn login(store: &Store, username: &str, password: &str) -> Result<LoginOutcome, AppError> {
+    let username = username.trim().to_lowercase();
+    let now = Utc::now();
+    let Some(record) = store.login_record(&username).await? else {
+        // Same work as for a real account, so that timing does not tell which names exist.
+        let _ = verify_password(password, dummy_hash());
+        store.audit(&AuditRecord::anonymous(&username, "LOGIN_FALLITO", "operatore", &username)).await?;
+        tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+        return Ok(LoginOutcome::Invalid);
+    };
+    let op = &record.operator;
+    if record.locked_until.as_deref().is_some_and(|until| until > stamp(now).as_str()) {
+        store.audit(&AuditRecord::by(op, "LOGIN_BLOCCATO", "operatore", &op.username)).await?;
+        tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+        return Ok(LoginOutcome::Locked);
+    }
+    if !record.active || !verify_password(password, &record.password_hash) {
+        let failures = record.failed_logins + 1;
+        let lock = (failures >= MAX_FAILED_LOGINS).then(|| stamp(now + LOCK_TIME));
+        store.record_login_failure(op.id, lock.as_deref()).await?;
+        let what = if lock.is_some() { "LOGIN_FALLITO_BLOCCO" } else { "LOGIN_FALLITO" };
+        store
+            .audit(&AuditRecord::by(op, what, "operatore", &op.username).after(format!("tentativi: {failures}")))
+            .await?;
+        tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+        return Ok(if lock.is_some() { LoginOutcome::Locked } else { LoginOutcome::Invalid });
+    }
+    store.record_login_success(op.id).await?;
+    let token = new_token();
+    store.create_session(&token_hash(&token), op.id, &stamp(now + IDLE_TIMEOUT), &stamp(now + MAX_SESSION)).await?;
+    store.audit(&AuditRecord::by(op, "LOGIN", "operatore", &op.username)).await?;
+    Ok(LoginOutcome::Success { token, operator: record.operator })
+}
+
+/// Ends the session of this token.
+pub async fn logout(store: &Store, op: &Operator, token: &str) -> Result<(), AppError> {
+    store.delete_session(&token_hash(token)).await?;
+    store.audit(&AuditRecord::by(op, "LOGOUT", "operatore", &op.username)).await?;
+    Ok(())
+}
+
+/// An argon2 hash of a random string, used to spend the same time on unknown user names.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        MAX_SESSION.num_seconds()
+    )
+}
+
+pub fn expired_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// The session token of a request, from its cookie.
+pub fn token_from(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (name, value) = c.trim().split_once('=')?;
+        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+    })
+}
+
+fn is_public(path: &str) -> bool {
+    path == LOGIN_PATH || path == LOGIN_API || PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
+/// Cross-site request forgery: a state-changing request must come from our own pages. Browsers
+/// send `Origin` on every POST (and `Referer` otherwise); its host must be ours.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let authority = source.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default());
+    authority == Some(host)
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+}
+
+/// Runs before everything else: refuses forged posts, finds the session, sends visitors
+/// without one to the login page (pages) or answers 401 (server functions), and adds the
+/// security headers to every response.
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !same_origin(req.headers()) {
+        return with_security_headers(
+            (StatusCode::FORBIDDEN, "Richiesta rifiutata: origine non riconosciuta").into_response(),
+        );
+    }
+    let path = req.uri().path().to_string();
+    let operator = match token_from(req.headers()) {
+        Some(token) => {
+            match state.store.session_operator(&token_hash(&token), &stamp(Utc::now() + IDLE_TIMEOUT)).await {
+                Ok(op) => op,
+                Err(e) => {
+                    tracing::error!(error = %e, "session lookup failed");
+                    return with_security_headers(
+                        (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server").into_response(),
+                    );
+                }
+            }
+        }
+        None => None,
+    };
+    match operator {
+        Some(op) => {
+            req.extensions_mut().insert(CurrentOperator(op));
+        }
+        None if is_public(&path) => {}
+        None if path.starts_with("/api/") && !accepts_html(req.headers()) => {
+            return with_security_headers((StatusCode::UNAUTHORIZED, AppError::Unauthorized.to_string()).into_response());
+        }
+        None => {
+            // Pages, and form posts without JavaScript: to the login page, then back here.
+            let back = if safe { req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/") } else { "/" };
+            let to = format!("{LOGIN_PATH}?next={}", url_encode(back));
+            return with_security_headers(Redirect::to(&to).into_response());
+        }
+    }
+    with_security_headers(next.run(req).await)
+}
+
+/// Headers every response carries. Pages set their own Content-Security-Policy (with the
+/// nonce of their inline script, see `app::shell`); everything else gets the strictest one.
+fn with_security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+        );
+    }
+    res
+}
+
+/// The policy of a page: its own scripts (the bundle, and the inline loader with this
+/// request's nonce), WebAssembly, its stylesheet; nothing from elsewhere; never framed.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only local paths are followed after login (no open redirect).
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next != LOGIN_PATH {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords() {
+        let h = hash_password("una frase lunga").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("una frase lunga", &h));
+        assert!(!verify_password("un'altra", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(PasswordHash::new(dummy_hash()).is_ok());
+    }
+
+    #[test]
+    fn cookies_and_redirects() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; pec_session=abc; b=2"));
+        assert_eq!(token_from(&h).as_deref(), Some("abc"));
+        assert!(session_cookie("t", true).contains("HttpOnly; SameSite=Lax"));
+        assert!(session_cookie("t", true).ends_with("; Secure"));
+        assert_eq!(safe_next("/ordini/1"), "/ordini/1");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(url_encode("/recenti?pagina=2"), "/recenti%3Fpagina%3D2");
+    }
+
+    #[test]
+    fn origin_check() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        assert!(!same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        assert!(same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        assert!(!same_origin(&h));
+        h.remove(header::ORIGIN);
+        h.insert(header::REFERER, HeaderValue::from_static("http://127.0.0.1:3000/richiesta"));
+        assert!(same_origin(&h));
+    }
+}

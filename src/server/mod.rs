@@ -1,0 +1,54 @@
+//! Server-only code: shared state, sessions and access checks, the wizard's operations and
+//! the HTTP router. Plain async functions over a [`Store`], so that integration tests call
+//! exactly what the server runs.
+
+pub mod auth;
+pub mod router;
+pub mod wizard;
+
+pub use auth::{require, require_admin};
+pub use wizard::*;
+
+use crate::error::AppError;
+use crate::store::Store;
+use axum::extract::FromRef;
+use chrono::Datelike;
+use leptos::prelude::*;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    /// Mark the session cookie `Secure` (set when served over TLS).
+    pub secure_cookies: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The store of the running server (server functions only).
+pub fn store() -> Result<Store, AppError> {
+    state().map(|s| s.store)
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}
+
+pub fn current_year() -> i32 {
+    chrono::Utc::now().year()
+}
+
+/// Sets the HTTP status that goes with an error of a server function, and returns the error.
+pub fn fail(error: AppError) -> AppError {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(error.status());
+    }
+    error
+}

@@ -1,0 +1,27 @@
+//! The HTTP application: pages, server functions and files behind the request guard.
+//! Used by the binary and by the integration tests (which send requests to it directly).
+
+use super::{auth, AppState};
+use crate::app::{shell, App};
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+/// Largest request body accepted (forms; file uploads will set their own limit).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn build(state: AppState) -> axum::Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    axum::Router::new()
+        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // A panic becomes a plain 500: no stack trace or detail reaches the browser.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server").into_response()
+        }))
+        .with_state(state)
+}
