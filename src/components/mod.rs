@@ -250,16 +250,12 @@ where
     }
 }
 
-/// A failed load, said in Italian; "not found" also sets the HTTP status.
+/// A failed load, said in Italian, with the HTTP status that goes with it.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(match error {
-            AppError::NotFound(_) => axum::http::StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => axum::http::StatusCode::BAD_REQUEST,
-            _ => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        });
+        res.set_status(error.status());
     }
     view! {
         <div class="error-panel" role="alert">

@@ -84,10 +84,10 @@ pub async fn set_operator_active(username: String, active: bool) -> Result<(), A
     let me = crate::server::require_admin()?;
     let store = crate::server::store()?;
     if username == me.username && !active {
-        return Err(crate::server::fail(AppError::BadRequest("non è possibile disattivare sé stessi".into())));
+        return Err(AppError::BadRequest("non è possibile disattivare sé stessi".into()));
     }
     if !store.set_operator_active(me.scope(), &username, active).await? {
-        return Err(crate::server::fail(AppError::NotFound(format!("Operatore {username} non trovato"))));
+        return Err(AppError::NotFound(format!("Operatore {username} non trovato")));
     }
     let action = if active { "OPERATORE_ATTIVATO" } else { "OPERATORE_DISATTIVATO" };
     store.audit(&AuditRecord::by(&me, action, "operatore", &username)).await?;

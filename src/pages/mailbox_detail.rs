@@ -11,7 +11,7 @@ use leptos_router::hooks::use_params_map;
 pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || crate::server::fail(AppError::NotFound(format!("Casella {userid} non trovata")));
+    let missing = || AppError::NotFound(format!("Casella {userid} non trovata"));
     store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)
 }
 

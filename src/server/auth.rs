@@ -3,7 +3,7 @@
 //! (session lookup, CSRF origin check, security headers). Server functions call [`require`]
 //! or [`require_admin`] first; object access is then decided by the operator's scope.
 
-use super::{fail, AppState};
+use super::AppState;
 use crate::domain::auth::Operator;
 use crate::error::AppError;
 use crate::store::{AuditRecord, Store};
@@ -73,7 +73,7 @@ pub fn current() -> Option<Operator> {
 
 /// The operator of the request, or 401.
 pub fn require() -> Result<Operator, AppError> {
-    current().ok_or_else(|| fail(AppError::Unauthorized))
+    current().ok_or(AppError::Unauthorized)
 }
 
 /// An administrator of their organisation, or 403.
@@ -82,7 +82,7 @@ pub fn require_admin() -> Result<Operator, AppError> {
     if op.is_admin() {
         Ok(op)
     } else {
-        Err(fail(AppError::Forbidden))
+        Err(AppError::Forbidden)
     }
 }
 
@@ -188,6 +188,13 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 /// without one to the login page (pages) or answers 401 (server functions), and adds the
 /// security headers to every response.
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let size = declared.unwrap_or(0).max(axum::body::HttpBody::size_hint(req.body()).lower());
+    if size > super::router::BODY_LIMIT as u64 {
+        return with_security_headers(
+            (StatusCode::PAYLOAD_TOO_LARGE, "Richiesta troppo grande").into_response(),
+        );
+    }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && !same_origin(req.headers()) {
         return with_security_headers(
@@ -224,7 +231,25 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             return with_security_headers(Redirect::to(&to).into_response());
         }
     }
-    with_security_headers(next.run(req).await)
+    let res = next.run(req).await;
+    let res = if path.starts_with("/api/") { with_error_status(res).await } else { res };
+    with_security_headers(res)
+}
+
+/// Server functions answer every error with 500; the error itself says which status it is
+/// (401, 403, 404, 400...), so that clients and tests can tell them apart.
+async fn with_error_status(res: Response) -> Response {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string()).into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Headers every response carries. Pages set their own Content-Security-Policy (with the

@@ -44,11 +44,3 @@ pub fn state() -> Result<AppState, AppError> {
 pub fn current_year() -> i32 {
     chrono::Utc::now().year()
 }
-
-/// Sets the HTTP status that goes with an error of a server function, and returns the error.
-pub fn fail(error: AppError) -> AppError {
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(error.status());
-    }
-    error
-}

@@ -17,8 +17,11 @@ pub fn build(state: AppState) -> axum::Router {
     axum::Router::new()
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
+        // Bodies of unknown size are cut at the limit too (the guard refuses known sizes with 413).
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Outside the limits, so that it can refuse a known oversized body with 413 itself.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
         // A panic becomes a plain 500: no stack trace or detail reaches the browser.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server").into_response()

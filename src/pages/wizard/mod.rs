@@ -126,7 +126,7 @@ pub fn mailbox_field_name(i: usize, f: MailboxField) -> String {
 pub async fn get_wizard(draft: String) -> Result<WizardData, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    crate::server::wizard_data(&store, &op, &draft).await.map_err(crate::server::fail)
+    crate::server::wizard_data(&store, &op, &draft).await
 }
 
 #[server(endpoint = "richiesta/salva-dati")]
@@ -151,8 +151,7 @@ pub async fn save_request(
         consent: consent.is_some(),
     };
     let to = crate::server::save_request(&store, &op, &draft, form, WizardAction::parse(&azione))
-        .await
-        .map_err(crate::server::fail)?;
+        .await?;
     leptos_axum::redirect(&to);
     Ok(())
 }
@@ -169,8 +168,7 @@ pub async fn save_mailboxes(
     let store = crate::server::store()?;
     let action = WizardAction::parse(&azione);
     let to = crate::server::save_mailboxes(&store, &op, &draft, expiry_year, customer_po, mailboxes, action)
-        .await
-        .map_err(crate::server::fail)?;
+        .await?;
     leptos_axum::redirect(&to);
     Ok(())
 }
@@ -180,8 +178,7 @@ pub async fn confirm_order(draft: String, azione: String) -> Result<(), AppError
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let to = crate::server::confirm(&store, &op, &draft, WizardAction::parse(&azione))
-        .await
-        .map_err(crate::server::fail)?;
+        .await?;
     leptos_axum::redirect(&to);
     Ok(())
 }

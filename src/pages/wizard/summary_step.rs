@@ -13,7 +13,7 @@ use leptos_router::hooks::use_params_map;
 pub async fn get_summary(draft: String) -> Result<OrderDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || crate::server::fail(AppError::NotFound("Ordine non trovato".into()));
+    let missing = || AppError::NotFound("Ordine non trovato".into());
     let number = store
         .load_draft(&draft)
         .await?
