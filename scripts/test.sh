@@ -38,27 +38,44 @@ raw=$(stat -c %s "$wasm")
 br=$(brotli -c -q 11 "$wasm" | wc -c)
 echo "release WASM: $raw bytes raw, $br bytes brotli"
 
-# Starts the release server on a free port against DATABASE_URL; sets BASE_URL.
+# The demo operators' password, for the server and for Playwright.
+export PEC_DEMO_PASSWORD="password-e2e-$$"
+
+# Starts the release server on a free port against DATABASE_URL, logging everything (debug)
+# to $SERVER_LOG; sets BASE_URL.
 serve() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  SERVER_LOG=$(mktemp /tmp/pec-server-log.XXXXXX)
   LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=pec-manager \
-    LEPTOS_ENV=PROD RUST_LOG=warn ./target/release/pec-manager serve &
+    LEPTOS_ENV=PROD RUST_LOG=debug ./target/release/pec-manager serve >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   export BASE_URL="http://127.0.0.1:$port"
 }
 stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+
+# Logs must never hold passwords, session cookies or the codici fiscali typed in the tests.
+check_log() {
+  if grep -nE "$PEC_DEMO_PASSWORD|pec_session=|RSSMRA70A01H501S|CGNNMO80A01H501M|RCLMRA74D15F205V" "$SERVER_LOG"; then
+    echo "the server log holds secrets or personal data (lines above)" >&2
+    return 1
+  fi
+  echo "server log: $(wc -l <"$SERVER_LOG") lines at debug level, no secrets or codici fiscali"
+  rm -f "$SERVER_LOG"
+}
 
 e2e_db=$(mktemp -d /tmp/pec-e2e.XXXXXX)
 step "end-to-end tests, SQLite"
 DATABASE_URL="sqlite://$e2e_db/pec.db?mode=rwc" serve
 (cd end2end && npx playwright test)
 stop_server
+check_log
 
 step "end-to-end tests, PostgreSQL"
 DATABASE_URL=$(pg_new_database pec_e2e) serve
 (cd end2end && npx playwright test)
 stop_server
+check_log
 rm -rf "$e2e_db"
 
 step "all tests passed"

@@ -5,6 +5,21 @@ export function uniq(): string {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
+/** The demo operators' password: scripts/test.sh starts the server with the same value. */
+export const PASSWORD = process.env.PEC_DEMO_PASSWORD ?? "password-e2e-2026";
+
+/**
+ * Logs in through the login page (works with and without JavaScript). Demo operators:
+ * "operatore" and "admin" (provider), "alfa" and "alfa.admin" (reseller Alfa), "beta".
+ */
+export async function login(page: Page, user = "operatore") {
+  await page.goto("/accesso");
+  await page.getByLabel("Nome utente").fill(user);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Accedi" }).click();
+  await expect(page).not.toHaveURL(/\/accesso/);
+}
+
 /** Waits until the WASM client has hydrated the page (never type before). */
 export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 15_000 });
@@ -57,6 +72,7 @@ export async function fillMailbox(page: Page, n: number, m: Mailbox) {
 
 /** Steps 1 and 2 through the UI with JavaScript, up to the review page. */
 export async function orderUpToReview(page: Page, mailboxes: Mailbox[]) {
+  if (page.url().includes("/accesso") || page.url() === "about:blank") await login(page);
   await page.goto("/richiesta");
   await hydrated(page);
   await fillRequest(page);

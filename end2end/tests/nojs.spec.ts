@@ -1,7 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { block, fillMailbox, fillRequest, uniq } from "./helpers";
+import { block, fillMailbox, fillRequest, login, uniq } from "./helpers";
 
 test.use({ javaScriptEnabled: false });
+
+test.beforeEach(async ({ page }) => {
+  await login(page);
+});
 
 test("the whole flow works without JavaScript, keeping what was typed", async ({ page }) => {
   const u = uniq();
@@ -74,6 +78,7 @@ test("an address taken meanwhile sends the user back to the field that says so",
     await expect(p).toHaveURL(/\/verifica$/);
   };
   const other = await browser.newPage({ javaScriptEnabled: false } as never);
+  await login(other);
   await reach(page);
   await reach(other);
   await other.getByRole("button", { name: "Conferma" }).click();

@@ -1,5 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { block, consoleErrors, fillMailbox, fillRequest, hydrated, orderUpToReview, uniq } from "./helpers";
+import { block, consoleErrors, fillMailbox, fillRequest, hydrated, login, orderUpToReview, uniq } from "./helpers";
+
+test.beforeEach(async ({ page }) => {
+  await login(page);
+});
 
 test("the seed's scenario: two mailboxes, summary, recent activity, order and mailbox detail", async ({ page }) => {
   const log = consoleErrors(page);
