@@ -97,7 +97,8 @@ async fn serve() -> Result<(), String> {
     }
     let state = AppState { leptos_options, store, secure_cookies: env_flag("PEC_SECURE_COOKIES", false) };
     let app = router::build(state);
-    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("indirizzo {addr}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("indirizzo {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(async {
@@ -118,7 +119,8 @@ async fn create_operator(args: &[String]) -> Result<(), String> {
     }
     let get = |k: &str| opts.get(k).cloned().ok_or_else(|| format!("manca --{k}\n\n{USAGE}"));
     let organisation = get("organizzazione")?;
-    let kind = OrganisationKind::from_code(&get("tipo")?.to_uppercase()).ok_or("--tipo: fornitore o rivenditore")?;
+    let kind =
+        OrganisationKind::from_code(&get("tipo")?.to_uppercase()).ok_or("--tipo: fornitore o rivenditore")?;
     let username = auth::username(&get("utente")?).map_err(|e| format!("--utente: {e}"))?;
     let display = get("nome")?;
     let role = Role::from_code(&get("ruolo")?.to_uppercase()).ok_or("--ruolo: amministratore o operatore")?;

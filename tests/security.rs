@@ -104,9 +104,17 @@ async fn order_by(store: &Store, op: &Operator, customer: &str, m: MailboxInput)
     let to = server::save_request(store, op, "", form, WizardAction::Continue).await.unwrap();
     let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
     let year = (server::current_year() + 1).to_string();
-    server::save_mailboxes(store, op, &id, year, "'; DROP TABLE orders; --".into(), vec![m], WizardAction::Continue)
-        .await
-        .unwrap();
+    server::save_mailboxes(
+        store,
+        op,
+        &id,
+        year,
+        "'; DROP TABLE orders; --".into(),
+        vec![m],
+        WizardAction::Continue,
+    )
+    .await
+    .unwrap();
     let to = server::confirm(store, op, &id, WizardAction::Continue).await.unwrap();
     assert!(to.ends_with("/riepilogo"), "{to}");
     let number = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
@@ -117,7 +125,9 @@ async fn order_by(store: &Store, op: &Operator, customer: &str, m: MailboxInput)
 async fn nothing_is_reachable_without_a_session_but_the_login() {
     for store in common::stores().await {
         let app = app(&store);
-        for page in ["/", "/richiesta", "/recenti", "/ordini/10295763", "/configurazione", "/configurazione/registro"] {
+        for page in
+            ["/", "/richiesta", "/recenti", "/ordini/10295763", "/configurazione", "/configurazione/registro"]
+        {
             let r = send(&app, get(page, None)).await;
             assert!(r.status.is_redirection(), "{page}: {}", r.status);
             assert!(r.location().starts_with("/accesso?next="), "{page}: {}", r.location());
@@ -141,7 +151,11 @@ async fn nothing_is_reachable_without_a_session_but_the_login() {
             if path == "/api/accedi" {
                 assert_ne!(r.status, StatusCode::UNAUTHORIZED, "{path}");
             } else {
-                assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {path} is reachable without a session");
+                assert_eq!(
+                    r.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} is reachable without a session"
+                );
             }
         }
     }
@@ -171,10 +185,15 @@ async fn login_logout_and_expiry() {
         assert!(r.location().starts_with("/accesso"));
 
         // A wrong password says so, keeps the user name, and is audited.
-        let r = send(&app, post("/api/accedi", "username=alfa&password=sbagliata&next=%2Frecenti", None, Some(ORIGIN), true)).await;
+        let r = send(
+            &app,
+            post("/api/accedi", "username=alfa&password=sbagliata&next=%2Frecenti", None, Some(ORIGIN), true),
+        )
+        .await;
         assert_eq!(r.location(), "/accesso?errore=credenziali&utente=alfa&next=/recenti");
         // After login the user goes where they were going, never to another site.
-        let form = format!("username=alfa&password={}&next=https%3A%2F%2Fevil.example", enc(common::PASSWORD));
+        let form =
+            format!("username=alfa&password={}&next=https%3A%2F%2Fevil.example", enc(common::PASSWORD));
         let r = send(&app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
         assert_eq!(r.location(), "/");
         let admin = common::operator(&store, "admin").await;
@@ -191,14 +210,20 @@ async fn repeated_failures_lock_the_account() {
     for store in common::stores().await {
         let app = app(&store);
         for _ in 0..5 {
-            send(&app, post("/api/accedi", "username=beta&password=sbagliata&next=%2F", None, Some(ORIGIN), true)).await;
+            send(
+                &app,
+                post("/api/accedi", "username=beta&password=sbagliata&next=%2F", None, Some(ORIGIN), true),
+            )
+            .await;
         }
         let form = format!("username=beta&password={}&next=%2F", enc(common::PASSWORD));
         let r = send(&app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
         assert!(r.location().contains("errore=bloccato"), "{}", r.location());
         assert!(r.headers.get(header::SET_COOKIE).is_none());
         // Unknown names get the same answer as wrong passwords.
-        let r = send(&app, post("/api/accedi", "username=nessuno&password=x&next=%2F", None, Some(ORIGIN), true)).await;
+        let r =
+            send(&app, post("/api/accedi", "username=nessuno&password=x&next=%2F", None, Some(ORIGIN), true))
+                .await;
         assert!(r.location().contains("errore=credenziali"));
         // Another account is not affected.
         login(&app, "alfa").await;
@@ -215,20 +240,26 @@ async fn only_administrators_manage_operators_and_read_the_audit_log() {
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{page}");
             assert!(r.body.contains("Operazione non consentita"));
         }
-        let r = send(&app, post("/api/configurazione/operatori", "", Some(&operator), Some(ORIGIN), false)).await;
+        let r =
+            send(&app, post("/api/configurazione/operatori", "", Some(&operator), Some(ORIGIN), false)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
 
         // A reseller's administrator sees and creates operators of their own organisation only.
         let admin = login(&app, "alfa.admin").await;
         let r = send(&app, get("/configurazione/operatori", Some(&admin))).await;
         assert_eq!(r.status, StatusCode::OK);
-        assert!(r.body.contains("alfa.admin") && !r.body.contains(">beta<"), "other organisations' operators shown");
+        assert!(
+            r.body.contains("alfa.admin") && !r.body.contains(">beta<"),
+            "other organisations' operators shown"
+        );
         let provider_id = store.organisation_by_name("InfoCert").await.unwrap().unwrap().id;
         let form = format!(
             "username=intruso&display_name=X&role=AMMINISTRATORE&organisation={provider_id}&password={}",
             enc("una password lunga")
         );
-        let r = send(&app, post("/api/configurazione/nuovo-operatore", &form, Some(&admin), Some(ORIGIN), true)).await;
+        let r =
+            send(&app, post("/api/configurazione/nuovo-operatore", &form, Some(&admin), Some(ORIGIN), true))
+                .await;
         assert!(r.location().contains("errore=organizzazione"), "{}", r.location());
         assert!(store.login_record("intruso").await.unwrap().is_none());
         let alfa_id = store.organisation_by_name("Rivenditore Alfa").await.unwrap().unwrap().id;
@@ -236,12 +267,34 @@ async fn only_administrators_manage_operators_and_read_the_audit_log() {
             "username=alfa.nuovo&display_name=Nuovo&role=OPERATORE&organisation={alfa_id}&password={}",
             enc("una password lunga")
         );
-        let r = send(&app, post("/api/configurazione/nuovo-operatore", &form, Some(&admin), Some(ORIGIN), true)).await;
+        let r =
+            send(&app, post("/api/configurazione/nuovo-operatore", &form, Some(&admin), Some(ORIGIN), true))
+                .await;
         assert!(r.location().contains("creato=alfa.nuovo"), "{}", r.location());
-        let r = send(&app, post("/api/accedi", &format!("username=alfa.nuovo&password={}&next=%2F", enc("una password lunga")), None, Some(ORIGIN), true)).await;
+        let r = send(
+            &app,
+            post(
+                "/api/accedi",
+                &format!("username=alfa.nuovo&password={}&next=%2F", enc("una password lunga")),
+                None,
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
         assert!(r.headers.get(header::SET_COOKIE).is_some(), "new operator cannot log in");
         // Disabling ends the operator's sessions.
-        let r = send(&app, post("/api/configurazione/stato-operatore", "username=alfa&active=false", Some(&admin), Some(ORIGIN), true)).await;
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/stato-operatore",
+                "username=alfa&active=false",
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
         assert!(r.status.is_redirection());
         let r = send(&app, get("/recenti", Some(&operator))).await;
         assert!(r.location().starts_with("/accesso"));
@@ -261,14 +314,21 @@ async fn organisations_cannot_see_or_change_each_others_data() {
         let app = app(&store);
         let alfa = common::operator(&store, "alfa").await;
         let beta = common::operator(&store, "beta").await;
-        let (alfa_draft, number) = order_by(&store, &alfa, "Cliente Alfa", mailbox("cliente.alfa@legalmail.it")).await;
+        let (alfa_draft, number) =
+            order_by(&store, &alfa, "Cliente Alfa", mailbox("cliente.alfa@legalmail.it")).await;
         let userid = store.order(Scope::All, &number).await.unwrap().unwrap().mailboxes[0].userid.clone();
         // A draft of Alfa not yet confirmed.
-        let pending = server::save_request(&store, &alfa, "", RequestForm { customer_name: "Altro".into(), ..Default::default() }, WizardAction::Back)
-            .await
-            .unwrap()
-            .trim_start_matches("/richiesta/")
-            .to_string();
+        let pending = server::save_request(
+            &store,
+            &alfa,
+            "",
+            RequestForm { customer_name: "Altro".into(), ..Default::default() },
+            WizardAction::Back,
+        )
+        .await
+        .unwrap()
+        .trim_start_matches("/richiesta/")
+        .to_string();
 
         let b = login(&app, "beta").await;
         for page in [
@@ -279,7 +339,10 @@ async fn organisations_cannot_see_or_change_each_others_data() {
         ] {
             let r = send(&app, get(&page, Some(&b))).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{page}");
-            assert!(!r.body.contains("RSSMRA70A01H501S") && !r.body.contains("Cliente Alfa"), "{page} leaks data");
+            assert!(
+                !r.body.contains("RSSMRA70A01H501S") && !r.body.contains("Cliente Alfa"),
+                "{page} leaks data"
+            );
         }
         for (path, form) in [
             ("/api/ordine", format!("number={number}")),
@@ -294,7 +357,17 @@ async fn organisations_cannot_see_or_change_each_others_data() {
         let form = format!("draft={pending}&azione=continua&expiry_year=2030&customer_po=X");
         let r = send(&app, post("/api/richiesta/salva-caselle", &form, Some(&b), Some(ORIGIN), false)).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        let r = send(&app, post("/api/richiesta/conferma", &format!("draft={pending}&azione=conferma"), Some(&b), Some(ORIGIN), false)).await;
+        let r = send(
+            &app,
+            post(
+                "/api/richiesta/conferma",
+                &format!("draft={pending}&azione=conferma"),
+                Some(&b),
+                Some(ORIGIN),
+                false,
+            ),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(store.load_draft(&pending).await.unwrap().unwrap(), before);
 
@@ -306,7 +379,12 @@ async fn organisations_cannot_see_or_change_each_others_data() {
         // A reseller's own domain is not Beta's.
         let alfa_org = store.organisation_by_name("Rivenditore Alfa").await.unwrap().unwrap().id;
         store.add_domain(alfa_org, "alfa.legalmail.it").await.unwrap();
-        assert!(server::wizard_data(&store, &alfa, "").await.unwrap().rules.domains.contains(&"alfa.legalmail.it".to_string()));
+        assert!(server::wizard_data(&store, &alfa, "")
+            .await
+            .unwrap()
+            .rules
+            .domains
+            .contains(&"alfa.legalmail.it".to_string()));
         assert!(!data.rules.domains.contains(&"alfa.legalmail.it".to_string()));
 
         // The provider sees everything, and the order says who made it.
@@ -322,12 +400,27 @@ async fn forged_cross_site_posts_are_refused() {
     for store in common::stores().await {
         let app = app(&store);
         let cookie = login(&app, "alfa").await;
-        let form = "draft=&azione=continua&customer_name=X&customer_kind=&legal_rep_cf=&contact_email=&offer=";
-        let r = send(&app, post("/api/richiesta/salva-dati", form, Some(&cookie), Some("https://evil.example"), true)).await;
+        let form =
+            "draft=&azione=continua&customer_name=X&customer_kind=&legal_rep_cf=&contact_email=&offer=";
+        let r = send(
+            &app,
+            post("/api/richiesta/salva-dati", form, Some(&cookie), Some("https://evil.example"), true),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = send(&app, post("/api/richiesta/salva-dati", form, Some(&cookie), None, true)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "a post without Origin or Referer");
-        let r = send(&app, post("/api/accedi", "username=alfa&password=x&next=%2F", None, Some("https://evil.example"), true)).await;
+        let r = send(
+            &app,
+            post(
+                "/api/accedi",
+                "username=alfa&password=x&next=%2F",
+                None,
+                Some("https://evil.example"),
+                true,
+            ),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "login CSRF");
         let r = send(&app, post("/api/richiesta/salva-dati", form, Some(&cookie), Some(ORIGIN), true)).await;
         assert_eq!(r.status, StatusCode::FOUND);
@@ -380,7 +473,11 @@ async fn responses_carry_security_headers_and_no_internals() {
         }
         // Oversized bodies are refused before any work.
         let big = "x".repeat(router::BODY_LIMIT + 1);
-        let r = send(&app, post("/api/recenti", &format!("page=1&pad={big}"), Some(&cookie), Some(ORIGIN), false)).await;
+        let r = send(
+            &app,
+            post("/api/recenti", &format!("page=1&pad={big}"), Some(&cookie), Some(ORIGIN), false),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 }

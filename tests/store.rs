@@ -2,10 +2,10 @@
 
 mod common;
 
+use pec_manager::domain::auth::{Operator, Scope};
 use pec_manager::domain::{MailboxField, MailboxInput, Rules};
 use pec_manager::pages::wizard::{RequestForm, WizardAction};
 use pec_manager::server;
-use pec_manager::domain::auth::{Operator, Scope};
 use pec_manager::store::{CreateOrderError, Store};
 
 fn mailbox(address: &str, nickname: &str) -> MailboxInput {
@@ -53,7 +53,10 @@ async fn valid_order_of(store: &Store, op: &Operator, id: &str) -> pec_manager::
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_and_demo_data() {
     for store in common::stores().await {
-        assert_eq!(store.usable_domains(Scope::All).await.unwrap(), vec!["legalmail.it", "testcert.legalmail.it"]);
+        assert_eq!(
+            store.usable_domains(Scope::All).await.unwrap(),
+            vec!["legalmail.it", "testcert.legalmail.it"]
+        );
         let offers = store.offers().await.unwrap();
         let consip = offers.iter().find(|o| o.name == "Casella Strutturata - Consip").expect("Consip offer");
         assert_eq!(
@@ -64,7 +67,10 @@ async fn migrations_and_demo_data() {
         assert_eq!(customers[0].name, "Collaudo");
         assert_eq!(customers[0].legal_rep_cf, "RCLMRA74D15F205V");
         let orgs = store.organisations(Scope::All).await.unwrap();
-        assert_eq!(orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["InfoCert", "Rivenditore Alfa", "Rivenditore Beta"]);
+        assert_eq!(
+            orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+            ["InfoCert", "Rivenditore Alfa", "Rivenditore Beta"]
+        );
         let alfa = common::operator(&store, "alfa").await;
         assert_eq!(alfa.organisation_name, "Rivenditore Alfa");
         // Resellers use the provider's shared domains, and see none of its customers.
@@ -121,7 +127,10 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
         server::confirm(&store, &op, &id2, WizardAction::Continue).await.unwrap();
         let order2 = store.recent_orders(Scope::All, 1, 25).await.unwrap().items[0].clone();
         assert_eq!(order2.number, "10295764");
-        assert_eq!(store.mailbox(Scope::All, "VIT03935").await.unwrap().unwrap().address, "terza@legalmail.it");
+        assert_eq!(
+            store.mailbox(Scope::All, "VIT03935").await.unwrap().unwrap().address,
+            "terza@legalmail.it"
+        );
     }
 }
 
@@ -242,7 +251,8 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(d.legal_rep_cf, "RSSMRA70A01H5015");
         assert_eq!(d.customer_name, "Collaudo");
 
-        let to = server::save_request(&store, &op, &id, request_form(), WizardAction::Continue).await.unwrap();
+        let to =
+            server::save_request(&store, &op, &id, request_form(), WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{id}/caselle"));
 
         let year = (server::current_year() + 1).to_string();
@@ -319,10 +329,17 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(d.mailboxes, vec![MailboxInput::default()]);
 
         // Back goes to step 1 without validating.
-        let to =
-            server::save_mailboxes(&store, &op, &id, "1999".into(), String::new(), vec![], WizardAction::Back)
-                .await
-                .unwrap();
+        let to = server::save_mailboxes(
+            &store,
+            &op,
+            &id,
+            "1999".into(),
+            String::new(),
+            vec![],
+            WizardAction::Back,
+        )
+        .await
+        .unwrap();
         assert_eq!(to, format!("/richiesta/{id}"));
         assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.expiry_year, "1999");
 

@@ -118,7 +118,8 @@ pub fn username(raw: &str) -> Result<String, FieldError> {
     if s.is_empty() {
         return Err(FieldError::Required);
     }
-    if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(*c))) {
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(*c)))
+    {
         return Err(FieldError::ForbiddenChar(c));
     }
     match s.chars().count() {

@@ -32,8 +32,13 @@ pub async fn list_audit(filter: AuditFilter, page: i64) -> Result<Paged<AuditEnt
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> (AuditFilter, i64) {
     let get = |k: &str| q.get(k).unwrap_or_default();
-    let filter =
-        AuditFilter { action: get("azione"), username: get("utente"), object: get("oggetto"), from: get("dal"), to: get("al") };
+    let filter = AuditFilter {
+        action: get("azione"),
+        username: get("utente"),
+        object: get("oggetto"),
+        from: get("dal"),
+        to: get("al"),
+    };
     (filter, get("pagina").parse().unwrap_or(1))
 }
 

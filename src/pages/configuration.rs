@@ -67,8 +67,13 @@ pub async fn create_operator(
             match store.create_operator(organisation, &user, &name, role, &hash).await? {
                 None => back("esistente"),
                 Some(_) => {
-                    let after = format!("utente: {user}; nome: {name}; ruolo: {}; organizzazione: {organisation}", role.code());
-                    store.audit(&AuditRecord::by(&me, "OPERATORE_CREATO", "operatore", &user).after(after)).await?;
+                    let after = format!(
+                        "utente: {user}; nome: {name}; ruolo: {}; organizzazione: {organisation}",
+                        role.code()
+                    );
+                    store
+                        .audit(&AuditRecord::by(&me, "OPERATORE_CREATO", "operatore", &user).after(after))
+                        .await?;
                     format!("/configurazione/operatori?creato={}", crate::server::auth::url_encode(&user))
                 }
             }

@@ -89,7 +89,10 @@ pub fn require_admin() -> Result<Operator, AppError> {
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// The session token to put in the cookie.
-    Success { token: String, operator: Operator },
+    Success {
+        token: String,
+        operator: Operator,
+    },
     Invalid,
     Locked,
 }
@@ -117,14 +120,18 @@ pub async fn login(store: &Store, username: &str, password: &str) -> Result<Logi
         store.record_login_failure(op.id, lock.as_deref()).await?;
         let what = if lock.is_some() { "LOGIN_FALLITO_BLOCCO" } else { "LOGIN_FALLITO" };
         store
-            .audit(&AuditRecord::by(op, what, "operatore", &op.username).after(format!("tentativi: {failures}")))
+            .audit(
+                &AuditRecord::by(op, what, "operatore", &op.username).after(format!("tentativi: {failures}")),
+            )
             .await?;
         tokio::time::sleep(FAILED_LOGIN_DELAY).await;
         return Ok(if lock.is_some() { LoginOutcome::Locked } else { LoginOutcome::Invalid });
     }
     store.record_login_success(op.id).await?;
     let token = new_token();
-    store.create_session(&token_hash(&token), op.id, &stamp(now + IDLE_TIMEOUT), &stamp(now + MAX_SESSION)).await?;
+    store
+        .create_session(&token_hash(&token), op.id, &stamp(now + IDLE_TIMEOUT), &stamp(now + MAX_SESSION))
+        .await?;
     store.audit(&AuditRecord::by(op, "LOGIN", "operatore", &op.username)).await?;
     Ok(LoginOutcome::Success { token, operator: record.operator })
 }
@@ -157,10 +164,15 @@ pub fn expired_cookie(secure: bool) -> String {
 
 /// The session token of a request, from its cookie.
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (name, value) = c.trim().split_once('=')?;
-        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (name, value) = c.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+        })
 }
 
 fn is_public(path: &str) -> bool {
@@ -188,7 +200,8 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 /// without one to the login page (pages) or answers 401 (server functions), and adds the
 /// security headers to every response.
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let size = declared.unwrap_or(0).max(axum::body::HttpBody::size_hint(req.body()).lower());
     if size > super::router::BODY_LIMIT as u64 {
         return with_security_headers(
@@ -222,7 +235,9 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         None if is_public(&path) => {}
         None if path.starts_with("/api/") && !accepts_html(req.headers()) => {
-            return with_security_headers((StatusCode::UNAUTHORIZED, AppError::Unauthorized.to_string()).into_response());
+            return with_security_headers(
+                (StatusCode::UNAUTHORIZED, AppError::Unauthorized.to_string()).into_response(),
+            );
         }
         None => {
             // Pages, and form posts without JavaScript: to the login page, then back here.
@@ -263,7 +278,9 @@ fn with_security_headers(mut res: Response) -> Response {
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+            HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
         );
     }
     res
@@ -283,7 +300,9 @@ pub fn page_csp(nonce: &str) -> String {
 pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -1,6 +1,8 @@
 //! The wizard's operations: save what was typed, move between steps, confirm the order.
 //! Every one takes the operator acting, and refuses drafts of other organisations.
 
+use super::current_year;
+use crate::domain::auth::Operator;
 use crate::domain::request::{
     validate_mailboxes, validate_mailboxes_header, validate_order, validate_request_step,
 };
@@ -8,8 +10,6 @@ use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, Rules};
 use crate::error::AppError;
 use crate::pages::wizard::{RequestForm, Step, WizardAction, WizardData};
 use crate::store::{CreateOrderError, Store, StoredDraft};
-use super::current_year;
-use crate::domain::auth::Operator;
 
 /// Validation rules for a draft: managed domains, offers, and which of its names are taken.
 pub async fn rules_for(store: &Store, op: &Operator, draft: &OrderDraft) -> Result<Rules, AppError> {

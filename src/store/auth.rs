@@ -129,9 +129,18 @@ impl Store {
         const WHERE: &str = "WHERE ($1 = 0 OR a.organisation_id = $1) AND ($2 = '' OR a.action = $2) \
              AND ($3 = '' OR a.username = $3) AND ($4 = '' OR a.object_id LIKE $4 ESCAPE '\\') \
              AND ($5 = '' OR a.at >= $5) AND ($6 = '' OR a.at <= $6)";
-        let like = |s: &str| if s.trim().is_empty() { String::new() } else { format!("{}%", escape_like(s.trim())) };
-        let from = if filter.from.trim().is_empty() { String::new() } else { format!("{} 00:00:00", filter.from.trim()) };
-        let to = if filter.to.trim().is_empty() { String::new() } else { format!("{} 23:59:59", filter.to.trim()) };
+        let like =
+            |s: &str| if s.trim().is_empty() { String::new() } else { format!("{}%", escape_like(s.trim())) };
+        let from = if filter.from.trim().is_empty() {
+            String::new()
+        } else {
+            format!("{} 00:00:00", filter.from.trim())
+        };
+        let to = if filter.to.trim().is_empty() {
+            String::new()
+        } else {
+            format!("{} 23:59:59", filter.to.trim())
+        };
         let params = [
             filter.action.trim().to_string(),
             filter.username.trim().to_lowercase(),
@@ -180,17 +189,22 @@ impl Store {
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| Ok(Organisation { id: r.try_get("id")?, name: r.try_get("name")?, kind: r.try_get("kind")? }))
-            .transpose()
+        row.map(|r| {
+            Ok(Organisation { id: r.try_get("id")?, name: r.try_get("name")?, kind: r.try_get("kind")? })
+        })
+        .transpose()
     }
 
     pub async fn organisations(&self, scope: Scope) -> Result<Vec<Organisation>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, kind FROM organisations WHERE $1 = 0 OR id = $1 ORDER BY id")
-            .bind(scope.sql_value())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, name, kind FROM organisations WHERE $1 = 0 OR id = $1 ORDER BY id")
+                .bind(scope.sql_value())
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
-            .map(|r| Ok(Organisation { id: r.try_get("id")?, name: r.try_get("name")?, kind: r.try_get("kind")? }))
+            .map(|r| {
+                Ok(Organisation { id: r.try_get("id")?, name: r.try_get("name")?, kind: r.try_get("kind")? })
+            })
             .collect()
     }
 
@@ -258,14 +272,20 @@ impl Store {
 
     /// Enables or disables an operator in the scope; disabling ends their sessions.
     /// Returns false when there is no such operator in the scope.
-    pub async fn set_operator_active(&self, scope: Scope, username: &str, active: bool) -> Result<bool, StoreError> {
+    pub async fn set_operator_active(
+        &self,
+        scope: Scope,
+        username: &str,
+        active: bool,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM operators WHERE username = $1 AND ($2 = 0 OR organisation_id = $2)")
-                .bind(username)
-                .bind(scope.sql_value())
-                .fetch_optional(&mut *tx)
-                .await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM operators WHERE username = $1 AND ($2 = 0 OR organisation_id = $2)",
+        )
+        .bind(username)
+        .bind(scope.sql_value())
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(id) = id else { return Ok(false) };
         sqlx::query("UPDATE operators SET active = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
             .bind(i64::from(active))
@@ -300,12 +320,18 @@ impl Store {
     }
 
     /// Counts a failed attempt; `lock_until` locks the account until then.
-    pub async fn record_login_failure(&self, operator_id: i64, lock_until: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE operators SET failed_logins = failed_logins + 1, locked_until = $1 WHERE id = $2")
-            .bind(lock_until)
-            .bind(operator_id)
-            .execute(&self.pool)
-            .await?;
+    pub async fn record_login_failure(
+        &self,
+        operator_id: i64,
+        lock_until: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE operators SET failed_logins = failed_logins + 1, locked_until = $1 WHERE id = $2",
+        )
+        .bind(lock_until)
+        .bind(operator_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -341,7 +367,11 @@ impl Store {
 
     /// The operator of a live session; the session's idle expiry moves to `renew_until`
     /// (never past its absolute limit).
-    pub async fn session_operator(&self, token_hash: &str, renew_until: &str) -> Result<Option<Operator>, StoreError> {
+    pub async fn session_operator(
+        &self,
+        token_hash: &str,
+        renew_until: &str,
+    ) -> Result<Option<Operator>, StoreError> {
         let t = now();
         let row = sqlx::query(&format!(
             "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators p ON p.id = s.operator_id \
@@ -367,7 +397,10 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -5,8 +5,8 @@
 mod auth;
 mod demo;
 
-use crate::domain::records::{Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged};
 use crate::domain::auth::{Operator, Scope};
+use crate::domain::records::{Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged};
 use crate::domain::{MailboxState, OrderDraft, OrderState, ValidOrder};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
@@ -253,8 +253,8 @@ impl Store {
         .bind(encode_draft(draft)?)
         .bind(operator_id)
         .bind(&t)
-            .execute(&self.pool)
-            .await?;
+        .execute(&self.pool)
+        .await?;
         Ok(id)
     }
 

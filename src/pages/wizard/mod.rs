@@ -150,8 +150,7 @@ pub async fn save_request(
         offer,
         consent: consent.is_some(),
     };
-    let to = crate::server::save_request(&store, &op, &draft, form, WizardAction::parse(&azione))
-        .await?;
+    let to = crate::server::save_request(&store, &op, &draft, form, WizardAction::parse(&azione)).await?;
     leptos_axum::redirect(&to);
     Ok(())
 }
@@ -177,8 +176,7 @@ pub async fn save_mailboxes(
 pub async fn confirm_order(draft: String, azione: String) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let to = crate::server::confirm(&store, &op, &draft, WizardAction::parse(&azione))
-        .await?;
+    let to = crate::server::confirm(&store, &op, &draft, WizardAction::parse(&azione)).await?;
     leptos_axum::redirect(&to);
     Ok(())
 }
