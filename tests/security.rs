@@ -481,3 +481,70 @@ async fn responses_carry_security_headers_and_no_internals() {
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 }
+
+#[tokio::test]
+async fn the_first_administrator_is_created_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("pec-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.display());
+    let run = |user: &str, password: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pec-manager"))
+            .args([
+                "create-operator",
+                "--organizzazione",
+                "Fornitore Srl",
+                "--tipo",
+                "fornitore",
+                "--utente",
+                user,
+            ])
+            .args(["--nome", "Prima Amministratrice", "--ruolo", "amministratore"])
+            .env("DATABASE_URL", &url)
+            .env("PEC_OPERATOR_PASSWORD", password)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run pec-manager")
+    };
+    let out = run("capo", "una password abbastanza lunga");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("Operatore capo (Amministratore) creato in Fornitore Srl"));
+    let again = run("capo", "una password abbastanza lunga");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("già in uso"));
+    let short = run("altro", "corta");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
+
+    let store = Store::open(&url).await.unwrap();
+    let record = store.login_record("capo").await.unwrap().expect("created");
+    assert!(record.operator.is_admin());
+    assert_eq!(record.operator.organisation_name, "Fornitore Srl");
+    assert_eq!(record.operator.scope(), Scope::All);
+    assert!(record.password_hash.starts_with("$argon2id$"), "password stored in clear");
+    let log = store.audit_entries(Scope::All, &Default::default(), 1, 10).await.unwrap();
+    assert_eq!(log.items[0].action, "OPERATORE_CREATO");
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_names_are_shown_escaped() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let admin = login(&app, "alfa.admin").await;
+        let alfa_id = store.organisation_by_name("Rivenditore Alfa").await.unwrap().unwrap().id;
+        let form = format!(
+            "username=alfa.xss&display_name={}&role=OPERATORE&organisation={alfa_id}&password={}",
+            enc("<script>alert(1)</script>"),
+            enc("una password lunga")
+        );
+        let r =
+            send(&app, post("/api/configurazione/nuovo-operatore", &form, Some(&admin), Some(ORIGIN), true))
+                .await;
+        assert!(r.location().contains("creato="), "{}", r.location());
+        let page = send(&app, get("/configurazione/operatori", Some(&admin))).await;
+        assert!(!page.body.contains("<script>alert(1)"));
+        assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+}

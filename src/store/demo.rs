@@ -72,11 +72,16 @@ pub async fn seed_demo(store: &Store, password_hash: &str) -> Result<bool, Store
         .execute(&store.pool)
         .await?;
     }
+    // Values are bound, never written into the SQL: statements are logged at debug level.
     sqlx::query(
         "INSERT INTO customers (organisation_id, name, name_key, kind, legal_rep_cf, contact_email, created_at) \
-         VALUES ($1, 'Collaudo', 'collaudo', 'PA_CENTRALE', 'RCLMRA74D15F205V', '', $2)",
+         VALUES ($1, $2, $3, $4, $5, '', $6)",
     )
     .bind(provider)
+    .bind("Collaudo")
+    .bind("collaudo")
+    .bind("PA_CENTRALE")
+    .bind("RCLMRA74D15F205V")
     .bind(now())
     .execute(&store.pool)
     .await?;
