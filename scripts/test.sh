@@ -15,6 +15,9 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 
+# CI builds once from scratch: incremental caches would only cost disk.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
 pg_start
 export PEC_REQUIRE_POSTGRES=1
 
