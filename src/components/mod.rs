@@ -226,6 +226,18 @@ pub fn FormErrorBanner() -> impl IntoView {
     }
 }
 
+/// Links to the previous and next page of a paged list; `link` makes the address of a page.
+#[component]
+pub fn Pager(page: i64, pages: i64, link: impl Fn(i64) -> String + 'static) -> impl IntoView {
+    view! {
+        <nav aria-label="Pagine" class="pager">
+            {(page > 1).then(|| view! { <a href=link(page - 1)>"Pagina precedente"</a> })}
+            <span>{format!("Pagina {page} di {pages}")}</span>
+            {(page < pages).then(|| view! { <a href=link(page + 1)>"Pagina successiva"</a> })}
+        </nav>
+    }
+}
+
 /// Renders the value a server function loaded, or the error it gave, once it is there.
 pub fn loaded<T, V>(
     resource: Resource<Result<T, AppError>>,

@@ -1,7 +1,7 @@
 //! "Registro attività" (administrators): every login and change, filterable. The provider's
 //! administrators see everything, a reseller's only its own organisation.
 
-use crate::components::loaded;
+use crate::components::{loaded, Pager};
 use crate::domain::records::{AuditEntry, AuditFilter, Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -121,10 +121,6 @@ fn AuditTable(paged: Paged<AuditEntry>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <nav aria-label="Pagine" class="pager">
-            {(page > 1).then(|| view! { <a href=link(page - 1)>"Pagina precedente"</a> })}
-            <span>{format!("Pagina {page} di {pages}")}</span>
-            {(page < pages).then(|| view! { <a href=link(page + 1)>"Pagina successiva"</a> })}
-        </nav>
+        <Pager page=page pages=pages link=link/>
     }
 }

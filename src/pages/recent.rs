@@ -1,6 +1,6 @@
 //! "Visualizza recenti": orders, newest first, paged.
 
-use crate::components::loaded;
+use crate::components::{loaded, Pager};
 use crate::domain::records::{italian_date, OrderSummary, Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -68,11 +68,7 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <nav aria-label="Pagine" class="pager">
-            {(page > 1).then(|| view! { <a href=format!("/recenti?pagina={}", page - 1)>"Pagina precedente"</a> })}
-            <span>{format!("Pagina {page} di {pages}")}</span>
-            {(page < pages).then(|| view! { <a href=format!("/recenti?pagina={}", page + 1)>"Pagina successiva"</a> })}
-        </nav>
+        <Pager page=page pages=pages link=|p| format!("/recenti?pagina={p}")/>
     }
     .into_any()
 }
