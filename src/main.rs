@@ -17,6 +17,10 @@ Uso:
         --utente NOME_UTENTE --nome \"Nome Cognome\" --ruolo amministratore|operatore
                              crea un operatore (e l'organizzazione se non esiste); la password
                              è letta da PEC_OPERATOR_PASSWORD o, se assente, dallo standard input
+  pec-manager check-csv FILE [--domini dominio1,dominio2]
+                             controlla un file CSV di caselle senza server né database (stesse regole
+                             del sito; domini gestiti di default: legalmail.it, testcert.legalmail.it);
+                             esce con errore se una riga non è valida
   pec-manager --help         questo aiuto
 
 Variabili d'ambiente:
@@ -39,6 +43,7 @@ async fn main() -> ExitCode {
         "serve" => serve().await,
         "migrate" => open_store().await.map(|_| ()),
         "create-operator" => create_operator(&args[1..]).await,
+        "check-csv" => check_csv(&args[1..]),
         "--help" | "-h" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -106,6 +111,53 @@ async fn serve() -> Result<(), String> {
         })
         .await
         .map_err(|e| format!("server: {e}"))
+}
+
+/// `check-csv`: the per-row report of a file, with the rules of the site, offline.
+fn check_csv(args: &[String]) -> Result<(), String> {
+    use pec_manager::domain::{csv_file, request, Rules};
+    let (file, domains) = match args {
+        [file] => (file, "legalmail.it,testcert.legalmail.it".to_string()),
+        [file, flag, domains] if flag == "--domini" => (file, domains.clone()),
+        _ => return Err(format!("uso: pec-manager check-csv FILE [--domini d1,d2]\n\n{USAGE}")),
+    };
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+    let import = csv_file::read(&bytes).map_err(|e| format!("{file}: {e}"))?;
+    let rules = Rules {
+        current_year: pec_manager::server::current_year(),
+        domains: domains.split(',').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect(),
+        ..Rules::default()
+    };
+    let inputs: Vec<_> = import.rows.iter().map(|r| r.mailbox.clone()).collect();
+    let reports = request::validate_mailboxes(&inputs, &rules);
+    println!(
+        "{file}: {} righe di caselle ({}, separatore {:?})",
+        import.rows.len(),
+        import.encoding,
+        import.separator
+    );
+    if let Some(line) = import.example_line {
+        println!("Riga {line}: riga di esempio del modello, ignorata");
+    }
+    if !import.ignored_columns.is_empty() {
+        println!("Colonne ignorate: {}", import.ignored_columns.join(", "));
+    }
+    let mut bad = 0;
+    for (row, report) in import.rows.iter().zip(&reports) {
+        let mut notes: Vec<String> = report.errors.iter().map(|(f, e)| format!("{}: {e}", f.label())).collect();
+        notes.extend(report.warnings.iter().map(|(f, w)| format!("{}: {w} (avviso)", f.label())));
+        if !report.is_ok() {
+            bad += 1;
+        }
+        if !notes.is_empty() {
+            println!("Riga {} ({}): {}", row.line, row.mailbox.address.trim(), notes.join("; "));
+        }
+    }
+    println!("{} righe valide, {bad} con errori", import.rows.len() - bad);
+    if bad > 0 {
+        return Err(format!("{bad} righe con errori"));
+    }
+    Ok(())
 }
 
 /// `create-operator`: the first administrator of a new installation, or any operator.

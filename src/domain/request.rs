@@ -66,6 +66,7 @@ impl MailboxField {
 
 /// One mailbox as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MailboxInput {
     pub address: String,
     pub description: String,

@@ -1,0 +1,386 @@
+//! CSV files of mailboxes, both ways: the one reader (used by the browser for an instant
+//! preview, by the server authoritatively and by `pec-manager check-csv`) and the one writer
+//! (template, error reports, later exports), which neutralises spreadsheet formulas.
+//!
+//! Files are read as Excel and friends really write them: UTF-8 with or without BOM, UTF-16
+//! with BOM, otherwise Windows-1252; `;`, `,` or TAB chosen from the header; columns found by
+//! name in any order. Parsing itself is the `csv` crate's (RFC 4180 quoting, any line ending).
+
+use super::request::{MailboxField, MailboxInput, MailboxReport};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use thiserror::Error;
+
+/// Largest file accepted.
+pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+/// Most data rows accepted in one file.
+pub const MAX_ROWS: usize = 20_000;
+/// The template's example row, which the guide says need not be deleted: it is skipped.
+pub const EXAMPLE: [&str; 7] = [
+    "mario.rossi@legalmail.it",
+    "PEC Mario Rossi",
+    "mail-pwd@mail.com",
+    "Mario",
+    "Rossi",
+    "RSSMRA70A01H501S",
+    "mario.rossi",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
+pub enum CsvError {
+    #[error("Il file è vuoto")]
+    Empty,
+    #[error("Il file contiene solo l'intestazione: nessuna casella da importare")]
+    HeaderOnly,
+    #[error("Il file non è un CSV: il contenuto non è testo")]
+    Binary,
+    #[error("Manca la colonna obbligatoria «{0}»")]
+    MissingColumn(String),
+    #[error("File troppo grande: il massimo è 5 MB")]
+    TooLarge,
+    #[error("Troppe righe: il massimo è {0} caselle per file")]
+    TooManyRows(usize),
+    #[error("Riga {line}: {message}")]
+    Malformed { line: u64, message: String },
+}
+
+/// One data row of the file, with its row number as a spreadsheet shows it (1 = header).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsvRow {
+    pub line: u64,
+    pub mailbox: MailboxInput,
+}
+
+/// What a file holds, and what was left out of it and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsvImport {
+    pub rows: Vec<CsvRow>,
+    /// Line of the template's example row, skipped.
+    pub example_line: Option<u64>,
+    /// Headers of columns that are not ours, ignored.
+    pub ignored_columns: Vec<String>,
+    pub encoding: String,
+    pub separator: char,
+}
+
+/// Reads a whole file.
+pub fn read(bytes: &[u8]) -> Result<CsvImport, CsvError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(CsvError::TooLarge);
+    }
+    let (text, encoding) = decode(bytes);
+    if text.chars().take(8192).any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')) {
+        return Err(CsvError::Binary);
+    }
+    if text.trim().is_empty() {
+        return Err(CsvError::Empty);
+    }
+    let separator = separator_of(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator as u8)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    // Rows as a spreadsheet numbers them: a quoted multi-line cell is still one row.
+    let mut row_number: u64 = 0;
+    let header = loop {
+        row_number += 1;
+        match records.next() {
+            Some(Ok(r)) if r.iter().all(|c| clean(c).is_empty()) => continue,
+            Some(Ok(r)) => break r,
+            Some(Err(_)) => return Err(malformed(row_number)),
+            None => return Err(CsvError::Empty),
+        }
+    };
+    let mut columns: Vec<Option<MailboxField>> = Vec::with_capacity(header.len());
+    let mut ignored_columns = Vec::new();
+    for name in header.iter() {
+        let field = field_of(name).filter(|f| !columns.contains(&Some(*f)));
+        if field.is_none() && !clean(name).is_empty() {
+            ignored_columns.push(clean(name).to_string());
+        }
+        columns.push(field);
+    }
+    for required in MailboxField::ALL.into_iter().filter(|f| f.required()) {
+        if !columns.contains(&Some(required)) {
+            return Err(CsvError::MissingColumn(required.label().into()));
+        }
+    }
+    let mut rows = Vec::new();
+    let mut example_line = None;
+    for record in records {
+        row_number += 1;
+        let record = record.map_err(|_| malformed(row_number))?;
+        if record.iter().all(|c| clean(c).is_empty()) {
+            continue;
+        }
+        let line = row_number;
+        let mut mailbox = MailboxInput::default();
+        for (value, field) in record.iter().zip(&columns) {
+            if let Some(f) = field {
+                mailbox.set(*f, clean(value).to_string());
+            }
+        }
+        if example_line.is_none() && mailbox.address.trim().eq_ignore_ascii_case(EXAMPLE[0]) {
+            example_line = Some(line);
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(CsvError::TooManyRows(MAX_ROWS));
+        }
+        rows.push(CsvRow { line, mailbox });
+    }
+    if rows.is_empty() && example_line.is_none() {
+        return Err(CsvError::HeaderOnly);
+    }
+    Ok(CsvImport { rows, example_line, ignored_columns, encoding: encoding.into(), separator })
+}
+
+fn malformed(line: u64) -> CsvError {
+    CsvError::Malformed { line, message: "riga non leggibile".into() }
+}
+
+/// Text of the file and the name of its encoding.
+fn decode(bytes: &[u8]) -> (Cow<'_, str>, &'static str) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (String::from_utf8_lossy(rest), "UTF-8");
+    }
+    if bytes.starts_with(b"\xFF\xFE") {
+        return (encoding_rs::UTF_16LE.decode_with_bom_removal(bytes).0, "UTF-16LE");
+    }
+    if bytes.starts_with(b"\xFE\xFF") {
+        return (encoding_rs::UTF_16BE.decode_with_bom_removal(bytes).0, "UTF-16BE");
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (Cow::Borrowed(s), "UTF-8"),
+        // What Excel writes as "CSV" on an Italian Windows.
+        Err(_) => (encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0, "Windows-1252"),
+    }
+}
+
+/// The separator used in the header line: the most frequent of `;`, `,` and TAB.
+fn separator_of(text: &str) -> char {
+    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let count = |c: char| header.chars().filter(|&x| x == c).count();
+    [';', ',', '\t'].into_iter().max_by_key(|&c| (count(c), c == ';')).unwrap_or(';')
+}
+
+/// Values without surrounding white space (the no-break space Excel likes included).
+fn clean(value: &str) -> &str {
+    value.trim()
+}
+
+/// Header names compared without case, spaces, punctuation or accents.
+fn header_key(name: &str) -> String {
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' => 'a',
+            'è' | 'é' => 'e',
+            'ì' | 'í' => 'i',
+            'ò' | 'ó' => 'o',
+            'ù' | 'ú' => 'u',
+            c => c,
+        })
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+fn field_of(header: &str) -> Option<MailboxField> {
+    let key = header_key(header);
+    let alias = match key.as_str() {
+        "emailgestionepassword" | "mailgestionepassword" | "emailpassword" => Some(MailboxField::PasswordEmail),
+        "cf" | "codicefiscaletitolare" => Some(MailboxField::TaxCode),
+        "casella" | "indirizzo" | "indirizzopec" => Some(MailboxField::Address),
+        _ => None,
+    };
+    alias.or_else(|| MailboxField::ALL.into_iter().find(|f| header_key(f.label()) == key))
+}
+
+/// A value as it may be written into a spreadsheet cell: text that a spreadsheet would run as
+/// a formula gets a leading apostrophe (OWASP "CSV injection").
+pub fn safe_cell(value: &str) -> Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// A CSV file as Excel in an Italian locale opens it: UTF-8 with BOM, `;`, CRLF; every cell
+/// passed through [`safe_cell`].
+pub fn write<I, R, S>(header: &[&str], rows: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        // Writing into a Vec cannot fail.
+        let _ = w.write_record(header);
+        for row in rows {
+            let cells: Vec<String> = row.into_iter().map(|c| safe_cell(c.as_ref()).into_owned()).collect();
+            let _ = w.write_record(&cells);
+        }
+        let _ = w.flush();
+    }
+    out
+}
+
+fn column_labels() -> Vec<&'static str> {
+    MailboxField::ALL.iter().map(|f| f.label()).collect()
+}
+
+/// "Scarica un esempio": the seven columns and the example row.
+pub fn template() -> Vec<u8> {
+    write(&column_labels(), [EXAMPLE])
+}
+
+/// The rows of a file with their errors, to fix them in a spreadsheet.
+pub fn error_report(rows: &[CsvRow], reports: &[MailboxReport]) -> Vec<u8> {
+    let mut header = column_labels();
+    header.push("Errori");
+    let lines = rows.iter().zip(reports).filter(|(_, r)| !r.is_ok()).map(|(row, report)| {
+        let mut cells: Vec<String> = MailboxField::ALL.iter().map(|f| row.mailbox.get(*f).to_string()).collect();
+        let errors: Vec<String> = report.errors.iter().map(|(f, e)| format!("{}: {e}", f.label())).collect();
+        cells.push(errors.join("; "));
+        cells
+    });
+    write(&header, lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::request::validate_mailboxes;
+    use crate::domain::Rules;
+
+    fn rules() -> Rules {
+        Rules {
+            current_year: 2026,
+            domains: vec!["legalmail.it".into(), "testcert.legalmail.it".into()],
+            ..Rules::default()
+        }
+    }
+
+    #[test]
+    fn the_template_is_excel_italian() {
+        let t = template();
+        assert!(t.starts_with(b"\xEF\xBB\xBF"));
+        let text = String::from_utf8(t[3..].to_vec()).unwrap();
+        assert_eq!(
+            text,
+            "Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n\
+             mario.rossi@legalmail.it;PEC Mario Rossi;mail-pwd@mail.com;Mario;Rossi;RSSMRA70A01H501S;mario.rossi\r\n"
+        );
+        // Read back: only the example row, which is skipped and reported.
+        let import = read(&template()).unwrap();
+        assert!(import.rows.is_empty());
+        assert_eq!(import.example_line, Some(2));
+    }
+
+    #[test]
+    fn excel_italian_windows_1252() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(
+            "Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n\
+             nicolo@legalmail.it;Caffè € più;pwd@mail.com;Nicolò;Bernabò;;nicolo\r\n",
+        );
+        let import = read(&bytes).unwrap();
+        assert_eq!(import.encoding, "Windows-1252");
+        assert_eq!(import.separator, ';');
+        let m = &import.rows[0].mailbox;
+        assert_eq!(m.description, "Caffè € più");
+        assert_eq!(m.first_name, "Nicolò");
+        assert_eq!(import.rows[0].line, 2);
+    }
+
+    #[test]
+    fn utf8_bom_utf16_comma_lf_and_reordered_lower_case_headers() {
+        let text = "nickname,EMAIL GESTIONE PASSWORD , nome casella,Colore preferito\nnick1,pwd@x.it,uno@legalmail.it,blu\n";
+        for bytes in [
+            text.as_bytes().to_vec(),
+            [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+            [b"\xFF\xFE".to_vec(), text.encode_utf16().flat_map(u16::to_le_bytes).collect()].concat(),
+            [b"\xFE\xFF".to_vec(), text.encode_utf16().flat_map(u16::to_be_bytes).collect()].concat(),
+        ] {
+            let import = read(&bytes).unwrap();
+            assert_eq!(import.separator, ',');
+            assert_eq!(import.ignored_columns, vec!["Colore preferito"]);
+            let m = &import.rows[0].mailbox;
+            assert_eq!((m.address.as_str(), m.password_email.as_str(), m.nickname.as_str()), ("uno@legalmail.it", "pwd@x.it", "nick1"));
+        }
+    }
+
+    #[test]
+    fn tabs_quotes_multiline_blank_rows_cr_and_nbsp() {
+        let text = "Nome casella\tEmail gestione password\tDescrizione\r\r\
+                    \"a@legalmail.it\"\t\u{a0}pwd@x.it\u{a0}\t\"riga uno\r\nriga \"\"due\"\"\"\r\
+                    \t\t\r\
+                    b@legalmail.it\tpwd@x.it\t\r";
+        let import = read(text.as_bytes()).unwrap();
+        assert_eq!(import.separator, '\t');
+        assert_eq!(import.rows.len(), 2);
+        assert_eq!(import.rows[0].mailbox.password_email, "pwd@x.it");
+        assert_eq!(import.rows[0].mailbox.description, "riga uno\r\nriga \"due\"");
+        assert_eq!(import.rows[1].mailbox.address, "b@legalmail.it");
+    }
+
+    /// The guide's own file: the example row and nine rows whose codici fiscali have a zero
+    /// instead of the letter O.
+    #[test]
+    fn the_seed_file() {
+        let mut text = String::from("Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\n");
+        text.push_str("mario.rossi@legalmail.it;PEC Mario Rossi;mail_pwd@mail.com;Mario;Rossi;RSSMRA70A01H5015;mario.rossi\n");
+        for i in 1..=9 {
+            text.push_str(&format!(
+                "Nuova_da_csv_{i}@testcert.legalmail.it;Nova casella da CSV;mail_gestione_password@infocert.it;Nome;Cognome;CGNNM080A01H501M;nuovodacsv{i}\n"
+            ));
+        }
+        let import = read(text.as_bytes()).unwrap();
+        assert_eq!(import.example_line, Some(2));
+        assert_eq!(import.rows.len(), 9);
+        let inputs: Vec<MailboxInput> = import.rows.iter().map(|r| r.mailbox.clone()).collect();
+        let reports = validate_mailboxes(&inputs, &rules());
+        for r in &reports {
+            assert!(r.error(MailboxField::TaxCode).is_some(), "CGNNM080A01H501M accepted");
+            assert!(r.error(MailboxField::Address).is_none());
+        }
+        let report = String::from_utf8(error_report(&import.rows, &reports)[3..].to_vec()).unwrap();
+        assert_eq!(report.lines().count(), 10);
+        assert!(report.lines().next().unwrap().ends_with(";Errori"));
+        assert!(report.contains("Codice fiscale: Codice fiscale non valido"));
+    }
+
+    #[test]
+    fn bad_files_get_one_clear_message() {
+        assert_eq!(read(b""), Err(CsvError::Empty));
+        assert_eq!(read(b" \r\n \r\n"), Err(CsvError::Empty));
+        assert_eq!(read(b"Nome casella;Email gestione password\r\n"), Err(CsvError::HeaderOnly));
+        assert_eq!(read(b"Nome casella;Email gestione password\r\n;\r\n"), Err(CsvError::HeaderOnly));
+        assert_eq!(read(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), Err(CsvError::Binary));
+        assert_eq!(read(b"%PDF-1.7\n\x00\x01\x02"), Err(CsvError::Binary));
+        assert_eq!(
+            read(b"Nome casella;Descrizione\r\na@legalmail.it;x\r\n").unwrap_err().to_string(),
+            "Manca la colonna obbligatoria «Email gestione password»"
+        );
+        assert_eq!(read(&vec![b'a'; MAX_FILE_BYTES + 1]), Err(CsvError::TooLarge));
+        let mut many = String::from("Nome casella;Email gestione password\n");
+        for i in 0..=MAX_ROWS {
+            many.push_str(&format!("c{i}@legalmail.it;p@x.it\n"));
+        }
+        assert_eq!(read(many.as_bytes()), Err(CsvError::TooManyRows(MAX_ROWS)));
+        assert!(matches!(read(b"Nome casella;Email gestione password\n\"a;b\n"), Err(CsvError::Malformed { .. }) | Ok(_)));
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for (v, safe) in [("=1+1", "'=1+1"), ("+39", "'+39"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("ok", "ok")] {
+            assert_eq!(safe_cell(v), safe);
+        }
+        let out = String::from_utf8(write(&["a"], [["=HYPERLINK(\"x\")"]])[3..].to_vec()).unwrap();
+        assert_eq!(out, "a\r\n\"'=HYPERLINK(\"\"x\"\")\"\r\n");
+    }
+}

@@ -1,0 +1,42 @@
+//! The command line: `check-csv` reports per row with the site's rules, offline.
+
+use std::process::Command;
+
+fn check_csv(path: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pec-manager"))
+        .args(["check-csv"])
+        .arg(path)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run pec-manager")
+}
+
+#[test]
+fn check_csv_reports_the_seed_files_errors_and_fails() {
+    let out = check_csv(std::path::Path::new("tests/data/seed.csv"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(stdout.contains("9 righe di caselle (UTF-8"), "{stdout}");
+    assert!(stdout.contains("Riga 2: riga di esempio del modello, ignorata"), "{stdout}");
+    assert!(stdout.contains("Riga 3 (Nuova_da_csv_1@testcert.legalmail.it): Codice fiscale: Codice fiscale non valido"), "{stdout}");
+    assert!(stdout.contains("0 righe valide, 9 con errori"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("9 righe con errori"));
+}
+
+#[test]
+fn check_csv_accepts_a_good_file_and_refuses_a_bad_one() {
+    let dir = std::env::temp_dir().join(format!("pec-cli-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("buono.csv");
+    std::fs::write(&good, "Email gestione password,Nome casella\nuno@example.it,uno@legalmail.it\n").unwrap();
+    let out = check_csv(&good);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 righe valide, 0 con errori"));
+
+    let binary = dir.join("immagine.csv");
+    std::fs::write(&binary, b"\x89PNG\r\n\x1a\n\x00\x00").unwrap();
+    let out = check_csv(&binary);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("il contenuto non è testo"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
