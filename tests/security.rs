@@ -548,3 +548,18 @@ async fn operator_names_are_shown_escaped() {
         assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     }
 }
+
+#[tokio::test]
+async fn the_csv_template_needs_a_session_and_opens_in_excel() {
+    let store = common::sqlite_store().await;
+    let app = app(&store);
+    let r = send(&app, get("/richiesta/modello.csv", None)).await;
+    assert!(r.location().starts_with("/accesso"));
+    let cookie = login(&app, "alfa").await;
+    let r = send(&app, get("/richiesta/modello.csv", Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "text/csv; charset=utf-8");
+    assert!(r.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().contains("modello-caselle.csv"));
+    assert!(r.body.starts_with('\u{feff}'));
+    assert!(r.body.contains("Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n"));
+}

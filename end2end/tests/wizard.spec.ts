@@ -192,3 +192,21 @@ test("no console errors on any page, and the menu marks the current section", as
   ).toHaveAttribute("aria-current", "page");
   log.check();
 });
+
+test("the CSV template downloads as Excel in Italian opens it", async ({ page }) => {
+  await orderUpToReview(page, [{ address: `modello_${uniq()}@legalmail.it`, passwordEmail: "pwd@example.it" }]);
+  await page.getByRole("button", { name: "Indietro" }).click();
+  await hydrated(page);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Scarica un esempio" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("modello-caselle.csv");
+  const bytes = require("fs").readFileSync(await download.path()) as Buffer;
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const text = bytes.subarray(3).toString("utf8");
+  expect(text).toBe(
+    "Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n" +
+      "mario.rossi@legalmail.it;PEC Mario Rossi;mail-pwd@mail.com;Mario;Rossi;RSSMRA70A01H501S;mario.rossi\r\n",
+  );
+});

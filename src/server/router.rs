@@ -11,10 +11,26 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 /// Largest request body accepted (forms; file uploads will set their own limit).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// "Scarica un esempio".
+pub const TEMPLATE_PATH: &str = "/richiesta/modello.csv";
+
+/// The CSV template (plain route: a file, not a page).
+async fn csv_template(operator: Option<axum::Extension<auth::CurrentOperator>>) -> axum::response::Response {
+    if operator.is_none() {
+        return (StatusCode::UNAUTHORIZED, crate::error::AppError::Unauthorized.to_string()).into_response();
+    }
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+        (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"modello-caselle.csv\""),
+    ];
+    (headers, crate::domain::csv_file::template()).into_response()
+}
+
 pub fn build(state: AppState) -> axum::Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     axum::Router::new()
+        .route(TEMPLATE_PATH, axum::routing::get(csv_template))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Bodies of unknown size are cut at the limit too (the guard refuses known sizes with 413).

@@ -234,6 +234,11 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                 <TextField id="customer-po" name="customer_po" label="Numero ordine" value=po touched=po_touched
                     error=header_error(RequestField::CustomerPo, po_touched)/>
             </div>
+            <p class="template-link">
+                // A file, not a page: the router must not handle it.
+                <a href="/richiesta/modello.csv" download="modello-caselle.csv" rel="external">"Scarica un esempio"</a>
+                " del file CSV (colonne e una riga di esempio, che non serve cancellare)."
+            </p>
             <h2 class="mailbox-count">{move || format!("CASELLE LEGALMAIL ({})", count())}</h2>
             <For
                 each=move || blocks.get()

@@ -1,0 +1,48 @@
+//! Parse + validate of a 10,000-row CSV file, as the server (and, compiled to WASM, the
+//! browser) does it. Run: `cargo bench --bench csv`. Results are written down in README.md.
+
+use pec_manager::domain::csv_file;
+use pec_manager::domain::request::validate_mailboxes;
+use pec_manager::domain::{MailboxInput, Rules};
+
+fn main() {
+    divan::main();
+}
+
+/// The same rows as `scripts/gen_csv.py`: valid mailboxes with holders and nicknames.
+fn file(rows: usize) -> Vec<u8> {
+    let mut text = String::from("Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n");
+    for i in 0..rows {
+        text.push_str(&format!(
+            "casella.{i:05}@testcert.legalmail.it;Casella numero {i};gestione.{i}@example.it;Mario;Rossi;RSSMRA70A01H501S;nick.{i:05}\r\n"
+        ));
+    }
+    text.into_bytes()
+}
+
+fn rules() -> Rules {
+    Rules {
+        current_year: 2026,
+        domains: vec!["legalmail.it".into(), "testcert.legalmail.it".into()],
+        ..Rules::default()
+    }
+}
+
+#[divan::bench(args = [1_000, 10_000])]
+fn parse_and_validate(bencher: divan::Bencher, rows: usize) {
+    let bytes = file(rows);
+    let rules = rules();
+    bencher.bench(|| {
+        let import = csv_file::read(divan::black_box(&bytes)).expect("valid file");
+        let inputs: Vec<MailboxInput> = import.rows.into_iter().map(|r| r.mailbox).collect();
+        let reports = validate_mailboxes(&inputs, &rules);
+        assert!(reports.iter().all(|r| r.is_ok()));
+        reports
+    });
+}
+
+#[divan::bench(args = [10_000])]
+fn parse_only(bencher: divan::Bencher, rows: usize) {
+    let bytes = file(rows);
+    bencher.bench(|| csv_file::read(divan::black_box(&bytes)).expect("valid file").rows.len());
+}
