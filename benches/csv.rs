@@ -11,7 +11,9 @@ fn main() {
 
 /// The same rows as `scripts/gen_csv.py`: valid mailboxes with holders and nicknames.
 fn file(rows: usize) -> Vec<u8> {
-    let mut text = String::from("Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n");
+    let mut text = String::from(
+        "Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n",
+    );
     for i in 0..rows {
         text.push_str(&format!(
             "casella.{i:05}@testcert.legalmail.it;Casella numero {i};gestione.{i}@example.it;Mario;Rossi;RSSMRA70A01H501S;nick.{i:05}\r\n"

@@ -144,7 +144,8 @@ fn check_csv(args: &[String]) -> Result<(), String> {
     }
     let mut bad = 0;
     for (row, report) in import.rows.iter().zip(&reports) {
-        let mut notes: Vec<String> = report.errors.iter().map(|(f, e)| format!("{}: {e}", f.label())).collect();
+        let mut notes: Vec<String> =
+            report.errors.iter().map(|(f, e)| format!("{}: {e}", f.label())).collect();
         notes.extend(report.warnings.iter().map(|(f, w)| format!("{}: {w} (avviso)", f.label())));
         if !report.is_ok() {
             bad += 1;

@@ -18,7 +18,12 @@ fn check_csv_reports_the_seed_files_errors_and_fails() {
     assert!(!out.status.success());
     assert!(stdout.contains("9 righe di caselle (UTF-8"), "{stdout}");
     assert!(stdout.contains("Riga 2: riga di esempio del modello, ignorata"), "{stdout}");
-    assert!(stdout.contains("Riga 3 (Nuova_da_csv_1@testcert.legalmail.it): Codice fiscale: Codice fiscale non valido"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Riga 3 (Nuova_da_csv_1@testcert.legalmail.it): Codice fiscale: Codice fiscale non valido"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("0 righe valide, 9 con errori"), "{stdout}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("9 righe con errori"));
 }

@@ -559,7 +559,126 @@ async fn the_csv_template_needs_a_session_and_opens_in_excel() {
     let r = send(&app, get("/richiesta/modello.csv", Some(&cookie))).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "text/csv; charset=utf-8");
-    assert!(r.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().contains("modello-caselle.csv"));
+    assert!(r
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("modello-caselle.csv"));
     assert!(r.body.starts_with('\u{feff}'));
-    assert!(r.body.contains("Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n"));
+    assert!(r.body.contains(
+        "Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\r\n"
+    ));
+}
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----pecboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n")
+                .bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_upload_joins_the_typed_mailboxes_and_a_bad_file_changes_nothing() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let alfa = common::operator(&store, "alfa").await;
+        let form = RequestForm {
+            customer_name: "Cliente CSV".into(),
+            customer_kind: "IMPRESA".into(),
+            legal_rep_cf: "RCLMRA74D15F205V".into(),
+            offer: "CONSIP".into(),
+            ..Default::default()
+        };
+        let to = server::save_request(&store, &alfa, "", form, WizardAction::Continue).await.unwrap();
+        let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+        let cookie = login(&app, "alfa").await;
+        let upload = |fields: Vec<(&'static str, &'static str)>,
+                      file: Option<(&'static str, &'static [u8])>,
+                      cookie: String| {
+            let (content_type, body) = multipart(&fields, file);
+            Request::post(format!("/richiesta/{id}/carica"))
+                .header(header::HOST, HOST)
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::CONTENT_TYPE, content_type)
+                .header(header::COOKIE, cookie)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let typed = vec![
+            ("draft", "x"),
+            ("azione", "carica"),
+            ("expiry_year", "2030"),
+            ("customer_po", "PO-7"),
+            ("mailboxes[0][address]", "digitata@legalmail.it"),
+            ("mailboxes[0][password_email]", "pwd@example.it"),
+        ];
+        let seed: &'static [u8] = include_bytes!("data/seed.csv");
+        let r = send(&app, upload(typed.clone(), Some(("seed.csv", seed)), cookie.clone())).await;
+        assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+        assert_eq!(r.location(), format!("/richiesta/{id}/caselle#importazione"));
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!(d.mailboxes.len(), 10, "typed + 9 rows");
+        assert_eq!(d.mailboxes[0].address, "digitata@legalmail.it");
+        assert_eq!(d.mailboxes[1].address, "Nuova_da_csv_1@testcert.legalmail.it");
+        assert_eq!((d.expiry_year.as_str(), d.customer_po.as_str()), ("2030", "PO-7"));
+        let note = d.last_import.clone().unwrap();
+        assert_eq!((note.added, note.example_line, note.error), (9, Some(2), None));
+        // The page shows the rows with their errors.
+        let page = send(&app, get(&format!("/richiesta/{id}/caselle"), Some(&cookie))).await;
+        assert!(page.body.contains("9 caselle aggiunte") && page.body.contains("CASELLE LEGALMAIL (10)"));
+        assert!(page.body.contains("Codice fiscale non valido"));
+
+        // A binary file: one message, nothing typed or stored is lost.
+        let mut typed_more = typed.clone();
+        typed_more.push(("mailboxes[1][address]", "seconda@legalmail.it"));
+        let r =
+            send(&app, upload(typed_more, Some(("foto.csv", b"\x89PNG\r\n\x1a\n\x00\x00")), cookie.clone()))
+                .await;
+        assert!(r.status.is_redirection());
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!(d.mailboxes.len(), 2);
+        assert_eq!(d.mailboxes[1].address, "seconda@legalmail.it");
+        assert_eq!(
+            d.last_import.unwrap().error.unwrap().to_string(),
+            "Il file non è un CSV: il contenuto non è testo"
+        );
+        let r = send(&app, upload(typed.clone(), None, cookie.clone())).await;
+        assert!(r.status.is_redirection());
+        assert_eq!(
+            store
+                .load_draft(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .draft
+                .last_import
+                .unwrap()
+                .error
+                .unwrap()
+                .to_string(),
+            "Scegliere un file CSV da caricare"
+        );
+
+        // Another organisation cannot upload into this draft.
+        let beta = login(&app, "beta").await;
+        let r = send(&app, upload(typed, Some(("seed.csv", seed)), beta)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.mailboxes.len(), 1);
+    }
 }

@@ -28,6 +28,8 @@ pub const EXAMPLE: [&str; 7] = [
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
 pub enum CsvError {
+    #[error("Scegliere un file CSV da caricare")]
+    NoFile,
     #[error("Il file è vuoto")]
     Empty,
     #[error("Il file contiene solo l'intestazione: nessuna casella da importare")]
@@ -61,6 +63,17 @@ pub struct CsvImport {
     pub ignored_columns: Vec<String>,
     pub encoding: String,
     pub separator: char,
+}
+
+/// What the last upload did, shown once on step 2.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportNote {
+    pub file_name: String,
+    pub added: usize,
+    pub example_line: Option<u64>,
+    pub ignored_columns: Vec<String>,
+    /// The file was refused: nothing was added.
+    pub error: Option<CsvError>,
 }
 
 /// Reads a whole file.
@@ -190,7 +203,9 @@ fn header_key(name: &str) -> String {
 fn field_of(header: &str) -> Option<MailboxField> {
     let key = header_key(header);
     let alias = match key.as_str() {
-        "emailgestionepassword" | "mailgestionepassword" | "emailpassword" => Some(MailboxField::PasswordEmail),
+        "emailgestionepassword" | "mailgestionepassword" | "emailpassword" => {
+            Some(MailboxField::PasswordEmail)
+        }
         "cf" | "codicefiscaletitolare" => Some(MailboxField::TaxCode),
         "casella" | "indirizzo" | "indirizzopec" => Some(MailboxField::Address),
         _ => None,
@@ -218,7 +233,8 @@ where
 {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        let mut w =
+            csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(&mut out);
         // Writing into a Vec cannot fail.
         let _ = w.write_record(header);
         for row in rows {
@@ -244,7 +260,8 @@ pub fn error_report(rows: &[CsvRow], reports: &[MailboxReport]) -> Vec<u8> {
     let mut header = column_labels();
     header.push("Errori");
     let lines = rows.iter().zip(reports).filter(|(_, r)| !r.is_ok()).map(|(row, report)| {
-        let mut cells: Vec<String> = MailboxField::ALL.iter().map(|f| row.mailbox.get(*f).to_string()).collect();
+        let mut cells: Vec<String> =
+            MailboxField::ALL.iter().map(|f| row.mailbox.get(*f).to_string()).collect();
         let errors: Vec<String> = report.errors.iter().map(|(f, e)| format!("{}: {e}", f.label())).collect();
         cells.push(errors.join("; "));
         cells
@@ -310,7 +327,10 @@ mod tests {
             assert_eq!(import.separator, ',');
             assert_eq!(import.ignored_columns, vec!["Colore preferito"]);
             let m = &import.rows[0].mailbox;
-            assert_eq!((m.address.as_str(), m.password_email.as_str(), m.nickname.as_str()), ("uno@legalmail.it", "pwd@x.it", "nick1"));
+            assert_eq!(
+                (m.address.as_str(), m.password_email.as_str(), m.nickname.as_str()),
+                ("uno@legalmail.it", "pwd@x.it", "nick1")
+            );
         }
     }
 
@@ -332,7 +352,9 @@ mod tests {
     /// instead of the letter O.
     #[test]
     fn the_seed_file() {
-        let mut text = String::from("Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\n");
+        let mut text = String::from(
+            "Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname\n",
+        );
         text.push_str("mario.rossi@legalmail.it;PEC Mario Rossi;mail_pwd@mail.com;Mario;Rossi;RSSMRA70A01H5015;mario.rossi\n");
         for i in 1..=9 {
             text.push_str(&format!(
@@ -372,12 +394,22 @@ mod tests {
             many.push_str(&format!("c{i}@legalmail.it;p@x.it\n"));
         }
         assert_eq!(read(many.as_bytes()), Err(CsvError::TooManyRows(MAX_ROWS)));
-        assert!(matches!(read(b"Nome casella;Email gestione password\n\"a;b\n"), Err(CsvError::Malformed { .. }) | Ok(_)));
+        assert!(matches!(
+            read(b"Nome casella;Email gestione password\n\"a;b\n"),
+            Err(CsvError::Malformed { .. }) | Ok(_)
+        ));
     }
 
     #[test]
     fn formulas_are_neutralised() {
-        for (v, safe) in [("=1+1", "'=1+1"), ("+39", "'+39"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("ok", "ok")] {
+        for (v, safe) in [
+            ("=1+1", "'=1+1"),
+            ("+39", "'+39"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("ok", "ok"),
+        ] {
             assert_eq!(safe_cell(v), safe);
         }
         let out = String::from_utf8(write(&["a"], [["=HYPERLINK(\"x\")"]])[3..].to_vec()).unwrap();

@@ -207,6 +207,9 @@ pub struct OrderDraft {
     /// The user asked to go past step 1 / step 2: from then on every error is shown.
     pub attempted_request: bool,
     pub attempted_mailboxes: bool,
+    /// The outcome of the last CSV upload, until the next save.
+    #[serde(default)]
+    pub last_import: Option<super::csv_file::ImportNote>,
 }
 
 impl OrderDraft {

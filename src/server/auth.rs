@@ -203,7 +203,12 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let size = declared.unwrap_or(0).max(axum::body::HttpBody::size_hint(req.body()).lower());
-    if size > super::router::BODY_LIMIT as u64 {
+    let limit = if req.uri().path().ends_with("/carica") {
+        super::upload::UPLOAD_LIMIT
+    } else {
+        super::router::BODY_LIMIT
+    };
+    if size > limit as u64 {
         return with_security_headers(
             (StatusCode::PAYLOAD_TOO_LARGE, "Richiesta troppo grande").into_response(),
         );

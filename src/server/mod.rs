@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod router;
+pub mod upload;
 pub mod wizard;
 
 pub use auth::{require, require_admin};

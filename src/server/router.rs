@@ -31,11 +31,13 @@ pub fn build(state: AppState) -> axum::Router {
     let options = state.leptos_options.clone();
     axum::Router::new()
         .route(TEMPLATE_PATH, axum::routing::get(csv_template))
+        .route("/richiesta/{draft}/carica", axum::routing::post(super::upload::upload))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // Bodies of unknown size are cut at the limit too (the guard refuses known sizes with 413).
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Bodies of unknown size are cut at the upload limit too; the guard refuses known sizes
+        // over the limit of their path with 413.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(super::upload::UPLOAD_LIMIT))
+        .layer(DefaultBodyLimit::max(super::upload::UPLOAD_LIMIT))
         // Outside the limits, so that it can refuse a known oversized body with 413 itself.
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
         // A panic becomes a plain 500: no stack trace or detail reaches the browser.

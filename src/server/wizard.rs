@@ -120,6 +120,7 @@ pub async fn save_mailboxes(
     draft.expiry_year = expiry_year;
     draft.customer_po = customer_po;
     draft.mailboxes = mailboxes;
+    draft.last_import = None;
     let here = Step::Mailboxes.url(draft_id);
     let location = match action {
         WizardAction::Add => {
@@ -142,6 +143,8 @@ pub async fn save_mailboxes(
             format!("{here}#{}", field_id(i, field))
         }
         WizardAction::Back => Step::Request.url(draft_id),
+        // Only a browser that ignores `formaction` gets here: keep what was typed, stay.
+        WizardAction::Upload => format!("{here}#importazione"),
         WizardAction::Continue => {
             let rules = rules_for(store, op, &draft).await?;
             let ok = validate_mailboxes_header(&draft, &rules).is_empty()
@@ -215,6 +218,52 @@ pub async fn confirm(
         }
         Err(CreateOrderError::Store(e)) => Err(e.into()),
     }
+}
+
+/// A CSV file posted with step 2 (with everything typed there): its rows join the typed
+/// mailboxes, validated like them; a bad file changes nothing and says why.
+pub async fn upload_csv(
+    store: &Store,
+    op: &Operator,
+    draft_id: &str,
+    expiry_year: String,
+    customer_po: String,
+    mailboxes: Vec<MailboxInput>,
+    file: Option<(String, Vec<u8>)>,
+) -> Result<String, AppError> {
+    use crate::domain::csv_file::{self, CsvError, ImportNote};
+    let mut draft = match open_draft(store, op, draft_id).await? {
+        Ok(d) => d,
+        Err(location) => return Ok(location),
+    };
+    draft.expiry_year = expiry_year;
+    draft.customer_po = customer_po;
+    draft.mailboxes = mailboxes;
+    let (file_name, bytes) = file.unwrap_or_default();
+    let read =
+        if file_name.is_empty() && bytes.is_empty() { Err(CsvError::NoFile) } else { csv_file::read(&bytes) };
+    let note = match read {
+        Err(error) => ImportNote { file_name, error: Some(error), ..ImportNote::default() },
+        Ok(import) => {
+            // An untouched empty block gives way to the file's rows.
+            if draft.mailboxes.len() == 1 && draft.mailboxes[0].is_blank() && !import.rows.is_empty() {
+                draft.mailboxes.clear();
+            }
+            let added = import.rows.len();
+            draft.mailboxes.extend(import.rows.into_iter().map(|r| r.mailbox));
+            draft.attempted_mailboxes |= added > 0;
+            ImportNote {
+                file_name,
+                added,
+                example_line: import.example_line,
+                ignored_columns: import.ignored_columns,
+                error: None,
+            }
+        }
+    };
+    draft.last_import = Some(note);
+    store.save_draft(draft_id, &draft).await?;
+    Ok(format!("{}#importazione", Step::Mailboxes.url(draft_id)))
 }
 
 async fn confirmed_meanwhile(store: &Store, draft_id: &str) -> Result<bool, AppError> {

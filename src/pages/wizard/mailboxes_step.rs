@@ -7,6 +7,7 @@ use super::{
     WizardAction, WizardData,
 };
 use crate::components::{focus_element, sleep_ms, TextField};
+use crate::domain::csv_file::ImportNote;
 use crate::domain::request::{validate_mailboxes, validate_mailboxes_header};
 use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, RequestField};
 use leptos::prelude::*;
@@ -74,6 +75,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
     let po = RwSignal::new(draft.customer_po.clone());
     let po_touched = RwSignal::new(true);
     let attempted = RwSignal::new(draft.attempted_mailboxes);
+    let uploading = RwSignal::new(false);
 
     let rules = Memo::new(move |_| {
         let mut r = base_rules.get_value();
@@ -191,6 +193,9 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
             .and_then(|s| s.get_attribute("value"))
             .map(|v| WizardAction::parse(&v))
             .unwrap_or(WizardAction::Continue);
+        if action == WizardAction::Upload {
+            uploading.set(true);
+        }
         if action != WizardAction::Continue {
             return;
         }
@@ -202,6 +207,25 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
     };
 
     let count = move || blocks.with(Vec::len);
+    let upload_action = format!("/richiesta/{id}/carica");
+    let last_import = draft.last_import.clone();
+    let dragging = RwSignal::new(false);
+    // A file dropped on the area goes into the file input and is sent at once.
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        ev.prevent_default();
+        dragging.set(false);
+        let Some(files) = ev.data_transfer().and_then(|d| d.files()).filter(|f| f.length() > 0) else {
+            return;
+        };
+        let find = |id: &str| document().get_element_by_id(id);
+        let input = find("csv-file").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
+        let button = find("csv-upload").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let (Some(input), Some(button)) = (input, button) {
+            input.set_files(Some(&files));
+            button.click();
+        }
+    };
     view! {
         <h2>"Caselle PEC"</h2>
         <form method="post" action=SaveMailboxes::url() novalidate on:submit=on_submit class="wizard-form">
@@ -234,11 +258,33 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                 <TextField id="customer-po" name="customer_po" label="Numero ordine" value=po touched=po_touched
                     error=header_error(RequestField::CustomerPo, po_touched)/>
             </div>
-            <p class="template-link">
-                // A file, not a page: the router must not handle it.
-                <a href="/richiesta/modello.csv" download="modello-caselle.csv" rel="external">"Scarica un esempio"</a>
-                " del file CSV (colonne e una riga di esempio, che non serve cancellare)."
-            </p>
+            <div
+                class="upload"
+                id="importazione"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev: leptos::ev::DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <p class="drop-text">"Trascina i file da allegare o sfoglia"</p>
+                <label for="csv-file">"Carica file CSV"</label>
+                <input type="file" id="csv-file" name="file" accept=".csv,text/csv,text/plain"/>
+                // Posts the whole form with the file, so that nothing typed is lost.
+                <button type="submit" id="csv-upload" name="azione" value="carica"
+                    formaction=upload_action formenctype="multipart/form-data" formnovalidate=true>
+                    "Carica"
+                </button>
+                <p class="template-link">
+                    // A file, not a page: the router must not handle it.
+                    <a href="/richiesta/modello.csv" download="modello-caselle.csv" rel="external">"Scarica un esempio"</a>
+                    " (le colonne e una riga di esempio, che non serve cancellare)"
+                </p>
+                {move || uploading.get().then(|| view! { <p role="status">"Caricamento del file in corso…"</p> })}
+            </div>
+            {last_import.map(|note| view! { <ImportResult note=note/> })}
             <h2 class="mailbox-count">{move || format!("CASELLE LEGALMAIL ({})", count())}</h2>
             <For
                 each=move || blocks.get()
@@ -312,4 +358,39 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         </form>
     }
     .into_any()
+}
+
+/// What the last CSV upload did: rows added, example row skipped, columns ignored, or why
+/// the file was refused.
+#[component]
+fn ImportResult(note: ImportNote) -> impl IntoView {
+    let file =
+        if note.file_name.is_empty() { String::new() } else { format!("File «{}»: ", note.file_name) };
+    match note.error {
+        Some(error) => view! {
+            <div class="error-panel" role="alert" id="esito-importazione">
+                <p>{format!("{file}{error}. Nessuna casella aggiunta.")}</p>
+            </div>
+        }
+        .into_any(),
+        None => {
+            let added = match note.added {
+                0 => "nessuna casella aggiunta".to_string(),
+                1 => "1 casella aggiunta".to_string(),
+                n => format!("{n} caselle aggiunte"),
+            };
+            view! {
+                <div class="notice" role="status" id="esito-importazione">
+                    <p>{format!("{file}{added}.")}</p>
+                    {note.example_line.map(|line| view! {
+                        <p>{format!("La riga {line} è la riga di esempio del modello ed è stata ignorata.")}</p>
+                    })}
+                    {(!note.ignored_columns.is_empty()).then(|| view! {
+                        <p>{format!("Colonne ignorate: {}.", note.ignored_columns.join(", "))}</p>
+                    })}
+                </div>
+            }
+            .into_any()
+        }
+    }
 }

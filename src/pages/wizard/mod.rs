@@ -62,6 +62,8 @@ pub enum WizardAction {
     Continue,
     Back,
     Add,
+    /// "Carica": the CSV upload (posted to its own route with the whole form).
+    Upload,
     Remove(usize),
     Clear(usize, MailboxField),
 }
@@ -72,6 +74,7 @@ impl WizardAction {
         match (parts.next(), parts.next(), parts.next()) {
             (Some("indietro"), None, None) => Self::Back,
             (Some("aggiungi"), None, None) => Self::Add,
+            (Some("carica"), None, None) => Self::Upload,
             (Some("rimuovi"), Some(i), None) => i.parse().map(Self::Remove).unwrap_or(Self::Continue),
             (Some("cancella"), Some(i), Some(f)) => match (i.parse(), MailboxField::from_key(f)) {
                 (Ok(i), Some(f)) => Self::Clear(i, f),
@@ -86,6 +89,7 @@ impl WizardAction {
             Self::Continue => "continua".into(),
             Self::Back => "indietro".into(),
             Self::Add => "aggiungi".into(),
+            Self::Upload => "carica".into(),
             Self::Remove(i) => format!("rimuovi-{i}"),
             Self::Clear(i, f) => format!("cancella-{i}-{}", f.key()),
         }
@@ -250,6 +254,7 @@ mod tests {
             WizardAction::Continue,
             WizardAction::Back,
             WizardAction::Add,
+            WizardAction::Upload,
             WizardAction::Remove(3),
             WizardAction::Clear(2, MailboxField::PasswordEmail),
         ] {

@@ -1,0 +1,87 @@
+//! The CSV upload of step 2: a multipart post of the whole step-2 form plus the file (the
+//! "Carica" button posts there, with or without JavaScript), so nothing typed is lost.
+
+use super::auth::CurrentOperator;
+use super::AppState;
+use crate::domain::{MailboxField, MailboxInput};
+use crate::error::AppError;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use std::collections::BTreeMap;
+
+/// Largest upload: the file (5 MB) and the rest of the form.
+pub const UPLOAD_LIMIT: usize = crate::domain::csv_file::MAX_FILE_BYTES + 1024 * 1024;
+
+pub fn path(draft: &str) -> String {
+    format!("/richiesta/{draft}/carica")
+}
+
+/// `mailboxes[3][address]` → (3, Address).
+fn mailbox_field(name: &str) -> Option<(usize, MailboxField)> {
+    let rest = name.strip_prefix("mailboxes[")?;
+    let (index, rest) = rest.split_once("][")?;
+    let key = rest.strip_suffix(']')?;
+    Some((index.parse().ok()?, MailboxField::from_key(key)?))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    operator: Option<Extension<CurrentOperator>>,
+    Path(draft): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let Some(Extension(CurrentOperator(op))) = operator else {
+        return (AppError::Unauthorized.status(), AppError::Unauthorized.to_string()).into_response();
+    };
+    let (mut expiry, mut po, mut file) = (String::new(), String::new(), None);
+    let mut mailboxes: BTreeMap<usize, MailboxInput> = BTreeMap::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                let error = AppError::BadRequest(format!("invio del file non riuscito ({})", e.body_text()));
+                return (error.status(), error.to_string()).into_response();
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            match field.bytes().await {
+                Ok(bytes) => file = Some((file_name, bytes.to_vec())),
+                Err(_) => {
+                    let error = AppError::BadRequest("file troppo grande o interrotto".into());
+                    return (error.status(), error.to_string()).into_response();
+                }
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "expiry_year" => expiry = value,
+            "customer_po" => po = value,
+            other => {
+                if let Some((i, f)) = mailbox_field(other) {
+                    mailboxes.entry(i).or_default().set(f, value);
+                }
+            }
+        }
+    }
+    let mailboxes = mailboxes.into_values().collect();
+    match super::wizard::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file).await {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(e) => (e.status(), e.to_string()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn field_names() {
+        use crate::domain::MailboxField;
+        assert_eq!(super::mailbox_field("mailboxes[12][tax_code]"), Some((12, MailboxField::TaxCode)));
+        assert_eq!(super::mailbox_field("mailboxes[x][tax_code]"), None);
+        assert_eq!(super::mailbox_field("draft"), None);
+    }
+}
