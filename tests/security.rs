@@ -682,3 +682,42 @@ async fn a_csv_upload_joins_the_typed_mailboxes_and_a_bad_file_changes_nothing()
         assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.mailboxes.len(), 1);
     }
 }
+
+#[tokio::test]
+async fn the_error_report_lists_the_rows_with_errors_formula_safe() {
+    let store = common::sqlite_store().await;
+    let app = app(&store);
+    let alfa = common::operator(&store, "alfa").await;
+    let to =
+        server::save_request(&store, &alfa, "", RequestForm::default(), WizardAction::Back).await.unwrap();
+    let id = to.trim_start_matches("/richiesta/").to_string();
+    let mut bad = mailbox("=cmd|' /C calc'!A0");
+    bad.description = "=HYPERLINK(\"http://evil.example\")".into();
+    server::save_mailboxes(
+        &store,
+        &alfa,
+        &id,
+        "2030".into(),
+        String::new(),
+        vec![mailbox("buona@legalmail.it"), bad],
+        WizardAction::Add,
+    )
+    .await
+    .unwrap();
+    let cookie = login(&app, "alfa").await;
+    let r = send(&app, get(&format!("/richiesta/{id}/errori.csv"), Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let lines: Vec<&str> =
+        r.body.trim_start_matches('\u{feff}').split("\r\n").filter(|l| !l.is_empty()).collect();
+    // Header, the bad row and the empty third block ("Aggiungi" added it); not the good row.
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].ends_with(";Errori"));
+    assert!(lines[1].starts_with("'=cmd"), "formula not neutralised: {}", lines[1]);
+    assert!(lines[1].contains("'=HYPERLINK"));
+    assert!(lines[1].contains("Nome casella: Carattere non ammesso"));
+    let beta = login(&app, "beta").await;
+    assert_eq!(
+        send(&app, get(&format!("/richiesta/{id}/errori.csv"), Some(&beta))).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -34,6 +34,13 @@ for (const js of [true, false]) {
       await expect(block(page, 1).getByLabel("Descrizione", { exact: true })).toHaveValue("Da non perdere");
       await expect(block(page, 2).getByLabel("Nome casella", { exact: true })).toHaveValue("Nuova_da_csv_1@testcert.legalmail.it");
       await expect(block(page, 2)).toContainText("Codice fiscale non valido");
+      const [report] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("link", { name: "Scarica le righe con errori (CSV)" }).click(),
+      ]);
+      const lines = require("fs").readFileSync(await report.path(), "utf8").replace(/^\uFEFF/, "").trim().split("\r\n");
+      expect(lines).toHaveLength(10);
+      expect(lines[1]).toContain("Nuova_da_csv_1@testcert.legalmail.it");
       if (js) log.check();
     });
 

@@ -22,7 +22,7 @@ export async function login(page: Page, user = "operatore") {
 
 /** Waits until the WASM client has hydrated the page (never type before). */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 15_000 });
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });
 }
 
 /** Collects console errors and uncaught exceptions; call `check()` at the end. */

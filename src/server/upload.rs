@@ -75,6 +75,27 @@ pub async fn upload(
     }
 }
 
+/// "Scarica le righe con errori": the draft's mailboxes with errors, as CSV.
+pub async fn error_report(
+    State(state): State<AppState>,
+    operator: Option<Extension<CurrentOperator>>,
+    Path(draft): Path<String>,
+) -> Response {
+    let Some(Extension(CurrentOperator(op))) = operator else {
+        return (AppError::Unauthorized.status(), AppError::Unauthorized.to_string()).into_response();
+    };
+    match super::wizard::error_report(&state.store, &op, &draft).await {
+        Ok(bytes) => {
+            let headers = [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"caselle-con-errori.csv\""),
+            ];
+            (headers, bytes).into_response()
+        }
+        Err(e) => (e.status(), e.to_string()).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -266,6 +266,21 @@ pub async fn upload_csv(
     Ok(format!("{}#importazione", Step::Mailboxes.url(draft_id)))
 }
 
+/// The mailboxes of a draft that have errors, as a CSV file to fix in a spreadsheet.
+pub async fn error_report(store: &Store, op: &Operator, draft_id: &str) -> Result<Vec<u8>, AppError> {
+    use crate::domain::csv_file::{self, CsvRow};
+    let draft = load(store, op, draft_id).await?.draft;
+    let rules = rules_for(store, op, &draft).await?;
+    let reports = validate_mailboxes(&draft.mailboxes, &rules);
+    let rows: Vec<CsvRow> = draft
+        .mailboxes
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| CsvRow { line: i as u64 + 1, mailbox: m })
+        .collect();
+    Ok(csv_file::error_report(&rows, &reports))
+}
+
 async fn confirmed_meanwhile(store: &Store, draft_id: &str) -> Result<bool, AppError> {
     Ok(store.load_draft(draft_id).await?.is_some_and(|d| d.order_number.is_some()))
 }

@@ -207,6 +207,8 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
     };
 
     let count = move || blocks.with(Vec::len);
+    // Right after an upload the saved draft is what the page shows: the report matches it.
+    let report_link = format!("/richiesta/{id}/errori.csv");
     let upload_action = format!("/richiesta/{id}/carica");
     let last_import = draft.last_import.clone();
     let dragging = RwSignal::new(false);
@@ -241,6 +243,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                         view! {
                             <div id="errori" class="error-summary" role="alert" tabindex="-1">
                                 <h3>"Correggere i dati indicati prima di proseguire"</h3>
+
                                 <ul>
                                     {errors
                                         .into_iter()
@@ -284,7 +287,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                 </p>
                 {move || uploading.get().then(|| view! { <p role="status">"Caricamento del file in corso…"</p> })}
             </div>
-            {last_import.map(|note| view! { <ImportResult note=note/> })}
+            {last_import.map(|note| view! { <ImportResult note=note report_link=report_link.clone()/> })}
             <h2 class="mailbox-count">{move || format!("CASELLE LEGALMAIL ({})", count())}</h2>
             <For
                 each=move || blocks.get()
@@ -363,7 +366,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
 /// What the last CSV upload did: rows added, example row skipped, columns ignored, or why
 /// the file was refused.
 #[component]
-fn ImportResult(note: ImportNote) -> impl IntoView {
+fn ImportResult(note: ImportNote, report_link: String) -> impl IntoView {
     let file =
         if note.file_name.is_empty() { String::new() } else { format!("File «{}»: ", note.file_name) };
     match note.error {
@@ -387,6 +390,14 @@ fn ImportResult(note: ImportNote) -> impl IntoView {
                     })}
                     {(!note.ignored_columns.is_empty()).then(|| view! {
                         <p>{format!("Colonne ignorate: {}.", note.ignored_columns.join(", "))}</p>
+                    })}
+                    {(note.added > 0).then(|| view! {
+                        <p>
+                            <a href=report_link download="caselle-con-errori.csv" rel="external">
+                                "Scarica le righe con errori (CSV)"
+                            </a>
+                            " per correggerle nel foglio di calcolo e caricarle di nuovo."
+                        </p>
                     })}
                 </div>
             }
