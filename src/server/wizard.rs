@@ -66,6 +66,23 @@ async fn open_draft(store: &Store, op: &Operator, id: &str) -> Result<Result<Ord
     })
 }
 
+/// An open draft with what step 2 posted in it (everything typed is kept, whatever follows).
+async fn open_with_step2(
+    store: &Store,
+    op: &Operator,
+    draft_id: &str,
+    expiry_year: String,
+    customer_po: String,
+    mailboxes: Vec<MailboxInput>,
+) -> Result<Result<OrderDraft, String>, AppError> {
+    Ok(open_draft(store, op, draft_id).await?.map(|mut draft| {
+        draft.expiry_year = expiry_year;
+        draft.customer_po = customer_po;
+        draft.mailboxes = mailboxes;
+        draft
+    }))
+}
+
 /// Step 1 posted. Returns where the browser goes next.
 pub async fn save_request(
     store: &Store,
@@ -113,13 +130,10 @@ pub async fn save_mailboxes(
     mailboxes: Vec<MailboxInput>,
     action: WizardAction,
 ) -> Result<String, AppError> {
-    let mut draft = match open_draft(store, op, draft_id).await? {
+    let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, mailboxes).await? {
         Ok(d) => d,
         Err(location) => return Ok(location),
     };
-    draft.expiry_year = expiry_year;
-    draft.customer_po = customer_po;
-    draft.mailboxes = mailboxes;
     draft.last_import = None;
     let here = Step::Mailboxes.url(draft_id);
     let location = match action {
@@ -232,13 +246,10 @@ pub async fn upload_csv(
     file: Option<(String, Vec<u8>)>,
 ) -> Result<String, AppError> {
     use crate::domain::csv_file::{self, CsvError, ImportNote};
-    let mut draft = match open_draft(store, op, draft_id).await? {
+    let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, mailboxes).await? {
         Ok(d) => d,
         Err(location) => return Ok(location),
     };
-    draft.expiry_year = expiry_year;
-    draft.customer_po = customer_po;
-    draft.mailboxes = mailboxes;
     let (file_name, bytes) = file.unwrap_or_default();
     let read =
         if file_name.is_empty() && bytes.is_empty() { Err(CsvError::NoFile) } else { csv_file::read(&bytes) };
