@@ -83,9 +83,15 @@ fn is_mailbox_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
 }
 
+/// How mailbox addresses and nicknames are compared and stored: trimmed, lower-case. The one
+/// definition of "the same name", for duplicates in a request and against the platform.
+pub fn name_key(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
 /// A PEC mailbox address on one of the managed `domains` (which are lower-case).
 pub fn mailbox_address(raw: &str, domains: &[String]) -> Result<String, FieldError> {
-    let s = raw.trim().to_lowercase();
+    let s = name_key(raw);
     if s.is_empty() {
         return Err(FieldError::Required);
     }
@@ -209,7 +215,7 @@ pub fn tax_code(raw: &str, required: bool) -> Result<String, FieldError> {
 
 /// The optional alternative login name.
 pub fn nickname(raw: &str) -> Result<String, FieldError> {
-    let s = raw.trim().to_lowercase();
+    let s = name_key(raw);
     if s.is_empty() {
         return Ok(s);
     }

@@ -350,7 +350,7 @@ fn check_all(inputs: &[MailboxInput], rules: &Rules) -> (Vec<Option<ValidMailbox
     for (i, m) in inputs.iter().enumerate() {
         let (valid, mut report) = check_mailbox(m, rules);
         // Duplicates are judged on the normalised values, so "A@x" and "a@x " collide.
-        let address = m.address.trim().to_lowercase();
+        let address = fields::name_key(&m.address);
         if report.error(MailboxField::Address).is_none() {
             if let Some(&first) = first_address.get(&address) {
                 report.errors.push((MailboxField::Address, FieldError::DuplicateAddress(first + 1)));
@@ -358,7 +358,7 @@ fn check_all(inputs: &[MailboxInput], rules: &Rules) -> (Vec<Option<ValidMailbox
                 first_address.insert(address, i);
             }
         }
-        let nickname = m.nickname.trim().to_lowercase();
+        let nickname = fields::name_key(&m.nickname);
         if !nickname.is_empty() && report.error(MailboxField::Nickname).is_none() {
             if let Some(&first) = first_nickname.get(&nickname) {
                 report.errors.push((MailboxField::Nickname, FieldError::DuplicateNickname(first + 1)));
@@ -372,41 +372,80 @@ fn check_all(inputs: &[MailboxInput], rules: &Rules) -> (Vec<Option<ValidMailbox
     (valids, reports)
 }
 
+/// The request-level values of a draft, normalised, as far as they are valid.
+struct Header {
+    customer_name: String,
+    customer_kind: Option<CustomerKind>,
+    legal_rep_cf: String,
+    contact_email: String,
+    offer: String,
+    expiry_year: i32,
+    customer_po: String,
+}
+
+/// The one check of the request-level fields (steps 1 and 2); the step checks and the order
+/// check all come from here.
+fn check_header(d: &OrderDraft, rules: &Rules) -> (Header, Vec<(RequestField, FieldError)>) {
+    let mut errors = Vec::new();
+    let mut take = |f: RequestField, r: Result<String, FieldError>| {
+        r.unwrap_or_else(|e| {
+            errors.push((f, e));
+            String::new()
+        })
+    };
+    let customer_name = take(
+        RequestField::CustomerName,
+        fields::free_text(&d.customer_name, fields::CUSTOMER_NAME_MAX, true),
+    );
+    let customer_kind = take(
+        RequestField::CustomerKind,
+        match d.customer_kind.trim() {
+            "" => Err(FieldError::Required),
+            code => {
+                CustomerKind::from_code(code).map(|k| k.code().to_string()).ok_or(FieldError::UnknownOption)
+            }
+        },
+    );
+    let legal_rep_cf = take(RequestField::LegalRep, fields::tax_code(&d.legal_rep_cf, true));
+    let contact_email = take(RequestField::ContactEmail, fields::email(&d.contact_email, false));
+    let offer = take(
+        RequestField::Offer,
+        match d.offer.trim() {
+            "" => Err(FieldError::Required),
+            code if rules.offers.iter().any(|o| o == code) => Ok(code.to_string()),
+            _ => Err(FieldError::UnknownOption),
+        },
+    );
+    let expiry_year = fields::expiry_year(&d.expiry_year, rules.current_year).unwrap_or_else(|e| {
+        errors.push((RequestField::ExpiryYear, e));
+        0
+    });
+    let customer_po = fields::free_text(&d.customer_po, fields::CUSTOMER_PO_MAX, false).unwrap_or_else(|e| {
+        errors.push((RequestField::CustomerPo, e));
+        String::new()
+    });
+    let header = Header {
+        customer_name,
+        customer_kind: CustomerKind::from_code(&customer_kind),
+        legal_rep_cf,
+        contact_email,
+        offer,
+        expiry_year,
+        customer_po,
+    };
+    (header, errors)
+}
+
 /// Errors of step 1 ("Dati richiesta").
 pub fn validate_request_step(d: &OrderDraft, rules: &Rules) -> Vec<(RequestField, FieldError)> {
-    let mut errors = Vec::new();
-    if let Err(e) = fields::free_text(&d.customer_name, fields::CUSTOMER_NAME_MAX, true) {
-        errors.push((RequestField::CustomerName, e));
-    }
-    if d.customer_kind.trim().is_empty() {
-        errors.push((RequestField::CustomerKind, FieldError::Required));
-    } else if CustomerKind::from_code(&d.customer_kind).is_none() {
-        errors.push((RequestField::CustomerKind, FieldError::UnknownOption));
-    }
-    if let Err(e) = fields::tax_code(&d.legal_rep_cf, true) {
-        errors.push((RequestField::LegalRep, e));
-    }
-    if let Err(e) = fields::email(&d.contact_email, false) {
-        errors.push((RequestField::ContactEmail, e));
-    }
-    if d.offer.trim().is_empty() {
-        errors.push((RequestField::Offer, FieldError::Required));
-    } else if !rules.offers.iter().any(|o| o == &d.offer) {
-        errors.push((RequestField::Offer, FieldError::UnknownOption));
-    }
-    errors
+    let (_, errors) = check_header(d, rules);
+    errors.into_iter().filter(|(f, _)| RequestField::STEP1.contains(f)).collect()
 }
 
 /// Errors of the request-level fields of step 2 ("Caselle PEC").
 pub fn validate_mailboxes_header(d: &OrderDraft, rules: &Rules) -> Vec<(RequestField, FieldError)> {
-    let mut errors = Vec::new();
-    if let Err(e) = fields::expiry_year(&d.expiry_year, rules.current_year) {
-        errors.push((RequestField::ExpiryYear, e));
-    }
-    if let Err(e) = fields::free_text(&d.customer_po, fields::CUSTOMER_PO_MAX, false) {
-        errors.push((RequestField::CustomerPo, e));
-    }
-    errors
+    let (_, errors) = check_header(d, rules);
+    errors.into_iter().filter(|(f, _)| !RequestField::STEP1.contains(f)).collect()
 }
 
 /// An order that may be stored: everything normalised and checked.
@@ -439,24 +478,23 @@ impl OrderErrors {
 
 /// The authoritative check the server runs before storing an order.
 pub fn validate_order(d: &OrderDraft, rules: &Rules) -> Result<ValidOrder, OrderErrors> {
-    let mut request = validate_request_step(d, rules);
-    request.extend(validate_mailboxes_header(d, rules));
+    let (header, request) = check_header(d, rules);
     let (valids, reports) = check_all(&d.mailboxes, rules);
     let errors = OrderErrors { request, mailboxes: reports, no_mailboxes: d.mailboxes.is_empty() };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mailboxes: Vec<ValidMailbox> = valids.into_iter().flatten().collect();
+    let customer_kind = match header.customer_kind {
+        Some(kind) if errors.is_empty() => kind,
+        _ => return Err(errors),
+    };
     Ok(ValidOrder {
-        customer_name: d.customer_name.trim().to_string(),
-        customer_kind: CustomerKind::from_code(&d.customer_kind).ok_or_else(OrderErrors::default)?,
-        legal_rep_cf: tax_code::normalize(&d.legal_rep_cf),
-        contact_email: fields::email(&d.contact_email, false).unwrap_or_default(),
-        offer: d.offer.clone(),
+        customer_name: header.customer_name,
+        customer_kind,
+        legal_rep_cf: header.legal_rep_cf,
+        contact_email: header.contact_email,
+        offer: header.offer,
         consent: d.consent,
-        expiry_year: fields::expiry_year(&d.expiry_year, rules.current_year).unwrap_or_default(),
-        customer_po: d.customer_po.trim().to_string(),
-        mailboxes,
+        expiry_year: header.expiry_year,
+        customer_po: header.customer_po,
+        mailboxes: valids.into_iter().flatten().collect(),
     })
 }
 
@@ -510,6 +548,15 @@ mod tests {
         assert_eq!(order.mailboxes.len(), 2);
         assert_eq!(order.customer_kind, CustomerKind::PaCentrale);
         assert_eq!(order.expiry_year, 2027);
+        // The order holds normalised values, as the checks produced them.
+        let mut typed = d.clone();
+        typed.legal_rep_cf = " rclmra74d15f205v ".into();
+        typed.contact_email = "Referente@Collaudo.IT".into();
+        typed.customer_name = "  Collaudo ".into();
+        let order = validate_order(&typed, &rules()).expect("valid");
+        assert_eq!(order.legal_rep_cf, "RCLMRA74D15F205V");
+        assert_eq!(order.contact_email, "Referente@collaudo.it");
+        assert_eq!(order.customer_name, "Collaudo");
         assert_eq!(order.mailboxes[0].nickname.as_deref(), Some("nickname.utente"));
     }
 

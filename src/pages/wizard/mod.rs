@@ -203,7 +203,7 @@ pub async fn check_availability(
     }
     crate::server::require()?;
     let store = crate::server::store()?;
-    let norm = |v: Vec<String>| v.into_iter().map(|s| s.trim().to_lowercase()).collect::<Vec<_>>();
+    let norm = |v: Vec<String>| v.iter().map(|s| crate::domain::fields::name_key(s)).collect::<Vec<_>>();
     let (taken_addresses, taken_nicknames) = store.taken(&norm(addresses), &norm(nicknames)).await?;
     Ok(Availability { taken_addresses, taken_nicknames })
 }
