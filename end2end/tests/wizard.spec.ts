@@ -65,6 +65,12 @@ test("the seed's scenario: two mailboxes, summary, recent activity, order and ma
   expect(userid1).not.toEqual(userid2);
   await hydrated(page);
   await expect(page.getByRole("button", { name: "Stampa pagina" })).toBeVisible();
+  // The printed page is the summary alone: no menu, no buttons.
+  await page.emulateMedia({ media: "print" });
+  await expect(page.getByRole("navigation", { name: "Menu principale" })).toBeHidden();
+  await expect(page.getByRole("button", { name: "Stampa pagina" })).toBeHidden();
+  await expect(table).toBeVisible();
+  await page.emulateMedia({ media: "screen" });
 
   await page.getByRole("navigation", { name: "Menu principale" }).getByRole("link", { name: "Visualizza recenti" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Attività recenti");
@@ -215,4 +221,16 @@ test("the CSV template downloads as Excel in Italian opens it", async ({ page })
   await expect(page.getByRole("status").filter({ hasText: "nessuna casella aggiunta" })).toBeVisible();
   await expect(page.getByText("La riga 2 è la riga di esempio del modello ed è stata ignorata.")).toBeVisible();
   await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (1)" })).toBeVisible();
+});
+
+test("step 1 refuses Continua while a field is invalid and focuses it", async ({ page }) => {
+  await page.goto("/richiesta");
+  await hydrated(page);
+  await page.getByLabel("Legale rappresentante").fill("RSSMRA70A01H5015");
+  await page.getByRole("button", { name: "Continua" }).click();
+  await expect(page).toHaveURL(/\/richiesta$/);
+  await expect(page.getByLabel("Denominazione")).toBeFocused();
+  await expect(page.getByLabel("Denominazione")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Legale rappresentante")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("Campo obbligatorio").first()).toBeVisible();
 });

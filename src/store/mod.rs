@@ -127,10 +127,6 @@ impl Store {
         self.url.clone()
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
@@ -196,14 +192,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {

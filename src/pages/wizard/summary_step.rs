@@ -14,12 +14,9 @@ pub async fn get_summary(draft: String) -> Result<OrderDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let missing = || AppError::NotFound("Ordine non trovato".into());
-    let number = store
-        .load_draft(&draft)
-        .await?
-        .filter(|d| op.can_access(d.organisation_id))
-        .and_then(|d| d.order_number)
-        .ok_or_else(missing)?;
+    // Who may see a draft is decided in one place: the wizard's own loading.
+    let data = crate::server::wizard_data(&store, &op, &draft).await?;
+    let number = data.order_number.ok_or_else(missing)?;
     store.order(op.scope(), &number).await?.ok_or_else(missing)
 }
 
