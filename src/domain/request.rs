@@ -372,6 +372,39 @@ fn check_all(inputs: &[MailboxInput], rules: &Rules) -> (Vec<Option<ValidMailbox
     (valids, reports)
 }
 
+/// The report of one mailbox of a request: the same as `validate_mailboxes(inputs)[index]`,
+/// without checking every other row (the row editor of a large import runs it per keystroke).
+pub fn validate_mailbox_at(inputs: &[MailboxInput], index: usize, rules: &Rules) -> MailboxReport {
+    let Some(m) = inputs.get(index) else {
+        return MailboxReport::default();
+    };
+    let (_, mut report) = check_mailbox(m, rules);
+    // An earlier row "owns" a name when that name is valid and free: then this row repeats it.
+    let earlier = &inputs[..index];
+    if report.error(MailboxField::Address).is_none() {
+        let key = fields::name_key(&m.address);
+        let owner = earlier.iter().position(|o| {
+            fields::name_key(&o.address) == key
+                && fields::mailbox_address(&o.address, &rules.domains)
+                    .is_ok_and(|a| !rules.taken_addresses.contains(&a))
+        });
+        if let Some(first) = owner {
+            report.errors.push((MailboxField::Address, FieldError::DuplicateAddress(first + 1)));
+        }
+    }
+    let key = fields::name_key(&m.nickname);
+    if !key.is_empty() && report.error(MailboxField::Nickname).is_none() {
+        let owner = earlier.iter().position(|o| {
+            fields::name_key(&o.nickname) == key
+                && fields::nickname(&o.nickname).is_ok_and(|n| !rules.taken_nicknames.contains(&n))
+        });
+        if let Some(first) = owner {
+            report.errors.push((MailboxField::Nickname, FieldError::DuplicateNickname(first + 1)));
+        }
+    }
+    report
+}
+
 /// The request-level values of a draft, normalised, as far as they are valid.
 struct Header {
     customer_name: String,
@@ -650,6 +683,26 @@ mod tests {
         }
         for k in CustomerKind::ALL {
             assert_eq!(CustomerKind::from_code(k.code()), Some(k));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_row_matches_the_whole_check(
+            picks in proptest::collection::vec((0usize..6, 0usize..4), 1..12),
+            index in 0usize..12,
+        ) {
+            // Few distinct values, so that duplicates, taken names and invalid ones all occur.
+            let addresses = ["a@legalmail.it", "A@legalmail.it ", "b@legalmail.it", "c@altro.it", "taken@legalmail.it", ""];
+            let nicknames = ["", "nick", "NICK", "taken.nick"];
+            let inputs: Vec<MailboxInput> =
+                picks.iter().map(|&(a, n)| mailbox(addresses[a], nicknames[n])).collect();
+            let mut r = rules();
+            r.taken_addresses.insert("taken@legalmail.it".into());
+            r.taken_nicknames.insert("taken.nick".into());
+            let all = validate_mailboxes(&inputs, &r);
+            let index = index % inputs.len();
+            proptest::prop_assert_eq!(validate_mailbox_at(&inputs, index, &r), all[index].clone());
         }
     }
 }
