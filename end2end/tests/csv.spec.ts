@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
 import * as path from "path";
 import { block, consoleErrors, fillMailbox, fillRequest, hydrated, login, uniq } from "./helpers";
 
@@ -14,6 +14,23 @@ async function toStepTwo(page: import("@playwright/test").Page, js: boolean) {
   if (js) await hydrated(page);
 }
 
+/** Chooses a file: with JavaScript that sends it at once; without, "Carica" posts the form. */
+async function upload(page: Page, js: boolean, file: string | { name: string; mimeType: string; buffer: Buffer }) {
+  await page.getByLabel("Carica file CSV").setInputFiles(file);
+  if (!js) await page.getByRole("button", { name: "Carica", exact: true }).click();
+}
+
+const HEADER = "Nome casella;Descrizione;Email gestione password;Nome;Cognome;Codice fiscale;Nickname";
+
+/** A file as Excel (Italian) saves it, of `n` valid rows; `bad` replaces some rows. */
+function csvFile(prefix: string, n: number, bad: Record<number, string> = {}) {
+  const lines = [HEADER];
+  for (let i = 1; i <= n; i++) {
+    lines.push(bad[i] ?? `${prefix}.${i}@testcert.legalmail.it;Riga ${i};gestione.${i}@example.it;Mario;Rossi;RSSMRA70A01H501S;`);
+  }
+  return { name: `${prefix}.csv`, mimeType: "text/csv", buffer: Buffer.from("\uFEFF" + lines.join("\r\n") + "\r\n", "utf8") };
+}
+
 for (const js of [true, false]) {
   test.describe(js ? "with JavaScript" : "without JavaScript", () => {
     test.use({ javaScriptEnabled: js });
@@ -25,8 +42,7 @@ for (const js of [true, false]) {
       await fillMailbox(page, 1, { address: typed, passwordEmail: "pwd@example.it", description: "Da non perdere" });
       const zone = page.locator("#importazione");
       await expect(zone).toContainText("Trascina i file da allegare o sfoglia");
-      await zone.getByLabel("Carica file CSV").setInputFiles(seed);
-      await page.getByRole("button", { name: "Carica", exact: true }).click();
+      await upload(page, js, seed);
       await expect(page.getByRole("status").filter({ hasText: "9 caselle aggiunte" })).toBeVisible();
       await expect(page.getByText("La riga 2 è la riga di esempio del modello ed è stata ignorata.")).toBeVisible();
       await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (10)" })).toBeVisible();
@@ -48,15 +64,79 @@ for (const js of [true, false]) {
       await toStepTwo(page, js);
       const typed = `resta_${uniq()}@legalmail.it`;
       await fillMailbox(page, 1, { address: typed, passwordEmail: "pwd@example.it" });
-      await page.getByLabel("Carica file CSV").setInputFiles({
+      await upload(page, js, {
         name: "foto.csv",
         mimeType: "text/csv",
         buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]),
       });
-      await page.getByRole("button", { name: "Carica", exact: true }).click();
       await expect(page.getByRole("alert").filter({ hasText: "il contenuto non è testo" })).toBeVisible();
       await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (1)" })).toBeVisible();
       await expect(block(page, 1).getByLabel("Nome casella", { exact: true })).toHaveValue(typed);
+    });
+
+    test("a file of valid rows is ordered", async ({ page }) => {
+      await toStepTwo(page, js);
+      const prefix = `valida${uniq()}`;
+      await upload(page, js, csvFile(prefix, 3));
+      await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (3)" })).toBeVisible();
+      await expect(block(page, 3).getByLabel("Nome casella", { exact: true })).toHaveValue(`${prefix}.3@testcert.legalmail.it`);
+      await page.getByRole("button", { name: "Continua" }).click();
+      await expect(page).toHaveURL(/\/verifica$/);
+      await page.getByRole("button", { name: "Conferma" }).click();
+      await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
+      await expect(page.getByRole("cell", { name: `${prefix}.2@testcert.legalmail.it` })).toBeVisible();
+    });
+
+    test("a large file becomes a table: filter, fix a row in place, remove one, order", async ({ page }) => {
+      const log = consoleErrors(page);
+      await toStepTwo(page, js);
+      const prefix = `tab${uniq()}`;
+      const file = csvFile(prefix, 60, {
+        5: `${prefix}.5@testcert.legalmail.it;Riga 5;gestione.5@example.it;Mario;Rossi;CGNNM080A01H501M;`,
+        40: `${prefix}.40@altro-dominio.it;Riga 40;gestione.40@example.it;Mario;Rossi;RSSMRA70A01H501S;`,
+      });
+      await upload(page, js, file);
+      await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (60)" })).toBeVisible();
+      await expect(page.getByRole("heading", { name: "60 caselle, 2 con errori" })).toBeVisible();
+      // A table, not 60 fieldsets.
+      await expect(page.getByRole("group", { name: /^Casella \d+$/ })).toHaveCount(0);
+      const table = page.getByRole("table", { name: "Caselle della richiesta" });
+      await expect(table.locator("tbody tr")).toHaveCount(60);
+      await page.getByLabel("solo righe con errori").check();
+      if (!js) await page.getByRole("button", { name: "Filtra" }).click();
+      await expect(table.locator("tbody tr")).toHaveCount(2);
+      await expect(table.locator("#riga-5")).toContainText("Codice fiscale");
+      await expect(table.locator("#riga-40")).toContainText("Nome casella");
+
+      await page.getByRole("button", { name: "Correggi casella 5" }).click();
+      const editor = block(page, 5);
+      await expect(editor.getByLabel("Nome casella", { exact: true })).toHaveValue(`${prefix}.5@testcert.legalmail.it`);
+      const cf = editor.getByLabel("Codice fiscale", { exact: true });
+      if (js) {
+        // Checked on every keystroke, duplicates of earlier rows included.
+        await editor.getByLabel("Nome casella", { exact: true }).fill(`${prefix}.1@testcert.legalmail.it`);
+        await expect(editor.getByText("Casella duplicata nella richiesta (riga 1)")).toBeVisible();
+        await editor.getByLabel("Nome casella", { exact: true }).fill(`${prefix}.5@testcert.legalmail.it`);
+        await cf.fill("RSSMRA70A01H501X");
+        await expect(cf).toHaveAttribute("aria-invalid", "true");
+      }
+      await cf.fill("RSSMRA70A01H501S");
+      if (js) await expect(cf).not.toHaveAttribute("aria-invalid", "true");
+      await editor.getByRole("button", { name: "Salva casella 5" }).click();
+      await expect(page.getByRole("heading", { name: "60 caselle, 1 con errori" })).toBeVisible();
+      await expect(table.locator("tbody tr")).toHaveCount(1);
+
+      await page.getByRole("button", { name: "Rimuovi casella 40" }).click();
+      await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (59)" })).toBeVisible();
+      await expect(page.getByRole("heading", { name: "59 caselle, nessuna con errori" })).toBeVisible();
+
+      await page.getByRole("button", { name: "Continua" }).click();
+      await expect(page).toHaveURL(/\/verifica$/);
+      await page.getByRole("button", { name: "Conferma" }).click();
+      await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
+      await expect(page.getByRole("cell", { name: `${prefix}.60@testcert.legalmail.it` })).toBeVisible();
+      await expect(page.getByRole("cell", { name: `${prefix}.40@altro-dominio.it` })).toHaveCount(0);
+      if (js) log.check();
     });
   });
 }

@@ -6,7 +6,7 @@
 //! with BOM, otherwise Windows-1252; `;`, `,` or TAB chosen from the header; columns found by
 //! name in any order. Parsing itself is the `csv` crate's (RFC 4180 quoting, any line ending).
 
-use super::request::{MailboxField, MailboxInput, MailboxReport};
+use super::request::{validate_mailboxes, MailboxField, MailboxInput, MailboxReport, Rules};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use thiserror::Error;
@@ -74,6 +74,27 @@ pub struct ImportNote {
     pub ignored_columns: Vec<String>,
     /// The file was refused: nothing was added.
     pub error: Option<CsvError>,
+}
+
+/// A file checked as it would join a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileCheck {
+    /// Rows it would add.
+    pub rows: usize,
+    /// Of those, rows with errors (duplicates with `existing` included).
+    pub errors: usize,
+    pub example_line: Option<u64>,
+}
+
+/// Reads a file and validates its rows after the `existing` ones of a request, with the rules
+/// of typed mailboxes: the browser's instant answer before it sends the file.
+pub fn check(bytes: &[u8], existing: &[MailboxInput], rules: &Rules) -> Result<FileCheck, CsvError> {
+    let import = read(bytes)?;
+    let rows = import.rows.len();
+    let mut all = existing.to_vec();
+    all.extend(import.rows.into_iter().map(|r| r.mailbox));
+    let errors = validate_mailboxes(&all, rules).iter().skip(existing.len()).filter(|r| !r.is_ok()).count();
+    Ok(FileCheck { rows, errors, example_line: import.example_line })
 }
 
 /// Reads a whole file.

@@ -29,12 +29,17 @@ pub async fn upload(
     State(state): State<AppState>,
     operator: Option<Extension<CurrentOperator>>,
     Path(draft): Path<String>,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
+    // Sent by the page's script, which reloads its data itself: no page to redirect to.
+    let by_script = headers.get("x-pec-upload").is_some();
     let Some(Extension(CurrentOperator(op))) = operator else {
         return (AppError::Unauthorized.status(), AppError::Unauthorized.to_string()).into_response();
     };
     let (mut expiry, mut po, mut file) = (String::new(), String::new(), None);
+    // The table of a large request keeps its rows in the saved draft and does not post them.
+    let mut rows_in_draft = false;
     let mut mailboxes: BTreeMap<usize, MailboxInput> = BTreeMap::new();
     loop {
         let field = match multipart.next_field().await {
@@ -61,6 +66,7 @@ pub async fn upload(
         match name.as_str() {
             "expiry_year" => expiry = value,
             "customer_po" => po = value,
+            "righe" => rows_in_draft = value == "bozza",
             other => {
                 if let Some((i, f)) = mailbox_field(other) {
                     mailboxes.entry(i).or_default().set(f, value);
@@ -68,8 +74,9 @@ pub async fn upload(
             }
         }
     }
-    let mailboxes = mailboxes.into_values().collect();
+    let mailboxes = (!rows_in_draft).then(|| mailboxes.into_values().collect());
     match super::wizard::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file).await {
+        Ok(_) if by_script => axum::http::StatusCode::NO_CONTENT.into_response(),
         Ok(to) => Redirect::to(&to).into_response(),
         Err(e) => (e.status(), e.to_string()).into_response(),
     }

@@ -8,7 +8,7 @@ use crate::domain::request::{
 };
 use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, Rules};
 use crate::error::AppError;
-use crate::pages::wizard::{RequestForm, Step, WizardAction, WizardData};
+use crate::pages::wizard::{RequestForm, Step, TableForm, TableView, WizardAction, WizardData};
 use crate::store::{CreateOrderError, Store, StoredDraft};
 
 /// Validation rules for a draft: managed domains, offers, and which of its names are taken.
@@ -67,20 +67,33 @@ async fn open_draft(store: &Store, op: &Operator, id: &str) -> Result<Result<Ord
 }
 
 /// An open draft with what step 2 posted in it (everything typed is kept, whatever follows).
+/// `mailboxes` is `None` when the rows stayed in the saved draft (the table of a large request).
 async fn open_with_step2(
     store: &Store,
     op: &Operator,
     draft_id: &str,
     expiry_year: String,
     customer_po: String,
-    mailboxes: Vec<MailboxInput>,
+    mailboxes: Option<Vec<MailboxInput>>,
 ) -> Result<Result<OrderDraft, String>, AppError> {
     Ok(open_draft(store, op, draft_id).await?.map(|mut draft| {
         draft.expiry_year = expiry_year;
         draft.customer_po = customer_po;
-        draft.mailboxes = mailboxes;
+        if let Some(mailboxes) = mailboxes {
+            draft.mailboxes = mailboxes;
+        }
         draft
     }))
+}
+
+/// Whether step 2 may be left for the review; marks the draft as attempted when not.
+async fn step2_ready(store: &Store, op: &Operator, draft: &mut OrderDraft) -> Result<bool, AppError> {
+    let rules = rules_for(store, op, draft).await?;
+    let ok = validate_mailboxes_header(draft, &rules).is_empty()
+        && !draft.mailboxes.is_empty()
+        && validate_mailboxes(&draft.mailboxes, &rules).iter().all(|r| r.is_ok());
+    draft.attempted_mailboxes |= !ok;
+    Ok(ok)
 }
 
 /// Step 1 posted. Returns where the browser goes next.
@@ -130,10 +143,11 @@ pub async fn save_mailboxes(
     mailboxes: Vec<MailboxInput>,
     action: WizardAction,
 ) -> Result<String, AppError> {
-    let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, mailboxes).await? {
-        Ok(d) => d,
-        Err(location) => return Ok(location),
-    };
+    let mut draft =
+        match open_with_step2(store, op, draft_id, expiry_year, customer_po, Some(mailboxes)).await? {
+            Ok(d) => d,
+            Err(location) => return Ok(location),
+        };
     draft.last_import = None;
     let here = Step::Mailboxes.url(draft_id);
     let location = match action {
@@ -159,21 +173,143 @@ pub async fn save_mailboxes(
         WizardAction::Back => Step::Request.url(draft_id),
         // Only a browser that ignores `formaction` gets here: keep what was typed, stay.
         WizardAction::Upload => format!("{here}#importazione"),
+        // The table's own buttons only come from the table (`save_table`); stay.
+        WizardAction::Edit(_)
+        | WizardAction::SaveRow
+        | WizardAction::Cancel
+        | WizardAction::Filter
+        | WizardAction::Page(_) => here,
         WizardAction::Continue => {
-            let rules = rules_for(store, op, &draft).await?;
-            let ok = validate_mailboxes_header(&draft, &rules).is_empty()
-                && !draft.mailboxes.is_empty()
-                && validate_mailboxes(&draft.mailboxes, &rules).iter().all(|r| r.is_ok());
-            if ok {
+            if step2_ready(store, op, &mut draft).await? {
                 Step::Review.url(draft_id)
             } else {
-                draft.attempted_mailboxes = true;
                 format!("{here}#errori")
             }
         }
     };
     store.save_draft(draft_id, &draft).await?;
     Ok(location)
+}
+
+/// Step 2 posted from the table of a large request: the rows are in the saved draft; the row
+/// editor's values, if it was open, are kept whatever the button (except "Annulla").
+pub async fn save_table(
+    store: &Store,
+    op: &Operator,
+    draft_id: &str,
+    form: TableForm,
+    action: WizardAction,
+) -> Result<String, AppError> {
+    let TableForm { expiry_year, customer_po, edited, mut view } = form;
+    let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, None).await? {
+        Ok(d) => d,
+        Err(location) => return Ok(location),
+    };
+    draft.last_import = None;
+    let mut editing = None;
+    if let Some((i, mut row)) = edited.filter(|_| action != WizardAction::Cancel) {
+        if let WizardAction::Clear(_, field) = action {
+            row.set(field, String::new());
+        }
+        editing = put_row(&mut draft.mailboxes, i, row);
+    }
+    let here = Step::Mailboxes.url(draft_id);
+    let anchor = match action {
+        WizardAction::Edit(i) if i < draft.mailboxes.len() => {
+            view.editing = Some(i);
+            "#editor".to_string()
+        }
+        WizardAction::Clear(_, field) if editing.is_some() => {
+            view.editing = editing;
+            format!("#riga-{}", field.key().replace('_', "-"))
+        }
+        WizardAction::Add => {
+            draft.mailboxes.push(MailboxInput::default());
+            view.editing = Some(draft.mailboxes.len() - 1);
+            "#editor".to_string()
+        }
+        WizardAction::Remove(i) => {
+            if i < draft.mailboxes.len() {
+                draft.mailboxes.remove(i);
+            }
+            if draft.mailboxes.is_empty() {
+                draft.mailboxes.push(MailboxInput::default());
+            }
+            "#tabella".to_string()
+        }
+        WizardAction::SaveRow => editing.map(|i| format!("#riga-{}", i + 1)).unwrap_or_default(),
+        WizardAction::Filter => {
+            view.page = 1;
+            "#tabella".to_string()
+        }
+        WizardAction::Page(p) => {
+            view.page = p.max(1);
+            "#tabella".to_string()
+        }
+        WizardAction::Back => {
+            store.save_draft(draft_id, &draft).await?;
+            return Ok(Step::Request.url(draft_id));
+        }
+        WizardAction::Continue => {
+            if step2_ready(store, op, &mut draft).await? {
+                store.save_draft(draft_id, &draft).await?;
+                return Ok(Step::Review.url(draft_id));
+            }
+            view = TableView { only_errors: true, page: 1, editing: None };
+            "#errori".to_string()
+        }
+        WizardAction::Edit(_) | WizardAction::Clear(..) | WizardAction::Cancel | WizardAction::Upload => {
+            "#tabella".to_string()
+        }
+    };
+    store.save_draft(draft_id, &draft).await?;
+    Ok(format!("{here}{}{anchor}", view.query()))
+}
+
+/// Puts `row` at `index` (`index` = number of rows appends it); the index it landed at.
+fn put_row(rows: &mut Vec<MailboxInput>, index: usize, row: MailboxInput) -> Option<usize> {
+    match index.cmp(&rows.len()) {
+        std::cmp::Ordering::Less => {
+            rows[index] = row;
+            Some(index)
+        }
+        std::cmp::Ordering::Equal => {
+            rows.push(row);
+            Some(index)
+        }
+        std::cmp::Ordering::Greater => None,
+    }
+}
+
+/// One row of a large request saved (`Some`) or removed (`None`) on its own, from the table's
+/// row editor with JavaScript. An index past the end is refused: the page is out of date.
+pub async fn save_row(
+    store: &Store,
+    op: &Operator,
+    draft_id: &str,
+    index: usize,
+    row: Option<MailboxInput>,
+) -> Result<(), AppError> {
+    let mut draft = match open_draft(store, op, draft_id).await? {
+        Ok(d) => d,
+        Err(_) => return Err(AppError::BadRequest("la richiesta è già stata confermata".into())),
+    };
+    let stale = || AppError::BadRequest("la pagina non è aggiornata: ricaricarla".into());
+    match row {
+        Some(row) => {
+            put_row(&mut draft.mailboxes, index, row).ok_or_else(stale)?;
+        }
+        None if index < draft.mailboxes.len() => {
+            draft.mailboxes.remove(index);
+            if draft.mailboxes.is_empty() {
+                draft.mailboxes.push(MailboxInput::default());
+            }
+        }
+        None => return Err(stale()),
+    }
+    draft.last_import = None;
+    store.save_draft(draft_id, &draft).await?;
+    Ok(())
 }
 
 /// "Conferma" on the review: the server validates everything again and stores the order.
@@ -242,7 +378,7 @@ pub async fn upload_csv(
     draft_id: &str,
     expiry_year: String,
     customer_po: String,
-    mailboxes: Vec<MailboxInput>,
+    mailboxes: Option<Vec<MailboxInput>>,
     file: Option<(String, Vec<u8>)>,
 ) -> Result<String, AppError> {
     use crate::domain::csv_file::{self, CsvError, ImportNote};

@@ -2,9 +2,11 @@
 //! mailbox, validated on every keystroke; names are checked against the platform while typing.
 
 use super::request_step::AlreadyOrdered;
+use super::row_table::{editor_field_id, first_error, RowEditor, RowTable};
+use super::upload_zone::UploadZone;
 use super::{
     check_availability, mailbox_field_id, mailbox_field_name, with_wizard, SaveMailboxes, StepList,
-    WizardAction, WizardData,
+    TableView, WizardAction, WizardData, TABLE_FROM,
 };
 use crate::components::{focus_element, sleep_ms, TextField};
 use crate::domain::csv_file::ImportNote;
@@ -63,19 +65,29 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
     if order_number.is_some() {
         return view! { <AlreadyOrdered id=id/> }.into_any();
     }
+    // A large request (a CSV import, mostly) is shown as a table; its rows stay on the server.
+    let table_mode = draft.mailboxes.len() >= TABLE_FROM;
+    let query = leptos_router::hooks::use_query_map();
+    let table_view = RwSignal::new(query.with_untracked(|q| {
+        TableView::from_query(q.get_str("errori"), q.get_str("pagina"), q.get_str("riga"))
+    }));
+    let rows = RwSignal::new(if table_mode { draft.mailboxes.clone() } else { Vec::new() });
+    let editor =
+        RowEditor::new(&draft.mailboxes, table_view.with_untracked(|v| v.editing).filter(|_| table_mode));
     let taken_addresses = RwSignal::new(rules.taken_addresses.clone());
     let taken_nicknames = RwSignal::new(rules.taken_nicknames.clone());
     let base_rules = StoredValue::new(rules);
     let next_key = StoredValue::new(draft.mailboxes.len() as u64);
-    let blocks = RwSignal::new(
-        draft.mailboxes.iter().enumerate().map(|(i, m)| Block::new(i as u64, m)).collect::<Vec<_>>(),
-    );
+    let blocks = RwSignal::new(if table_mode {
+        Vec::new()
+    } else {
+        draft.mailboxes.iter().enumerate().map(|(i, m)| Block::new(i as u64, m)).collect::<Vec<_>>()
+    });
     let expiry = RwSignal::new(draft.expiry_year.clone());
     let expiry_touched = RwSignal::new(true);
     let po = RwSignal::new(draft.customer_po.clone());
     let po_touched = RwSignal::new(true);
     let attempted = RwSignal::new(draft.attempted_mailboxes);
-    let uploading = RwSignal::new(false);
 
     let rules = Memo::new(move |_| {
         let mut r = base_rules.get_value();
@@ -84,6 +96,9 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         r
     });
     let reports = Memo::new(move |_| {
+        if table_mode {
+            return rows.with(|rows| rules.with(|r| validate_mailboxes(rows, r)));
+        }
         let inputs: Vec<MailboxInput> = blocks.with(|bs| bs.iter().map(Block::input).collect());
         rules.with(|r| validate_mailboxes(&inputs, r))
     });
@@ -106,17 +121,17 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
     Effect::new(move |prev: Option<()>| {
         let domains = base_rules.with_value(|r| r.domains.clone());
         let (address, nickname) = (field_index(MailboxField::Address), field_index(MailboxField::Nickname));
-        let (addresses, nicknames): (Vec<String>, Vec<String>) = blocks.with(|bs| {
-            let a = bs
-                .iter()
-                .filter_map(|b| fields::mailbox_address(&b.values[address].get(), &domains).ok())
-                .collect();
-            let n = bs
-                .iter()
-                .filter_map(|b| fields::nickname(&b.values[nickname].get()).ok().filter(|n| !n.is_empty()))
-                .collect();
-            (a, n)
-        });
+        // The names being typed: every block's, or the table's row editor's.
+        let typed: Vec<(String, String)> = if table_mode {
+            let open = editor.index.get().is_some();
+            open.then(|| (editor.values[address].get(), editor.values[nickname].get())).into_iter().collect()
+        } else {
+            blocks.with(|bs| bs.iter().map(|b| (b.values[address].get(), b.values[nickname].get())).collect())
+        };
+        let addresses: Vec<String> =
+            typed.iter().filter_map(|(a, _)| fields::mailbox_address(a, &domains).ok()).collect();
+        let nicknames: Vec<String> =
+            typed.iter().filter_map(|(_, n)| fields::nickname(n).ok().filter(|n| !n.is_empty())).collect();
         // Offline, nothing to ask: the server checks again on Conferma.
         if prev.is_none() || !window().navigator().on_line() {
             return;
@@ -125,14 +140,28 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         let current = generation.get_value();
         leptos::task::spawn_local(async move {
             sleep_ms(CHECK_DELAY_MS).await;
-            if generation.get_value() != current {
+            // `try_`: the form may be gone meanwhile (a CSV upload re-renders it).
+            if generation.try_get_value() != Some(current) {
                 return;
             }
             // Offline or failing: keep the last answer; the server checks again on Conferma.
+            let asked = (addresses.clone(), nicknames.clone());
             if let Ok(av) = check_availability(addresses, nicknames).await {
-                if generation.get_value() == current {
-                    taken_addresses.set(av.taken_addresses);
-                    taken_nicknames.set(av.taken_nicknames);
+                if generation.try_get_value() == Some(current) {
+                    // Only the names asked about change: the others keep what the server said.
+                    let merge = |set: &mut std::collections::BTreeSet<String>,
+                                 asked: &[String],
+                                 taken: &std::collections::BTreeSet<String>| {
+                        for name in asked.iter().map(|n| fields::name_key(n)) {
+                            if taken.contains(&name) {
+                                set.insert(name);
+                            } else {
+                                set.remove(&name);
+                            }
+                        }
+                    };
+                    taken_addresses.try_update(|s| merge(s, &asked.0, &av.taken_addresses));
+                    taken_nicknames.try_update(|s| merge(s, &asked.1, &av.taken_nicknames));
                 }
             }
         });
@@ -140,6 +169,11 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
 
     let add = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
+        if table_mode {
+            editor.open(rows.with_untracked(Vec::len), &MailboxInput::default());
+            set_timeout(move || focus_element(&editor_field_id(MailboxField::Address)), Default::default());
+            return;
+        }
         let key = next_key.get_value();
         next_key.set_value(key + 1);
         blocks.update(|bs| bs.push(Block::new(key, &MailboxInput::default())));
@@ -166,6 +200,21 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         let mut out: Vec<(String, String)> = header_errors.with(|e| {
             e.iter().map(|(f, e)| (f.key().replace('_', "-"), format!("{}: {e}", f.label()))).collect()
         });
+        if table_mode {
+            // The table shows every row with its error; the summary names the first few.
+            const NAMED: usize = 10;
+            let bad: Vec<(usize, String)> = reports.with(|rs| {
+                rs.iter().enumerate().filter_map(|(i, r)| first_error(r).map(|e| (i, e))).collect()
+            });
+            for (i, e) in bad.iter().take(NAMED) {
+                out.push((format!("riga-{}", i + 1), format!("Casella {} – {e}", i + 1)));
+            }
+            if bad.len() > NAMED {
+                let more = bad.len() - NAMED;
+                out.push(("tabella-titolo".into(), format!("… e altre {more} caselle con errori")));
+            }
+            return out;
+        }
         reports.with(|rs| {
             blocks.with(|bs| {
                 for (i, (r, b)) in rs.iter().zip(bs.iter()).enumerate() {
@@ -193,41 +242,35 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
             .and_then(|s| s.get_attribute("value"))
             .map(|v| WizardAction::parse(&v))
             .unwrap_or(WizardAction::Continue);
-        if action == WizardAction::Upload {
-            uploading.set(true);
-        }
-        if action != WizardAction::Continue {
+        // With the row editor open the server applies its values and judges the whole.
+        if action != WizardAction::Continue || (table_mode && editor.index.get_untracked().is_some()) {
             return;
         }
         if let Some((fid, _)) = all_errors().into_iter().next() {
             ev.prevent_default();
             attempted.set(true);
-            focus_element(&fid);
+            if table_mode {
+                table_view.set(TableView { only_errors: true, page: 1, editing: None });
+                set_timeout(|| focus_element("errori"), Default::default());
+            } else {
+                focus_element(&fid);
+            }
         }
     };
 
-    let count = move || blocks.with(Vec::len);
+    let count = move || if table_mode { rows.with(Vec::len) } else { blocks.with(Vec::len) };
     // Right after an upload the saved draft is what the page shows: the report matches it.
     let report_link = format!("/richiesta/{id}/errori.csv");
+    let table_draft = id.clone();
     let upload_action = format!("/richiesta/{id}/carica");
     let last_import = draft.last_import.clone();
-    let dragging = RwSignal::new(false);
-    // A file dropped on the area goes into the file input and is sent at once.
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        use leptos::wasm_bindgen::JsCast;
-        ev.prevent_default();
-        dragging.set(false);
-        let Some(files) = ev.data_transfer().and_then(|d| d.files()).filter(|f| f.length() > 0) else {
-            return;
-        };
-        let find = |id: &str| document().get_element_by_id(id);
-        let input = find("csv-file").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
-        let button = find("csv-upload").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        if let (Some(input), Some(button)) = (input, button) {
-            input.set_files(Some(&files));
-            button.click();
+    let existing = Signal::derive(move || {
+        if table_mode {
+            rows.get()
+        } else {
+            blocks.with(|bs| bs.iter().map(Block::input).collect())
         }
-    };
+    });
     view! {
         <h2>"Caselle PEC"</h2>
         <form method="post" action=SaveMailboxes::url() novalidate on:submit=on_submit class="wizard-form">
@@ -261,90 +304,76 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                 <TextField id="customer-po" name="customer_po" label="Numero ordine" value=po touched=po_touched
                     error=header_error(RequestField::CustomerPo, po_touched)/>
             </div>
-            <div
-                class="upload"
-                id="importazione"
-                class:dragging=move || dragging.get()
-                on:dragover=move |ev: leptos::ev::DragEvent| {
-                    ev.prevent_default();
-                    dragging.set(true);
-                }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop
-            >
-                <p class="drop-text">"Trascina i file da allegare o sfoglia"</p>
-                <label for="csv-file">"Carica file CSV"</label>
-                <input type="file" id="csv-file" name="file" accept=".csv,text/csv,text/plain"/>
-                // Posts the whole form with the file, so that nothing typed is lost.
-                <button type="submit" id="csv-upload" name="azione" value="carica"
-                    formaction=upload_action formenctype="multipart/form-data" formnovalidate=true>
-                    "Carica"
-                </button>
-                <p class="template-link">
-                    // A file, not a page: the router must not handle it.
-                    <a href="/richiesta/modello.csv" download="modello-caselle.csv" rel="external">"Scarica un esempio"</a>
-                    " (le colonne e una riga di esempio, che non serve cancellare)"
-                </p>
-                {move || uploading.get().then(|| view! { <p role="status">"Caricamento del file in corso…"</p> })}
-            </div>
+            <UploadZone action=upload_action existing=existing rules=rules/>
             {last_import.map(|note| view! { <ImportResult note=note report_link=report_link.clone()/> })}
             <h2 class="mailbox-count">{move || format!("CASELLE LEGALMAIL ({})", count())}</h2>
-            <For
-                each=move || blocks.get()
-                key=|b| b.key
-                children=move |block: Block| {
-                    let key = block.key;
-                    let idx = Memo::new(move |_| position(key).unwrap_or(0));
-                    let field_view = move |f: MailboxField| {
-                        let fi = field_index(f);
-                        let error = Signal::derive(move || {
-                            if !(attempted.get() || block.touched[fi].get()) {
-                                return None;
-                            }
-                            reports.with(|r| r.get(idx.get()).and_then(|r| r.error(f)).map(ToString::to_string))
-                        });
-                        let warning = Signal::derive(move || {
-                            reports.with(|r| r.get(idx.get()).and_then(|r| r.warning(f)).map(ToString::to_string))
-                        });
-                        let kind = if f == MailboxField::PasswordEmail { "email" } else { "text" };
-                        view! {
-                            <TextField
-                                id=Signal::derive(move || mailbox_field_id(idx.get(), f))
-                                name=Signal::derive(move || mailbox_field_name(idx.get(), f))
-                                label=f.label()
-                                value=block.values[fi]
-                                touched=block.touched[fi]
-                                error=error
-                                warning=warning
-                                required=f.required()
-                                kind=kind
-                                autocomplete=Some("off")
-                                clear=Signal::derive(move || WizardAction::Clear(idx.get(), f).value())
-                            />
-                        }
-                    };
-                    view! {
-                        <fieldset class="mailbox" id=move || format!("casella-{}", idx.get() + 1)>
-                            <legend>{move || format!("Casella {}", idx.get() + 1)}</legend>
-                            <div class="mailbox-fields">
-                                {MailboxField::ALL.into_iter().map(field_view).collect_view()}
-                            </div>
-                            <button
-                                type="submit"
-                                name="azione"
-                                class="remove"
-                                value=move || WizardAction::Remove(idx.get()).value()
-                                on:click=move |ev| {
-                                    ev.prevent_default();
-                                    remove(key);
-                                }
-                            >
-                                {move || format!("Rimuovi casella {}", idx.get() + 1)}
-                            </button>
-                        </fieldset>
-                    }
+            {if table_mode {
+                view! {
+                    <RowTable draft=table_draft.clone() rows=rows reports=reports rules=rules editor=editor
+                        view=table_view attempted=attempted/>
                 }
-            />
+                .into_any()
+            } else {
+                view! {
+            <For
+                        each=move || blocks.get()
+                        key=|b| b.key
+                        children=move |block: Block| {
+                            let key = block.key;
+                            let idx = Memo::new(move |_| position(key).unwrap_or(0));
+                            let field_view = move |f: MailboxField| {
+                                let fi = field_index(f);
+                                let error = Signal::derive(move || {
+                                    if !(attempted.get() || block.touched[fi].get()) {
+                                        return None;
+                                    }
+                                    reports.with(|r| r.get(idx.get()).and_then(|r| r.error(f)).map(ToString::to_string))
+                                });
+                                let warning = Signal::derive(move || {
+                                    reports.with(|r| r.get(idx.get()).and_then(|r| r.warning(f)).map(ToString::to_string))
+                                });
+                                let kind = if f == MailboxField::PasswordEmail { "email" } else { "text" };
+                                view! {
+                                    <TextField
+                                        id=Signal::derive(move || mailbox_field_id(idx.get(), f))
+                                        name=Signal::derive(move || mailbox_field_name(idx.get(), f))
+                                        label=f.label()
+                                        value=block.values[fi]
+                                        touched=block.touched[fi]
+                                        error=error
+                                        warning=warning
+                                        required=f.required()
+                                        kind=kind
+                                        autocomplete=Some("off")
+                                        clear=Signal::derive(move || WizardAction::Clear(idx.get(), f).value())
+                                    />
+                                }
+                            };
+                            view! {
+                                <fieldset class="mailbox" id=move || format!("casella-{}", idx.get() + 1)>
+                                    <legend>{move || format!("Casella {}", idx.get() + 1)}</legend>
+                                    <div class="mailbox-fields">
+                                        {MailboxField::ALL.into_iter().map(field_view).collect_view()}
+                                    </div>
+                                    <button
+                                        type="submit"
+                                        name="azione"
+                                        class="remove"
+                                        value=move || WizardAction::Remove(idx.get()).value()
+                                        on:click=move |ev| {
+                                            ev.prevent_default();
+                                            remove(key);
+                                        }
+                                    >
+                                        {move || format!("Rimuovi casella {}", idx.get() + 1)}
+                                    </button>
+                                </fieldset>
+                            }
+                        }
+                    />
+                }
+                .into_any()
+            }}
             <div class="add-row">
                 <button type="submit" name="azione" value="aggiungi" id="add-mailbox" class="add" on:click=add>
                     <span aria-hidden="true">"+ "</span>

@@ -9,7 +9,9 @@
 mod mailboxes_step;
 mod request_step;
 mod review_step;
+mod row_table;
 mod summary_step;
+mod upload_zone;
 
 pub use mailboxes_step::MailboxesStep;
 pub use request_step::RequestStep;
@@ -66,6 +68,13 @@ pub enum WizardAction {
     Upload,
     Remove(usize),
     Clear(usize, MailboxField),
+    /// Table of a large request: open row N in the editor, save or drop the editor's values.
+    Edit(usize),
+    SaveRow,
+    Cancel,
+    /// Table: apply the "solo righe con errori" filter; go to page N (1-based).
+    Filter,
+    Page(usize),
 }
 
 impl WizardAction {
@@ -75,6 +84,11 @@ impl WizardAction {
             (Some("indietro"), None, None) => Self::Back,
             (Some("aggiungi"), None, None) => Self::Add,
             (Some("carica"), None, None) => Self::Upload,
+            (Some("salva"), None, None) => Self::SaveRow,
+            (Some("annulla"), None, None) => Self::Cancel,
+            (Some("filtra"), None, None) => Self::Filter,
+            (Some("correggi"), Some(i), None) => i.parse().map(Self::Edit).unwrap_or(Self::Continue),
+            (Some("pagina"), Some(p), None) => i_or_continue(p, Self::Page),
             (Some("rimuovi"), Some(i), None) => i.parse().map(Self::Remove).unwrap_or(Self::Continue),
             (Some("cancella"), Some(i), Some(f)) => match (i.parse(), MailboxField::from_key(f)) {
                 (Ok(i), Some(f)) => Self::Clear(i, f),
@@ -92,8 +106,72 @@ impl WizardAction {
             Self::Upload => "carica".into(),
             Self::Remove(i) => format!("rimuovi-{i}"),
             Self::Clear(i, f) => format!("cancella-{i}-{}", f.key()),
+            Self::Edit(i) => format!("correggi-{i}"),
+            Self::SaveRow => "salva".into(),
+            Self::Cancel => "annulla".into(),
+            Self::Filter => "filtra".into(),
+            Self::Page(p) => format!("pagina-{p}"),
         }
     }
+}
+
+fn i_or_continue(s: &str, make: fn(usize) -> WizardAction) -> WizardAction {
+    s.parse().map(make).unwrap_or(WizardAction::Continue)
+}
+
+/// From this many mailboxes on, step 2 shows a compact table (row, address, state, first
+/// error) with one row editor instead of a block per mailbox, and keeps the rows on the server.
+pub const TABLE_FROM: usize = 51;
+/// Rows per page of that table.
+pub const TABLE_PAGE_ROWS: usize = 100;
+
+/// How the table of a large request is shown: it lives in the URL (`?errori=1&pagina=2&riga=7`)
+/// so that it works without JavaScript and survives a reload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableView {
+    pub only_errors: bool,
+    /// 1-based.
+    pub page: usize,
+    /// Index of the row in the editor (`rows.len()` for a new one).
+    pub editing: Option<usize>,
+}
+
+impl TableView {
+    pub fn from_query(errori: Option<&str>, pagina: Option<&str>, riga: Option<&str>) -> Self {
+        Self {
+            only_errors: errori.is_some_and(|v| !v.is_empty() && v != "0"),
+            page: pagina.and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1),
+            editing: riga.and_then(|r| r.parse::<usize>().ok()).filter(|r| *r > 0).map(|r| r - 1),
+        }
+    }
+
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if self.only_errors {
+            parts.push("errori=1".to_string());
+        }
+        if self.page > 1 {
+            parts.push(format!("pagina={}", self.page));
+        }
+        if let Some(i) = self.editing {
+            parts.push(format!("riga={}", i + 1));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// Step 2 as the table of a large request posts it: the rows stay in the saved draft; at most
+/// the one row of the editor comes with the form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableForm {
+    pub expiry_year: String,
+    pub customer_po: String,
+    pub edited: Option<(usize, MailboxInput)>,
+    pub view: TableView,
 }
 
 /// Step 1 as posted.
@@ -159,6 +237,8 @@ pub async fn save_request(
     Ok(())
 }
 
+/// Step 2 posted. `righe=bozza` says the rows are in the saved draft (the table of a large
+/// request); then `riga`/`riga_indice` carry the row editor, if open.
 #[server(endpoint = "richiesta/salva-caselle")]
 pub async fn save_mailboxes(
     draft: String,
@@ -166,14 +246,43 @@ pub async fn save_mailboxes(
     expiry_year: String,
     customer_po: String,
     #[server(default)] mailboxes: Vec<MailboxInput>,
+    righe: Option<String>,
+    solo_errori: Option<String>,
+    pagina: Option<String>,
+    riga_indice: Option<String>,
+    riga: Option<MailboxInput>,
 ) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let action = WizardAction::parse(&azione);
-    let to = crate::server::save_mailboxes(&store, &op, &draft, expiry_year, customer_po, mailboxes, action)
-        .await?;
+    let to = if righe.as_deref() == Some("bozza") {
+        let edited = riga_indice.and_then(|i| i.parse().ok()).map(|i| (i, riga.unwrap_or_default()));
+        let view = TableView::from_query(solo_errori.as_deref(), pagina.as_deref(), None);
+        let form = TableForm { expiry_year, customer_po, edited, view };
+        crate::server::save_table(&store, &op, &draft, form, action).await?
+    } else {
+        crate::server::save_mailboxes(&store, &op, &draft, expiry_year, customer_po, mailboxes, action)
+            .await?
+    };
     leptos_axum::redirect(&to);
     Ok(())
+}
+
+/// The row editor of a large request, with JavaScript: saves row `index` (`index` = number of
+/// rows adds one) and nothing else.
+#[server(endpoint = "richiesta/salva-riga")]
+pub async fn save_row(draft: String, index: usize, mailbox: MailboxInput) -> Result<(), AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    crate::server::save_row(&store, &op, &draft, index, Some(mailbox)).await
+}
+
+/// Removes row `index` of a large request, with JavaScript.
+#[server(endpoint = "richiesta/rimuovi-riga")]
+pub async fn remove_row(draft: String, index: usize) -> Result<(), AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    crate::server::save_row(&store, &op, &draft, index, None).await
 }
 
 #[server(endpoint = "richiesta/conferma")]
@@ -229,6 +338,10 @@ pub fn StepList(current: u8) -> impl IntoView {
     }
 }
 
+/// Loads the wizard's data again (after a CSV upload sent by script): the page re-renders.
+#[derive(Clone, Copy)]
+pub struct WizardReload(pub Resource<Result<WizardData, AppError>>);
+
 /// Loads the wizard data for the `:draft` route parameter and renders `page` with it.
 pub fn with_wizard<F, V>(page: F) -> impl IntoView
 where
@@ -241,6 +354,7 @@ where
         move || params.read().get("draft").unwrap_or_default(),
         |id| async move { get_wizard(id).await },
     );
+    provide_context(WizardReload(data));
     crate::components::loaded(data, page)
 }
 
@@ -257,9 +371,27 @@ mod tests {
             WizardAction::Upload,
             WizardAction::Remove(3),
             WizardAction::Clear(2, MailboxField::PasswordEmail),
+            WizardAction::Edit(0),
+            WizardAction::SaveRow,
+            WizardAction::Cancel,
+            WizardAction::Filter,
+            WizardAction::Page(4),
         ] {
             assert_eq!(WizardAction::parse(&a.value()), a);
         }
         assert_eq!(WizardAction::parse("rubbish-x"), WizardAction::Continue);
+        assert_eq!(WizardAction::parse("pagina-x"), WizardAction::Continue);
+    }
+
+    #[test]
+    fn table_view_round_trips_through_the_url() {
+        let v = TableView { only_errors: true, page: 3, editing: Some(6) };
+        assert_eq!(v.query(), "?errori=1&pagina=3&riga=7");
+        assert_eq!(TableView::from_query(Some("1"), Some("3"), Some("7")), v);
+        assert_eq!(
+            TableView::from_query(None, Some("0"), Some("x")),
+            TableView { page: 1, ..TableView::default() }
+        );
+        assert_eq!(TableView { page: 1, ..TableView::default() }.query(), "");
     }
 }
