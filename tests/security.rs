@@ -675,11 +675,26 @@ async fn a_csv_upload_joins_the_typed_mailboxes_and_a_bad_file_changes_nothing()
             "Scegliere un file CSV da caricare"
         );
 
+        // The table of a large request posts no rows (`righe=bozza`): the saved ones stay and
+        // the file's join them. Sent by the page's script, the answer is 204, not a page.
+        let table =
+            vec![("azione", "carica"), ("expiry_year", "2031"), ("customer_po", ""), ("righe", "bozza")];
+        let mut request = upload(table, Some(("seed.csv", seed)), cookie.clone());
+        request.headers_mut().insert("x-pec-upload", "xhr".parse().unwrap());
+        let r = send(&app, request).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!(d.mailboxes.len(), 10);
+        assert_eq!(
+            (d.mailboxes[0].address.as_str(), d.expiry_year.as_str()),
+            ("digitata@legalmail.it", "2031")
+        );
+
         // Another organisation cannot upload into this draft.
         let beta = login(&app, "beta").await;
         let r = send(&app, upload(typed, Some(("seed.csv", seed)), beta)).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.mailboxes.len(), 1);
+        assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.mailboxes.len(), 10);
     }
 }
 

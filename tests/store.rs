@@ -4,7 +4,7 @@ mod common;
 
 use pec_manager::domain::auth::{Operator, Scope};
 use pec_manager::domain::{MailboxField, MailboxInput, Rules};
-use pec_manager::pages::wizard::{RequestForm, WizardAction};
+use pec_manager::pages::wizard::{RequestForm, TableForm, TableView, WizardAction};
 use pec_manager::server;
 use pec_manager::store::{CreateOrderError, Store};
 
@@ -351,6 +351,124 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         // An unknown draft is a typed "not found".
         let e = server::wizard_data(&store, &op, "nonexistent").await.unwrap_err();
         assert_eq!(e.to_string(), "Richiesta non trovata");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_request_is_corrected_row_by_row_and_ordered() {
+    for store in common::stores().await {
+        let op = common::operator(&store, "operatore").await;
+        let to = server::save_request(&store, &op, "", request_form(), WizardAction::Continue).await.unwrap();
+        let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+        let here = format!("/richiesta/{id}/caselle");
+        let year = (server::current_year() + 1).to_string();
+        let mut rows: Vec<MailboxInput> =
+            (1..=60).map(|i| mailbox(&format!("grande.{i}@testcert.legalmail.it"), "")).collect();
+        rows[4].tax_code = "CGNNM080A01H501M".into();
+        rows[39].address = "grande.40@altro.it".into();
+        let to = server::save_mailboxes(
+            &store,
+            &op,
+            &id,
+            year.clone(),
+            String::new(),
+            rows,
+            WizardAction::Continue,
+        )
+        .await
+        .unwrap();
+        assert_eq!(to, format!("{here}#errori"));
+        let table = |edited: Option<(usize, MailboxInput)>, view: TableView| TableForm {
+            expiry_year: year.clone(),
+            customer_po: "PO-1".into(),
+            edited,
+            view,
+        };
+        let filtered = TableView { only_errors: true, page: 1, editing: None };
+        let to =
+            server::save_table(&store, &op, &id, table(None, filtered), WizardAction::Filter).await.unwrap();
+        assert_eq!(to, format!("{here}?errori=1#tabella"));
+        let to =
+            server::save_table(&store, &op, &id, table(None, filtered), WizardAction::Edit(4)).await.unwrap();
+        assert_eq!(to, format!("{here}?errori=1&riga=5#editor"));
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!((d.mailboxes.len(), d.customer_po.as_str()), (60, "PO-1"), "rows kept, header saved");
+
+        // "Annulla" drops the editor's values; any other button keeps them.
+        let mut fixed = d.mailboxes[4].clone();
+        fixed.tax_code = "RSSMRA70A01H501S".into();
+        let to = server::save_table(
+            &store,
+            &op,
+            &id,
+            table(Some((4, fixed.clone())), filtered),
+            WizardAction::Cancel,
+        )
+        .await
+        .unwrap();
+        assert_eq!(to, format!("{here}?errori=1#tabella"));
+        assert_eq!(
+            store.load_draft(&id).await.unwrap().unwrap().draft.mailboxes[4].tax_code,
+            "CGNNM080A01H501M"
+        );
+        let to = server::save_table(
+            &store,
+            &op,
+            &id,
+            table(Some((4, fixed.clone())), filtered),
+            WizardAction::SaveRow,
+        )
+        .await
+        .unwrap();
+        assert_eq!(to, format!("{here}?errori=1#riga-5"));
+        let paged = TableView { page: 1, ..filtered };
+        let to =
+            server::save_table(&store, &op, &id, table(None, paged), WizardAction::Page(2)).await.unwrap();
+        assert_eq!(to, format!("{here}?errori=1&pagina=2#tabella"));
+        // X in the editor clears the field and keeps the editor open on it.
+        let to = server::save_table(
+            &store,
+            &op,
+            &id,
+            table(Some((10, mailbox("grande.11@testcert.legalmail.it", "x"))), filtered),
+            WizardAction::Clear(10, MailboxField::Nickname),
+        )
+        .await
+        .unwrap();
+        assert_eq!(to, format!("{here}?errori=1&riga=11#riga-nickname"));
+        assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.mailboxes[10].nickname, "");
+
+        // Still one error: Continua stays, showing only rows with errors.
+        let to =
+            server::save_table(&store, &op, &id, table(None, TableView::default()), WizardAction::Continue)
+                .await
+                .unwrap();
+        assert_eq!(to, format!("{here}?errori=1#errori"));
+
+        // With JavaScript a row is saved or removed on its own; a stale index is refused.
+        let extra = mailbox("grande.61@testcert.legalmail.it", "");
+        server::save_row(&store, &op, &id, 60, Some(extra)).await.unwrap();
+        let e =
+            server::save_row(&store, &op, &id, 99, Some(mailbox("x@legalmail.it", ""))).await.unwrap_err();
+        assert_eq!(e.status(), http::StatusCode::BAD_REQUEST);
+        server::save_row(&store, &op, &id, 39, None).await.unwrap();
+        assert!(server::save_row(&store, &op, &id, 60, None).await.is_err());
+        // Another organisation's operator cannot touch it.
+        let beta = common::operator(&store, "beta").await;
+        let e = server::save_row(&store, &beta, &id, 0, None).await.unwrap_err();
+        assert_eq!(e.to_string(), "Richiesta non trovata");
+        let d = store.load_draft(&id).await.unwrap().unwrap().draft;
+        assert_eq!(d.mailboxes.len(), 60);
+        assert_eq!(d.mailboxes[59].address, "grande.61@testcert.legalmail.it");
+
+        let to =
+            server::save_table(&store, &op, &id, table(None, TableView::default()), WizardAction::Continue)
+                .await
+                .unwrap();
+        assert_eq!(to, format!("/richiesta/{id}/verifica"));
+        let to = server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+        assert_eq!(to, format!("/richiesta/{id}/riepilogo"));
+        assert_eq!(store.mailbox_count().await.unwrap(), 60);
     }
 }
 
