@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: run test setup
+.PHONY: run test setup bench
 
 run:    ## build and serve the app at http://127.0.0.1:3000 (SQLite, demo data)
 	bash scripts/run.sh
@@ -9,3 +9,6 @@ test:   ## every test: unit, integration (SQLite + PostgreSQL), Playwright (JS a
 
 setup:  ## only install what is missing
 	bash scripts/setup.sh test
+
+bench:  ## benchmarks (CSV native and in the browser's WASM, 10,000-mailbox order); see README
+	bash scripts/bench.sh

@@ -24,6 +24,7 @@ export PEC_REQUIRE_POSTGRES=1
 step "format and lints"
 cargo fmt --check
 cargo clippy --features ssr --tests -- -D warnings
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "unit, property and integration tests (SQLite and PostgreSQL)"
 if command -v cargo-nextest >/dev/null; then

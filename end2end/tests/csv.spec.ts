@@ -140,3 +140,28 @@ for (const js of [true, false]) {
     });
   });
 }
+
+test("a file dropped on the zone is checked in the browser and sent", async ({ page }) => {
+  await toStepTwo(page, true);
+  const prefix = `drop${uniq()}`;
+  const f = csvFile(prefix, 2);
+  const drop = async (text: string) => {
+    const dt = await page.evaluateHandle(
+      ({ text, name }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], name, { type: "text/csv" }));
+        return dt;
+      },
+      { text, name: f.name },
+    );
+    await page.locator("#importazione").dispatchEvent("drop", { dataTransfer: dt });
+  };
+  // Refused by the browser at once: nothing sent, nothing changed.
+  await drop(HEADER + "\r\n");
+  await expect(page.getByRole("alert").filter({ hasText: "contiene solo l'intestazione" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (1)" })).toBeVisible();
+  await drop(f.buffer.toString("utf8"));
+  await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (2)" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "2 caselle aggiunte" })).toBeVisible();
+  await expect(block(page, 2).getByLabel("Nome casella", { exact: true })).toHaveValue(`${prefix}.2@testcert.legalmail.it`);
+});

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The benchmarks whose numbers README.md records: CSV parse + validate natively (divan), the
+# server's 10,000-mailbox order on SQLite, and in Chromium the release WASM's parse + validate
+# of a 10,000-row file plus the whole upload until the table shows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh test
+
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
+
+step "native: parse + validate (cargo bench --bench csv)"
+cargo bench --bench csv
+step "server: 10,000-mailbox order on SQLite (cargo bench --bench order)"
+cargo bench --bench order --features ssr
+
+step "browser: release WASM"
+cargo leptos build --release --precompress
+db=$(mktemp -d /tmp/pec-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export PEC_DEMO_PASSWORD="password-bench-$$"
+DATABASE_URL="sqlite://$db/pec.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
+  LEPTOS_OUTPUT_NAME=pec-manager LEPTOS_ENV=PROD ./target/release/pec-manager serve >"$db/log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$db"' EXIT
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test --config bench.config.ts --reporter=line) \
+  | grep '^BENCH'
