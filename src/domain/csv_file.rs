@@ -176,21 +176,51 @@ fn malformed(line: u64) -> CsvError {
 }
 
 /// Text of the file and the name of its encoding.
+///
+/// Decoding goes through encoding_rs's `mem` functions rather than its `Encoding` objects: the
+/// latter dispatch over every encoding of the Web, whose tables then all land in the browser
+/// bundle (measured: about 100 kB of its 440 kB brotli) for the three encodings read here.
 fn decode(bytes: &[u8]) -> (Cow<'_, str>, &'static str) {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return (String::from_utf8_lossy(rest), "UTF-8");
     }
-    if bytes.starts_with(b"\xFF\xFE") {
-        return (encoding_rs::UTF_16LE.decode_with_bom_removal(bytes).0, "UTF-16LE");
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return (Cow::Owned(utf16(rest, u16::from_le_bytes)), "UTF-16LE");
     }
-    if bytes.starts_with(b"\xFE\xFF") {
-        return (encoding_rs::UTF_16BE.decode_with_bom_removal(bytes).0, "UTF-16BE");
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return (Cow::Owned(utf16(rest, u16::from_be_bytes)), "UTF-16BE");
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => (Cow::Borrowed(s), "UTF-8"),
         // What Excel writes as "CSV" on an Italian Windows.
-        Err(_) => (encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0, "Windows-1252"),
+        Err(_) => (Cow::Owned(windows_1252(bytes)), "Windows-1252"),
     }
+}
+
+/// UTF-16 to text; unpaired surrogates (and an odd last byte) become U+FFFD.
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
+    let mut units: Vec<u16> = bytes.chunks_exact(2).map(|p| unit([p[0], p[1]])).collect();
+    if bytes.len() % 2 == 1 {
+        units.push(0xFFFD);
+    }
+    // encoding_rs needs room for 3 bytes per unit, and writes valid UTF-8.
+    let mut buffer = vec![0u8; units.len() * 3];
+    let written = encoding_rs::mem::convert_utf16_to_utf8(&units, &mut buffer);
+    buffer.truncate(written);
+    String::from_utf8(buffer).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Windows-1252 as the WHATWG Encoding Standard defines it (what encoding_rs implements):
+/// Latin-1, except 0x80–0x9F. The unit test compares every byte with encoding_rs.
+fn windows_1252(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| if (0x80..0xA0).contains(&b) { HIGH[usize::from(b - 0x80)] } else { char::from(b) })
+        .collect()
 }
 
 /// The separator used in the header line: the most frequent of `;`, `,` and TAB.
@@ -318,6 +348,25 @@ mod tests {
         let import = read(&template()).unwrap();
         assert!(import.rows.is_empty());
         assert_eq!(import.example_line, Some(2));
+    }
+
+    #[test]
+    fn decoders_agree_with_encoding_rs() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(windows_1252(&all), encoding_rs::WINDOWS_1252.decode_without_bom_handling(&all).0);
+        let text = "Nicolò € 😀 \u{FEFF}x";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(utf16(&le, u16::from_le_bytes), text);
+        assert_eq!(utf16(&be, u16::from_be_bytes), text);
+        // A lone surrogate and an odd last byte, as encoding_rs reads them.
+        let bad = [0x00, 0xD8, 0x41, 0x00, 0x42];
+        let mut with_bom = vec![0xFF, 0xFE];
+        with_bom.extend_from_slice(&bad);
+        assert_eq!(
+            utf16(&bad, u16::from_le_bytes),
+            encoding_rs::UTF_16LE.decode_with_bom_removal(&with_bom).0
+        );
     }
 
     #[test]
