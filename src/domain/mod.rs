@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod csv_file;
 pub mod fields;
+pub mod lifecycle;
 pub mod records;
 pub mod request;
 pub mod states;

@@ -1,0 +1,274 @@
+//! A mailbox's life after the order: the one table of allowed state transitions, revocation
+//! reasons, the expiry date rule and the password a holder may choose (DESIGN.md, "States").
+
+use super::states::MailboxState;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Why a mailbox is revoked (the three the guide offers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RevocationReason {
+    ContractExpiry,
+    CustomerRequest,
+    Immediate,
+}
+
+impl RevocationReason {
+    pub const ALL: [RevocationReason; 3] = [Self::ContractExpiry, Self::CustomerRequest, Self::Immediate];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ContractExpiry => "SCADENZA_CONTRATTO",
+            Self::CustomerRequest => "RICHIESTA_CLIENTE",
+            Self::Immediate => "IMMEDIATA",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ContractExpiry => "revoca per scadenza del contratto",
+            Self::CustomerRequest => "revoca anticipata su richiesta del cliente",
+            Self::Immediate => "revoca immediata (esempio a causa di mancato pagamento)",
+        }
+    }
+}
+
+/// What may happen to a mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Transition {
+    /// The signed contract arrived.
+    Activate,
+    Suspend,
+    Reactivate,
+    Revoke(RevocationReason),
+    /// The expiry date passed.
+    Expire,
+}
+
+impl Transition {
+    /// Every transition, for tables and tests.
+    pub const ALL: [Transition; 7] = [
+        Self::Activate,
+        Self::Suspend,
+        Self::Reactivate,
+        Self::Revoke(RevocationReason::ContractExpiry),
+        Self::Revoke(RevocationReason::CustomerRequest),
+        Self::Revoke(RevocationReason::Immediate),
+        Self::Expire,
+    ];
+
+    /// Form value.
+    pub fn code(self) -> String {
+        match self {
+            Self::Activate => "ATTIVA".into(),
+            Self::Suspend => "SOSPENDI".into(),
+            Self::Reactivate => "RIATTIVA".into(),
+            Self::Revoke(r) => format!("REVOCA_{}", r.code()),
+            Self::Expire => "SCADENZA".into(),
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == s)
+    }
+
+    /// The name of its button.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Activate => "attivazione",
+            Self::Suspend => "sospensione",
+            Self::Reactivate => "riattivazione",
+            Self::Revoke(r) => r.label(),
+            Self::Expire => "scadenza",
+        }
+    }
+
+    /// Whether an operator may ask for it from the mailbox page (activation comes with the
+    /// contract, expiry with the calendar).
+    pub fn by_operator(self) -> bool {
+        matches!(self, Self::Suspend | Self::Reactivate | Self::Revoke(_))
+    }
+}
+
+/// The one table of allowed transitions: from, what, to.
+const TABLE: [(MailboxState, Transition, MailboxState); 10] = {
+    use MailboxState::*;
+    use RevocationReason::*;
+    [
+        (Prenotata, Transition::Activate, Attiva),
+        (Attiva, Transition::Suspend, Sospesa),
+        (Sospesa, Transition::Reactivate, Attiva),
+        (Attiva, Transition::Revoke(ContractExpiry), Revocata),
+        (Attiva, Transition::Revoke(CustomerRequest), Revocata),
+        (Attiva, Transition::Revoke(Immediate), Revocata),
+        (Sospesa, Transition::Revoke(ContractExpiry), Revocata),
+        (Sospesa, Transition::Revoke(CustomerRequest), Revocata),
+        (Sospesa, Transition::Revoke(Immediate), Revocata),
+        (Attiva, Transition::Expire, Scaduta),
+    ]
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
+#[error("Operazione non consentita: una casella {from} non ammette la {what}")]
+pub struct TransitionRefused {
+    pub from: String,
+    pub what: String,
+}
+
+/// The state after `t`, or why `t` is not allowed from `from`.
+pub fn apply(from: MailboxState, t: Transition) -> Result<MailboxState, TransitionRefused> {
+    TABLE
+        .iter()
+        .find(|(f, what, _)| *f == from && *what == t)
+        .map(|(_, _, to)| *to)
+        .ok_or_else(|| TransitionRefused { from: from.code().to_string(), what: t.label().to_string() })
+}
+
+/// What an operator may do to a mailbox in this state, in the order of the page.
+pub fn offered(from: MailboxState) -> Vec<Transition> {
+    Transition::ALL.into_iter().filter(|t| t.by_operator() && apply(from, *t).is_ok()).collect()
+}
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// `YYYY-MM-DD`.
+    pub fn iso(self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    pub fn parse_iso(s: &str) -> Option<Self> {
+        let mut parts = s.get(..10)?.split('-');
+        let (y, m, d) =
+            (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+        Some(Self { year: y, month: m, day: d })
+    }
+
+    /// `DD/MM/YYYY`, as the guide shows dates.
+    pub fn italian(self) -> String {
+        format!("{:02}/{:02}/{:04}", self.day, self.month, self.year)
+    }
+}
+
+fn is_leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// Legalmail expires on the activation anniversary in the chosen expiry year; 29 February
+/// becomes 28 February in a common year.
+pub fn expiry_date(activated: Date, expiry_year: i32) -> Date {
+    let day =
+        if activated.month == 2 && activated.day == 29 && !is_leap(expiry_year) { 28 } else { activated.day };
+    Date { year: expiry_year, month: activated.month, day }
+}
+
+/// The rules of a mailbox password, each with whether `pw` meets it (shown live, checked again
+/// by the server).
+pub fn password_checks(pw: &str) -> [(&'static str, bool); 5] {
+    let len = pw.chars().count();
+    [
+        ("almeno 8 caratteri (al massimo 64)", (8..=64).contains(&len)),
+        ("una lettera maiuscola", pw.chars().any(char::is_uppercase)),
+        ("una lettera minuscola", pw.chars().any(char::is_lowercase)),
+        ("una cifra", pw.chars().any(|c| c.is_ascii_digit())),
+        (
+            "un carattere speciale, senza spazi",
+            pw.chars().any(|c| !c.is_alphanumeric()) && !pw.contains(char::is_whitespace),
+        ),
+    ]
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
+pub enum PasswordError {
+    #[error("La password non rispetta le regole: {0}")]
+    Weak(String),
+    #[error("Le due password non coincidono")]
+    Mismatch,
+}
+
+/// A password a holder may set, typed twice.
+pub fn mailbox_password(pw: &str, again: &str) -> Result<(), PasswordError> {
+    let missing: Vec<&str> = password_checks(pw).into_iter().filter(|(_, ok)| !ok).map(|(r, _)| r).collect();
+    if !missing.is_empty() {
+        return Err(PasswordError::Weak(missing.join(", ")));
+    }
+    if pw != again {
+        return Err(PasswordError::Mismatch);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use MailboxState::*;
+
+    #[test]
+    fn every_transition_from_every_state() {
+        use RevocationReason::*;
+        let revoke = [
+            Transition::Revoke(ContractExpiry),
+            Transition::Revoke(CustomerRequest),
+            Transition::Revoke(Immediate),
+        ];
+        for from in MailboxState::ALL {
+            for t in Transition::ALL {
+                let expected = match (from, t) {
+                    (Prenotata, Transition::Activate) => Some(Attiva),
+                    (Attiva, Transition::Suspend) => Some(Sospesa),
+                    (Sospesa, Transition::Reactivate) => Some(Attiva),
+                    (Attiva | Sospesa, t) if revoke.contains(&t) => Some(Revocata),
+                    (Attiva, Transition::Expire) => Some(Scaduta),
+                    _ => None,
+                };
+                assert_eq!(apply(from, t).ok(), expected, "{from:?} {t:?}");
+            }
+        }
+        let e = apply(Revocata, Transition::Reactivate).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Operazione non consentita: una casella REVOCATA non ammette la riattivazione"
+        );
+    }
+
+    #[test]
+    fn operators_are_offered_only_allowed_manual_transitions() {
+        assert!(offered(Prenotata).is_empty());
+        assert_eq!(offered(Attiva).len(), 4);
+        assert!(offered(Attiva).contains(&Transition::Suspend));
+        assert_eq!(offered(Sospesa)[0], Transition::Reactivate);
+        assert!(offered(Revocata).is_empty() && offered(Scaduta).is_empty());
+        for t in Transition::ALL {
+            assert_eq!(Transition::from_code(&t.code()), Some(t));
+        }
+    }
+
+    #[test]
+    fn expiry_is_the_anniversary() {
+        let d = |year, month, day| Date { year, month, day };
+        assert_eq!(expiry_date(d(2022, 3, 11), 2025), d(2025, 3, 11));
+        assert_eq!(expiry_date(d(2024, 2, 29), 2027), d(2027, 2, 28));
+        assert_eq!(expiry_date(d(2024, 2, 29), 2028), d(2028, 2, 29));
+        assert_eq!(Date::parse_iso("2026-11-26T10:00:00Z"), Some(d(2026, 11, 26)));
+        assert_eq!(d(2026, 1, 5).italian(), "05/01/2026");
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(mailbox_password("Segreta!2026", "Segreta!2026").is_ok());
+        assert_eq!(mailbox_password("Segreta!2026", "Segreta!2027"), Err(PasswordError::Mismatch));
+        let e = mailbox_password("segreta", "segreta").unwrap_err().to_string();
+        assert!(e.contains("almeno 8") && e.contains("maiuscola") && e.contains("cifra"), "{e}");
+        assert!(mailbox_password("Segreta 2026!", "Segreta 2026!").is_err(), "no spaces");
+    }
+}
