@@ -100,7 +100,16 @@ async fn serve() -> Result<(), String> {
     if env_flag("PEC_DEMO_DATA", true) {
         demo_data(&store).await?;
     }
-    let state = AppState { leptos_options, store, secure_cookies: env_flag("PEC_SECURE_COOKIES", false) };
+    let mailer = pec_manager::server::mail::Mailer::from_env()?;
+    mailer.spawn(store.clone());
+    let public_url = std::env::var("PEC_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
+    let state = AppState {
+        leptos_options,
+        store,
+        secure_cookies: env_flag("PEC_SECURE_COOKIES", false),
+        mailer,
+        public_url: public_url.trim_end_matches('/').to_string(),
+    };
     let app = router::build(state);
     let listener =
         tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("indirizzo {addr}: {e}"))?;

@@ -19,7 +19,19 @@ const ORIGIN: &str = "http://127.0.0.1:3000";
 
 fn app(store: &Store) -> axum::Router {
     let options = LeptosOptions::builder().output_name("pec-manager").site_root("target/site").build();
-    router::build(AppState { leptos_options: options, store: store.clone(), secure_cookies: false })
+    let outbox = std::env::temp_dir().join(format!("pec-outbox-{}", std::process::id()));
+    let mailer = pec_manager::server::mail::Mailer::new(
+        pec_manager::server::mail::Transport::Directory(outbox),
+        "noreply@example.it",
+    )
+    .unwrap();
+    router::build(AppState {
+        leptos_options: options,
+        store: store.clone(),
+        secure_cookies: false,
+        mailer,
+        public_url: "http://pec.example".into(),
+    })
 }
 
 struct Reply {

@@ -4,45 +4,11 @@ mod common;
 
 use pec_manager::domain::auth::{Operator, Scope};
 use pec_manager::domain::{MailboxField, MailboxInput, Rules};
-use pec_manager::pages::wizard::{RequestForm, TableForm, TableView, WizardAction};
+use pec_manager::pages::wizard::{TableForm, TableView, WizardAction};
 use pec_manager::server;
 use pec_manager::store::{CreateOrderError, Store};
 
-fn mailbox(address: &str, nickname: &str) -> MailboxInput {
-    MailboxInput {
-        address: address.into(),
-        description: "Descrizione nuova casella".into(),
-        password_email: "mail_gestione_password@infocert.it".into(),
-        first_name: "Nome".into(),
-        last_name: "Cognome".into(),
-        tax_code: "CGNNMO80A01H501M".into(),
-        nickname: nickname.into(),
-    }
-}
-
-fn request_form() -> RequestForm {
-    RequestForm {
-        customer_name: "Collaudo".into(),
-        customer_kind: "PA_CENTRALE".into(),
-        legal_rep_cf: "RCLMRA74D15F205V".into(),
-        contact_email: "referente@collaudo.it".into(),
-        offer: "CONSIP".into(),
-        consent: true,
-    }
-}
-
-/// Walks the wizard through the server operations, as the forms do, up to the review.
-async fn draft_with(store: &Store, op: &Operator, mailboxes: Vec<MailboxInput>) -> String {
-    let to = server::save_request(store, op, "", request_form(), WizardAction::Continue).await.unwrap();
-    let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
-    assert_eq!(to, format!("/richiesta/{id}/caselle"), "step 1 valid → step 2");
-    let year = (server::current_year() + 1).to_string();
-    let to = server::save_mailboxes(store, op, &id, year, String::new(), mailboxes, WizardAction::Continue)
-        .await
-        .unwrap();
-    assert_eq!(to, format!("/richiesta/{id}/verifica"), "step 2 valid → review");
-    id
-}
+use common::{draft_with, mailbox, request_form};
 
 async fn valid_order_of(store: &Store, op: &Operator, id: &str) -> pec_manager::domain::ValidOrder {
     let d = store.load_draft(id).await.unwrap().unwrap().draft;

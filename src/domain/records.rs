@@ -87,6 +87,24 @@ pub struct MailboxDetail {
     pub nickname: String,
     pub created_at: String,
     pub expiry_year: i64,
+    /// `YYYY-MM-DD`, empty until the contract activates the mailbox.
+    pub activated_at: String,
+    pub expires_at: String,
+    pub has_password: bool,
+    pub services: Services,
+}
+
+/// RIEPILOGO SERVIZI of a mailbox (from its offer at activation).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Services {
+    pub disk_gb: i64,
+    pub disk_used_mb: i64,
+    pub sms: bool,
+    pub security_archive: bool,
+    pub legal_preservation: bool,
+    pub shadow_pec: bool,
+    pub push_imap: bool,
+    pub phishing_protection: bool,
 }
 
 /// One line of the audit log.

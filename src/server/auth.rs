@@ -15,7 +15,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use leptos::prelude::use_context;
-use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "pec_session";
 /// A session ends after this long without requests...
@@ -55,15 +54,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
-/// Only a hash of the cookie's token is stored: a copy of the database opens no session.
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn new_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+// Only a hash of the cookie's token is stored: a copy of the database opens no session.
+use crate::store::{new_token, token_hash};
 
 /// The operator of the current request (server functions and pages rendered on the server).
 pub fn current() -> Option<Operator> {
@@ -203,7 +195,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let size = declared.unwrap_or(0).max(axum::body::HttpBody::size_hint(req.body()).lower());
-    let limit = if req.uri().path().ends_with("/carica") {
+    let limit = if req.uri().path().ends_with("/carica") || req.uri().path().ends_with("/contratto") {
         super::upload::UPLOAD_LIMIT
     } else {
         super::router::BODY_LIMIT

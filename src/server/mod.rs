@@ -3,6 +3,8 @@
 //! exactly what the server runs.
 
 pub mod auth;
+pub mod contract;
+pub mod mail;
 pub mod router;
 pub mod upload;
 pub mod wizard;
@@ -22,6 +24,10 @@ pub struct AppState {
     pub store: Store,
     /// Mark the session cookie `Secure` (set when served over TLS).
     pub secure_cookies: bool,
+    /// Sends the queued e-mails.
+    pub mailer: std::sync::Arc<mail::Mailer>,
+    /// Where users reach the platform (links in e-mails), without trailing slash.
+    pub public_url: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

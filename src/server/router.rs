@@ -33,6 +33,9 @@ pub fn build(state: AppState) -> axum::Router {
         .route(TEMPLATE_PATH, axum::routing::get(csv_template))
         .route("/richiesta/{draft}/carica", axum::routing::post(super::upload::upload))
         .route("/richiesta/{draft}/errori.csv", axum::routing::get(super::upload::error_report))
+        .route("/ordini/{numero}/contratto.pdf", axum::routing::get(super::contract::download))
+        .route("/ordini/{numero}/contratto-firmato", axum::routing::get(super::contract::download_signed))
+        .route("/ordini/{numero}/contratto", axum::routing::post(super::contract::upload))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Bodies of unknown size are cut at the upload limit too; the guard refuses known sizes

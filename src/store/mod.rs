@@ -4,9 +4,17 @@
 
 mod auth;
 mod demo;
+mod fulfilment;
+
+pub use fulfilment::{
+    new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail, SignedContract,
+    LINK_VALID_DAYS,
+};
 
 use crate::domain::auth::{Operator, Scope};
-use crate::domain::records::{Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged};
+use crate::domain::records::{
+    Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged, Services,
+};
 use crate::domain::{MailboxState, OrderDraft, OrderState, ValidOrder};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
@@ -555,7 +563,9 @@ impl Store {
     pub async fn mailbox(&self, scope: Scope, userid: &str) -> Result<Option<MailboxDetail>, StoreError> {
         let row = sqlx::query(
             "SELECT o.number, o.expiry_year, m.userid, m.reference, m.address, m.description, m.password_email, \
-             f.name AS offer_name, m.state, m.first_name, m.last_name, m.tax_code, m.nickname, m.created_at \
+             f.name AS offer_name, m.state, m.first_name, m.last_name, m.tax_code, m.nickname, m.created_at, \
+             m.activated_at, m.expires_at, m.password_hash, m.disk_gb, m.disk_used_mb, m.sms, m.security_archive, \
+             m.legal_preservation, m.shadow_pec, m.push_imap, m.phishing_protection \
              FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN offers f ON f.id = m.offer_id \
              WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
@@ -579,6 +589,19 @@ impl Store {
             nickname: r.try_get::<Option<String>, _>("nickname")?.unwrap_or_default(),
             created_at: r.try_get("created_at")?,
             expiry_year: r.try_get("expiry_year")?,
+            activated_at: r.try_get::<Option<String>, _>("activated_at")?.unwrap_or_default(),
+            expires_at: r.try_get::<Option<String>, _>("expires_at")?.unwrap_or_default(),
+            has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
+            services: Services {
+                disk_gb: r.try_get("disk_gb")?,
+                disk_used_mb: r.try_get("disk_used_mb")?,
+                sms: r.try_get::<i64, _>("sms")? != 0,
+                security_archive: r.try_get::<i64, _>("security_archive")? != 0,
+                legal_preservation: r.try_get::<i64, _>("legal_preservation")? != 0,
+                shadow_pec: r.try_get::<i64, _>("shadow_pec")? != 0,
+                push_imap: r.try_get::<i64, _>("push_imap")? != 0,
+                phishing_protection: r.try_get::<i64, _>("phishing_protection")? != 0,
+            },
         }))
     }
 

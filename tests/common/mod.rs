@@ -4,6 +4,9 @@
 #![allow(dead_code)]
 
 use pec_manager::domain::auth::Operator;
+use pec_manager::domain::MailboxInput;
+use pec_manager::pages::wizard::{RequestForm, WizardAction};
+use pec_manager::server;
 use pec_manager::store::{seed_demo, Store};
 use sqlx::any::AnyPoolOptions;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -65,4 +68,40 @@ pub async fn stores() -> Vec<Store> {
     let mut v = vec![sqlite_store().await];
     v.extend(postgres_store().await);
     v
+}
+
+pub fn mailbox(address: &str, nickname: &str) -> MailboxInput {
+    MailboxInput {
+        address: address.into(),
+        description: "Descrizione nuova casella".into(),
+        password_email: "mail_gestione_password@infocert.it".into(),
+        first_name: "Nome".into(),
+        last_name: "Cognome".into(),
+        tax_code: "CGNNMO80A01H501M".into(),
+        nickname: nickname.into(),
+    }
+}
+
+pub fn request_form() -> RequestForm {
+    RequestForm {
+        customer_name: "Collaudo".into(),
+        customer_kind: "PA_CENTRALE".into(),
+        legal_rep_cf: "RCLMRA74D15F205V".into(),
+        contact_email: "referente@collaudo.it".into(),
+        offer: "CONSIP".into(),
+        consent: true,
+    }
+}
+
+/// Walks the wizard through the server operations, as the forms do, up to the review.
+pub async fn draft_with(store: &Store, op: &Operator, mailboxes: Vec<MailboxInput>) -> String {
+    let to = server::save_request(store, op, "", request_form(), WizardAction::Continue).await.unwrap();
+    let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+    assert_eq!(to, format!("/richiesta/{id}/caselle"), "step 1 valid → step 2");
+    let year = (server::current_year() + 1).to_string();
+    let to = server::save_mailboxes(store, op, &id, year, String::new(), mailboxes, WizardAction::Continue)
+        .await
+        .unwrap();
+    assert_eq!(to, format!("/richiesta/{id}/verifica"), "step 2 valid → review");
+    id
 }

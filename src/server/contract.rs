@@ -1,0 +1,289 @@
+//! The order's contract: "Download Contratto" (a PDF made from the order), "Upload Firma
+//! Contratto" (the signed PDF or CAdES `.p7m`, checked by content), which fulfils the order,
+//! and the signed file downloaded again.
+
+use super::auth::CurrentOperator;
+use super::AppState;
+use crate::domain::lifecycle::Date;
+use crate::domain::records::{customer_kind_label, italian_date, OrderDetail};
+use crate::error::AppError;
+use crate::store::{FulfilError, SignedContract};
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use chrono::Datelike;
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use thiserror::Error;
+
+/// Largest signed contract accepted.
+pub const MAX_CONTRACT_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum ContractFileError {
+    #[error("Scegliere il contratto firmato da caricare")]
+    Missing,
+    #[error("Il file è troppo grande: il massimo è 5 MB")]
+    TooLarge,
+    #[error("Il file non è un PDF né un documento firmato CAdES (.p7m)")]
+    NotAContract,
+}
+
+impl ContractFileError {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Missing => "mancante",
+            Self::TooLarge => "grande",
+            Self::NotAContract => "formato",
+        }
+    }
+}
+
+/// `PDF` or `P7M`, judged by the content, never by the file name.
+pub fn contract_kind(bytes: &[u8]) -> Result<&'static str, ContractFileError> {
+    if bytes.is_empty() {
+        return Err(ContractFileError::Missing);
+    }
+    if bytes.len() > MAX_CONTRACT_BYTES {
+        return Err(ContractFileError::TooLarge);
+    }
+    // A PDF header may follow a little garbage (the format allows 1024 bytes of it).
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return Ok("PDF");
+    }
+    // CAdES: a DER SEQUENCE holding the PKCS#7 signedData OID 1.2.840.113549.1.7.2 first.
+    const SIGNED_DATA: [u8; 11] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
+    let start = &bytes[..bytes.len().min(32)];
+    if bytes[0] == 0x30 && start.windows(SIGNED_DATA.len()).any(|w| w == SIGNED_DATA) {
+        return Ok("P7M");
+    }
+    // The same envelope in PEM, as some signing tools save it.
+    if bytes.starts_with(b"-----BEGIN PKCS7-----") || bytes.starts_with(b"-----BEGIN CMS-----") {
+        return Ok("P7M");
+    }
+    Err(ContractFileError::NotAContract)
+}
+
+/// Text for the PDF's standard fonts (WinAnsiEncoding): Italian letters and € are kept.
+fn win_ansi(text: &str) -> Vec<u8> {
+    encoding_rs::WINDOWS_1252.encode(text).0.into_owned()
+}
+
+/// The contract of an order, as a PDF (A4, Helvetica, one line per mailbox, a signature box).
+pub fn contract_pdf(order: &OrderDetail, today: Date) -> Vec<u8> {
+    let mut lines: Vec<(f32, String)> = vec![
+        (16.0, "Contratto di fornitura di caselle di Posta Elettronica Certificata".into()),
+        (11.0, String::new()),
+        (11.0, format!("Ordine: {}    Data: {}", order.number, today.italian())),
+        (11.0, format!("Cliente: {} ({})", order.customer_name, customer_kind_label(&order.customer_kind))),
+        (11.0, format!("Legale rappresentante (codice fiscale): {}", order.legal_rep_cf)),
+        (11.0, format!("Offerta: {}", order.offer_name)),
+        (11.0, format!("Anno di scadenza delle caselle: {}", order.expiry_year)),
+        (11.0, format!("Data della richiesta: {}", italian_date(&order.created_at))),
+        (11.0, String::new()),
+        (12.0, format!("Caselle ({})", order.mailboxes.len())),
+    ];
+    for m in &order.mailboxes {
+        lines.push((9.0, format!("{}   {}   {}", m.userid, m.reference, m.address)));
+    }
+    lines.extend([
+        (11.0, String::new()),
+        (10.0, "Il cliente dichiara di aver letto e accettato le condizioni generali del servizio.".into()),
+        (11.0, String::new()),
+        (11.0, "Luogo e data ____________________".into()),
+    ]);
+
+    let (width, height, margin) = (595.0_f32, 842.0_f32, 56.0_f32);
+    let mut pages: Vec<Vec<(f32, String)>> = vec![Vec::new()];
+    let mut y = height - margin;
+    for line in lines {
+        let step = line.0 * 1.5;
+        if y - step < margin + 120.0 {
+            pages.push(Vec::new());
+            y = height - margin;
+        }
+        y -= step;
+        if let Some(page) = pages.last_mut() {
+            page.push(line);
+        }
+    }
+
+    let mut pdf = Pdf::new();
+    let (catalog, tree, font) = (Ref::new(1), Ref::new(2), Ref::new(3));
+    let page_refs: Vec<(Ref, Ref)> =
+        (0..pages.len()).map(|i| (Ref::new(4 + 2 * i as i32), Ref::new(5 + 2 * i as i32))).collect();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).kids(page_refs.iter().map(|(p, _)| *p)).count(pages.len() as i32);
+    pdf.type1_font(font).base_font(Name(b"Helvetica")).encoding_predefined(Name(b"WinAnsiEncoding"));
+    let last = pages.len() - 1;
+    for (i, (lines, (page_ref, content_ref))) in pages.iter().zip(&page_refs).enumerate() {
+        let mut page = pdf.page(*page_ref);
+        page.media_box(Rect::new(0.0, 0.0, width, height));
+        page.parent(tree);
+        page.contents(*content_ref);
+        page.resources().fonts().pair(Name(b"F1"), font);
+        page.finish();
+        let mut content = Content::new();
+        let mut y = height - margin;
+        for (size, text) in lines {
+            y -= size * 1.5;
+            content.begin_text();
+            content.set_font(Name(b"F1"), *size);
+            content.next_line(margin, y);
+            content.show(Str(&win_ansi(text)));
+            content.end_text();
+        }
+        if i == last {
+            // The signature box.
+            content.rect(width - margin - 220.0, margin + 20.0, 220.0, 80.0);
+            content.stroke();
+            content.begin_text();
+            content.set_font(Name(b"F1"), 9.0);
+            content.next_line(width - margin - 214.0, margin + 88.0);
+            content.show(Str(&win_ansi("Firma del legale rappresentante")));
+            content.end_text();
+        }
+        content.begin_text();
+        content.set_font(Name(b"F1"), 8.0);
+        content.next_line(margin, margin - 20.0);
+        content.show(Str(&win_ansi(&format!(
+            "Ordine {} - pagina {} di {}",
+            order.number,
+            i + 1,
+            pages.len()
+        ))));
+        content.end_text();
+        pdf.stream(*content_ref, &content.finish());
+    }
+    pdf.finish()
+}
+
+pub fn today() -> Date {
+    let d = chrono::Utc::now().date_naive();
+    Date { year: d.year(), month: d.month(), day: d.day() }
+}
+
+fn unauthorized() -> Response {
+    (AppError::Unauthorized.status(), AppError::Unauthorized.to_string()).into_response()
+}
+
+/// "Download Contratto".
+pub async fn download(
+    State(state): State<AppState>,
+    operator: Option<Extension<CurrentOperator>>,
+    Path(number): Path<String>,
+) -> Response {
+    let Some(Extension(CurrentOperator(op))) = operator else { return unauthorized() };
+    match state.store.order(op.scope(), &number).await {
+        Ok(Some(order)) => {
+            let disposition = format!("attachment; filename=\"contratto-{}.pdf\"", order.number);
+            (
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                contract_pdf(&order, today()),
+            )
+                .into_response()
+        }
+        Ok(None) => {
+            let e = AppError::NotFound(format!("Ordine {number} non trovato"));
+            (e.status(), e.to_string()).into_response()
+        }
+        Err(e) => {
+            let e = AppError::from(e);
+            (e.status(), e.to_string()).into_response()
+        }
+    }
+}
+
+/// The signed contract, as it was uploaded.
+pub async fn download_signed(
+    State(state): State<AppState>,
+    operator: Option<Extension<CurrentOperator>>,
+    Path(number): Path<String>,
+) -> Response {
+    let Some(Extension(CurrentOperator(op))) = operator else { return unauthorized() };
+    match state.store.signed_contract(op.scope(), &number).await {
+        Ok(Some((_, kind, data))) => {
+            let (mime, ext) =
+                if kind == "PDF" { ("application/pdf", "pdf") } else { ("application/pkcs7-mime", "p7m") };
+            let disposition = format!("attachment; filename=\"contratto-firmato-{number}.{ext}\"");
+            ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], data)
+                .into_response()
+        }
+        Ok(None) => {
+            let e = AppError::NotFound("Contratto firmato non presente".into());
+            (e.status(), e.to_string()).into_response()
+        }
+        Err(e) => {
+            let e = AppError::from(e);
+            (e.status(), e.to_string()).into_response()
+        }
+    }
+}
+
+/// "Upload Firma Contratto": a multipart post with the file in `contratto`. The order page
+/// then says what happened (`?esito=evaso` or `?errore=<code>`); a wrong file changes nothing.
+pub async fn upload(
+    State(state): State<AppState>,
+    operator: Option<Extension<CurrentOperator>>,
+    Path(number): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let Some(Extension(CurrentOperator(op))) = operator else { return unauthorized() };
+    let back = |query: &str| Redirect::to(&format!("/ordini/{number}?{query}")).into_response();
+    let mut file = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("contratto") {
+            let name = field.file_name().unwrap_or_default().to_string();
+            match field.bytes().await {
+                Ok(bytes) => file = Some((name, bytes.to_vec())),
+                Err(_) => return back(&format!("errore={}", ContractFileError::TooLarge.code())),
+            }
+        }
+    }
+    let (file_name, data) = file.unwrap_or_default();
+    let kind = match contract_kind(&data) {
+        Ok(kind) => kind,
+        Err(e) => return back(&format!("errore={}", e.code())),
+    };
+    let contract = SignedContract { file_name, kind, data };
+    let mail = super::mail::link_mail(&state.public_url);
+    match state.store.fulfil_order(&op, &number, &contract, today(), &mail).await {
+        Ok(_) => {
+            state.mailer.wake();
+            back("esito=evaso")
+        }
+        Err(FulfilError::NotBooked(_)) => back("errore=stato"),
+        Err(FulfilError::NotFound) => {
+            let e = AppError::NotFound(format!("Ordine {number} non trovato"));
+            (e.status(), e.to_string()).into_response()
+        }
+        Err(FulfilError::Store(e)) => {
+            let e = AppError::from(e);
+            (e.status(), e.to_string()).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_judged_by_content() {
+        assert_eq!(contract_kind(b"%PDF-1.7\n..."), Ok("PDF"));
+        assert_eq!(contract_kind(b"\xEF\xBB\xBF%PDF-1.4"), Ok("PDF"));
+        let mut p7m =
+            vec![0x30, 0x80, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02, 0xA0];
+        p7m.extend([0u8; 40]);
+        assert_eq!(contract_kind(&p7m), Ok("P7M"));
+        assert_eq!(contract_kind(b"-----BEGIN PKCS7-----\nMIAG"), Ok("P7M"));
+        assert_eq!(contract_kind(b""), Err(ContractFileError::Missing));
+        assert_eq!(contract_kind(b"\x89PNG\r\n\x1a\n"), Err(ContractFileError::NotAContract));
+        assert_eq!(contract_kind(b"Nome casella;Descrizione"), Err(ContractFileError::NotAContract));
+        assert_eq!(contract_kind(&vec![b'%'; MAX_CONTRACT_BYTES + 1]), Err(ContractFileError::TooLarge));
+    }
+}

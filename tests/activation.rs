@@ -1,0 +1,162 @@
+//! After the order, on SQLite and PostgreSQL: the signed contract fulfils it, each holder's
+//! password link is queued and sent (retried when the mail server fails), and works once.
+
+mod common;
+
+use common::{draft_with, mailbox};
+use pec_manager::domain::lifecycle::Date;
+use pec_manager::server::{self, mail};
+use pec_manager::store::{FulfilError, SignedContract, Store};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+fn pdf() -> SignedContract {
+    SignedContract { file_name: "firmato.pdf".into(), kind: "PDF", data: b"%PDF-1.7 firmato".to_vec() }
+}
+
+async fn booked_order(store: &Store, addresses: &[&str]) -> String {
+    let op = common::operator(store, "alfa").await;
+    let id = draft_with(store, &op, addresses.iter().map(|a| mailbox(a, "")).collect()).await;
+    server::confirm(store, &op, &id, pec_manager::pages::wizard::WizardAction::Continue).await.unwrap();
+    store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap()
+}
+
+/// A fake SMTP server: refuses everything when `fail`, else accepts and keeps the messages.
+async fn fake_smtp(fail: bool) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&got);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let kept = Arc::clone(&kept);
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                if fail {
+                    let _ = write.write_all(b"421 servizio non disponibile\r\n").await;
+                    return;
+                }
+                let _ = write.write_all(b"220 fake\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            kept.lock().unwrap().push(data.take().unwrap_or_default());
+                            let _ = write.write_all(b"250 ok\r\n").await;
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let reply: &[u8] = match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                        "EHLO" | "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 ok\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 avanti\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 ciao\r\n").await;
+                            return;
+                        }
+                        _ => b"502 no\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+fn smtp(port: u16) -> Arc<mail::Mailer> {
+    let t = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(port)
+        .build();
+    mail::Mailer::new(mail::Transport::Smtp(t), "noreply@example.it").unwrap()
+}
+
+/// The token of the link in a message (its body may be quoted-printable: soft line breaks, `=3D`).
+fn token_in(message: &str) -> String {
+    let message = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = message.find("token=").expect("link in the message") + "token=".len();
+    message[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
+    for store in common::stores().await {
+        let n = std::process::id();
+        let number =
+            booked_order(&store, &[&format!("uno{n}@legalmail.it"), &format!("due{n}@legalmail.it")]).await;
+        let alfa = common::operator(&store, "alfa").await;
+        let beta = common::operator(&store, "beta").await;
+        let link = mail::link_mail("http://pec.example");
+        let today = Date { year: 2026, month: 11, day: 26 };
+
+        // Another organisation's operator cannot, and nothing changes.
+        assert!(matches!(
+            store.fulfil_order(&beta, &number, &pdf(), today, &link).await,
+            Err(FulfilError::NotFound)
+        ));
+        let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
+        assert_eq!((order.state.as_str(), order.contract), ("PRENOTATO", false));
+
+        assert_eq!(store.fulfil_order(&alfa, &number, &pdf(), today, &link).await.unwrap(), 2);
+        let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
+        assert_eq!((order.state.as_str(), order.contract), ("EVASO", true));
+        let m = store.mailbox(alfa.scope(), &order.mailboxes[0].userid).await.unwrap().unwrap();
+        assert_eq!(m.state, "ATTIVA");
+        assert_eq!(m.activated_at, "2026-11-26");
+        assert_eq!(m.expires_at, format!("{}-11-26", order.expiry_year));
+        // Services from the offer (Consip: 6 GB, SMS, phishing protection).
+        assert_eq!((m.services.disk_gb, m.services.sms, m.services.shadow_pec), (6, true, false));
+        assert!(!m.has_password);
+        let (_, _, signed) = store.signed_contract(alfa.scope(), &number).await.unwrap().unwrap();
+        assert_eq!(signed, pdf().data);
+        // Once only.
+        assert!(matches!(
+            store.fulfil_order(&alfa, &number, &pdf(), today, &link).await,
+            Err(FulfilError::NotBooked(s)) if s == "EVASO"
+        ));
+
+        // Queued in the same transaction; a failing mail server loses nothing.
+        assert_eq!(store.mail_counts().await.unwrap(), (2, 0));
+        let (down, _) = fake_smtp(true).await;
+        assert_eq!(smtp(down).deliver_due(&store).await.unwrap(), (0, 2));
+        assert_eq!(store.mail_counts().await.unwrap(), (2, 0));
+        assert_eq!(smtp(down).deliver_due(&store).await.unwrap(), (0, 0), "waiting before a retry");
+        store.mail_due_now().await.unwrap();
+        let (up, got) = fake_smtp(false).await;
+        assert_eq!(smtp(up).deliver_due(&store).await.unwrap(), (2, 0));
+        assert_eq!(store.mail_counts().await.unwrap(), (2, 2));
+        let messages = got.lock().unwrap().clone();
+        assert_eq!(messages.len(), 2);
+        assert!(messages[0].contains("http://pec.example/attiva?token="), "{}", messages[0]);
+
+        // The link works once.
+        let token = token_in(&messages[0]);
+        let target = store.link_target(&token).await.unwrap().expect("link works");
+        assert_eq!(target.userid, order.mailboxes[0].userid);
+        assert!(store.set_mailbox_password(&token, "$argon2id$hash").await.unwrap());
+        assert!(store.link_target(&token).await.unwrap().is_none());
+        assert!(!store.set_mailbox_password(&token, "$argon2id$other").await.unwrap());
+        assert!(store.mailbox(alfa.scope(), &target.userid).await.unwrap().unwrap().has_password);
+        assert!(store.link_target("00").await.unwrap().is_none());
+
+        // Re-sending: a new link, the old unused one stops working; not for other organisations.
+        let second = token_in(&messages[1]);
+        let userid = store.link_target(&second).await.unwrap().unwrap().userid;
+        assert!(!store.resend_link(&beta, &userid, &link).await.unwrap());
+        assert!(store.resend_link(&alfa, &userid, &link).await.unwrap());
+        assert!(store.link_target(&second).await.unwrap().is_none());
+        let dir = std::env::temp_dir().join(format!("pec-outbox-test-{n}-{}", number));
+        let files = mail::Mailer::new(mail::Transport::Directory(dir.clone()), "noreply@example.it").unwrap();
+        assert_eq!(files.deliver_due(&store).await.unwrap(), (1, 0));
+        let eml = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+        let text = std::fs::read_to_string(&eml).unwrap();
+        assert!(store.link_target(&token_in(&text)).await.unwrap().is_some(), "{text}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
