@@ -51,6 +51,9 @@ serve() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   SERVER_LOG=$(mktemp /tmp/pec-server-log.XXXXXX)
+  # E-mails go to files that the Playwright tests read.
+  export PEC_OUTBOX_DIR
+  PEC_OUTBOX_DIR=$(mktemp -d /tmp/pec-outbox.XXXXXX)
   LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=pec-manager \
     LEPTOS_ENV=PROD RUST_LOG=debug ./target/release/pec-manager serve >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!

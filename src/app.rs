@@ -1,6 +1,7 @@
 //! The HTML shell, the layout and the routes.
 
 use crate::components::{FormErrorBanner, MainMenu};
+use crate::pages::activation::ActivationPage;
 use crate::pages::audit::AuditPage;
 use crate::pages::configuration::{ConfigurationPage, OperatorsPage};
 use crate::pages::home::{HomePage, NotFoundPage};
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <NotFoundPage/> }>
                         <Route path=path!("") view=HomePage/>
                         <Route path=path!("/accesso") view=LoginPage/>
+                        <Route path=path!("/attiva") view=ActivationPage ssr=ssr.clone()/>
                         <Route path=path!("/configurazione") view=ConfigurationPage ssr=ssr.clone()/>
                         <Route path=path!("/configurazione/operatori") view=OperatorsPage ssr=ssr.clone()/>
                         <Route path=path!("/configurazione/registro") view=AuditPage ssr=ssr.clone()/>

@@ -2,6 +2,7 @@
 //! browser dependency. Every validation rule of the platform lives here, once.
 
 pub mod auth;
+pub mod contract;
 pub mod csv_file;
 pub mod fields;
 pub mod lifecycle;

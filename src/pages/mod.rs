@@ -1,5 +1,6 @@
 //! One file (or folder) per page, with the server functions that feed it.
 
+pub mod activation;
 pub mod audit;
 pub mod configuration;
 pub mod home;

@@ -25,6 +25,7 @@ pub fn OrderPage() -> impl IntoView {
     view! {
         <Title text="Dettaglio ordine"/>
         <h1>"Dettaglio ordine"</h1>
+        <ContractOutcome/>
         {loaded(order, |o| view! { <OrderView order=o/> })}
     }
 }
@@ -60,6 +61,7 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                 <dt>"Numero ordine cliente"</dt><dd>{order.customer_po.clone()}</dd>
             </dl>
         </section>
+        <ContractControls number=order.number.clone() state=order.state.clone() signed=order.contract/>
         <section aria-labelledby="caselle-h">
             <h2 id="caselle-h">"Caselle"</h2>
             <div class="table-wrap">
@@ -92,6 +94,84 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+        </section>
+    }
+}
+
+/// What the last contract upload did (the upload route redirects here with `esito`/`errore`).
+#[component]
+fn ContractOutcome() -> impl IntoView {
+    use crate::domain::contract::ContractFileError;
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        let q = query.read();
+        if q.get("esito").as_deref() == Some("evaso") {
+            return Some(
+                view! {
+                    <div class="notice" role="status">
+                        <p>
+                            "Contratto firmato caricato: l'ordine è EVASO e le caselle sono attive. "
+                            "Ai titolari è stato inviato il collegamento per scegliere la password."
+                        </p>
+                    </div>
+                }
+                .into_any(),
+            );
+        }
+        let code = q.get("errore")?;
+        let message = match ContractFileError::from_code(&code) {
+            Some(e) => format!("{e}. L'ordine non è cambiato."),
+            None if code == "stato" => {
+                "Il contratto si carica solo per un ordine PRENOTATO: l'ordine non è cambiato.".into()
+            }
+            None => return None,
+        };
+        Some(view! { <div class="error-panel" role="alert"><p>{message}</p></div> }.into_any())
+    }
+}
+
+/// "Download Contratto", and for a booked order "Upload Firma Contratto" (a plain multipart
+/// form; with JavaScript choosing the file is enough).
+#[component]
+pub fn ContractControls(number: String, state: String, signed: bool) -> impl IntoView {
+    let submit_on_choose = move |ev: leptos::ev::Event| {
+        use leptos::wasm_bindgen::JsCast;
+        let form = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("form").ok().flatten())
+            .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok());
+        if let Some(form) = form {
+            let _ = form.submit();
+        }
+    };
+    let booked = state == crate::domain::OrderState::Prenotato.code();
+    let upload = format!("/ordini/{number}/contratto");
+    view! {
+        <section class="contract no-print" aria-labelledby="contratto-h" id="contratto">
+            <h2 id="contratto-h">"Contratto"</h2>
+            <p>
+                // Files, not pages: the router must not handle them.
+                <a href=format!("/ordini/{number}/contratto.pdf") download=format!("contratto-{number}.pdf") rel="external">
+                    "Download Contratto"
+                </a>
+                {signed.then(|| view! {
+                    " · "
+                    <a href=format!("/ordini/{number}/contratto-firmato") rel="external">"Scarica il contratto firmato"</a>
+                })}
+            </p>
+            {booked.then(|| view! {
+                <form method="post" action=upload enctype="multipart/form-data" class="contract-upload">
+                    <label for="contratto-file">"Upload Firma Contratto"</label>
+                    <input type="file" id="contratto-file" name="contratto" aria-describedby="contratto-aiuto"
+                        accept=".pdf,.p7m,application/pdf,application/pkcs7-mime" on:change=submit_on_choose/>
+                    <p id="contratto-aiuto" class="hint">
+                        "Il contratto firmato: PDF oppure file firmato digitalmente (.p7m), al massimo 5 MB. "
+                        "Caricandolo l'ordine viene evaso e le caselle attivate."
+                    </p>
+                    <button type="submit" class="no-js-only">"Invia contratto firmato"</button>
+                </form>
+            })}
         </section>
     }
 }

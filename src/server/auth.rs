@@ -167,8 +167,14 @@ pub fn token_from(headers: &HeaderMap) -> Option<String> {
         })
 }
 
+/// The holder's password page and its two server functions: the link's token is the credential.
+const HOLDER_PATHS: [&str; 3] = ["/attiva", "/api/attiva/collegamento", "/api/attiva/password"];
+
 fn is_public(path: &str) -> bool {
-    path == LOGIN_PATH || path == LOGIN_API || PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
+    path == LOGIN_PATH
+        || path == LOGIN_API
+        || HOLDER_PATHS.contains(&path)
+        || PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
 /// Cross-site request forgery: a state-changing request must come from our own pages. Browsers

@@ -4,6 +4,7 @@
 
 use super::auth::CurrentOperator;
 use super::AppState;
+use crate::domain::contract::{contract_kind, ContractFileError};
 use crate::domain::lifecycle::Date;
 use crate::domain::records::{customer_kind_label, italian_date, OrderDetail};
 use crate::error::AppError;
@@ -14,56 +15,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use chrono::Datelike;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
-use thiserror::Error;
-
-/// Largest signed contract accepted.
-pub const MAX_CONTRACT_BYTES: usize = 5 * 1024 * 1024;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
-pub enum ContractFileError {
-    #[error("Scegliere il contratto firmato da caricare")]
-    Missing,
-    #[error("Il file è troppo grande: il massimo è 5 MB")]
-    TooLarge,
-    #[error("Il file non è un PDF né un documento firmato CAdES (.p7m)")]
-    NotAContract,
-}
-
-impl ContractFileError {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Missing => "mancante",
-            Self::TooLarge => "grande",
-            Self::NotAContract => "formato",
-        }
-    }
-}
-
-/// `PDF` or `P7M`, judged by the content, never by the file name.
-pub fn contract_kind(bytes: &[u8]) -> Result<&'static str, ContractFileError> {
-    if bytes.is_empty() {
-        return Err(ContractFileError::Missing);
-    }
-    if bytes.len() > MAX_CONTRACT_BYTES {
-        return Err(ContractFileError::TooLarge);
-    }
-    // A PDF header may follow a little garbage (the format allows 1024 bytes of it).
-    let head = &bytes[..bytes.len().min(1024)];
-    if head.windows(5).any(|w| w == b"%PDF-") {
-        return Ok("PDF");
-    }
-    // CAdES: a DER SEQUENCE holding the PKCS#7 signedData OID 1.2.840.113549.1.7.2 first.
-    const SIGNED_DATA: [u8; 11] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
-    let start = &bytes[..bytes.len().min(32)];
-    if bytes[0] == 0x30 && start.windows(SIGNED_DATA.len()).any(|w| w == SIGNED_DATA) {
-        return Ok("P7M");
-    }
-    // The same envelope in PEM, as some signing tools save it.
-    if bytes.starts_with(b"-----BEGIN PKCS7-----") || bytes.starts_with(b"-----BEGIN CMS-----") {
-        return Ok("P7M");
-    }
-    Err(ContractFileError::NotAContract)
-}
 
 /// Text for the PDF's standard fonts (WinAnsiEncoding): Italian letters and € are kept.
 fn win_ansi(text: &str) -> Vec<u8> {
@@ -265,25 +216,5 @@ pub async fn upload(
             let e = AppError::from(e);
             (e.status(), e.to_string()).into_response()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn files_are_judged_by_content() {
-        assert_eq!(contract_kind(b"%PDF-1.7\n..."), Ok("PDF"));
-        assert_eq!(contract_kind(b"\xEF\xBB\xBF%PDF-1.4"), Ok("PDF"));
-        let mut p7m =
-            vec![0x30, 0x80, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02, 0xA0];
-        p7m.extend([0u8; 40]);
-        assert_eq!(contract_kind(&p7m), Ok("P7M"));
-        assert_eq!(contract_kind(b"-----BEGIN PKCS7-----\nMIAG"), Ok("P7M"));
-        assert_eq!(contract_kind(b""), Err(ContractFileError::Missing));
-        assert_eq!(contract_kind(b"\x89PNG\r\n\x1a\n"), Err(ContractFileError::NotAContract));
-        assert_eq!(contract_kind(b"Nome casella;Descrizione"), Err(ContractFileError::NotAContract));
-        assert_eq!(contract_kind(&vec![b'%'; MAX_CONTRACT_BYTES + 1]), Err(ContractFileError::TooLarge));
     }
 }

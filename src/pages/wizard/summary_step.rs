@@ -76,6 +76,8 @@ fn Summary(order: OrderDetail) -> impl IntoView {
             </table>
         </div>
         <p>"Per attivare le caselle, acquisire il contratto o firmare il contratto."</p>
+        <crate::pages::order_detail::ContractControls number=order.number.clone() state=order.state.clone()
+            signed=order.contract/>
         <p>"La invitiamo a stampare questa pagina e a conservarla."</p>
         <p class="no-print">
             "È possibile verificare la corretta attivazione delle caselle consultando la richiesta nelle "

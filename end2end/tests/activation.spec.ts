@@ -1,0 +1,115 @@
+import { expect, Page, test } from "@playwright/test";
+import * as fs from "fs";
+import * as path from "path";
+import { hydrated, login, orderUpToReview, uniq } from "./helpers";
+
+/** Where the server writes e-mails (scripts/test.sh sets PEC_OUTBOX_DIR for both). */
+const OUTBOX = process.env.PEC_OUTBOX_DIR ?? path.join(__dirname, "../../data/outbox");
+
+/** The password link of the e-mail sent for `address` (bodies may be quoted-printable). */
+async function linkFor(address: string): Promise<string> {
+  let link = "";
+  await expect
+    .poll(
+      () => {
+        for (const f of fs.existsSync(OUTBOX) ? fs.readdirSync(OUTBOX) : []) {
+          const text = fs.readFileSync(path.join(OUTBOX, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+          if (text.includes(address)) link = (text.match(/https?:\/\/\S+\/attiva\?token=[0-9a-f]+/) ?? [""])[0];
+        }
+        return link;
+      },
+      { timeout: 30_000 },
+    )
+    .not.toBe("");
+  return new URL(link).pathname + new URL(link).search;
+}
+
+/** A booked order of one mailbox, on its summary page. */
+async function bookOne(page: Page) {
+  const address = `attiva_${uniq()}@legalmail.it`;
+  await orderUpToReview(page, [{ address, passwordEmail: "titolare@example.it" }]);
+  await page.getByRole("button", { name: "Conferma" }).click();
+  await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
+  const number = (await page.locator("dd.order-number").textContent())!.trim();
+  return { address, number };
+}
+
+test("contract download and signed upload fulfil the order; the holder sets the password once", async ({ page, browser }) => {
+  await login(page);
+  const { address, number } = await bookOne(page);
+  await hydrated(page);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download Contratto" }).click(),
+  ]);
+  const pdf = fs.readFileSync(await download.path());
+  expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+
+  // A wrong file is refused and the order stays booked.
+  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf", mimeType: "application/pdf", buffer: Buffer.from("non un pdf") });
+  await expect(page.getByRole("alert")).toContainText("non è un PDF");
+  await expect(page.getByRole("definition").filter({ hasText: /^PRENOTATO$/ })).toBeVisible();
+
+  await hydrated(page);
+  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "firmato.pdf", mimeType: "application/pdf", buffer: pdf });
+  await expect(page).toHaveURL(new RegExp(`/ordini/${number}\\?esito=evaso`));
+  await expect(page.getByRole("status")).toContainText("EVASO");
+  await expect(page.getByRole("definition").filter({ hasText: /^EVASO$/ })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Caselle" }).getByRole("cell", { name: "ATTIVA", exact: true })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Scarica il contratto firmato" })).toBeVisible();
+
+  // The holder opens the e-mail's link, without an operator session.
+  const link = await linkFor(address);
+  const holder = await (await browser.newContext()).newPage();
+  await holder.goto(link);
+  await hydrated(holder);
+  await expect(holder.getByRole("heading", { level: 1 })).toHaveText("Attiva identità/utenza");
+  await expect(holder.getByText(address)).toBeVisible();
+  await holder.getByLabel("Password", { exact: true }).fill("corta");
+  await expect(holder.getByRole("list", { name: "Regole della password" }).locator("li.ok")).toHaveCount(1);
+  await holder.getByLabel("Password", { exact: true }).fill("Segreta!2026");
+  await expect(holder.getByRole("list", { name: "Regole della password" }).locator("li.ok")).toHaveCount(5);
+  await holder.getByLabel("Conferma password").fill("Segreta!2027");
+  await holder.getByRole("button", { name: "Imposta password" }).click();
+  await expect(holder.getByText("Le due password non coincidono")).toBeVisible();
+  await holder.getByLabel("Conferma password").fill("Segreta!2026");
+  await holder.getByRole("button", { name: "Imposta password" }).click();
+  await expect(holder.getByRole("status")).toContainText("Password impostata");
+  await holder.goto(link);
+  await expect(holder.getByRole("alert")).toContainText("non è valido");
+
+  await page.getByRole("link", { name: /^[A-Z]+\d+$/ }).first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dettaglio casella");
+  await expect(page.getByText("impostata dal titolare")).toBeVisible();
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("a signed .p7m fulfils the order and the holder sets the password", async ({ page, browser }) => {
+    await login(page);
+    // The order is made with JavaScript (a separate page), the rest without.
+    const js = await (await browser.newContext({ storageState: await page.context().storageState(), javaScriptEnabled: true })).newPage();
+    const { address, number } = await bookOne(js);
+    await page.goto(`/ordini/${number}`);
+    const p7m = Buffer.concat([
+      Buffer.from([0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80]),
+      Buffer.alloc(64, 1),
+    ]);
+    await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: p7m });
+    await page.getByRole("button", { name: "Invia contratto firmato" }).click();
+    await expect(page.getByRole("definition").filter({ hasText: /^EVASO$/ })).toBeVisible();
+
+    const link = await linkFor(address);
+    const holder = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await holder.goto(link);
+    await holder.getByLabel("Password", { exact: true }).fill("debole");
+    await holder.getByLabel("Conferma password").fill("debole");
+    await holder.getByRole("button", { name: "Imposta password" }).click();
+    await expect(holder.getByRole("alert")).toContainText("non rispetta le regole");
+    await holder.getByLabel("Password", { exact: true }).fill("Segreta!2026");
+    await holder.getByLabel("Conferma password").fill("Segreta!2026");
+    await holder.getByRole("button", { name: "Imposta password" }).click();
+    await expect(holder.getByRole("status")).toContainText("Password impostata");
+  });
+});

@@ -1,0 +1,81 @@
+//! The signed contract of an order, judged by its content (never its file name): a PDF, or a
+//! CAdES envelope (`.p7m`) as Italian signing tools make it.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Largest signed contract accepted.
+pub const MAX_CONTRACT_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
+pub enum ContractFileError {
+    #[error("Scegliere il contratto firmato da caricare")]
+    Missing,
+    #[error("Il file è troppo grande: il massimo è 5 MB")]
+    TooLarge,
+    #[error("Il file non è un PDF né un documento firmato CAdES (.p7m)")]
+    NotAContract,
+}
+
+impl ContractFileError {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Missing => "mancante",
+            Self::TooLarge => "grande",
+            Self::NotAContract => "formato",
+        }
+    }
+}
+
+/// `PDF` or `P7M`, judged by the content, never by the file name.
+pub fn contract_kind(bytes: &[u8]) -> Result<&'static str, ContractFileError> {
+    if bytes.is_empty() {
+        return Err(ContractFileError::Missing);
+    }
+    if bytes.len() > MAX_CONTRACT_BYTES {
+        return Err(ContractFileError::TooLarge);
+    }
+    // A PDF header may follow a little garbage (the format allows 1024 bytes of it).
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return Ok("PDF");
+    }
+    // CAdES: a DER SEQUENCE holding the PKCS#7 signedData OID 1.2.840.113549.1.7.2 first.
+    const SIGNED_DATA: [u8; 11] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
+    let start = &bytes[..bytes.len().min(32)];
+    if bytes[0] == 0x30 && start.windows(SIGNED_DATA.len()).any(|w| w == SIGNED_DATA) {
+        return Ok("P7M");
+    }
+    // The same envelope in PEM, as some signing tools save it.
+    if bytes.starts_with(b"-----BEGIN PKCS7-----") || bytes.starts_with(b"-----BEGIN CMS-----") {
+        return Ok("P7M");
+    }
+    Err(ContractFileError::NotAContract)
+}
+
+impl ContractFileError {
+    /// The error a `?errore=` code stands for (the order page after an upload).
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Missing, Self::TooLarge, Self::NotAContract].into_iter().find(|e| e.code() == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_judged_by_content() {
+        assert_eq!(contract_kind(b"%PDF-1.7\n..."), Ok("PDF"));
+        assert_eq!(contract_kind(b"\xEF\xBB\xBF%PDF-1.4"), Ok("PDF"));
+        let mut p7m =
+            vec![0x30, 0x80, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02, 0xA0];
+        p7m.extend([0u8; 40]);
+        assert_eq!(contract_kind(&p7m), Ok("P7M"));
+        assert_eq!(contract_kind(b"-----BEGIN PKCS7-----\nMIAG"), Ok("P7M"));
+        assert_eq!(contract_kind(b""), Err(ContractFileError::Missing));
+        assert_eq!(contract_kind(b"\x89PNG\r\n\x1a\n"), Err(ContractFileError::NotAContract));
+        assert_eq!(contract_kind(b"Nome casella;Descrizione"), Err(ContractFileError::NotAContract));
+        assert_eq!(contract_kind(&vec![b'%'; MAX_CONTRACT_BYTES + 1]), Err(ContractFileError::TooLarge));
+    }
+}
