@@ -147,6 +147,10 @@ async fn nothing_is_reachable_without_a_session_but_the_login() {
         let r = send(&app, get("/accesso", None)).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body.contains("<h1>Accesso"));
+        // The holder's page is public; a made-up link opens no mailbox.
+        let r = send(&app, get("/attiva?token=00ff", None)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("non è valido"), "{}", r.body);
 
         let paths = leptos::server_fn::axum::server_fn_paths().collect::<Vec<_>>();
         assert!(paths.len() >= 14, "server functions registered: {paths:?}");
@@ -162,6 +166,15 @@ async fn nothing_is_reachable_without_a_session_but_the_login() {
             let r = send(&app, req).await;
             if path == "/api/accedi" {
                 assert_ne!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+            } else if path.starts_with("/api/attiva/") && path != "/api/attiva/reinvia" {
+                // The holder's password page: the link's token is the credential, and a wrong
+                // one opens nothing.
+                assert!(
+                    r.status.is_client_error() && r.status != StatusCode::UNAUTHORIZED,
+                    "{path}: {}",
+                    r.status
+                );
+                assert!(!r.status.is_success());
             } else {
                 assert_eq!(
                     r.status,
