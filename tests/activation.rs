@@ -158,5 +158,30 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
         let text = std::fs::read_to_string(&eml).unwrap();
         assert!(store.link_target(&token_in(&text)).await.unwrap().is_some(), "{text}");
         let _ = std::fs::remove_dir_all(dir);
+
+        // State changes: only what the lifecycle table allows, recorded with before and after.
+        use pec_manager::domain::lifecycle::{RevocationReason, Transition};
+        use pec_manager::store::TransitionError;
+        let userid = order.mailboxes[0].userid.clone();
+        assert!(matches!(
+            store.change_state(&beta, &userid, Transition::Suspend).await,
+            Err(TransitionError::NotFound)
+        ));
+        assert_eq!(store.change_state(&alfa, &userid, Transition::Suspend).await.unwrap().code(), "SOSPESA");
+        let revoke = Transition::Revoke(RevocationReason::CustomerRequest);
+        assert_eq!(store.change_state(&alfa, &userid, revoke).await.unwrap().code(), "REVOCATA");
+        let e = store.change_state(&alfa, &userid, Transition::Reactivate).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Operazione non consentita: una casella REVOCATA non ammette la riattivazione"
+        );
+        assert_eq!(store.mailbox(alfa.scope(), &userid).await.unwrap().unwrap().state, "REVOCATA");
+        let filter =
+            pec_manager::domain::records::AuditFilter { object: userid.clone(), ..Default::default() };
+        let history = store.audit_entries(alfa.scope(), &filter, 1, 50).await.unwrap().items;
+        let changes: Vec<_> = history.iter().filter(|e| e.action == "CAMBIO_STATO").collect();
+        assert_eq!(changes.len(), 2);
+        assert!(changes[0].after.contains("REVOCATA") && changes[0].after.contains("richiesta del cliente"));
+        assert!(changes[0].before.contains("SOSPESA"));
     }
 }

@@ -81,6 +81,16 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   await page.getByRole("link", { name: /^[A-Z]+\d+$/ }).first().click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dettaglio casella");
   await expect(page.getByText("impostata dal titolare")).toBeVisible();
+
+  // Revocation with a reason: only allowed transitions are offered; it shows in the history.
+  await expect(page.getByLabel("riattivazione")).toHaveCount(0);
+  await page.getByLabel("revoca anticipata su richiesta del cliente").check();
+  await page.getByRole("button", { name: "Conferma" }).click();
+  await expect(page.getByRole("status")).toContainText("Stato della casella cambiato");
+  await expect(page.getByRole("definition").filter({ hasText: /^REVOCATA$/ })).toBeVisible();
+  await expect(page.getByText("Nessuna transizione disponibile per una casella REVOCATA.")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("CAMBIO_STATO");
+  await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("richiesta del cliente");
 });
 
 test.describe("without JavaScript", () => {

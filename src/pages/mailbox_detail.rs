@@ -1,7 +1,7 @@
 //! "Dettaglio casella" at `/caselle/<userid>`: what was requested and the holder its dates, services and password link.
 
 use crate::components::loaded;
-use crate::domain::records::{italian_date, MailboxDetail};
+use crate::domain::records::{italian_date, AuditEntry, MailboxDetail};
 use crate::error::AppError;
 use crate::pages::activation::ResendLink;
 use leptos::prelude::*;
@@ -15,6 +15,40 @@ pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
     let store = crate::server::store()?;
     let missing = || AppError::NotFound(format!("Casella {userid} non trovata"));
     store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)
+}
+
+/// A state change from the page ("Transizioni di stato"); only what the lifecycle table allows.
+#[server(endpoint = "casella/stato")]
+pub async fn change_state(userid: String, transizione: String) -> Result<(), AppError> {
+    use crate::domain::lifecycle::Transition;
+    use crate::store::TransitionError;
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    let t = Transition::from_code(&transizione)
+        .filter(|t| t.by_operator())
+        .ok_or_else(|| AppError::BadRequest("scegliere una transizione di stato".into()))?;
+    match store.change_state(&op, &userid, t).await {
+        Ok(_) => {
+            leptos_axum::redirect(&format!("/caselle/{userid}?stato=cambiato"));
+            Ok(())
+        }
+        Err(TransitionError::NotFound) => Err(AppError::NotFound(format!("Casella {userid} non trovata"))),
+        Err(TransitionError::Refused(e)) => Err(AppError::BadRequest(e.to_string())),
+        Err(TransitionError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// "Storia servizi": every recorded change of the mailbox, newest first.
+#[server(endpoint = "casella/storia")]
+pub async fn mailbox_history(userid: String) -> Result<Vec<AuditEntry>, AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    if store.mailbox(op.scope(), &userid).await?.is_none() {
+        return Err(AppError::NotFound(format!("Casella {userid} non trovata")));
+    }
+    use crate::domain::records::AuditFilter;
+    let filter = AuditFilter { object: userid, ..AuditFilter::default() };
+    Ok(store.audit_entries(op.scope(), &filter, 1, 100).await?.items)
 }
 
 #[component]
@@ -35,7 +69,101 @@ pub fn MailboxPage() -> impl IntoView {
                 </div>
             })
         }}
+        {move || {
+            (query.read().get("stato").as_deref() == Some("cambiato")).then(|| view! {
+                <div class="notice" role="status"><p>"Stato della casella cambiato."</p></div>
+            })
+        }}
+        <crate::components::FormErrorBanner/>
         {loaded(mailbox, |m| view! { <MailboxView mailbox=m/> })}
+        <History/>
+    }
+}
+
+#[component]
+fn History() -> impl IntoView {
+    let params = use_params_map();
+    let history = Resource::new(
+        move || params.read().get("userid").unwrap_or_default(),
+        |u| async move { mailbox_history(u).await },
+    );
+    view! {
+        <section aria-labelledby="storia-h">
+            <h2 id="storia-h">"Storia servizi"</h2>
+            {loaded(history, |entries: Vec<AuditEntry>| {
+                if entries.is_empty() {
+                    return view! { <p>"Nessuna modifica registrata."</p> }.into_any();
+                }
+                view! {
+                    <div class="table-wrap">
+                        <table aria-labelledby="storia-h">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Data"</th>
+                                    <th scope="col">"Operatore"</th>
+                                    <th scope="col">"Operazione"</th>
+                                    <th scope="col">"Prima"</th>
+                                    <th scope="col">"Dopo"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {entries
+                                    .into_iter()
+                                    .map(|e| view! {
+                                        <tr>
+                                            <td>{e.at}</td>
+                                            <td>{e.username}</td>
+                                            <td>{e.action}</td>
+                                            <td>{e.before}</td>
+                                            <td>{e.after}</td>
+                                        </tr>
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any()
+            })}
+        </section>
+    }
+}
+
+/// "Transizioni di stato": only the transitions the lifecycle table allows from this state.
+#[component]
+fn Transitions(userid: String, state: String) -> impl IntoView {
+    use crate::domain::lifecycle::offered;
+    let options = crate::domain::MailboxState::from_code(&state).map(offered).unwrap_or_default();
+    view! {
+        <section aria-labelledby="transizioni-h">
+            <h2 id="transizioni-h">"Transizioni di stato"</h2>
+            {if options.is_empty() {
+                view! { <p>{format!("Nessuna transizione disponibile per una casella {state}.")}</p> }.into_any()
+            } else {
+                view! {
+                    <form method="post" action=ChangeState::url() class="narrow-form">
+                        <input type="hidden" name="userid" value=userid/>
+                        <fieldset>
+                            <legend>"Transizione"</legend>
+                            {options
+                                .into_iter()
+                                .map(|t| {
+                                    let id = format!("t-{}", t.code().to_lowercase());
+                                    view! {
+                                        <div class="check">
+                                            <input type="radio" name="transizione" id=id.clone() value=t.code() required/>
+                                            <label for=id>{t.label()}</label>
+                                        </div>
+                                    }
+                                })
+                                .collect_view()}
+                        </fieldset>
+                        <button type="submit">"Conferma"</button>
+                    </form>
+                }
+                .into_any()
+            }}
+        </section>
     }
 }
 
@@ -83,6 +211,7 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 </form>
             })}
         </section>
+        <Transitions userid=m.userid.clone() state=m.state.clone()/>
         <section aria-labelledby="servizi-h">
             <h2 id="servizi-h">"Riepilogo servizi"</h2>
             <ul class="services">

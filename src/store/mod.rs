@@ -8,7 +8,7 @@ mod fulfilment;
 
 pub use fulfilment::{
     new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail, SignedContract,
-    LINK_VALID_DAYS,
+    TransitionError, LINK_VALID_DAYS,
 };
 
 use crate::domain::auth::{Operator, Scope};
