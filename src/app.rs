@@ -9,6 +9,7 @@ use crate::pages::login::{LoginPage, SessionBar};
 use crate::pages::mailbox_detail::MailboxPage;
 use crate::pages::order_detail::OrderPage;
 use crate::pages::recent::RecentPage;
+use crate::pages::search::SearchPageView;
 use crate::pages::wizard::{MailboxesStep, RequestStep, ReviewStep, SummaryStep};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/richiesta/:draft/verifica") view=ReviewStep ssr=ssr.clone()/>
                         <Route path=path!("/richiesta/:draft/riepilogo") view=SummaryStep ssr=ssr.clone()/>
                         <Route path=path!("/recenti") view=RecentPage ssr=ssr.clone()/>
+                        <Route path=path!("/ricerca") view=SearchPageView ssr=ssr.clone()/>
                         <Route path=path!("/ordini/:numero") view=OrderPage ssr=ssr.clone()/>
                         <Route path=path!("/caselle/:userid") view=MailboxPage ssr=ssr/>
                     </Routes>

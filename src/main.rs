@@ -102,6 +102,7 @@ async fn serve() -> Result<(), String> {
     }
     let mailer = pec_manager::server::mail::Mailer::from_env()?;
     mailer.spawn(store.clone());
+    pec_manager::server::spawn_housekeeping(store.clone());
     let public_url = std::env::var("PEC_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
     let state = AppState {
         leptos_options,

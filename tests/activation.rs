@@ -185,3 +185,79 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
         assert!(changes[0].before.contains("SOSPESA"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_expiry_recent_activity_and_search() {
+    use pec_manager::domain::records::SearchQuery;
+    for store in common::stores().await {
+        let n = std::process::id();
+        let alfa = common::operator(&store, "alfa").await;
+        let beta = common::operator(&store, "beta").await;
+        let provider = common::operator(&store, "operatore").await;
+
+        // Cancelling a booked order frees its names; only once, only in scope.
+        let freed = format!("libera{n}@legalmail.it");
+        let cancelled = booked_order(&store, &[&freed]).await;
+        assert!(!store.cancel_order(&beta, &cancelled).await.unwrap());
+        assert!(store.cancel_order(&alfa, &cancelled).await.unwrap());
+        assert!(!store.cancel_order(&alfa, &cancelled).await.unwrap());
+        assert_eq!(store.order(alfa.scope(), &cancelled).await.unwrap().unwrap().state, "ANNULLATO");
+        let again = booked_order(&store, &[&freed]).await;
+        assert_ne!(again, cancelled, "the name can be ordered again");
+
+        // An active mailbox past its expiry date becomes SCADUTA.
+        let number =
+            booked_order(&store, &[&format!("scade{n}@legalmail.it"), &format!("resta{n}@legalmail.it")])
+                .await;
+        let today = Date { year: 2026, month: 11, day: 26 };
+        store.fulfil_order(&alfa, &number, &pdf(), today, &mail::link_mail("http://x")).await.unwrap();
+        let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
+        let (gone, kept) = (&order.mailboxes[0].userid, &order.mailboxes[1].userid);
+        store
+            .raw_execute(&format!("UPDATE mailboxes SET expires_at = '2026-11-25' WHERE userid = '{gone}'"))
+            .await
+            .unwrap();
+        assert_eq!(store.expire_due(today).await.unwrap(), 1);
+        assert_eq!(store.expire_due(today).await.unwrap(), 0);
+        assert_eq!(store.mailbox(alfa.scope(), gone).await.unwrap().unwrap().state, "SCADUTA");
+        assert_eq!(store.mailbox(alfa.scope(), kept).await.unwrap().unwrap().state, "ATTIVA");
+
+        // Recent activity: newest first, only the organisation's own.
+        let events = store.recent_activity(alfa.scope(), 10).await.unwrap();
+        assert_eq!(events[0].kind, "CASELLA_SCADUTA");
+        assert_eq!(&events[0].userid, gone);
+        assert!(events.iter().any(|e| e.kind == "ORDINE_ANNULLATO" && e.order_number == cancelled));
+        assert!(store
+            .recent_activity(beta.scope(), 50)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.order_number != number));
+
+        // Search: prefix of userid, address, codice fiscale, order number; filters; scope.
+        let q = |text: &str| SearchQuery { text: text.into(), ..SearchQuery::default() };
+        let found = store.search(alfa.scope(), &q(&gone.to_lowercase()), 1, 50).await.unwrap();
+        assert_eq!(found.total, 1);
+        assert_eq!(&found.items[0].userid, gone);
+        let found = store.search(alfa.scope(), &q(&format!("SCADE{n}")), 1, 50).await.unwrap();
+        assert_eq!(found.items.len(), 1, "address prefix, any case");
+        let by_order = store.search(alfa.scope(), &q(&number), 1, 50).await.unwrap();
+        assert_eq!(by_order.total, 2);
+        let by_cf = store.search(alfa.scope(), &q("cgnnmo80"), 1, 500).await.unwrap();
+        assert!(by_cf.items.iter().any(|h| &h.userid == kept), "codice fiscale prefix");
+        let active = SearchQuery { state: "SCADUTA".into(), ..q(&number) };
+        assert_eq!(store.search(alfa.scope(), &active, 1, 50).await.unwrap().total, 1);
+        assert_eq!(
+            store.search(beta.scope(), &q(&number), 1, 50).await.unwrap().total,
+            0,
+            "other organisation"
+        );
+        assert_eq!(
+            store.search(provider.scope(), &q(&number), 1, 50).await.unwrap().total,
+            2,
+            "the provider sees all"
+        );
+        let odd = store.search(alfa.scope(), &q("%_\\'"), 1, 50).await.unwrap();
+        assert_eq!(odd.total, 0, "LIKE wildcards are searched as text");
+    }
+}

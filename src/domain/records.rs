@@ -170,3 +170,37 @@ mod tests {
         assert_eq!(super::italian_date("x"), "x");
     }
 }
+
+/// One event of "Attività recenti" (orders, activations, state changes, passwords).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub at: String,
+    pub kind: String,
+    pub summary: String,
+    /// Empty when the event has no order (or it was cancelled).
+    pub order_number: String,
+    pub userid: String,
+}
+
+/// "Ricerca": one text searched as a prefix in many fields, and filters (empty means any).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchQuery {
+    pub text: String,
+    pub state: String,
+    pub customer: String,
+    pub offer: String,
+}
+
+/// A mailbox found by "Ricerca".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub userid: String,
+    pub address: String,
+    pub state: String,
+    pub reference: String,
+    pub holder: String,
+    pub tax_code: String,
+    pub order_number: String,
+    pub customer: String,
+    pub offer: String,
+}

@@ -8,4 +8,5 @@ pub mod login;
 pub mod mailbox_detail;
 pub mod order_detail;
 pub mod recent;
+pub mod search;
 pub mod wizard;

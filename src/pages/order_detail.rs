@@ -4,6 +4,7 @@ use crate::components::loaded;
 use crate::domain::records::{customer_kind_label, italian_date, OrderDetail};
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -13,6 +14,18 @@ pub async fn get_order(number: String) -> Result<OrderDetail, AppError> {
     let store = crate::server::store()?;
     let missing = || AppError::NotFound(format!("Ordine {number} non trovato"));
     store.order(op.scope(), &number).await?.ok_or_else(missing)
+}
+
+/// Cancels a booked order (its mailboxes are released).
+#[server(endpoint = "ordine/annulla")]
+pub async fn cancel_order(number: String) -> Result<(), AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    if !store.cancel_order(&op, &number).await? {
+        return Err(AppError::BadRequest(format!("l'ordine {number} non è prenotato: non si può annullare")));
+    }
+    leptos_axum::redirect(&format!("/ordini/{number}?esito=annullato"));
+    Ok(())
 }
 
 #[component]
@@ -25,6 +38,7 @@ pub fn OrderPage() -> impl IntoView {
     view! {
         <Title text="Dettaglio ordine"/>
         <h1>"Dettaglio ordine"</h1>
+        <crate::components::FormErrorBanner/>
         <ContractOutcome/>
         {loaded(order, |o| view! { <OrderView order=o/> })}
     }
@@ -105,6 +119,16 @@ fn ContractOutcome() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     move || {
         let q = query.read();
+        if q.get("esito").as_deref() == Some("annullato") {
+            return Some(
+                view! {
+                    <div class="notice" role="status">
+                        <p>"Ordine annullato: le sue caselle non saranno attivate e i loro nomi sono di nuovo liberi."</p>
+                    </div>
+                }
+                .into_any(),
+            );
+        }
         if q.get("esito").as_deref() == Some("evaso") {
             return Some(
                 view! {
@@ -170,6 +194,10 @@ pub fn ContractControls(number: String, state: String, signed: bool) -> impl Int
                         "Caricandolo l'ordine viene evaso e le caselle attivate."
                     </p>
                     <button type="submit" class="no-js-only">"Invia contratto firmato"</button>
+                </form>
+                <form method="post" action=CancelOrder::url() class="inline-form">
+                    <input type="hidden" name="number" value=number.clone()/>
+                    <button type="submit" class="danger">"Annulla ordine"</button>
                 </form>
             })}
         </section>

@@ -1,7 +1,7 @@
 //! "Visualizza recenti": orders, newest first, paged.
 
 use crate::components::{loaded, Pager};
-use crate::domain::records::{italian_date, OrderSummary, Paged};
+use crate::domain::records::{italian_date, ActivityEntry, OrderSummary, Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,6 +16,47 @@ pub async fn list_recent(page: i64) -> Result<Paged<OrderSummary>, AppError> {
     Ok(store.recent_orders(op.scope(), page, PER_PAGE).await?)
 }
 
+/// The latest events: orders, activations, state changes, passwords.
+#[server(endpoint = "recenti/eventi")]
+pub async fn list_activity() -> Result<Vec<ActivityEntry>, AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    Ok(store.recent_activity(op.scope(), 20).await?)
+}
+
+#[component]
+fn Events() -> impl IntoView {
+    let events = Resource::new(|| (), |_| async move { list_activity().await });
+    view! {
+        <section aria-labelledby="eventi-h">
+            <h2 id="eventi-h">"Ultime operazioni"</h2>
+            {loaded(events, |events: Vec<ActivityEntry>| view! {
+                <ul class="events">
+                    {events
+                        .into_iter()
+                        .map(|e| {
+                            let link = if !e.userid.is_empty() {
+                                Some((format!("/caselle/{}", e.userid), e.userid.clone()))
+                            } else if !e.order_number.is_empty() {
+                                Some((format!("/ordini/{}", e.order_number), e.order_number.clone()))
+                            } else {
+                                None
+                            };
+                            view! {
+                                <li>
+                                    <span class="when">{e.at}</span>" "
+                                    {e.summary}
+                                    {link.map(|(href, text)| view! { " (" <a href=href>{text}</a> ")" })}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            })}
+        </section>
+    }
+}
+
 #[component]
 pub fn RecentPage() -> impl IntoView {
     let query = use_query_map();
@@ -25,6 +66,7 @@ pub fn RecentPage() -> impl IntoView {
         <Title text="Attività recenti"/>
         <h1>"Attività recenti"</h1>
         {loaded(orders, |p| view! { <OrdersTable paged=p/> })}
+        <Events/>
     }
 }
 

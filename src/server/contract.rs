@@ -13,7 +13,6 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
-use chrono::Datelike;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
 /// Text for the PDF's standard fonts (WinAnsiEncoding): Italian letters and € are kept.
@@ -110,11 +109,6 @@ pub fn contract_pdf(order: &OrderDetail, today: Date) -> Vec<u8> {
     pdf.finish()
 }
 
-pub fn today() -> Date {
-    let d = chrono::Utc::now().date_naive();
-    Date { year: d.year(), month: d.month(), day: d.day() }
-}
-
 fn unauthorized() -> Response {
     (AppError::Unauthorized.status(), AppError::Unauthorized.to_string()).into_response()
 }
@@ -134,7 +128,7 @@ pub async fn download(
                     (header::CONTENT_TYPE, "application/pdf".to_string()),
                     (header::CONTENT_DISPOSITION, disposition),
                 ],
-                contract_pdf(&order, today()),
+                contract_pdf(&order, super::today()),
             )
                 .into_response()
         }
@@ -202,7 +196,7 @@ pub async fn upload(
     };
     let contract = SignedContract { file_name, kind, data };
     let mail = super::mail::link_mail(&state.public_url);
-    match state.store.fulfil_order(&op, &number, &contract, today(), &mail).await {
+    match state.store.fulfil_order(&op, &number, &contract, super::today(), &mail).await {
         Ok(_) => {
             state.mailer.wake();
             back("esito=evaso")

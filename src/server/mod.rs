@@ -51,3 +51,24 @@ pub fn state() -> Result<AppState, AppError> {
 pub fn current_year() -> i32 {
     chrono::Utc::now().year()
 }
+
+pub fn today() -> crate::domain::lifecycle::Date {
+    let d = chrono::Utc::now().date_naive();
+    crate::domain::lifecycle::Date { year: d.year(), month: d.month(), day: d.day() }
+}
+
+/// Work of this server process that no request starts: mailboxes past their expiry date
+/// become SCADUTA (hourly, and at start).
+pub fn spawn_housekeeping(store: Store) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match store.expire_due(today()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} mailboxes expired"),
+                Err(e) => tracing::error!("expiry: {e}"),
+            }
+        }
+    });
+}

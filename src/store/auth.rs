@@ -47,6 +47,12 @@ impl AuditRecord {
         }
     }
 
+    /// Files an entry without an operator (the system, a holder) under an organisation.
+    pub fn in_organisation(mut self, organisation_id: i64) -> Self {
+        self.organisation_id = Some(organisation_id);
+        self
+    }
+
     pub fn before(mut self, before: String) -> Self {
         self.before = before;
         self
@@ -406,6 +412,6 @@ impl Store {
 }
 
 /// `%` and `_` typed by the user match themselves.
-fn escape_like(s: &str) -> String {
+pub(super) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod demo;
 mod fulfilment;
+mod lifecycle;
 
 pub use fulfilment::{
     new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail, SignedContract,

@@ -1,0 +1,166 @@
+//! "Ricerca" at `/ricerca`: one search box (prefix of address, userid, nickname, holder's
+//! codice fiscale or name, order number, reference) and filters, as a GET form that works
+//! without JavaScript; results link to the mailbox and order pages.
+
+use crate::components::{loaded, Pager};
+use crate::domain::records::{Offer, Paged, SearchHit, SearchQuery};
+use crate::domain::MailboxState;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+pub const PER_PAGE: i64 = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchPage {
+    pub hits: Paged<SearchHit>,
+    pub customers: Vec<String>,
+    pub offers: Vec<Offer>,
+}
+
+#[server(endpoint = "ricerca")]
+pub async fn search_mailboxes(query: SearchQuery, page: i64) -> Result<SearchPage, AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    let hits = store.search(op.scope(), &query, page, PER_PAGE).await?;
+    let mut customers: Vec<String> = store.customers(op.scope()).await?.into_iter().map(|c| c.name).collect();
+    customers.sort();
+    customers.dedup();
+    Ok(SearchPage { hits, customers, offers: store.offers().await? })
+}
+
+fn query_link(q: &SearchQuery, page: i64) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    format!(
+        "/ricerca?q={}&stato={}&cliente={}&offerta={}&pagina={page}",
+        enc(&q.text),
+        enc(&q.state),
+        enc(&q.customer),
+        enc(&q.offer)
+    )
+}
+
+#[component]
+pub fn SearchPageView() -> impl IntoView {
+    let params = use_query_map();
+    let current = move || {
+        let p = params.read();
+        let get = |k: &str| p.get(k).unwrap_or_default();
+        let query = SearchQuery {
+            text: get("q"),
+            state: get("stato"),
+            customer: get("cliente"),
+            offer: get("offerta"),
+        };
+        (query, get("pagina").parse::<i64>().unwrap_or(1))
+    };
+    let results = Resource::new(current, |(q, p)| async move { search_mailboxes(q, p).await });
+    view! {
+        <Title text="Ricerca"/>
+        <h1>"Ricerca"</h1>
+        {loaded(results, move |page: SearchPage| {
+            let (query, _) = current();
+            view! { <SearchForm query=query.clone() page=page.clone()/> <Results query=query hits=page.hits/> }
+        })}
+    }
+}
+
+#[component]
+fn SearchForm(query: SearchQuery, page: SearchPage) -> impl IntoView {
+    let option = |value: String, label: String, selected: &str| {
+        let is = value == selected;
+        view! { <option value=value selected=is>{label}</option> }
+    };
+    view! {
+        <form method="get" action="/ricerca" class="search-form" role="search">
+            <div class="field">
+                <label for="q">"Cerca"</label>
+                <div class="control">
+                    <input type="search" id="q" name="q" value=query.text.clone() aria-describedby="q-aiuto"/>
+                </div>
+                <p id="q-aiuto" class="hint">
+                    "Inizio di nome casella, userid, nickname, codice fiscale, nome o cognome del titolare, numero ordine o riferimento."
+                </p>
+            </div>
+            <div class="field">
+                <label for="stato">"Stato"</label>
+                <div class="control">
+                    <select id="stato" name="stato">
+                        <option value="">"Tutti"</option>
+                        {MailboxState::ALL.into_iter().map(|s| option(s.code().into(), s.code().into(), &query.state)).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <div class="field">
+                <label for="cliente">"Cliente"</label>
+                <div class="control">
+                    <select id="cliente" name="cliente">
+                        <option value="">"Tutti"</option>
+                        {page.customers.into_iter().map(|c| option(c.clone(), c, &query.customer)).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <div class="field">
+                <label for="offerta">"Offerta"</label>
+                <div class="control">
+                    <select id="offerta" name="offerta">
+                        <option value="">"Tutte"</option>
+                        {page.offers.into_iter().map(|o| option(o.code, o.name, &query.offer)).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <button type="submit" class="primary">"Cerca"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
+    let Paged { items, page, pages, total } = hits;
+    view! {
+        <div class="table-wrap">
+            <table>
+                <caption>{format!("Caselle trovate: {total}")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Userid"</th>
+                        <th scope="col">"Nome casella"</th>
+                        <th scope="col">"Stato"</th>
+                        <th scope="col">"Titolare"</th>
+                        <th scope="col">"Codice fiscale"</th>
+                        <th scope="col">"Ordine"</th>
+                        <th scope="col">"Riferimento"</th>
+                        <th scope="col">"Cliente"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|h| view! {
+                            <tr>
+                                <td><a href=format!("/caselle/{}", h.userid)>{h.userid.clone()}</a></td>
+                                <td>{h.address}</td>
+                                <td>{h.state}</td>
+                                <td>{h.holder}</td>
+                                <td>{h.tax_code}</td>
+                                <td><a href=format!("/ordini/{}", h.order_number)>{h.order_number.clone()}</a></td>
+                                <td>{h.reference}</td>
+                                <td>{h.customer}</td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager page=page pages=pages link=move |p| query_link(&query, p)/>
+    }
+}

@@ -1,0 +1,214 @@
+//! Orders and mailboxes over time: cancelling a booked order, expiry, the activity feed of
+//! "Attività recenti", and the search of "Ricerca".
+
+use super::auth::{audit_in, escape_like, AuditRecord};
+use super::{now, Store, StoreError};
+use crate::domain::auth::{Operator, Scope};
+use crate::domain::lifecycle::Date;
+use crate::domain::records::{ActivityEntry, Paged, SearchHit, SearchQuery};
+use crate::domain::{MailboxState, OrderState};
+use sqlx::Row;
+
+impl Store {
+    /// Cancels a booked order: ANNULLATO, and its mailboxes are dropped so that their names are
+    /// free again (the audit entry keeps them). `false` when it is not a booked order in scope.
+    pub async fn cancel_order(&self, op: &Operator, number: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT id FROM orders WHERE number = $1 AND state = $2 AND ($3 = 0 OR organisation_id = $3)",
+        )
+        .bind(number)
+        .bind(OrderState::Prenotato.code())
+        .bind(op.scope().sql_value())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        let order_id: i64 = row.try_get("id")?;
+        let done = sqlx::query("UPDATE orders SET state = $1 WHERE id = $2 AND state = $3")
+            .bind(OrderState::Annullato.code())
+            .bind(order_id)
+            .bind(OrderState::Prenotato.code())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if done != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let released: Vec<String> =
+            sqlx::query("SELECT address FROM mailboxes WHERE order_id = $1 ORDER BY position")
+                .bind(order_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get("address"))
+                .collect::<Result<_, _>>()?;
+        sqlx::query("DELETE FROM mailboxes WHERE order_id = $1").bind(order_id).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO activity (at, kind, organisation_id, order_id, summary) VALUES ($1, 'ORDINE_ANNULLATO', $2, $3, $4)",
+        )
+        .bind(now())
+        .bind(op.organisation_id)
+        .bind(order_id)
+        .bind(format!("Ordine {number} annullato: {} caselle liberate", released.len()))
+        .execute(&mut *tx)
+        .await?;
+        let before = serde_json::json!({ "stato": OrderState::Prenotato.code(), "caselle": released });
+        let after = serde_json::json!({ "stato": OrderState::Annullato.code() });
+        audit_in(
+            &mut tx,
+            &AuditRecord::by(op, "ORDINE_ANNULLATO", "ordine", number)
+                .before(before.to_string())
+                .after(after.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Active mailboxes whose expiry date is before `today` become SCADUTA (run periodically).
+    /// Returns how many.
+    pub async fn expire_due(&self, today: Date) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT m.id, m.userid, m.address, m.order_id, o.organisation_id FROM mailboxes m \
+             JOIN orders o ON o.id = m.order_id WHERE m.state = $1 AND m.expires_at < $2",
+        )
+        .bind(MailboxState::Attiva.code())
+        .bind(today.iso())
+        .fetch_all(&mut *tx)
+        .await?;
+        let t = now();
+        for r in &rows {
+            let (id, userid, address, order_id, organisation_id): (i64, String, String, i64, i64) = (
+                r.try_get("id")?,
+                r.try_get("userid")?,
+                r.try_get("address")?,
+                r.try_get("order_id")?,
+                r.try_get("organisation_id")?,
+            );
+            sqlx::query("UPDATE mailboxes SET state = $1 WHERE id = $2 AND state = $3")
+                .bind(MailboxState::Scaduta.code())
+                .bind(id)
+                .bind(MailboxState::Attiva.code())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) \
+                 VALUES ($1, 'CASELLA_SCADUTA', $2, $3, $4, $5)",
+            )
+            .bind(&t)
+            .bind(organisation_id)
+            .bind(order_id)
+            .bind(id)
+            .bind(format!("Casella {address} ({userid}): ATTIVA → SCADUTA (scadenza)"))
+            .execute(&mut *tx)
+            .await?;
+            let record = AuditRecord::anonymous("sistema", "CAMBIO_STATO", "casella", &userid)
+                .in_organisation(organisation_id)
+                .before(serde_json::json!({ "stato": "ATTIVA" }).to_string())
+                .after(serde_json::json!({ "stato": "SCADUTA", "motivo": "scadenza" }).to_string());
+            audit_in(&mut tx, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    /// The latest events (orders, activations, state changes, passwords), newest first.
+    pub async fn recent_activity(&self, scope: Scope, limit: i64) -> Result<Vec<ActivityEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.at, a.kind, a.summary, COALESCE(o.number, '') AS number, COALESCE(m.userid, '') AS userid \
+             FROM activity a LEFT JOIN orders o ON o.id = a.order_id LEFT JOIN mailboxes m ON m.id = a.mailbox_id \
+             WHERE $1 = 0 OR a.organisation_id = $1 ORDER BY a.id DESC LIMIT $2",
+        )
+        .bind(scope.sql_value())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ActivityEntry {
+                    at: r.try_get("at")?,
+                    kind: r.try_get("kind")?,
+                    summary: r.try_get("summary")?,
+                    order_number: r.try_get("number")?,
+                    userid: r.try_get("userid")?,
+                })
+            })
+            .collect()
+    }
+
+    /// "Ricerca": prefix match of `q` on address, userid, nickname, holder's codice fiscale and
+    /// names, order number and reference; filters by state, customer and offer. Paged.
+    pub async fn search(
+        &self,
+        scope: Scope,
+        query: &SearchQuery,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Paged<SearchHit>, StoreError> {
+        let q = query.text.trim();
+        // Stored forms: addresses and nicknames lower-case, codes upper-case, names as typed.
+        let lower = if q.is_empty() { String::new() } else { format!("{}%", escape_like(&q.to_lowercase())) };
+        let upper = if q.is_empty() { String::new() } else { format!("{}%", escape_like(&q.to_uppercase())) };
+        const WHERE: &str = "WHERE ($1 = 0 OR o.organisation_id = $1) \
+             AND ($2 = '' OR m.address LIKE $2 ESCAPE '\\' OR m.nickname LIKE $2 ESCAPE '\\' \
+                  OR m.userid LIKE $3 ESCAPE '\\' OR m.tax_code LIKE $3 ESCAPE '\\' OR m.reference LIKE $3 ESCAPE '\\' \
+                  OR o.number LIKE $3 ESCAPE '\\' OR UPPER(m.last_name) LIKE $3 ESCAPE '\\' \
+                  OR UPPER(m.first_name) LIKE $3 ESCAPE '\\') \
+             AND ($4 = '' OR m.state = $4) AND ($5 = '' OR c.name = $5) AND ($6 = '' OR f.code = $6)";
+        const FROM: &str =
+            "FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN customers c ON c.id = o.customer_id \
+             JOIN offers f ON f.id = m.offer_id";
+        let params = [
+            lower,
+            upper,
+            query.state.trim().to_string(),
+            query.customer.trim().to_string(),
+            query.offer.trim().to_string(),
+        ];
+        let count_sql = format!("SELECT COUNT(*) {FROM} {WHERE}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(scope.sql_value());
+        for p in &params {
+            count = count.bind(p.clone());
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let pages = ((total + per_page - 1) / per_page).max(1);
+        let page = page.clamp(1, pages);
+        let sql = format!(
+            "SELECT m.userid, m.address, m.state, m.reference, m.first_name, m.last_name, m.tax_code, \
+             o.number, c.name AS customer, f.name AS offer {FROM} {WHERE} ORDER BY m.id DESC LIMIT $7 OFFSET $8"
+        );
+        let mut rows = sqlx::query(&sql).bind(scope.sql_value());
+        for p in &params {
+            rows = rows.bind(p.clone());
+        }
+        let rows = rows.bind(per_page).bind((page - 1) * per_page).fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(SearchHit {
+                    userid: r.try_get("userid")?,
+                    address: r.try_get("address")?,
+                    state: r.try_get("state")?,
+                    reference: r.try_get("reference")?,
+                    holder: format!(
+                        "{} {}",
+                        r.try_get::<String, _>("first_name")?,
+                        r.try_get::<String, _>("last_name")?
+                    )
+                    .trim()
+                    .to_string(),
+                    tax_code: r.try_get("tax_code")?,
+                    order_number: r.try_get("number")?,
+                    customer: r.try_get("customer")?,
+                    offer: r.try_get("offer")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Paged { items, page, pages, total })
+    }
+}
