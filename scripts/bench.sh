@@ -13,6 +13,9 @@ cargo bench --bench csv
 step "server: 10,000-mailbox order on SQLite (cargo bench --bench order)"
 cargo bench --bench order --features ssr
 
+step "Ricerca over 100,000 mailboxes on SQLite (cargo bench --bench search)"
+cargo bench --bench search --features ssr
+
 step "browser: release WASM"
 cargo leptos build --release --precompress
 db=$(mktemp -d /tmp/pec-bench.XXXXXX)

@@ -150,28 +150,54 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<Paged<SearchHit>, StoreError> {
+        // Only the conditions that apply are written, so that the planner can use the prefix
+        // indexes (a generic `($2 = '' OR ...)` keeps PostgreSQL on a full scan).
+        let mut conditions: Vec<String> = Vec::new();
+        let mut params: Vec<String> = Vec::new();
+        let mut param = |value: String| {
+            params.push(value);
+            format!("${}", params.len())
+        };
+        if let Scope::Organisation(org) = scope {
+            // An integer from the session, not user input.
+            conditions.push(format!("o.organisation_id = {org}"));
+        }
         let q = query.text.trim();
-        // Stored forms: addresses and nicknames lower-case, codes upper-case, names as typed.
-        let lower = if q.is_empty() { String::new() } else { format!("{}%", escape_like(&q.to_lowercase())) };
-        let upper = if q.is_empty() { String::new() } else { format!("{}%", escape_like(&q.to_uppercase())) };
-        const WHERE: &str = "WHERE ($1 = 0 OR o.organisation_id = $1) \
-             AND ($2 = '' OR m.address LIKE $2 ESCAPE '\\' OR m.nickname LIKE $2 ESCAPE '\\' \
-                  OR m.userid LIKE $3 ESCAPE '\\' OR m.tax_code LIKE $3 ESCAPE '\\' OR m.reference LIKE $3 ESCAPE '\\' \
-                  OR o.number LIKE $3 ESCAPE '\\' OR UPPER(m.last_name) LIKE $3 ESCAPE '\\' \
-                  OR UPPER(m.first_name) LIKE $3 ESCAPE '\\') \
-             AND ($4 = '' OR m.state = $4) AND ($5 = '' OR c.name = $5) AND ($6 = '' OR f.code = $6)";
+        if !q.is_empty() {
+            // Stored forms: addresses and nicknames lower-case, codes upper-case, names as typed.
+            // An order number is the start of its mailboxes' references (`10295763-001`).
+            let lower = param(format!("{}%", escape_like(&q.to_lowercase())));
+            let upper = param(format!("{}%", escape_like(&q.to_uppercase())));
+            let like = |col: &str, p: &str| format!("{col} LIKE {p} ESCAPE '\\'");
+            conditions.push(format!(
+                "({})",
+                [
+                    like("m.address", &lower),
+                    like("m.nickname", &lower),
+                    like("m.userid", &upper),
+                    like("m.tax_code", &upper),
+                    like("m.reference", &upper),
+                    like("UPPER(m.last_name)", &upper),
+                    like("UPPER(m.first_name)", &upper),
+                ]
+                .join(" OR ")
+            ));
+        }
+        for (column, value) in
+            [("m.state", &query.state), ("c.name", &query.customer), ("f.code", &query.offer)]
+        {
+            if !value.trim().is_empty() {
+                let p = param(value.trim().to_string());
+                conditions.push(format!("{column} = {p}"));
+            }
+        }
+        let filter =
+            if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         const FROM: &str =
             "FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN customers c ON c.id = o.customer_id \
              JOIN offers f ON f.id = m.offer_id";
-        let params = [
-            lower,
-            upper,
-            query.state.trim().to_string(),
-            query.customer.trim().to_string(),
-            query.offer.trim().to_string(),
-        ];
-        let count_sql = format!("SELECT COUNT(*) {FROM} {WHERE}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(scope.sql_value());
+        let count_sql = format!("SELECT COUNT(*) {FROM} {filter}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
         for p in &params {
             count = count.bind(p.clone());
         }
@@ -180,13 +206,14 @@ impl Store {
         let page = page.clamp(1, pages);
         let sql = format!(
             "SELECT m.userid, m.address, m.state, m.reference, m.first_name, m.last_name, m.tax_code, \
-             o.number, c.name AS customer, f.name AS offer {FROM} {WHERE} ORDER BY m.id DESC LIMIT $7 OFFSET $8"
+             o.number, c.name AS customer, f.name AS offer {FROM} {filter} ORDER BY m.id DESC LIMIT {per_page} OFFSET {}",
+            (page - 1) * per_page
         );
-        let mut rows = sqlx::query(&sql).bind(scope.sql_value());
+        let mut rows = sqlx::query(&sql);
         for p in &params {
             rows = rows.bind(p.clone());
         }
-        let rows = rows.bind(per_page).bind((page - 1) * per_page).fetch_all(&self.pool).await?;
+        let rows = rows.fetch_all(&self.pool).await?;
         let items = rows
             .iter()
             .map(|r| {

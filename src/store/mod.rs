@@ -88,6 +88,9 @@ pub fn now() -> String {
 
 /// Digits of a generated userid after its prefix (seed: `VIT03933`).
 const USERID_DIGITS: usize = 5;
+/// Past 99,999 userids simply get longer (`VIT100000`): the seed's five digits are a minimum,
+/// not a ceiling. This is the ceiling (eleven characters after a three-letter prefix).
+const USERID_MAX: i64 = 99_999_999;
 /// Digits of an order number (seed: `10295763`).
 const ORDER_DIGITS: usize = 8;
 /// Rows per multi-row INSERT: well under both databases' parameter limits.
@@ -367,7 +370,7 @@ impl Store {
         let count = order.mailboxes.len() as i64;
         let last_userid = bump(&mut tx, "userid", count).await?;
         let first_userid = last_userid - count + 1;
-        if last_userid >= 10_i64.pow(USERID_DIGITS as u32) {
+        if last_userid > USERID_MAX {
             tx.rollback().await?;
             return Err(CreateOrderError::UseridsExhausted);
         }
