@@ -259,5 +259,41 @@ async fn cancel_expiry_recent_activity_and_search() {
         );
         let odd = store.search(alfa.scope(), &q("%_\\'"), 1, 50).await.unwrap();
         assert_eq!(odd.total, 0, "LIKE wildcards are searched as text");
+
+        // Editing: validated values saved with what changed in the history; a nickname of
+        // another mailbox is refused by the database itself; the address of an active one stays.
+        use pec_manager::domain::request::validate_one;
+        use pec_manager::store::EditError;
+        let rules = pec_manager::domain::Rules {
+            current_year: 2026,
+            domains: vec!["legalmail.it".into()],
+            ..Default::default()
+        };
+        let mut edit = mailbox(&format!("altro{n}@legalmail.it"), &format!("nick{n}"));
+        edit.first_name = "Gina".into();
+        let valid = validate_one(&edit, &rules).unwrap();
+        store.update_mailbox(&alfa, gone, &valid).await.unwrap();
+        let after = store.mailbox(alfa.scope(), gone).await.unwrap().unwrap();
+        assert_eq!(
+            (after.first_name.as_str(), after.nickname.as_str()),
+            ("Gina", format!("nick{n}").as_str())
+        );
+        assert_eq!(after.address, format!("scade{n}@legalmail.it"), "not PRENOTATA: the address stays");
+        assert!(matches!(store.update_mailbox(&alfa, kept, &valid).await, Err(EditError::Taken)));
+        assert!(matches!(store.update_mailbox(&beta, kept, &valid).await, Err(EditError::NotFound)));
+        let filter = pec_manager::domain::records::AuditFilter { object: gone.clone(), ..Default::default() };
+        let entry = store.audit_entries(alfa.scope(), &filter, 1, 10).await.unwrap().items.remove(0);
+        assert_eq!(entry.action, "CASELLA_MODIFICATA");
+        assert!(
+            entry.after.contains("Gina") && !entry.after.contains("email_gestione_password"),
+            "{}",
+            entry.after
+        );
+        let mut bad = edit.clone();
+        bad.tax_code = "RSSMRA70A01H501X".into();
+        assert!(validate_one(&bad, &rules)
+            .unwrap_err()
+            .error(pec_manager::domain::MailboxField::TaxCode)
+            .is_some());
     }
 }

@@ -82,6 +82,20 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dettaglio casella");
   await expect(page.getByText("impostata dal titolare")).toBeVisible();
 
+  // Editing with the wizard's rules, checked on every keystroke.
+  await page.getByRole("link", { name: "Modifica dati" }).click();
+  await hydrated(page);
+  const cf = page.getByLabel("Codice fiscale", { exact: true });
+  await cf.fill("RSSMRA70A01H501X");
+  await expect(cf).toHaveAttribute("aria-invalid", "true");
+  await cf.fill("QSWTFG44D62R632Z");
+  await expect(cf).not.toHaveAttribute("aria-invalid", "true");
+  await page.getByLabel("Nome", { exact: true }).fill("Gina");
+  await page.getByRole("button", { name: "Salva modifiche" }).click();
+  await expect(page.getByRole("status")).toContainText("Dati della casella salvati");
+  await expect(page.getByRole("definition").filter({ hasText: /^QSWTFG44D62R632Z$/ })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("CASELLA_MODIFICATA");
+
   // Revocation with a reason: only allowed transitions are offered; it shows in the history.
   await expect(page.getByLabel("riattivazione")).toHaveCount(0);
   await page.getByLabel("revoca anticipata su richiesta del cliente").check();
@@ -121,5 +135,20 @@ test.describe("without JavaScript", () => {
     await holder.getByLabel("Conferma password").fill("Segreta!2026");
     await holder.getByRole("button", { name: "Imposta password" }).click();
     await expect(holder.getByRole("status")).toContainText("Password impostata");
+
+    // Editing without JavaScript: refused values come back with the reason, then saved.
+    await page.goto(`/ordini/${number}`);
+    await page.getByRole("table", { name: "Caselle" }).getByRole("link").first().click();
+    await page.getByRole("link", { name: "Modifica dati" }).click();
+    await page.getByLabel("Codice fiscale", { exact: true }).fill("RSSMRA70A01H501X");
+    await page.getByLabel("Cognome", { exact: true }).fill("Da tenere");
+    await page.getByRole("button", { name: "Salva modifiche" }).click();
+    await expect(page.getByRole("alert")).toContainText("Correggere i dati indicati");
+    await expect(page.getByLabel("Cognome", { exact: true })).toHaveValue("Da tenere");
+    await expect(page.getByLabel("Codice fiscale", { exact: true })).toHaveAttribute("aria-invalid", "true");
+    await page.getByLabel("Codice fiscale", { exact: true }).fill("QSWTFG44D62R632Z");
+    await page.getByRole("button", { name: "Salva modifiche" }).click();
+    await expect(page.getByRole("status")).toContainText("Dati della casella salvati");
+    await expect(page.getByRole("definition").filter({ hasText: /^Da tenere$/ })).toBeVisible();
   });
 });

@@ -34,6 +34,18 @@ pub fn MainMenu() -> impl IntoView {
     }
 }
 
+/// Percent-encodes a value for a query parameter (`/` kept: paths stay readable).
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Moves keyboard focus to the element with this id.
 /// Called from event handlers only, which never run on the server.
 pub fn focus_element(id: &str) {

@@ -336,6 +336,15 @@ fn check_mailbox(m: &MailboxInput, rules: &Rules) -> (Result<ValidMailbox, ()>, 
     (if report.is_ok() { Ok(valid) } else { Err(()) }, report)
 }
 
+/// One existing mailbox edited on its own: its normalised values, or what is wrong with them.
+/// (Names taken by other mailboxes come in `rules`; its own are not taken.)
+pub fn validate_one(m: &MailboxInput, rules: &Rules) -> Result<ValidMailbox, MailboxReport> {
+    match check_mailbox(m, rules) {
+        (Ok(valid), _) => Ok(valid),
+        (Err(()), report) => Err(report),
+    }
+}
+
 /// Validates every mailbox of a request, including duplicates inside it (case-insensitive).
 /// Returns one report per input, in order.
 pub fn validate_mailboxes(inputs: &[MailboxInput], rules: &Rules) -> Vec<MailboxReport> {

@@ -1,7 +1,9 @@
 //! "Dettaglio casella" at `/caselle/<userid>`: what was requested and the holder its dates, services and password link.
 
 use crate::components::loaded;
+use crate::components::{focus_element, TextField};
 use crate::domain::records::{italian_date, AuditEntry, MailboxDetail};
+use crate::domain::{MailboxField, MailboxInput, Rules};
 use crate::error::AppError;
 use crate::pages::activation::ResendLink;
 use leptos::prelude::*;
@@ -15,6 +17,69 @@ pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
     let store = crate::server::store()?;
     let missing = || AppError::NotFound(format!("Casella {userid} non trovata"));
     store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)
+}
+
+/// Rules for checking an edit in the browser (domains of the platform).
+#[server(endpoint = "casella/regole")]
+pub async fn edit_rules() -> Result<Rules, AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    Ok(Rules {
+        current_year: crate::server::current_year(),
+        domains: store.usable_domains(op.scope()).await?,
+        ..Rules::default()
+    })
+}
+
+/// "Modifica dati": the same rules as the wizard, uniqueness included (its own names are not
+/// "taken"; the database has the last word). Errors send the browser back to the form with
+/// what was typed.
+#[server(endpoint = "casella/modifica")]
+pub async fn update_mailbox(
+    userid: String,
+    #[server(default)] mailbox: MailboxInput,
+) -> Result<(), AppError> {
+    use crate::domain::fields::name_key;
+    use crate::store::EditError;
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    let missing = || AppError::NotFound(format!("Casella {userid} non trovata"));
+    let current = store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)?;
+    let mut m = mailbox;
+    if current.state != crate::domain::MailboxState::Prenotata.code() {
+        m.address = current.address.clone();
+    }
+    let mut rules = Rules {
+        current_year: crate::server::current_year(),
+        domains: store.usable_domains(op.scope()).await?,
+        ..Rules::default()
+    };
+    let (mut taken_a, mut taken_n) = store.taken(&[name_key(&m.address)], &[name_key(&m.nickname)]).await?;
+    taken_a.remove(&name_key(&current.address));
+    taken_n.remove(&name_key(&current.nickname));
+    rules.taken_addresses = taken_a;
+    rules.taken_nicknames = taken_n;
+    let back = |m: &MailboxInput, code: &str| {
+        let values: String = MailboxField::ALL
+            .into_iter()
+            .map(|f| format!("&m_{}={}", f.key(), crate::components::url_encode(m.get(f))))
+            .collect();
+        format!("/caselle/{userid}?modifica=1&errore={code}{values}#modifica")
+    };
+    let valid = match crate::domain::request::validate_one(&m, &rules) {
+        Ok(v) => v,
+        Err(_) => {
+            leptos_axum::redirect(&back(&m, "dati"));
+            return Ok(());
+        }
+    };
+    match store.update_mailbox(&op, &userid, &valid).await {
+        Ok(()) => leptos_axum::redirect(&format!("/caselle/{userid}?modificata=1")),
+        Err(EditError::Taken) => leptos_axum::redirect(&back(&m, "uso")),
+        Err(EditError::NotFound) => return Err(missing()),
+        Err(EditError::Store(e)) => return Err(e.into()),
+    }
+    Ok(())
 }
 
 /// A state change from the page ("Transizioni di stato"); only what the lifecycle table allows.
@@ -67,6 +132,11 @@ pub fn MailboxPage() -> impl IntoView {
                 <div class="notice" role="status">
                     <p>"Nuovo collegamento per la password inviato al titolare; i precedenti non funzionano più."</p>
                 </div>
+            })
+        }}
+        {move || {
+            (query.read().get("modificata").is_some()).then(|| view! {
+                <div class="notice" role="status"><p>"Dati della casella salvati."</p></div>
             })
         }}
         {move || {
@@ -232,6 +302,123 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 <dt>"Codice fiscale"</dt><dd>{m.tax_code.clone()}</dd>
                 <dt>"Nickname"</dt><dd>{m.nickname.clone()}</dd>
             </dl>
+            <EditSection mailbox=m.clone()/>
         </section>
+        <section aria-labelledby="proprieta-h">
+            <h2 id="proprieta-h">"Proprietà"</h2>
+            <dl class="detail">
+                <dt>"REFERENCE_NUMBER"</dt><dd>{m.reference.clone()}</dd>
+                <dt>"TITOLARE_PEC"</dt><dd>{format!("{};{};{}", m.first_name, m.last_name, m.tax_code)}</dd>
+            </dl>
+        </section>
+    }
+}
+
+/// "Modifica dati": a link that opens the form (`?modifica=1`), then the form itself.
+#[component]
+fn EditSection(mailbox: MailboxDetail) -> impl IntoView {
+    let query = use_query_map();
+    let editing = query.read_untracked().get("modifica").is_some();
+    if !editing {
+        return view! {
+            // A full load: the form is built for the page as the URL says.
+            <p><a href=format!("/caselle/{}?modifica=1#modifica", mailbox.userid) rel="external">"Modifica dati"</a></p>
+        }
+        .into_any();
+    }
+    // After a refused save, the values come back in the URL with the reason.
+    let (returned, error) = query.with_untracked(|q| {
+        let error = q.get("errore");
+        let values = error.is_some().then(|| {
+            let mut m = MailboxInput::default();
+            for f in MailboxField::ALL {
+                m.set(f, q.get(&format!("m_{}", f.key())).unwrap_or_default());
+            }
+            m
+        });
+        (values, error)
+    });
+    let rules = Resource::new(|| (), |_| async move { edit_rules().await });
+    loaded(rules, move |rules: Rules| {
+        view! { <EditForm mailbox=mailbox.clone() rules=rules returned=returned.clone() error=error.clone()/> }
+    })
+    .into_any()
+}
+
+#[component]
+fn EditForm(
+    mailbox: MailboxDetail,
+    rules: Rules,
+    returned: Option<MailboxInput>,
+    error: Option<String>,
+) -> impl IntoView {
+    let booked = mailbox.state == crate::domain::MailboxState::Prenotata.code();
+    let current = MailboxInput {
+        address: mailbox.address.clone(),
+        description: mailbox.description.clone(),
+        password_email: mailbox.password_email.clone(),
+        first_name: mailbox.first_name.clone(),
+        last_name: mailbox.last_name.clone(),
+        tax_code: mailbox.tax_code.clone(),
+        nickname: mailbox.nickname.clone(),
+    };
+    let attempted = RwSignal::new(returned.is_some());
+    let start = returned.unwrap_or(current);
+    let values = MailboxField::ALL.map(|f| RwSignal::new(start.get(f).to_string()));
+    let touched = MailboxField::ALL.map(|_| RwSignal::new(false));
+    let rules = StoredValue::new(rules);
+    let input = move || {
+        let mut m = MailboxInput::default();
+        for (i, f) in MailboxField::ALL.into_iter().enumerate() {
+            m.set(f, values[i].get());
+        }
+        m
+    };
+    let report = Memo::new(move |_| {
+        let m = input();
+        rules.with_value(|r| crate::domain::request::validate_one(&m, r).err().unwrap_or_default())
+    });
+    let message = error.map(|code| match code.as_str() {
+        "uso" => "Nome casella o nickname già in uso da un'altra casella: nulla è stato salvato.",
+        _ => "Correggere i dati indicati: nulla è stato salvato.",
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if let Some((f, _)) = report.with_untracked(|r| r.errors.first().cloned()) {
+            ev.prevent_default();
+            attempted.set(true);
+            focus_element(&format!("modifica-{}", f.key().replace('_', "-")));
+        }
+    };
+    let userid = mailbox.userid.clone();
+    let fields = MailboxField::ALL
+        .into_iter()
+        .enumerate()
+        .filter(|(_, f)| booked || *f != MailboxField::Address)
+        .map(|(i, f)| {
+            let t = touched[i];
+            let error = Signal::derive(move || {
+                (attempted.get() || t.get()).then(|| report.with(|r| r.error(f).map(ToString::to_string))).flatten()
+            });
+            let warning = Signal::derive(move || report.with(|r| r.warning(f).map(ToString::to_string)));
+            let kind = if f == MailboxField::PasswordEmail { "email" } else { "text" };
+            view! {
+                <TextField id=format!("modifica-{}", f.key().replace('_', "-")) name=format!("mailbox[{}]", f.key())
+                    label=f.label() value=values[i] touched=t error=error warning=warning required=f.required()
+                    kind=kind autocomplete=Some("off")/>
+            }
+        })
+        .collect_view();
+    view! {
+        <form method="post" action=UpdateMailbox::url() on:submit=on_submit novalidate id="modifica" class="edit-form">
+            <h3>"Modifica dati"</h3>
+            {message.map(|m| view! { <div class="error-panel" role="alert"><p>{m}</p></div> })}
+            <input type="hidden" name="userid" value=userid.clone()/>
+            {(!booked).then(|| view! { <input type="hidden" name="mailbox[address]" value=mailbox.address.clone()/> })}
+            <div class="mailbox-fields">{fields}</div>
+            <div class="actions">
+                <a href=format!("/caselle/{userid}") rel="external">"Annulla"</a>
+                <button type="submit" class="primary">"Salva modifiche"</button>
+            </div>
+        </form>
     }
 }

@@ -32,14 +32,7 @@ pub async fn search_mailboxes(query: SearchQuery, page: i64) -> Result<SearchPag
 }
 
 fn query_link(q: &SearchQuery, page: i64) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
+    let enc = crate::components::url_encode;
     format!(
         "/ricerca?q={}&stato={}&cliente={}&offerta={}&pagina={page}",
         enc(&q.text),

@@ -299,17 +299,7 @@ pub fn page_csp(nonce: &str) -> String {
     )
 }
 
-/// Percent-encodes a path for a query parameter.
-pub fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use crate::components::url_encode;
 
 /// Only local paths are followed after login (no open redirect).
 pub fn safe_next(next: &str) -> &str {

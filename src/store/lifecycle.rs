@@ -6,10 +6,114 @@ use super::{now, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::lifecycle::Date;
 use crate::domain::records::{ActivityEntry, Paged, SearchHit, SearchQuery};
-use crate::domain::{MailboxState, OrderState};
+use crate::domain::{MailboxState, OrderState, ValidMailbox};
 use sqlx::Row;
 
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("Casella non trovata")]
+    NotFound,
+    /// The new address or nickname belongs to another mailbox (the database said so).
+    #[error("Casella o nickname già in uso")]
+    Taken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for EditError {
+    fn from(e: sqlx::Error) -> Self {
+        if super::is_unique_violation(&e) {
+            Self::Taken
+        } else {
+            Self::Store(e.into())
+        }
+    }
+}
+
 impl Store {
+    /// Saves the edited data of a mailbox (already validated); the address changes only while
+    /// the mailbox is PRENOTATA. Recorded with before and after.
+    pub async fn update_mailbox(
+        &self,
+        op: &Operator,
+        userid: &str,
+        m: &ValidMailbox,
+    ) -> Result<(), EditError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT m.id, m.state, m.address, m.description, m.password_email, m.first_name, m.last_name, m.tax_code, \
+             m.nickname, m.order_id, o.organisation_id FROM mailboxes m JOIN orders o ON o.id = m.order_id \
+             WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
+        )
+        .bind(userid)
+        .bind(op.scope().sql_value())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(EditError::NotFound)?;
+        let id: i64 = row.try_get("id")?;
+        let state: String = row.try_get("state")?;
+        let field = |name: &str| -> Result<String, sqlx::Error> {
+            Ok(row.try_get::<Option<String>, _>(name)?.unwrap_or_default())
+        };
+        let before = serde_json::json!({
+            "nome_casella": field("address")?, "descrizione": field("description")?,
+            "email_gestione_password": field("password_email")?, "nome": field("first_name")?,
+            "cognome": field("last_name")?, "codice_fiscale": field("tax_code")?, "nickname": field("nickname")?,
+        });
+        let address =
+            if state == MailboxState::Prenotata.code() { m.address.clone() } else { field("address")? };
+        sqlx::query(
+            "UPDATE mailboxes SET address = $1, description = $2, password_email = $3, first_name = $4, \
+             last_name = $5, tax_code = $6, nickname = $7 WHERE id = $8",
+        )
+        .bind(&address)
+        .bind(&m.description)
+        .bind(&m.password_email)
+        .bind(&m.first_name)
+        .bind(&m.last_name)
+        .bind(&m.tax_code)
+        .bind(m.nickname.clone())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let after = serde_json::json!({
+            "nome_casella": address, "descrizione": m.description, "email_gestione_password": m.password_email,
+            "nome": m.first_name, "cognome": m.last_name, "codice_fiscale": m.tax_code,
+            "nickname": m.nickname.clone().unwrap_or_default(),
+        });
+        // Only what changed goes into the history.
+        let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
+        if let (Some(bo), Some(ao)) = (before.as_object(), after.as_object()) {
+            for (k, v) in ao {
+                if bo.get(k) != Some(v) {
+                    b.insert(k.clone(), bo.get(k).cloned().unwrap_or_default());
+                    a.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let organisation_id: i64 = row.try_get("organisation_id")?;
+        let order_id: i64 = row.try_get("order_id")?;
+        sqlx::query(
+            "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) VALUES ($1, 'CASELLA_MODIFICATA', $2, $3, $4, $5)",
+        )
+        .bind(now())
+        .bind(organisation_id)
+        .bind(order_id)
+        .bind(id)
+        .bind(format!("Casella {address} ({userid}): dati modificati"))
+        .execute(&mut *tx)
+        .await?;
+        audit_in(
+            &mut tx,
+            &AuditRecord::by(op, "CASELLA_MODIFICATA", "casella", userid)
+                .before(serde_json::Value::Object(b).to_string())
+                .after(serde_json::Value::Object(a).to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Cancels a booked order: ANNULLATO, and its mailboxes are dropped so that their names are
     /// free again (the audit entry keeps them). `false` when it is not a booked order in scope.
     pub async fn cancel_order(&self, op: &Operator, number: &str) -> Result<bool, StoreError> {

@@ -7,6 +7,8 @@ mod demo;
 mod fulfilment;
 mod lifecycle;
 
+pub use lifecycle::EditError;
+
 pub use fulfilment::{
     new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail, SignedContract,
     TransitionError, LINK_VALID_DAYS,
@@ -696,7 +698,7 @@ async fn upsert_customer(
         .try_get("id")?)
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
