@@ -297,3 +297,95 @@ async fn cancel_expiry_recent_activity_and_search() {
             .is_some());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
+    use pec_manager::domain::mailbox_admin::{ExtraSettings, ExtraUser};
+    use pec_manager::domain::records::Services;
+    use pec_manager::store::{ChangeError, MailboxChange};
+    for store in common::stores().await {
+        let n = std::process::id();
+        let alfa = common::operator(&store, "alfa").await;
+        let beta = common::operator(&store, "beta").await;
+        let first =
+            booked_order(&store, &[&format!("uno.x{n}@legalmail.it"), &format!("due.x{n}@legalmail.it")])
+                .await;
+        let second = booked_order(&store, &[&format!("tre.x{n}@legalmail.it")]).await;
+        let order = store.order(alfa.scope(), &first).await.unwrap().unwrap();
+        let (u1, u2) = (order.mailboxes[0].userid.clone(), order.mailboxes[1].userid.clone());
+        let change = |c: MailboxChange| {
+            let (store, alfa, u1) = (store.clone(), alfa.clone(), u1.clone());
+            async move { store.change_mailbox(&alfa, &u1, c).await }
+        };
+
+        let services = Services { disk_gb: 12, sms: true, push_imap: true, ..Services::default() };
+        change(MailboxChange::Services(services.clone())).await.unwrap();
+        assert_eq!(store.mailbox(alfa.scope(), &u1).await.unwrap().unwrap().services, services);
+        change(MailboxChange::Offer("PROFESSIONAL".into())).await.unwrap();
+        let m = store.mailbox(alfa.scope(), &u1).await.unwrap().unwrap();
+        assert_ne!(m.services, services, "the new offer's services");
+        assert!(matches!(
+            change(MailboxChange::Offer("NESSUNA".into())).await,
+            Err(ChangeError::UnknownOffer)
+        ));
+        change(MailboxChange::Note("Cliente richiamato".into())).await.unwrap();
+        let user = ExtraUser {
+            first_name: "Anna".into(),
+            last_name: "Verdi".into(),
+            tax_code: "QSWTFG44D62R632Z".into(),
+            email: "a@b.it".into(),
+        };
+        change(MailboxChange::AddUser(user.clone())).await.unwrap();
+        assert!(matches!(change(MailboxChange::AddUser(user.clone())).await, Err(ChangeError::Duplicate)));
+        change(MailboxChange::Associate(u2.clone())).await.unwrap();
+        assert!(matches!(change(MailboxChange::Associate(u2.clone())).await, Err(ChangeError::Duplicate)));
+        assert!(matches!(
+            change(MailboxChange::Associate(u1.clone())).await,
+            Err(ChangeError::UnknownMailbox)
+        ));
+        let settings =
+            ExtraSettings { blocked_senders: vec!["spam@x.it".into()], pec_only: true, ..Default::default() };
+        change(MailboxChange::Settings(settings.clone())).await.unwrap();
+        assert!(matches!(change(MailboxChange::Move(first.clone())).await, Err(ChangeError::UnknownOrder)));
+        change(MailboxChange::Move(second.clone())).await.unwrap();
+        assert_eq!(store.mailbox(alfa.scope(), &u1).await.unwrap().unwrap().order_number, second);
+
+        let extras = store.mailbox_extras(alfa.scope(), &u1).await.unwrap().unwrap();
+        assert_eq!(extras.notes[0].text, "Cliente richiamato");
+        assert_eq!(extras.users, vec![user]);
+        assert_eq!(extras.associations, vec![u2.clone()]);
+        assert_eq!(extras.settings, settings);
+        // Both ends see the association.
+        assert_eq!(
+            store.mailbox_extras(alfa.scope(), &u2).await.unwrap().unwrap().associations,
+            vec![u1.clone()]
+        );
+        // Others see nothing and change nothing.
+        assert!(store.mailbox_extras(beta.scope(), &u1).await.unwrap().is_none());
+        assert!(matches!(
+            store.change_mailbox(&beta, &u1, MailboxChange::Note("x".into())).await,
+            Err(ChangeError::NotFound)
+        ));
+        // Every change is in the mailbox's history.
+        let filter = pec_manager::domain::records::AuditFilter { object: u1.clone(), ..Default::default() };
+        let actions: Vec<String> = store
+            .audit_entries(alfa.scope(), &filter, 1, 50)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for a in [
+            "SERVIZI_MODIFICATI",
+            "CASELLA_TRASFORMATA",
+            "NOTA_INSERITA",
+            "MULTIUTENZA_AGGIUNTA",
+            "ASSOCIAZIONE_AGGIUNTA",
+            "SERVIZI_EXTRA_MODIFICATI",
+            "CASELLA_SPOSTATA",
+        ] {
+            assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+        }
+    }
+}

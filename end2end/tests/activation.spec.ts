@@ -1,7 +1,7 @@
 import { expect, Page, test } from "@playwright/test";
 import * as fs from "fs";
 import * as path from "path";
-import { hydrated, login, orderUpToReview, uniq } from "./helpers";
+import { bookOne, hydrated, login } from "./helpers";
 
 /** Where the server writes e-mails (scripts/test.sh sets PEC_OUTBOX_DIR for both). */
 const OUTBOX = process.env.PEC_OUTBOX_DIR ?? path.join(__dirname, "../../data/outbox");
@@ -22,16 +22,6 @@ async function linkFor(address: string): Promise<string> {
     )
     .not.toBe("");
   return new URL(link).pathname + new URL(link).search;
-}
-
-/** A booked order of one mailbox, on its summary page. */
-async function bookOne(page: Page) {
-  const address = `attiva_${uniq()}@legalmail.it`;
-  await orderUpToReview(page, [{ address, passwordEmail: "titolare@example.it" }]);
-  await page.getByRole("button", { name: "Conferma" }).click();
-  await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
-  const number = (await page.locator("dd.order-number").textContent())!.trim();
-  return { address, number };
 }
 
 test("contract download and signed upload fulfil the order; the holder sets the password once", async ({ page, browser }) => {
@@ -85,12 +75,13 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   // Editing with the wizard's rules, checked on every keystroke.
   await page.getByRole("link", { name: "Modifica dati" }).click();
   await hydrated(page);
-  const cf = page.getByLabel("Codice fiscale", { exact: true });
+  const edit = page.locator("form#modifica");
+  const cf = edit.getByLabel("Codice fiscale", { exact: true });
   await cf.fill("RSSMRA70A01H501X");
   await expect(cf).toHaveAttribute("aria-invalid", "true");
   await cf.fill("QSWTFG44D62R632Z");
   await expect(cf).not.toHaveAttribute("aria-invalid", "true");
-  await page.getByLabel("Nome", { exact: true }).fill("Gina");
+  await edit.getByLabel("Nome", { exact: true }).fill("Gina");
   await page.getByRole("button", { name: "Salva modifiche" }).click();
   await expect(page.getByRole("status")).toContainText("Dati della casella salvati");
   await expect(page.getByRole("definition").filter({ hasText: /^QSWTFG44D62R632Z$/ })).toBeVisible();
@@ -140,13 +131,14 @@ test.describe("without JavaScript", () => {
     await page.goto(`/ordini/${number}`);
     await page.getByRole("table", { name: "Caselle" }).getByRole("link").first().click();
     await page.getByRole("link", { name: "Modifica dati" }).click();
-    await page.getByLabel("Codice fiscale", { exact: true }).fill("RSSMRA70A01H501X");
-    await page.getByLabel("Cognome", { exact: true }).fill("Da tenere");
+    const edit = page.locator("form#modifica");
+    await edit.getByLabel("Codice fiscale", { exact: true }).fill("RSSMRA70A01H501X");
+    await edit.getByLabel("Cognome", { exact: true }).fill("Da tenere");
     await page.getByRole("button", { name: "Salva modifiche" }).click();
     await expect(page.getByRole("alert")).toContainText("Correggere i dati indicati");
-    await expect(page.getByLabel("Cognome", { exact: true })).toHaveValue("Da tenere");
-    await expect(page.getByLabel("Codice fiscale", { exact: true })).toHaveAttribute("aria-invalid", "true");
-    await page.getByLabel("Codice fiscale", { exact: true }).fill("QSWTFG44D62R632Z");
+    await expect(edit.getByLabel("Cognome", { exact: true })).toHaveValue("Da tenere");
+    await expect(edit.getByLabel("Codice fiscale", { exact: true })).toHaveAttribute("aria-invalid", "true");
+    await edit.getByLabel("Codice fiscale", { exact: true }).fill("QSWTFG44D62R632Z");
     await page.getByRole("button", { name: "Salva modifiche" }).click();
     await expect(page.getByRole("status")).toContainText("Dati della casella salvati");
     await expect(page.getByRole("definition").filter({ hasText: /^Da tenere$/ })).toBeVisible();

@@ -87,3 +87,14 @@ export async function orderUpToReview(page: Page, mailboxes: Mailbox[]) {
   await expect(page).toHaveURL(/\/verifica$/);
   await hydrated(page);
 }
+
+/** A booked order of one mailbox, on its summary page. */
+export async function bookOne(page: Page) {
+  const address = `caso_${uniq()}@legalmail.it`;
+  await orderUpToReview(page, [{ address, passwordEmail: "titolare@example.it" }]);
+  await page.getByRole("button", { name: "Conferma" }).click();
+  await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
+  const number = (await page.locator("dd.order-number").textContent())!.trim();
+  return { address, number };
+}
+

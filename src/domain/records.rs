@@ -204,3 +204,23 @@ pub struct SearchHit {
     pub customer: String,
     pub offer: String,
 }
+
+/// A note on a mailbox ("Inserisci nota").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub at: String,
+    pub username: String,
+    pub text: String,
+}
+
+/// What "Dettaglio casella" shows besides the mailbox itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxExtras {
+    pub notes: Vec<Note>,
+    pub users: Vec<super::mailbox_admin::ExtraUser>,
+    /// Userids of the associated mailboxes.
+    pub associations: Vec<String>,
+    pub settings: super::mailbox_admin::ExtraSettings,
+    /// Other orders of the organisation a mailbox may move to ("Sposta").
+    pub orders: Vec<String>,
+}

@@ -127,6 +127,12 @@ pub fn MailboxPage() -> impl IntoView {
     view! {
         <Title text="Dettaglio casella"/>
         <h1>"Dettaglio casella"</h1>
+        // A full reload, as the guide's ↻: the data may have changed elsewhere.
+        <p class="no-print">
+            <a href=move || format!("/caselle/{}", params.read().get("userid").unwrap_or_default()) rel="external">
+                <span aria-hidden="true">"↻ "</span>"Aggiorna"
+            </a>
+        </p>
         {move || {
             (query.read().get("link").as_deref() == Some("inviato")).then(|| view! {
                 <div class="notice" role="status">
@@ -282,6 +288,7 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
             })}
         </section>
         <Transitions userid=m.userid.clone() state=m.state.clone()/>
+        <crate::pages::mailbox_admin::MailboxAdmin services=m.services.clone() state=m.state.clone()/>
         <section aria-labelledby="servizi-h">
             <h2 id="servizi-h">"Riepilogo servizi"</h2>
             <ul class="services">

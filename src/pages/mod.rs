@@ -5,6 +5,7 @@ pub mod audit;
 pub mod configuration;
 pub mod home;
 pub mod login;
+pub mod mailbox_admin;
 pub mod mailbox_detail;
 pub mod order_detail;
 pub mod recent;

@@ -6,8 +6,10 @@ mod auth;
 mod demo;
 mod fulfilment;
 mod lifecycle;
+mod mailbox_admin;
 
 pub use lifecycle::EditError;
+pub use mailbox_admin::{ChangeError, MailboxChange};
 
 pub use fulfilment::{
     new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail, SignedContract,

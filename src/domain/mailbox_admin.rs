@@ -1,0 +1,171 @@
+//! The small forms of "Dettaglio casella" (services, notes, additional users, SERVIZI EXTRA):
+//! their values and rules, shared by the page and the server.
+
+use super::fields::{self, FieldError};
+use super::records::Services;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
+pub enum AdminError {
+    #[error("{label}: {error}")]
+    Field { label: String, error: FieldError },
+    #[error("Spazio disco: un numero intero di GB tra 1 e {0}")]
+    Disk(i64),
+    #[error("La nota è vuota o supera {0} caratteri")]
+    Note(usize),
+    #[error("Riga {line} ({label}): {error}")]
+    Line { line: usize, label: String, error: FieldError },
+    #[error("Troppe righe: al massimo {0}")]
+    TooMany(usize),
+    #[error("Cellulare: solo cifre, con o senza +, da 6 a 15 cifre")]
+    Phone,
+}
+
+pub const MAX_DISK_GB: i64 = 100;
+pub const NOTE_MAX: usize = 2000;
+pub const LIST_MAX: usize = 200;
+
+fn field(label: &str, r: Result<String, FieldError>) -> Result<String, AdminError> {
+    r.map_err(|error| AdminError::Field { label: label.into(), error })
+}
+
+/// RIEPILOGO SERVIZI → "Modifica": the disk space as typed, the switches as checked.
+pub fn services(disk_gb: &str, mut s: Services) -> Result<Services, AdminError> {
+    let gb: i64 = disk_gb.trim().parse().map_err(|_| AdminError::Disk(MAX_DISK_GB))?;
+    if !(1..=MAX_DISK_GB).contains(&gb) {
+        return Err(AdminError::Disk(MAX_DISK_GB));
+    }
+    s.disk_gb = gb;
+    Ok(s)
+}
+
+/// "Inserisci nota".
+pub fn note(text: &str) -> Result<String, AdminError> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > NOTE_MAX {
+        return Err(AdminError::Note(NOTE_MAX));
+    }
+    Ok(t.to_string())
+}
+
+/// An additional user of a mailbox ("Aggiungi Multiutenza").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExtraUser {
+    pub first_name: String,
+    pub last_name: String,
+    pub tax_code: String,
+    pub email: String,
+}
+
+pub fn extra_user(u: &ExtraUser) -> Result<ExtraUser, AdminError> {
+    Ok(ExtraUser {
+        first_name: field("Nome", fields::person_name(&u.first_name).and_then(required))?,
+        last_name: field("Cognome", fields::person_name(&u.last_name).and_then(required))?,
+        tax_code: field("Codice fiscale", fields::tax_code(&u.tax_code, true))?,
+        email: field("E-mail", fields::email(&u.email, true))?,
+    })
+}
+
+fn required(s: String) -> Result<String, FieldError> {
+    if s.is_empty() {
+        Err(FieldError::Required)
+    } else {
+        Ok(s)
+    }
+}
+
+/// SERVIZI EXTRA of a mailbox, kept together.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExtraSettings {
+    /// "Configura filtri di ricezione": senders whose messages are refused, one per line.
+    pub blocked_senders: Vec<String>,
+    /// Refuse ordinary (non-PEC) e-mail.
+    pub pec_only: bool,
+    /// "Configurazione informazioni di sicurezza": for recovering access.
+    pub recovery_phone: String,
+    pub recovery_email: String,
+    /// "Contatti della casella": `Nome;indirizzo` per line.
+    pub contacts: Vec<(String, String)>,
+}
+
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty()).map(|(i, l)| (i + 1, l))
+}
+
+/// The reception filter as typed: one address per line.
+pub fn blocked_senders(text: &str) -> Result<Vec<String>, AdminError> {
+    let mut out = Vec::new();
+    for (line, l) in lines(text) {
+        let e = fields::email(l, true)
+            .map_err(|error| AdminError::Line { line, label: "Mittente".into(), error })?
+            .to_lowercase();
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    if out.len() > LIST_MAX {
+        return Err(AdminError::TooMany(LIST_MAX));
+    }
+    Ok(out)
+}
+
+pub fn security_info(phone: &str, email: &str) -> Result<(String, String), AdminError> {
+    let p: String = phone.chars().filter(|c| !c.is_whitespace()).collect();
+    let digits = p.strip_prefix('+').unwrap_or(&p);
+    if !p.is_empty() && (!digits.chars().all(|c| c.is_ascii_digit()) || !(6..=15).contains(&digits.len())) {
+        return Err(AdminError::Phone);
+    }
+    Ok((p, field("E-mail di recupero", fields::email(email, false))?))
+}
+
+/// Contacts as typed: `Nome;indirizzo` per line.
+pub fn contacts(text: &str) -> Result<Vec<(String, String)>, AdminError> {
+    let mut out = Vec::new();
+    for (line, l) in lines(text) {
+        let (name, address) = l.split_once(';').unwrap_or(("", l));
+        let address = fields::email(address, true).map_err(|error| AdminError::Line {
+            line,
+            label: "Indirizzo".into(),
+            error,
+        })?;
+        out.push((name.trim().to_string(), address));
+    }
+    if out.len() > LIST_MAX {
+        return Err(AdminError::TooMany(LIST_MAX));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_forms() {
+        assert_eq!(services("12", Services::default()).unwrap().disk_gb, 12);
+        assert_eq!(services("0", Services::default()), Err(AdminError::Disk(MAX_DISK_GB)));
+        assert!(services("tanti", Services::default()).is_err());
+        assert_eq!(note("  ciao "), Ok("ciao".into()));
+        assert!(note("   ").is_err());
+        let u = ExtraUser {
+            first_name: "Anna".into(),
+            last_name: "Verdi".into(),
+            tax_code: "qswtfg44d62r632z".into(),
+            email: "a@b.it".into(),
+        };
+        assert_eq!(extra_user(&u).unwrap().tax_code, "QSWTFG44D62R632Z");
+        let bad = ExtraUser { tax_code: "X".into(), ..u.clone() };
+        assert!(extra_user(&bad).unwrap_err().to_string().starts_with("Codice fiscale"));
+        assert_eq!(blocked_senders("a@b.it\n\nA@B.it\nc@d.it").unwrap().len(), 2);
+        assert!(blocked_senders("a@b.it\nnon valido").unwrap_err().to_string().starts_with("Riga 2"));
+        assert_eq!(security_info("+39 333 1234567", "").unwrap().0, "+393331234567");
+        assert_eq!(security_info("333-12", ""), Err(AdminError::Phone));
+        assert_eq!(
+            contacts("Mario;m@x.it\nn@y.it").unwrap(),
+            vec![("Mario".into(), "m@x.it".into()), ("".into(), "n@y.it".into())]
+        );
+    }
+}

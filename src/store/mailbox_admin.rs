@@ -1,0 +1,349 @@
+//! The small changes of "Dettaglio casella" (services, Trasforma, Sposta, notes, additional
+//! users, associations, SERVIZI EXTRA): each in one transaction with its history entry.
+
+use super::auth::{audit_in, AuditRecord};
+use super::{now, Store, StoreError};
+use crate::domain::auth::{Operator, Scope};
+use crate::domain::mailbox_admin::{ExtraSettings, ExtraUser};
+use crate::domain::records::{MailboxExtras, Note, Services};
+use crate::domain::OrderState;
+use sqlx::{Any, Row, Transaction};
+use thiserror::Error;
+
+/// One change, already validated by the shared rules.
+#[derive(Clone, Debug)]
+pub enum MailboxChange {
+    Services(Services),
+    /// Trasforma: another offer, whose services the mailbox takes.
+    Offer(String),
+    /// Sposta: to another order of the same organisation.
+    Move(String),
+    Note(String),
+    AddUser(ExtraUser),
+    Associate(String),
+    Settings(ExtraSettings),
+}
+
+impl MailboxChange {
+    fn action(&self) -> &'static str {
+        match self {
+            Self::Services(_) => "SERVIZI_MODIFICATI",
+            Self::Offer(_) => "CASELLA_TRASFORMATA",
+            Self::Move(_) => "CASELLA_SPOSTATA",
+            Self::Note(_) => "NOTA_INSERITA",
+            Self::AddUser(_) => "MULTIUTENZA_AGGIUNTA",
+            Self::Associate(_) => "ASSOCIAZIONE_AGGIUNTA",
+            Self::Settings(_) => "SERVIZI_EXTRA_MODIFICATI",
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ChangeError {
+    #[error("Casella non trovata")]
+    NotFound,
+    #[error("Offerta sconosciuta")]
+    UnknownOffer,
+    #[error("Ordine di destinazione non trovato, annullato o uguale a quello attuale")]
+    UnknownOrder,
+    #[error("Casella da associare non trovata, o la casella stessa")]
+    UnknownMailbox,
+    #[error("Già presente")]
+    Duplicate,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ChangeError {
+    fn from(e: sqlx::Error) -> Self {
+        if super::is_unique_violation(&e) {
+            Self::Duplicate
+        } else {
+            Self::Store(e.into())
+        }
+    }
+}
+
+const SERVICE_COLUMNS: &str =
+    "disk_gb, disk_used_mb, sms, security_archive, legal_preservation, shadow_pec, push_imap, phishing_protection";
+
+fn services_of(r: &sqlx::any::AnyRow) -> Result<Services, sqlx::Error> {
+    Ok(Services {
+        disk_gb: r.try_get("disk_gb")?,
+        disk_used_mb: r.try_get("disk_used_mb")?,
+        sms: r.try_get::<i64, _>("sms")? != 0,
+        security_archive: r.try_get::<i64, _>("security_archive")? != 0,
+        legal_preservation: r.try_get::<i64, _>("legal_preservation")? != 0,
+        shadow_pec: r.try_get::<i64, _>("shadow_pec")? != 0,
+        push_imap: r.try_get::<i64, _>("push_imap")? != 0,
+        phishing_protection: r.try_get::<i64, _>("phishing_protection")? != 0,
+    })
+}
+
+async fn settings_in(tx: &mut Transaction<'_, Any>, mailbox_id: i64) -> Result<ExtraSettings, StoreError> {
+    let row = sqlx::query("SELECT data FROM mailbox_settings WHERE mailbox_id = $1")
+        .bind(mailbox_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match row {
+        Some(r) => serde_json::from_str(&r.try_get::<String, _>("data")?).unwrap_or_default(),
+        None => ExtraSettings::default(),
+    })
+}
+
+/// A mailbox of the scope: (id, order id, organisation id).
+async fn find(
+    tx: &mut Transaction<'_, Any>,
+    scope: Scope,
+    userid: &str,
+) -> Result<Option<(i64, i64, i64)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT m.id, m.order_id, o.organisation_id FROM mailboxes m JOIN orders o ON o.id = m.order_id \
+         WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
+    )
+    .bind(userid)
+    .bind(scope.sql_value())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row {
+        Some(r) => Some((r.try_get("id")?, r.try_get("order_id")?, r.try_get("organisation_id")?)),
+        None => None,
+    })
+}
+
+impl Store {
+    /// Notes, additional users, associations and SERVIZI EXTRA of a mailbox in scope.
+    pub async fn mailbox_extras(
+        &self,
+        scope: Scope,
+        userid: &str,
+    ) -> Result<Option<MailboxExtras>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some((id, order_id, organisation_id)) = find(&mut tx, scope, userid).await? else {
+            return Ok(None);
+        };
+        let notes = sqlx::query(
+            "SELECT at, username, text FROM mailbox_notes WHERE mailbox_id = $1 ORDER BY id DESC",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Note { at: r.try_get("at")?, username: r.try_get("username")?, text: r.try_get("text")? })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        let users = sqlx::query(
+            "SELECT first_name, last_name, tax_code, email FROM mailbox_users WHERE mailbox_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ExtraUser {
+                first_name: r.try_get("first_name")?,
+                last_name: r.try_get("last_name")?,
+                tax_code: r.try_get("tax_code")?,
+                email: r.try_get("email")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        let associations = sqlx::query(
+            "SELECT m.userid FROM mailbox_associations a JOIN mailboxes m \
+             ON m.id = CASE WHEN a.mailbox_id = $1 THEN a.other_id ELSE a.mailbox_id END \
+             WHERE a.mailbox_id = $1 OR a.other_id = $1 ORDER BY m.userid",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("userid"))
+        .collect::<Result<_, _>>()?;
+        let orders = sqlx::query(
+            "SELECT number FROM orders WHERE organisation_id = $1 AND id <> $2 AND state <> $3 ORDER BY id DESC LIMIT 50",
+        )
+        .bind(organisation_id)
+        .bind(order_id)
+        .bind(OrderState::Annullato.code())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("number"))
+        .collect::<Result<_, _>>()?;
+        let settings = settings_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(Some(MailboxExtras { notes, users, associations, settings, orders }))
+    }
+
+    /// Applies one change and records it (who, when, before, after) in the history and the
+    /// activity feed.
+    pub async fn change_mailbox(
+        &self,
+        op: &Operator,
+        userid: &str,
+        change: MailboxChange,
+    ) -> Result<(), ChangeError> {
+        let mut tx = self.pool.begin().await?;
+        let (id, order_id, organisation_id) =
+            find(&mut tx, op.scope(), userid).await?.ok_or(ChangeError::NotFound)?;
+        let current =
+            sqlx::query(&format!("SELECT {SERVICE_COLUMNS}, offer_id FROM mailboxes WHERE id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let services = services_of(&current)?;
+        let (before, after) = match &change {
+            MailboxChange::Services(s) => {
+                sqlx::query(
+                    "UPDATE mailboxes SET disk_gb = $1, sms = $2, security_archive = $3, legal_preservation = $4, \
+                     shadow_pec = $5, push_imap = $6, phishing_protection = $7 WHERE id = $8",
+                )
+                .bind(s.disk_gb)
+                .bind(i64::from(s.sms))
+                .bind(i64::from(s.security_archive))
+                .bind(i64::from(s.legal_preservation))
+                .bind(i64::from(s.shadow_pec))
+                .bind(i64::from(s.push_imap))
+                .bind(i64::from(s.phishing_protection))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                (
+                    serde_json::to_value(&services).unwrap_or_default(),
+                    serde_json::to_value(s).unwrap_or_default(),
+                )
+            }
+            MailboxChange::Offer(code) => {
+                let offer_id: i64 = sqlx::query("SELECT id FROM offers WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(ChangeError::UnknownOffer)?
+                    .try_get("id")?;
+                sqlx::query(
+                    "UPDATE mailboxes SET offer_id = $1, \
+                     disk_gb = (SELECT disk_gb FROM offers WHERE id = $1), sms = (SELECT sms FROM offers WHERE id = $1), \
+                     security_archive = (SELECT security_archive FROM offers WHERE id = $1), \
+                     legal_preservation = (SELECT legal_preservation FROM offers WHERE id = $1), \
+                     shadow_pec = (SELECT shadow_pec FROM offers WHERE id = $1), \
+                     push_imap = (SELECT push_imap FROM offers WHERE id = $1), \
+                     phishing_protection = (SELECT phishing_protection FROM offers WHERE id = $1) WHERE id = $2",
+                )
+                .bind(offer_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let old: i64 = current.try_get("offer_id")?;
+                (serde_json::json!({ "offerta_id": old }), serde_json::json!({ "offerta": code }))
+            }
+            MailboxChange::Move(number) => {
+                let target: i64 = sqlx::query(
+                    "SELECT id FROM orders WHERE number = $1 AND organisation_id = $2 AND id <> $3 AND state <> $4",
+                )
+                .bind(number)
+                .bind(organisation_id)
+                .bind(order_id)
+                .bind(OrderState::Annullato.code())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(ChangeError::UnknownOrder)?
+                .try_get("id")?;
+                sqlx::query("UPDATE mailboxes SET order_id = $1 WHERE id = $2")
+                    .bind(target)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                (serde_json::json!({ "ordine_id": order_id }), serde_json::json!({ "ordine": number }))
+            }
+            MailboxChange::Note(text) => {
+                sqlx::query(
+                    "INSERT INTO mailbox_notes (mailbox_id, at, username, text) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(now())
+                .bind(&op.username)
+                .bind(text)
+                .execute(&mut *tx)
+                .await?;
+                (serde_json::Value::Null, serde_json::json!({ "nota": text }))
+            }
+            MailboxChange::AddUser(u) => {
+                sqlx::query(
+                    "INSERT INTO mailbox_users (mailbox_id, first_name, last_name, tax_code, email, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(&u.first_name)
+                .bind(&u.last_name)
+                .bind(&u.tax_code)
+                .bind(&u.email)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+                (serde_json::Value::Null, serde_json::to_value(u).unwrap_or_default())
+            }
+            MailboxChange::Associate(other) => {
+                let other_id = match find(&mut tx, op.scope(), other.trim()).await? {
+                    Some((other_id, _, _)) if other_id != id => other_id,
+                    _ => return Err(ChangeError::UnknownMailbox),
+                };
+                let exists = sqlx::query(
+                    "SELECT 1 AS x FROM mailbox_associations WHERE (mailbox_id = $1 AND other_id = $2) \
+                     OR (mailbox_id = $2 AND other_id = $1)",
+                )
+                .bind(id)
+                .bind(other_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if exists.is_some() {
+                    return Err(ChangeError::Duplicate);
+                }
+                sqlx::query(
+                    "INSERT INTO mailbox_associations (mailbox_id, other_id, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(other_id)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+                (serde_json::Value::Null, serde_json::json!({ "associata": other.trim() }))
+            }
+            MailboxChange::Settings(s) => {
+                let old = settings_in(&mut tx, id).await?;
+                let data = serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query("DELETE FROM mailbox_settings WHERE mailbox_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO mailbox_settings (mailbox_id, data) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?;
+                (serde_json::to_value(old).unwrap_or_default(), serde_json::to_value(s).unwrap_or_default())
+            }
+        };
+        let action = change.action();
+        sqlx::query(
+            "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(now())
+        .bind(action)
+        .bind(organisation_id)
+        .bind(order_id)
+        .bind(id)
+        .bind(format!("Casella {userid}: {}", action.to_lowercase().replace('_', " ")))
+        .execute(&mut *tx)
+        .await?;
+        audit_in(
+            &mut tx,
+            &AuditRecord::by(op, action, "casella", userid)
+                .before(before.to_string())
+                .after(after.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
