@@ -96,6 +96,8 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   await expect(page.getByText("Nessuna transizione disponibile per una casella REVOCATA.")).toBeVisible();
   await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("CAMBIO_STATO");
   await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("richiesta del cliente");
+  await page.getByRole("navigation", { name: "Menu principale" }).getByRole("link", { name: "Visualizza recenti" }).click();
+  await expect(page.getByRole("region", { name: "Ultime operazioni" })).toContainText("ATTIVA → REVOCATA");
 });
 
 test.describe("without JavaScript", () => {
@@ -107,6 +109,9 @@ test.describe("without JavaScript", () => {
     const js = await (await browser.newContext({ storageState: await page.context().storageState(), javaScriptEnabled: true })).newPage();
     const { address, number } = await bookOne(js);
     await page.goto(`/ordini/${number}`);
+    const contract = await page.request.get(`/ordini/${number}/contratto.pdf`);
+    expect((await contract.body()).subarray(0, 5).toString()).toBe("%PDF-");
+    await expect(page.getByRole("link", { name: "Download Contratto" })).toHaveAttribute("href", `/ordini/${number}/contratto.pdf`);
     const p7m = Buffer.concat([
       Buffer.from([0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80]),
       Buffer.alloc(64, 1),
@@ -142,5 +147,11 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Salva modifiche" }).click();
     await expect(page.getByRole("status")).toContainText("Dati della casella salvati");
     await expect(page.getByRole("definition").filter({ hasText: /^Da tenere$/ })).toBeVisible();
+
+    // Revocation without JavaScript: the same form posts.
+    await page.getByLabel("revoca immediata (esempio a causa di mancato pagamento)").check();
+    await page.getByRole("button", { name: "Conferma" }).click();
+    await expect(page.getByRole("definition").filter({ hasText: /^REVOCATA$/ })).toBeVisible();
+    await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("revoca immediata");
   });
 });
