@@ -186,6 +186,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let t = now();
+        let mut expired = 0;
         for r in &rows {
             let (id, userid, address, order_id, organisation_id): (i64, String, String, i64, i64) = (
                 r.try_get("id")?,
@@ -194,12 +195,18 @@ impl Store {
                 r.try_get("order_id")?,
                 r.try_get("organisation_id")?,
             );
-            sqlx::query("UPDATE mailboxes SET state = $1 WHERE id = $2 AND state = $3")
+            // Another server process may have expired it a moment ago: record it once.
+            let changed = sqlx::query("UPDATE mailboxes SET state = $1 WHERE id = $2 AND state = $3")
                 .bind(MailboxState::Scaduta.code())
                 .bind(id)
                 .bind(MailboxState::Attiva.code())
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                continue;
+            }
+            expired += 1;
             sqlx::query(
                 "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) \
                  VALUES ($1, 'CASELLA_SCADUTA', $2, $3, $4, $5)",
@@ -218,7 +225,7 @@ impl Store {
             audit_in(&mut tx, &record).await?;
         }
         tx.commit().await?;
-        Ok(rows.len())
+        Ok(expired)
     }
 
     /// The latest events (orders, activations, state changes, passwords), newest first.
