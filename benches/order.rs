@@ -1,5 +1,5 @@
 //! Server side of a 10,000-row upload: parse + validate + create the order (one transaction,
-//! 10,000 userids) on SQLite. Run: `cargo bench --bench order --features ssr`.
+//! 10,000 userids) on SQLite, or on `BENCH_DATABASE_URL`. Run: `cargo bench --bench order --features ssr`.
 //! Prints the wall time of each phase over three runs; results are written down in README.md.
 
 use pec_manager::domain::auth::Scope;
@@ -25,9 +25,13 @@ fn file(run: usize) -> Vec<u8> {
 
 #[tokio::main]
 async fn main() {
-    let dir = std::env::temp_dir().join(format!("pec-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let store = Store::open(&format!("sqlite://{}/bench.db?mode=rwc", dir.display())).await.expect("store");
+    // SQLite by default; `BENCH_DATABASE_URL` for another database (e.g. a throw-away PostgreSQL).
+    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        let dir = std::env::temp_dir().join(format!("pec-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        format!("sqlite://{}/bench.db?mode=rwc", dir.display())
+    });
+    let store = Store::open(&url).await.expect("store");
     seed_demo(&store, "not-a-real-hash").await.expect("demo data");
     let op = store.login_record("operatore").await.expect("query").expect("demo operator").operator;
     for run in 0..3 {
@@ -65,5 +69,5 @@ async fn main() {
     }
     assert!(store.mailbox_count().await.expect("count") >= 3 * ROWS as i64);
     store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("pec-bench-{}", std::process::id())));
 }

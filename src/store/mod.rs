@@ -101,6 +101,8 @@ const ORDER_DIGITS: usize = 8;
 const INSERT_CHUNK: usize = 50;
 /// Values per `IN (...)` list.
 const IN_CHUNK: usize = 500;
+/// Orders of at least this many mailboxes refresh PostgreSQL's statistics.
+const ANALYZE_FROM: usize = 1000;
 
 impl Store {
     /// Connects, creating the SQLite file (and its folder) if missing, and applies migrations.
@@ -302,7 +304,16 @@ impl Store {
         order: &ValidOrder,
         operator: &Operator,
     ) -> Result<String, CreateOrderError> {
-        match self.try_create_order(draft_id, order, operator).await {
+        let created = self.try_create_order(draft_id, order, operator).await;
+        // After a bulk order PostgreSQL's statistics still describe the smaller table, and its
+        // planner then scans instead of using the unique indexes for the next availability
+        // checks (measured: 283 ms for the first 10,000-mailbox order, 4.8 s for the second).
+        if created.is_ok() && self.backend == Backend::Postgres && order.mailboxes.len() >= ANALYZE_FROM {
+            if let Err(e) = sqlx::query("ANALYZE mailboxes").execute(&self.pool).await {
+                tracing::warn!("ANALYZE after a bulk order: {e}");
+            }
+        }
+        match created {
             Err(CreateOrderError::Store(StoreError::Db(e))) if is_unique_violation(&e) => {
                 // Someone else took a name between our check and our insert: find which.
                 let (addresses, nicknames) = self.order_names_taken(order).await?;
