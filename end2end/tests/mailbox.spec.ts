@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { bookOne, login } from "./helpers";
+import { bookOne, hydrated, login } from "./helpers";
 
 for (const js of [true, false]) {
   test.describe(js ? "with JavaScript" : "without JavaScript", () => {
@@ -48,3 +48,23 @@ for (const js of [true, false]) {
     });
   });
 }
+
+test("editing a booked mailbox checks the name against the platform while typing", async ({ page }) => {
+  await login(page);
+  const first = await bookOne(page);
+  const second = await bookOne(page);
+  await page.goto(`/ordini/${second.number}`);
+  await page.getByRole("table", { name: "Caselle" }).getByRole("link").first().click();
+  await page.getByRole("link", { name: "Modifica dati" }).click();
+  await hydrated(page);
+  const edit = page.locator("form#modifica");
+  const name = edit.getByLabel("Nome casella", { exact: true });
+  await name.fill(first.address.toUpperCase());
+  await expect(edit.getByText("Casella già esistente")).toBeVisible();
+  await expect(name).toHaveAttribute("aria-invalid", "true");
+  // Its own name is not "taken".
+  await name.fill(second.address);
+  await expect(name).not.toHaveAttribute("aria-invalid", "true");
+  await page.getByRole("button", { name: "Salva modifiche" }).click();
+  await expect(page.getByRole("status")).toContainText("Dati della casella salvati");
+});

@@ -2,6 +2,7 @@
 
 use crate::components::loaded;
 use crate::components::{focus_element, TextField};
+use crate::domain::fields::name_key;
 use crate::domain::records::{italian_date, AuditEntry, MailboxDetail};
 use crate::domain::{MailboxField, MailboxInput, Rules};
 use crate::error::AppError;
@@ -39,7 +40,6 @@ pub async fn update_mailbox(
     userid: String,
     #[server(default)] mailbox: MailboxInput,
 ) -> Result<(), AppError> {
-    use crate::domain::fields::name_key;
     use crate::store::EditError;
     let op = crate::server::require()?;
     let store = crate::server::store()?;
@@ -373,7 +373,7 @@ fn EditForm(
     let start = returned.unwrap_or(current);
     let values = MailboxField::ALL.map(|f| RwSignal::new(start.get(f).to_string()));
     let touched = MailboxField::ALL.map(|_| RwSignal::new(false));
-    let rules = StoredValue::new(rules);
+    let rules = RwSignal::new(rules);
     let input = move || {
         let mut m = MailboxInput::default();
         for (i, f) in MailboxField::ALL.into_iter().enumerate() {
@@ -383,7 +383,37 @@ fn EditForm(
     };
     let report = Memo::new(move |_| {
         let m = input();
-        rules.with_value(|r| crate::domain::request::validate_one(&m, r).err().unwrap_or_default())
+        rules.with(|r| crate::domain::request::validate_one(&m, r).err().unwrap_or_default())
+    });
+    // As in the wizard, names are checked against the platform a moment after typing stops;
+    // the mailbox's own names are not "taken".
+    let own = (name_key(&mailbox.address), name_key(&mailbox.nickname));
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |prev: Option<()>| {
+        let m = input();
+        if prev.is_none() {
+            return;
+        }
+        generation.update_value(|g| *g += 1);
+        let current = generation.get_value();
+        let (address, nickname) = (name_key(&m.address), name_key(&m.nickname));
+        let own = own.clone();
+        leptos::task::spawn_local(async move {
+            crate::components::sleep_ms(400).await;
+            if generation.try_get_value() != Some(current) {
+                return;
+            }
+            let asked = (
+                vec![address.clone()],
+                vec![nickname.clone()].into_iter().filter(|n| !n.is_empty()).collect(),
+            );
+            if let Ok(av) = crate::pages::wizard::check_availability(asked.0, asked.1).await {
+                rules.try_update(|r| {
+                    r.taken_addresses = av.taken_addresses.into_iter().filter(|a| *a != own.0).collect();
+                    r.taken_nicknames = av.taken_nicknames.into_iter().filter(|n| *n != own.1).collect();
+                });
+            }
+        });
     });
     let message = error.map(|code| match code.as_str() {
         "uso" => "Nome casella o nickname già in uso da un'altra casella: nulla è stato salvato.",
