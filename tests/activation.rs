@@ -159,6 +159,19 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
         assert!(store.link_target(&token_in(&text)).await.unwrap().is_some(), "{text}");
         let _ = std::fs::remove_dir_all(dir);
 
+        // Housekeeping forgets used links and sent e-mails once old, never what is pending.
+        assert_eq!(store.purge(30).await.unwrap(), 0, "nothing is old yet");
+        store.raw_execute("UPDATE activation_links SET created_at = '2000-01-01 00:00:00'").await.unwrap();
+        store
+            .raw_execute("UPDATE outbox SET sent_at = '2000-01-01 00:00:00' WHERE sent_at IS NOT NULL")
+            .await
+            .unwrap();
+        let removed = store.purge(30).await.unwrap();
+        assert!(removed >= 2 + 3, "used or replaced links and the 3 sent e-mails: {removed}");
+        assert_eq!(store.mail_counts().await.unwrap().1, 0);
+        // The link sent again is unused and unexpired: it still works.
+        assert!(store.link_target(&token_in(&text)).await.unwrap().is_some());
+
         // State changes: only what the lifecycle table allows, recorded with before and after.
         use pec_manager::domain::lifecycle::{RevocationReason, Transition};
         use pec_manager::store::TransitionError;

@@ -57,8 +57,11 @@ pub fn today() -> crate::domain::lifecycle::Date {
     crate::domain::lifecycle::Date { year: d.year(), month: d.month(), day: d.day() }
 }
 
-/// Work of this server process that no request starts: mailboxes past their expiry date
-/// become SCADUTA (hourly, and at start).
+/// Days that used links, sent e-mails and abandoned drafts are kept.
+pub const KEEP_DAYS: i64 = 30;
+
+/// Work of this server process that no request starts (hourly, and at start): mailboxes past
+/// their expiry date become SCADUTA; what is no longer of use is forgotten.
 pub fn spawn_housekeeping(store: Store) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -68,6 +71,11 @@ pub fn spawn_housekeeping(store: Store) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} mailboxes expired"),
                 Err(e) => tracing::error!("expiry: {e}"),
+            }
+            match store.purge(KEEP_DAYS).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} expired sessions, old links, sent e-mails and drafts removed"),
+                Err(e) => tracing::error!("purge: {e}"),
             }
         }
     });

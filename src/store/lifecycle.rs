@@ -228,6 +228,25 @@ impl Store {
         Ok(expired)
     }
 
+    /// Forgets what is no longer of use (run periodically): expired sessions; password links
+    /// used or expired, sent e-mails (their bodies hold links) and drafts never confirmed, all
+    /// older than `days`. The audit log keeps the record of what happened. Returns rows removed.
+    pub async fn purge(&self, days: i64) -> Result<u64, StoreError> {
+        let t = now();
+        let before =
+            (chrono::Utc::now() - chrono::Duration::days(days)).format("%Y-%m-%d %H:%M:%S").to_string();
+        let mut removed = 0;
+        for (sql, cutoff) in [
+            ("DELETE FROM sessions WHERE expires_at < $1", &t),
+            ("DELETE FROM activation_links WHERE created_at < $1 AND (used_at IS NOT NULL OR expires_at < $1)", &before),
+            ("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1", &before),
+            ("DELETE FROM drafts WHERE order_id IS NULL AND updated_at < $1", &before),
+        ] {
+            removed += sqlx::query(sql).bind(cutoff).execute(&self.pool).await?.rows_affected();
+        }
+        Ok(removed)
+    }
+
     /// The latest events (orders, activations, state changes, passwords), newest first.
     pub async fn recent_activity(&self, scope: Scope, limit: i64) -> Result<Vec<ActivityEntry>, StoreError> {
         let rows = sqlx::query(
