@@ -38,9 +38,7 @@ const PUBLIC_PREFIXES: [&str; 2] = ["/pkg/", "/favicon"];
 #[derive(Clone, Debug)]
 pub struct CurrentOperator(pub Operator);
 
-fn stamp(t: chrono::DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
+use crate::store::stamp;
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);

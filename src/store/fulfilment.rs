@@ -3,7 +3,7 @@
 //! transaction, sent after the commit), and the holder sets the mailbox password with it.
 
 use super::auth::{audit_in, AuditRecord};
-use super::{now, Store, StoreError};
+use super::{from_now, now, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::lifecycle::{apply, expiry_date, Date, Transition, TransitionRefused};
 use crate::domain::{MailboxState, OrderState};
@@ -23,10 +23,6 @@ pub fn token_hash(token: &str) -> String {
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn in_days(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days)).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// The signed contract as uploaded (already checked to be a PDF or a CAdES envelope).
@@ -86,7 +82,6 @@ pub struct QueuedMail {
 /// What the holder's link opens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkTarget {
-    pub mailbox_id: i64,
     pub userid: String,
     pub address: String,
 }
@@ -136,7 +131,7 @@ async fn link_in(
     link_mail: &LinkMail,
 ) -> Result<(), StoreError> {
     let token = new_token();
-    let expires = in_days(LINK_VALID_DAYS);
+    let expires = from_now(chrono::Duration::days(LINK_VALID_DAYS));
     sqlx::query(
         "INSERT INTO activation_links (token_hash, mailbox_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -393,7 +388,7 @@ impl Store {
     /// The mailbox a link opens, while the link is unused and not expired.
     pub async fn link_target(&self, token: &str) -> Result<Option<LinkTarget>, StoreError> {
         let row = sqlx::query(
-            "SELECT m.id, m.userid, m.address FROM activation_links l JOIN mailboxes m ON m.id = l.mailbox_id \
+            "SELECT m.userid, m.address FROM activation_links l JOIN mailboxes m ON m.id = l.mailbox_id \
              WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND m.state = $3",
         )
         .bind(token_hash(token))
@@ -402,11 +397,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(match row {
-            Some(r) => Some(LinkTarget {
-                mailbox_id: r.try_get("id")?,
-                userid: r.try_get("userid")?,
-                address: r.try_get("address")?,
-            }),
+            Some(r) => Some(LinkTarget { userid: r.try_get("userid")?, address: r.try_get("address")? }),
             None => None,
         })
     }
@@ -463,15 +454,6 @@ impl Store {
         Ok(true)
     }
 
-    /// Whether a mailbox has a password (never the hash itself outside the store).
-    pub async fn mailbox_password_hash(&self, userid: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT password_hash FROM mailboxes WHERE userid = $1")
-            .bind(userid)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get::<Option<String>, _>("password_hash")).transpose()?.flatten())
-    }
-
     /// Queued e-mails due now, oldest first.
     pub async fn due_mail(&self, limit: i64) -> Result<Vec<QueuedMail>, StoreError> {
         let rows = sqlx::query(
@@ -500,7 +482,7 @@ impl Store {
     /// database does not send it too; `false` when someone else took it first.
     pub async fn claim_mail(&self, mail: &QueuedMail, lease_minutes: i64) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL")
-            .bind(in_minutes(lease_minutes))
+            .bind(from_now(chrono::Duration::minutes(lease_minutes)))
             .bind(mail.id)
             .bind(&mail.next_attempt_at)
             .execute(&self.pool)
@@ -524,7 +506,7 @@ impl Store {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
         )
-        .bind(in_minutes(wait.min(60)))
+        .bind(from_now(chrono::Duration::minutes(wait.min(60))))
         .bind(error)
         .bind(mail.id)
         .execute(&self.pool)
@@ -548,8 +530,4 @@ impl Store {
             .await?;
         Ok(())
     }
-}
-
-fn in_minutes(minutes: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::minutes(minutes)).format("%Y-%m-%d %H:%M:%S").to_string()
 }

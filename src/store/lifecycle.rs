@@ -2,7 +2,7 @@
 //! "Attività recenti", and the search of "Ricerca".
 
 use super::auth::{audit_in, escape_like, AuditRecord};
-use super::{now, Store, StoreError};
+use super::{from_now, now, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::lifecycle::Date;
 use crate::domain::records::{ActivityEntry, Paged, SearchHit, SearchQuery};
@@ -233,8 +233,7 @@ impl Store {
     /// older than `days`. The audit log keeps the record of what happened. Returns rows removed.
     pub async fn purge(&self, days: i64) -> Result<u64, StoreError> {
         let t = now();
-        let before =
-            (chrono::Utc::now() - chrono::Duration::days(days)).format("%Y-%m-%d %H:%M:%S").to_string();
+        let before = from_now(-chrono::Duration::days(days));
         let mut removed = 0;
         for (sql, cutoff) in [
             ("DELETE FROM sessions WHERE expires_at < $1", &t),

@@ -13,7 +13,7 @@ pub use mailbox_admin::{ChangeError, MailboxChange};
 
 pub use fulfilment::{
     new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail, SignedContract,
-    TransitionError, LINK_VALID_DAYS,
+    TransitionError,
 };
 
 use crate::domain::auth::{Operator, Scope};
@@ -86,8 +86,18 @@ pub struct Store {
 }
 
 /// The current time as stored.
+/// How times are stored (UTC, sortable as text, the same in both databases).
+pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 pub fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+    stamp(chrono::Utc::now())
+}
+
+/// The stored form of now plus (or minus) some time.
+pub fn from_now(offset: chrono::Duration) -> String {
+    stamp(chrono::Utc::now() + offset)
 }
 
 /// Digits of a generated userid after its prefix (seed: `VIT03933`).
