@@ -3,7 +3,7 @@
 //! transaction, sent after the commit), and the holder sets the mailbox password with it.
 
 use super::auth::{audit_in, AuditRecord};
-use super::{from_now, now, Store, StoreError};
+use super::{activity_in, from_now, now, Activity, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::lifecycle::{apply, expiry_date, Date, Transition, TransitionRefused};
 use crate::domain::{MailboxState, OrderState};
@@ -209,17 +209,21 @@ impl Store {
             tx.rollback().await?;
             return Err(TransitionRefused { from: from.code().into(), what: t.label().into() }.into());
         }
-        let t_now = now();
-        sqlx::query(
-            "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) VALUES ($1, $2, $3, $4, $5, $6)",
+        activity_in(
+            &mut tx,
+            Activity {
+                kind: &format!("CASELLA_{}", to.code()),
+                organisation_id,
+                order_id,
+                mailbox_id: Some(id),
+                summary: format!(
+                    "Casella {address} ({userid}): {} → {} ({})",
+                    from.code(),
+                    to.code(),
+                    t.label()
+                ),
+            },
         )
-        .bind(&t_now)
-        .bind(format!("CASELLA_{}", to.code()))
-        .bind(organisation_id)
-        .bind(order_id)
-        .bind(id)
-        .bind(format!("Casella {address} ({userid}): {} → {} ({})", from.code(), to.code(), t.label()))
-        .execute(&mut *tx)
         .await?;
         let before = serde_json::json!({ "stato": from.code() });
         let after = serde_json::json!({ "stato": to.code(), "motivo": t.label() });
@@ -305,15 +309,16 @@ impl Store {
             link_in(&mut tx, id, &address, &userid, &recipient, link_mail).await?;
         }
         let summary = format!("Ordine {number} evaso: {} caselle attivate", rows.len());
-        sqlx::query(
-            "INSERT INTO activity (at, kind, organisation_id, order_id, summary) \
-             VALUES ($1, 'ORDINE_EVASO', $2, $3, $4)",
+        activity_in(
+            &mut tx,
+            Activity {
+                kind: "ORDINE_EVASO",
+                organisation_id: op.organisation_id,
+                order_id,
+                mailbox_id: None,
+                summary,
+            },
         )
-        .bind(now())
-        .bind(op.organisation_id)
-        .bind(order_id)
-        .bind(&summary)
-        .execute(&mut *tx)
         .await?;
         let after = serde_json::json!({
             "stato": OrderState::Evaso.code(), "contratto": contract.file_name, "tipo": contract.kind,
@@ -437,16 +442,16 @@ impl Store {
             .bind(mailbox_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) \
-             VALUES ($1, 'PASSWORD_IMPOSTATA', $2, $3, $4, $5)",
+        activity_in(
+            &mut tx,
+            Activity {
+                kind: "PASSWORD_IMPOSTATA",
+                organisation_id,
+                order_id,
+                mailbox_id: Some(mailbox_id),
+                summary: format!("Casella {address}: password impostata dal titolare"),
+            },
         )
-        .bind(&t)
-        .bind(organisation_id)
-        .bind(order_id)
-        .bind(mailbox_id)
-        .bind(format!("Casella {address}: password impostata dal titolare"))
-        .execute(&mut *tx)
         .await?;
         audit_in(&mut tx, &AuditRecord::anonymous("titolare", "PASSWORD_IMPOSTATA", "casella", &userid))
             .await?;

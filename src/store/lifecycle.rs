@@ -2,7 +2,7 @@
 //! "Attività recenti", and the search of "Ricerca".
 
 use super::auth::{audit_in, escape_like, AuditRecord};
-use super::{from_now, now, Store, StoreError};
+use super::{activity_in, from_now, now, Activity, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::lifecycle::Date;
 use crate::domain::records::{ActivityEntry, Paged, SearchHit, SearchQuery};
@@ -93,15 +93,16 @@ impl Store {
         }
         let organisation_id: i64 = row.try_get("organisation_id")?;
         let order_id: i64 = row.try_get("order_id")?;
-        sqlx::query(
-            "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) VALUES ($1, 'CASELLA_MODIFICATA', $2, $3, $4, $5)",
+        activity_in(
+            &mut tx,
+            Activity {
+                kind: "CASELLA_MODIFICATA",
+                organisation_id,
+                order_id,
+                mailbox_id: Some(id),
+                summary: format!("Casella {address} ({userid}): dati modificati"),
+            },
         )
-        .bind(now())
-        .bind(organisation_id)
-        .bind(order_id)
-        .bind(id)
-        .bind(format!("Casella {address} ({userid}): dati modificati"))
-        .execute(&mut *tx)
         .await?;
         audit_in(
             &mut tx,
@@ -151,14 +152,16 @@ impl Store {
                 .map(|r| r.try_get("address"))
                 .collect::<Result<_, _>>()?;
         sqlx::query("DELETE FROM mailboxes WHERE order_id = $1").bind(order_id).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO activity (at, kind, organisation_id, order_id, summary) VALUES ($1, 'ORDINE_ANNULLATO', $2, $3, $4)",
+        activity_in(
+            &mut tx,
+            Activity {
+                kind: "ORDINE_ANNULLATO",
+                organisation_id: op.organisation_id,
+                order_id,
+                mailbox_id: None,
+                summary: format!("Ordine {number} annullato: {} caselle liberate", released.len()),
+            },
         )
-        .bind(now())
-        .bind(op.organisation_id)
-        .bind(order_id)
-        .bind(format!("Ordine {number} annullato: {} caselle liberate", released.len()))
-        .execute(&mut *tx)
         .await?;
         let before = serde_json::json!({ "stato": OrderState::Prenotato.code(), "caselle": released });
         let after = serde_json::json!({ "stato": OrderState::Annullato.code() });
@@ -185,7 +188,6 @@ impl Store {
         .bind(today.iso())
         .fetch_all(&mut *tx)
         .await?;
-        let t = now();
         let mut expired = 0;
         for r in &rows {
             let (id, userid, address, order_id, organisation_id): (i64, String, String, i64, i64) = (
@@ -207,16 +209,16 @@ impl Store {
                 continue;
             }
             expired += 1;
-            sqlx::query(
-                "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) \
-                 VALUES ($1, 'CASELLA_SCADUTA', $2, $3, $4, $5)",
+            activity_in(
+                &mut tx,
+                Activity {
+                    kind: "CASELLA_SCADUTA",
+                    organisation_id,
+                    order_id,
+                    mailbox_id: Some(id),
+                    summary: format!("Casella {address} ({userid}): ATTIVA → SCADUTA (scadenza)"),
+                },
             )
-            .bind(&t)
-            .bind(organisation_id)
-            .bind(order_id)
-            .bind(id)
-            .bind(format!("Casella {address} ({userid}): ATTIVA → SCADUTA (scadenza)"))
-            .execute(&mut *tx)
             .await?;
             let record = AuditRecord::anonymous("sistema", "CAMBIO_STATO", "casella", &userid)
                 .in_organisation(organisation_id)

@@ -2,7 +2,7 @@
 //! users, associations, SERVIZI EXTRA): each in one transaction with its history entry.
 
 use super::auth::{audit_in, AuditRecord};
-use super::{now, Store, StoreError};
+use super::{activity_in, now, Activity, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::mailbox_admin::{ExtraSettings, ExtraUser};
 use crate::domain::records::{MailboxExtras, Note, Services};
@@ -325,16 +325,16 @@ impl Store {
             }
         };
         let action = change.action();
-        sqlx::query(
-            "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) VALUES ($1, $2, $3, $4, $5, $6)",
+        activity_in(
+            &mut tx,
+            Activity {
+                kind: action,
+                organisation_id,
+                order_id,
+                mailbox_id: Some(id),
+                summary: format!("Casella {userid}: {}", action.to_lowercase().replace('_', " ")),
+            },
         )
-        .bind(now())
-        .bind(action)
-        .bind(organisation_id)
-        .bind(order_id)
-        .bind(id)
-        .bind(format!("Casella {userid}: {}", action.to_lowercase().replace('_', " ")))
-        .execute(&mut *tx)
         .await?;
         audit_in(
             &mut tx,

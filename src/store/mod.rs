@@ -86,6 +86,31 @@ pub struct Store {
 }
 
 /// The current time as stored.
+/// A line of "Ultime operazioni" (Attività recenti), written in the transaction of the change
+/// it tells of.
+pub(crate) struct Activity<'a> {
+    pub kind: &'a str,
+    pub organisation_id: i64,
+    pub order_id: i64,
+    pub mailbox_id: Option<i64>,
+    pub summary: String,
+}
+
+pub(crate) async fn activity_in(tx: &mut Transaction<'_, Any>, a: Activity<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO activity (at, kind, organisation_id, order_id, mailbox_id, summary) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now())
+    .bind(a.kind)
+    .bind(a.organisation_id)
+    .bind(a.order_id)
+    .bind(a.mailbox_id)
+    .bind(a.summary)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// How times are stored (UTC, sortable as text, the same in both databases).
 pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
@@ -465,15 +490,16 @@ impl Store {
         }
 
         let summary = format!("Ordine {number}: {count} caselle prenotate per {}", order.customer_name);
-        sqlx::query(
-            "INSERT INTO activity (at, kind, organisation_id, order_id, summary) \
-             VALUES ($1, 'ORDINE_CREATO', $2, $3, $4)",
+        activity_in(
+            &mut tx,
+            Activity {
+                kind: "ORDINE_CREATO",
+                organisation_id: operator.organisation_id,
+                order_id,
+                mailbox_id: None,
+                summary,
+            },
         )
-        .bind(&t)
-        .bind(operator.organisation_id)
-        .bind(order_id)
-        .bind(&summary)
-        .execute(&mut *tx)
         .await?;
         let after = serde_json::json!({
             "numero": number, "cliente": order.customer_name, "offerta": order.offer,
