@@ -3,7 +3,7 @@
 //! transaction, sent after the commit), and the holder sets the mailbox password with it.
 
 use super::auth::{audit_in, AuditRecord};
-use super::{activity_in, from_now, now, Activity, Store, StoreError};
+use super::{activity_in, from_now, now, services_from_offer, Activity, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::lifecycle::{apply, expiry_date, Date, Transition, TransitionRefused};
 use crate::domain::{MailboxState, OrderState};
@@ -277,25 +277,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let expires = expiry_date(today, expiry_year as i32);
-        sqlx::query(
-            "UPDATE mailboxes SET state = $1, activated_at = $2, expires_at = $3, \
-             disk_gb = (SELECT disk_gb FROM offers WHERE id = $4), \
-             sms = (SELECT sms FROM offers WHERE id = $4), \
-             security_archive = (SELECT security_archive FROM offers WHERE id = $4), \
-             legal_preservation = (SELECT legal_preservation FROM offers WHERE id = $4), \
-             shadow_pec = (SELECT shadow_pec FROM offers WHERE id = $4), \
-             push_imap = (SELECT push_imap FROM offers WHERE id = $4), \
-             phishing_protection = (SELECT phishing_protection FROM offers WHERE id = $4) \
-             WHERE order_id = $5 AND state = $6",
-        )
-        .bind(MailboxState::Attiva.code())
-        .bind(today.iso())
-        .bind(expires.iso())
-        .bind(offer_id)
-        .bind(order_id)
-        .bind(MailboxState::Prenotata.code())
-        .execute(&mut *tx)
-        .await?;
+        let activate = format!(
+            "UPDATE mailboxes SET state = $1, activated_at = $2, expires_at = $3, {} WHERE order_id = $5 AND state = $6",
+            services_from_offer("$4")
+        );
+        sqlx::query(&activate)
+            .bind(MailboxState::Attiva.code())
+            .bind(today.iso())
+            .bind(expires.iso())
+            .bind(offer_id)
+            .bind(order_id)
+            .bind(MailboxState::Prenotata.code())
+            .execute(&mut *tx)
+            .await?;
         let rows = sqlx::query(
             "SELECT id, userid, address, password_email FROM mailboxes WHERE order_id = $1 AND state = $2 ORDER BY position",
         )

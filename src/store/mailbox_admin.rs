@@ -2,7 +2,9 @@
 //! users, associations, SERVIZI EXTRA): each in one transaction with its history entry.
 
 use super::auth::{audit_in, AuditRecord};
-use super::{activity_in, now, Activity, Store, StoreError};
+use super::{
+    activity_in, now, services_from_offer, services_of, Activity, Store, StoreError, OFFER_SERVICES,
+};
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::mailbox_admin::{ExtraSettings, ExtraUser};
 use crate::domain::records::{MailboxExtras, Note, Services};
@@ -62,22 +64,6 @@ impl From<sqlx::Error> for ChangeError {
             Self::Store(e.into())
         }
     }
-}
-
-const SERVICE_COLUMNS: &str =
-    "disk_gb, disk_used_mb, sms, security_archive, legal_preservation, shadow_pec, push_imap, phishing_protection";
-
-fn services_of(r: &sqlx::any::AnyRow) -> Result<Services, sqlx::Error> {
-    Ok(Services {
-        disk_gb: r.try_get("disk_gb")?,
-        disk_used_mb: r.try_get("disk_used_mb")?,
-        sms: r.try_get::<i64, _>("sms")? != 0,
-        security_archive: r.try_get::<i64, _>("security_archive")? != 0,
-        legal_preservation: r.try_get::<i64, _>("legal_preservation")? != 0,
-        shadow_pec: r.try_get::<i64, _>("shadow_pec")? != 0,
-        push_imap: r.try_get::<i64, _>("push_imap")? != 0,
-        phishing_protection: r.try_get::<i64, _>("phishing_protection")? != 0,
-    })
 }
 
 async fn settings_in(tx: &mut Transaction<'_, Any>, mailbox_id: i64) -> Result<ExtraSettings, StoreError> {
@@ -187,11 +173,13 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let (id, order_id, organisation_id) =
             find(&mut tx, op.scope(), userid).await?.ok_or(ChangeError::NotFound)?;
-        let current =
-            sqlx::query(&format!("SELECT {SERVICE_COLUMNS}, offer_id FROM mailboxes WHERE id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let current = sqlx::query(&format!(
+            "SELECT {}, disk_used_mb, offer_id FROM mailboxes WHERE id = $1",
+            OFFER_SERVICES.join(", ")
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
         let services = services_of(&current)?;
         let (before, after) = match &change {
             MailboxChange::Services(s) => {
@@ -221,19 +209,11 @@ impl Store {
                     .await?
                     .ok_or(ChangeError::UnknownOffer)?
                     .try_get("id")?;
-                sqlx::query(
-                    "UPDATE mailboxes SET offer_id = $1, \
-                     disk_gb = (SELECT disk_gb FROM offers WHERE id = $1), sms = (SELECT sms FROM offers WHERE id = $1), \
-                     security_archive = (SELECT security_archive FROM offers WHERE id = $1), \
-                     legal_preservation = (SELECT legal_preservation FROM offers WHERE id = $1), \
-                     shadow_pec = (SELECT shadow_pec FROM offers WHERE id = $1), \
-                     push_imap = (SELECT push_imap FROM offers WHERE id = $1), \
-                     phishing_protection = (SELECT phishing_protection FROM offers WHERE id = $1) WHERE id = $2",
-                )
-                .bind(offer_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                let transform = format!(
+                    "UPDATE mailboxes SET offer_id = $1, {} WHERE id = $2",
+                    services_from_offer("$1")
+                );
+                sqlx::query(&transform).bind(offer_id).bind(id).execute(&mut *tx).await?;
                 let old: i64 = current.try_get("offer_id")?;
                 (serde_json::json!({ "offerta_id": old }), serde_json::json!({ "offerta": code }))
             }

@@ -111,6 +111,39 @@ pub(crate) async fn activity_in(tx: &mut Transaction<'_, Any>, a: Activity<'_>) 
     Ok(())
 }
 
+/// The services of a mailbox (RIEPILOGO SERVIZI) that come from its offer: the same columns in
+/// `offers` and `mailboxes`.
+pub(crate) const OFFER_SERVICES: [&str; 7] = [
+    "disk_gb",
+    "sms",
+    "security_archive",
+    "legal_preservation",
+    "shadow_pec",
+    "push_imap",
+    "phishing_protection",
+];
+
+/// `SET` assignments giving a mailbox the services of the offer whose id is the parameter `param`
+/// (activation, Trasforma).
+pub(crate) fn services_from_offer(param: &str) -> String {
+    OFFER_SERVICES.map(|c| format!("{c} = (SELECT {c} FROM offers WHERE id = {param})")).join(", ")
+}
+
+/// A mailbox row's services (the row selects the `OFFER_SERVICES` columns and `disk_used_mb`).
+pub(crate) fn services_of(r: &AnyRow) -> Result<Services, sqlx::Error> {
+    let on = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
+    Ok(Services {
+        disk_gb: r.try_get("disk_gb")?,
+        disk_used_mb: r.try_get("disk_used_mb")?,
+        sms: on("sms")?,
+        security_archive: on("security_archive")?,
+        legal_preservation: on("legal_preservation")?,
+        shadow_pec: on("shadow_pec")?,
+        push_imap: on("push_imap")?,
+        phishing_protection: on("phishing_protection")?,
+    })
+}
+
 /// How times are stored (UTC, sortable as text, the same in both databases).
 pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
@@ -647,16 +680,7 @@ impl Store {
             activated_at: r.try_get::<Option<String>, _>("activated_at")?.unwrap_or_default(),
             expires_at: r.try_get::<Option<String>, _>("expires_at")?.unwrap_or_default(),
             has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
-            services: Services {
-                disk_gb: r.try_get("disk_gb")?,
-                disk_used_mb: r.try_get("disk_used_mb")?,
-                sms: r.try_get::<i64, _>("sms")? != 0,
-                security_archive: r.try_get::<i64, _>("security_archive")? != 0,
-                legal_preservation: r.try_get::<i64, _>("legal_preservation")? != 0,
-                shadow_pec: r.try_get::<i64, _>("shadow_pec")? != 0,
-                push_imap: r.try_get::<i64, _>("push_imap")? != 0,
-                phishing_protection: r.try_get::<i64, _>("phishing_protection")? != 0,
-            },
+            services: services_of(&r)?,
         }))
     }
 
