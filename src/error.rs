@@ -57,3 +57,11 @@ impl From<crate::store::StoreError> for AppError {
         Self::Internal
     }
 }
+
+/// The plain routes (files, uploads) answer an error with its status and Italian sentence.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        (self.status(), self.to_string()).into_response()
+    }
+}

@@ -598,6 +598,11 @@ async fn the_csv_template_needs_a_session_and_opens_in_excel() {
 }
 
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    multipart_as(fields, "file", file)
+}
+
+/// A multipart body with the file in the field `file_field`.
+fn multipart_as(fields: &[(&str, &str)], file_field: &str, file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
     let boundary = "----pecboundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -608,7 +613,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
     }
     if let Some((file_name, bytes)) = file {
         body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n")
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
                 .bytes(),
         );
         body.extend_from_slice(bytes);
@@ -760,4 +765,72 @@ async fn the_error_report_lists_the_rows_with_errors_formula_safe() {
         send(&app, get(&format!("/richiesta/{id}/errori.csv"), Some(&beta))).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contract_routes_check_the_session_the_organisation_and_the_file() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let alfa = common::operator(&store, "alfa").await;
+        let (_, number) =
+            order_by(&store, &alfa, "Cliente contratto", mailbox("contratto.http@legalmail.it")).await;
+        let upload = |file: &'static [u8], cookie: Option<String>| {
+            let (content_type, body) = multipart_as(&[], "contratto", Some(("firmato.pdf", file)));
+            let mut r = Request::post(format!("/ordini/{number}/contratto"))
+                .header(header::HOST, HOST)
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::CONTENT_TYPE, content_type);
+            if let Some(c) = cookie {
+                r = r.header(header::COOKIE, c);
+            }
+            r.body(Body::from(body)).unwrap()
+        };
+        let scope = alfa.scope();
+        let state = move |store: Store, number: String| async move {
+            store.order(scope, &number).await.unwrap().unwrap().state
+        };
+
+        // Without a session: nothing, for every contract route.
+        for path in [format!("/ordini/{number}/contratto.pdf"), format!("/ordini/{number}/contratto-firmato")]
+        {
+            let r = send(&app, get(&path, None)).await;
+            assert!(
+                r.status == StatusCode::UNAUTHORIZED || r.location().starts_with("/accesso"),
+                "{path}: {}",
+                r.status
+            );
+        }
+        let r = send(&app, upload(b"%PDF-1.7", None)).await;
+        assert!(r.status == StatusCode::UNAUTHORIZED || r.location().starts_with("/accesso"), "{}", r.status);
+
+        let alfa_cookie = login(&app, "alfa").await;
+        let r = send(&app, get(&format!("/ordini/{number}/contratto.pdf"), Some(&alfa_cookie))).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.starts_with("%PDF-"));
+        // Not signed yet.
+        let r = send(&app, get(&format!("/ordini/{number}/contratto-firmato"), Some(&alfa_cookie))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // Another organisation: not found, nothing changes.
+        let beta = login(&app, "beta").await;
+        let r = send(&app, get(&format!("/ordini/{number}/contratto.pdf"), Some(&beta))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = send(&app, upload(b"%PDF-1.7", Some(beta))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(state(store.clone(), number.clone()).await, "PRENOTATO");
+
+        // A file that is not a contract: back to the order with the reason, nothing changes.
+        let r = send(&app, upload(b"\x89PNG\r\n\x1a\n", Some(alfa_cookie.clone()))).await;
+        assert_eq!(r.location(), format!("/ordini/{number}?errore=formato"));
+        assert_eq!(state(store.clone(), number.clone()).await, "PRENOTATO");
+
+        // The signed PDF fulfils the order, once.
+        let r = send(&app, upload(b"%PDF-1.7 firmato", Some(alfa_cookie.clone()))).await;
+        assert_eq!(r.location(), format!("/ordini/{number}?esito=evaso"));
+        assert_eq!(state(store.clone(), number.clone()).await, "EVASO");
+        let r = send(&app, get(&format!("/ordini/{number}/contratto-firmato"), Some(&alfa_cookie))).await;
+        assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "%PDF-1.7 firmato"));
+        let r = send(&app, upload(b"%PDF-1.7 firmato", Some(alfa_cookie))).await;
+        assert_eq!(r.location(), format!("/ordini/{number}?errore=stato"));
+    }
 }

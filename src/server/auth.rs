@@ -38,6 +38,17 @@ const PUBLIC_PREFIXES: [&str; 2] = ["/pkg/", "/favicon"];
 #[derive(Clone, Debug)]
 pub struct CurrentOperator(pub Operator);
 
+/// The operator of a plain route (files, uploads), as an extractor: 401 without a session.
+pub struct SignedIn(pub Operator);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, AppError> {
+        parts.extensions.get::<CurrentOperator>().map(|c| SignedIn(c.0.clone())).ok_or(AppError::Unauthorized)
+    }
+}
+
 use crate::store::stamp;
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {
@@ -236,9 +247,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         None if is_public(&path) => {}
         None if path.starts_with("/api/") && !accepts_html(req.headers()) => {
-            return with_security_headers(
-                (StatusCode::UNAUTHORIZED, AppError::Unauthorized.to_string()).into_response(),
-            );
+            return with_security_headers(AppError::Unauthorized.into_response());
         }
         None => {
             // Pages, and form posts without JavaScript: to the login page, then back here.
@@ -260,7 +269,7 @@ async fn with_error_status(res: Response) -> Response {
     }
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string()).into_response();
+        return AppError::Internal.into_response();
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status();

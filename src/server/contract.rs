@@ -2,7 +2,7 @@
 //! Contratto" (the signed PDF or CAdES `.p7m`, checked by content), which fulfils the order,
 //! and the signed file downloaded again.
 
-use super::auth::CurrentOperator;
+use super::auth::SignedIn;
 use super::AppState;
 use crate::domain::contract::{contract_kind, ContractFileError};
 use crate::domain::lifecycle::Date;
@@ -12,7 +12,6 @@ use crate::store::{FulfilError, SignedContract};
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
 /// Text for the PDF's standard fonts (WinAnsiEncoding): Italian letters and € are kept.
@@ -109,76 +108,50 @@ pub fn contract_pdf(order: &OrderDetail, today: Date) -> Vec<u8> {
     pdf.finish()
 }
 
-fn unauthorized() -> Response {
-    (AppError::Unauthorized.status(), AppError::Unauthorized.to_string()).into_response()
-}
-
 /// "Download Contratto".
 pub async fn download(
     State(state): State<AppState>,
-    operator: Option<Extension<CurrentOperator>>,
+    SignedIn(op): SignedIn,
     Path(number): Path<String>,
-) -> Response {
-    let Some(Extension(CurrentOperator(op))) = operator else { return unauthorized() };
-    match state.store.order(op.scope(), &number).await {
-        Ok(Some(order)) => {
-            let disposition = format!("attachment; filename=\"contratto-{}.pdf\"", order.number);
-            (
-                [
-                    (header::CONTENT_TYPE, "application/pdf".to_string()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                contract_pdf(&order, super::today()),
-            )
-                .into_response()
-        }
-        Ok(None) => {
-            let e = AppError::NotFound(format!("Ordine {number} non trovato"));
-            (e.status(), e.to_string()).into_response()
-        }
-        Err(e) => {
-            let e = AppError::from(e);
-            (e.status(), e.to_string()).into_response()
-        }
-    }
+) -> Result<Response, AppError> {
+    let order = state
+        .store
+        .order(op.scope(), &number)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Ordine {number} non trovato")))?;
+    let disposition = format!("attachment; filename=\"contratto-{}.pdf\"", order.number);
+    let headers =
+        [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)];
+    Ok((headers, contract_pdf(&order, super::today())).into_response())
 }
 
 /// The signed contract, as it was uploaded.
 pub async fn download_signed(
     State(state): State<AppState>,
-    operator: Option<Extension<CurrentOperator>>,
+    SignedIn(op): SignedIn,
     Path(number): Path<String>,
-) -> Response {
-    let Some(Extension(CurrentOperator(op))) = operator else { return unauthorized() };
-    match state.store.signed_contract(op.scope(), &number).await {
-        Ok(Some((_, kind, data))) => {
-            let (mime, ext) =
-                if kind == "PDF" { ("application/pdf", "pdf") } else { ("application/pkcs7-mime", "p7m") };
-            let disposition = format!("attachment; filename=\"contratto-firmato-{number}.{ext}\"");
-            ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], data)
-                .into_response()
-        }
-        Ok(None) => {
-            let e = AppError::NotFound("Contratto firmato non presente".into());
-            (e.status(), e.to_string()).into_response()
-        }
-        Err(e) => {
-            let e = AppError::from(e);
-            (e.status(), e.to_string()).into_response()
-        }
-    }
+) -> Result<Response, AppError> {
+    let (_, kind, data) = state
+        .store
+        .signed_contract(op.scope(), &number)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Contratto firmato non presente".into()))?;
+    let (mime, ext) =
+        if kind == "PDF" { ("application/pdf", "pdf") } else { ("application/pkcs7-mime", "p7m") };
+    let disposition = format!("attachment; filename=\"contratto-firmato-{number}.{ext}\"");
+    Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], data)
+        .into_response())
 }
 
 /// "Upload Firma Contratto": a multipart post with the file in `contratto`. The order page
 /// then says what happened (`?esito=evaso` or `?errore=<code>`); a wrong file changes nothing.
 pub async fn upload(
     State(state): State<AppState>,
-    operator: Option<Extension<CurrentOperator>>,
+    SignedIn(op): SignedIn,
     Path(number): Path<String>,
     mut multipart: Multipart,
-) -> Response {
-    let Some(Extension(CurrentOperator(op))) = operator else { return unauthorized() };
-    let back = |query: &str| Redirect::to(&format!("/ordini/{number}?{query}")).into_response();
+) -> Result<Response, AppError> {
+    let back = |query: &str| Ok(Redirect::to(&format!("/ordini/{number}?{query}")).into_response());
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("contratto") {
@@ -202,13 +175,7 @@ pub async fn upload(
             back("esito=evaso")
         }
         Err(FulfilError::NotBooked(_)) => back("errore=stato"),
-        Err(FulfilError::NotFound) => {
-            let e = AppError::NotFound(format!("Ordine {number} non trovato"));
-            (e.status(), e.to_string()).into_response()
-        }
-        Err(FulfilError::Store(e)) => {
-            let e = AppError::from(e);
-            (e.status(), e.to_string()).into_response()
-        }
+        Err(FulfilError::NotFound) => Err(AppError::NotFound(format!("Ordine {number} non trovato"))),
+        Err(FulfilError::Store(e)) => Err(e.into()),
     }
 }

@@ -15,10 +15,7 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub const TEMPLATE_PATH: &str = "/richiesta/modello.csv";
 
 /// The CSV template (plain route: a file, not a page).
-async fn csv_template(operator: Option<axum::Extension<auth::CurrentOperator>>) -> axum::response::Response {
-    if operator.is_none() {
-        return (StatusCode::UNAUTHORIZED, crate::error::AppError::Unauthorized.to_string()).into_response();
-    }
+async fn csv_template(_: auth::SignedIn) -> axum::response::Response {
     let headers = [
         (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
         (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"modello-caselle.csv\""),

@@ -1,13 +1,12 @@
 //! The CSV upload of step 2: a multipart post of the whole step-2 form plus the file (the
 //! "Carica" button posts there, with or without JavaScript), so nothing typed is lost.
 
-use super::auth::CurrentOperator;
+use super::auth::SignedIn;
 use super::AppState;
 use crate::domain::{MailboxField, MailboxInput};
 use crate::error::AppError;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
 use std::collections::BTreeMap;
 
 /// Largest upload: the file (5 MB) and the rest of the form.
@@ -27,16 +26,13 @@ fn mailbox_field(name: &str) -> Option<(usize, MailboxField)> {
 
 pub async fn upload(
     State(state): State<AppState>,
-    operator: Option<Extension<CurrentOperator>>,
+    SignedIn(op): SignedIn,
     Path(draft): Path<String>,
     headers: axum::http::HeaderMap,
     mut multipart: Multipart,
-) -> Response {
+) -> Result<Response, AppError> {
     // Sent by the page's script, which reloads its data itself: no page to redirect to.
     let by_script = headers.get("x-pec-upload").is_some();
-    let Some(Extension(CurrentOperator(op))) = operator else {
-        return (AppError::Unauthorized.status(), AppError::Unauthorized.to_string()).into_response();
-    };
     let (mut expiry, mut po, mut file) = (String::new(), String::new(), None);
     // The table of a large request keeps its rows in the saved draft and does not post them.
     let mut rows_in_draft = false;
@@ -46,8 +42,7 @@ pub async fn upload(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                let error = AppError::BadRequest(format!("invio del file non riuscito ({})", e.body_text()));
-                return (error.status(), error.to_string()).into_response();
+                return Err(AppError::BadRequest(format!("invio del file non riuscito ({})", e.body_text())))
             }
         };
         let name = field.name().unwrap_or_default().to_string();
@@ -55,10 +50,7 @@ pub async fn upload(
             let file_name = field.file_name().unwrap_or_default().to_string();
             match field.bytes().await {
                 Ok(bytes) => file = Some((file_name, bytes.to_vec())),
-                Err(_) => {
-                    let error = AppError::BadRequest("file troppo grande o interrotto".into());
-                    return (error.status(), error.to_string()).into_response();
-                }
+                Err(_) => return Err(AppError::BadRequest("file troppo grande o interrotto".into())),
             }
             continue;
         }
@@ -75,32 +67,26 @@ pub async fn upload(
         }
     }
     let mailboxes = (!rows_in_draft).then(|| mailboxes.into_values().collect());
-    match super::wizard::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file).await {
-        Ok(_) if by_script => axum::http::StatusCode::NO_CONTENT.into_response(),
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => (e.status(), e.to_string()).into_response(),
-    }
+    let to = super::wizard::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file).await?;
+    Ok(if by_script {
+        axum::http::StatusCode::NO_CONTENT.into_response()
+    } else {
+        Redirect::to(&to).into_response()
+    })
 }
 
 /// "Scarica le righe con errori": the draft's mailboxes with errors, as CSV.
 pub async fn error_report(
     State(state): State<AppState>,
-    operator: Option<Extension<CurrentOperator>>,
+    SignedIn(op): SignedIn,
     Path(draft): Path<String>,
-) -> Response {
-    let Some(Extension(CurrentOperator(op))) = operator else {
-        return (AppError::Unauthorized.status(), AppError::Unauthorized.to_string()).into_response();
-    };
-    match super::wizard::error_report(&state.store, &op, &draft).await {
-        Ok(bytes) => {
-            let headers = [
-                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"caselle-con-errori.csv\""),
-            ];
-            (headers, bytes).into_response()
-        }
-        Err(e) => (e.status(), e.to_string()).into_response(),
-    }
+) -> Result<Response, AppError> {
+    let bytes = super::wizard::error_report(&state.store, &op, &draft).await?;
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+        (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"caselle-con-errori.csv\""),
+    ];
+    Ok((headers, bytes).into_response())
 }
 
 #[cfg(test)]
