@@ -128,6 +128,16 @@ pub fn apply(from: MailboxState, t: Transition) -> Result<MailboxState, Transiti
         .ok_or_else(|| TransitionRefused { from: from.code().to_string(), what: t.label().to_string() })
 }
 
+/// The one (from, to) of a transition that starts from a single state (activation, expiry,
+/// suspension), for the store's changes of many mailboxes at once; `None` for the others.
+pub fn single_edge(t: Transition) -> Option<(MailboxState, MailboxState)> {
+    let mut edges = TABLE.iter().filter(|(_, what, _)| *what == t).map(|(from, _, to)| (*from, *to));
+    match (edges.next(), edges.next()) {
+        (Some(edge), None) => Some(edge),
+        _ => None,
+    }
+}
+
 /// What an operator may do to a mailbox in this state, in the order of the page.
 pub fn offered(from: MailboxState) -> Vec<Transition> {
     Transition::ALL.into_iter().filter(|t| t.by_operator() && apply(from, *t).is_ok()).collect()
@@ -251,6 +261,13 @@ mod tests {
         for t in Transition::ALL {
             assert_eq!(Transition::from_code(&t.code()), Some(t));
         }
+    }
+
+    #[test]
+    fn bulk_changes_read_their_edge_from_the_table() {
+        assert_eq!(single_edge(Transition::Activate), Some((Prenotata, Attiva)));
+        assert_eq!(single_edge(Transition::Expire), Some((Attiva, Scaduta)));
+        assert_eq!(single_edge(Transition::Revoke(RevocationReason::Immediate)), None, "two starting states");
     }
 
     #[test]

@@ -5,11 +5,16 @@
 use super::auth::{audit_in, AuditRecord};
 use super::{activity_in, from_now, now, services_from_offer, Activity, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
-use crate::domain::lifecycle::{apply, expiry_date, Date, Transition, TransitionRefused};
+use crate::domain::lifecycle::{apply, expiry_date, single_edge, Date, Transition, TransitionRefused};
 use crate::domain::{MailboxState, OrderState};
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 use thiserror::Error;
+
+/// The edge of a bulk transition, from the lifecycle table.
+pub(super) fn edge(t: Transition) -> Result<(MailboxState, MailboxState), StoreError> {
+    single_edge(t).ok_or_else(|| StoreError::Corrupt(format!("lifecycle table: no single edge for {t:?}")))
+}
 
 /// How long a password link works.
 pub const LINK_VALID_DAYS: i64 = 7;
@@ -277,24 +282,25 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let expires = expiry_date(today, expiry_year as i32);
+        let (booked, active) = edge(Transition::Activate)?;
         let activate = format!(
             "UPDATE mailboxes SET state = $1, activated_at = $2, expires_at = $3, {} WHERE order_id = $5 AND state = $6",
             services_from_offer("$4")
         );
         sqlx::query(&activate)
-            .bind(MailboxState::Attiva.code())
+            .bind(active.code())
             .bind(today.iso())
             .bind(expires.iso())
             .bind(offer_id)
             .bind(order_id)
-            .bind(MailboxState::Prenotata.code())
+            .bind(booked.code())
             .execute(&mut *tx)
             .await?;
         let rows = sqlx::query(
             "SELECT id, userid, address, password_email FROM mailboxes WHERE order_id = $1 AND state = $2 ORDER BY position",
         )
         .bind(order_id)
-        .bind(MailboxState::Attiva.code())
+        .bind(active.code())
         .fetch_all(&mut *tx)
         .await?;
         for r in &rows {

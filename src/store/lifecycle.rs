@@ -4,7 +4,7 @@
 use super::auth::{audit_in, escape_like, AuditRecord};
 use super::{activity_in, from_now, now, Activity, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
-use crate::domain::lifecycle::Date;
+use crate::domain::lifecycle::{Date, Transition};
 use crate::domain::records::{ActivityEntry, Paged, SearchHit, SearchQuery};
 use crate::domain::{MailboxState, OrderState, ValidMailbox};
 use sqlx::Row;
@@ -179,12 +179,13 @@ impl Store {
     /// Active mailboxes whose expiry date is before `today` become SCADUTA (run periodically).
     /// Returns how many.
     pub async fn expire_due(&self, today: Date) -> Result<usize, StoreError> {
+        let (active, expired_state) = super::fulfilment::edge(Transition::Expire)?;
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(
             "SELECT m.id, m.userid, m.address, m.order_id, o.organisation_id FROM mailboxes m \
              JOIN orders o ON o.id = m.order_id WHERE m.state = $1 AND m.expires_at < $2",
         )
-        .bind(MailboxState::Attiva.code())
+        .bind(active.code())
         .bind(today.iso())
         .fetch_all(&mut *tx)
         .await?;
@@ -199,9 +200,9 @@ impl Store {
             );
             // Another server process may have expired it a moment ago: record it once.
             let changed = sqlx::query("UPDATE mailboxes SET state = $1 WHERE id = $2 AND state = $3")
-                .bind(MailboxState::Scaduta.code())
+                .bind(expired_state.code())
                 .bind(id)
-                .bind(MailboxState::Attiva.code())
+                .bind(active.code())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -216,14 +217,20 @@ impl Store {
                     organisation_id,
                     order_id,
                     mailbox_id: Some(id),
-                    summary: format!("Casella {address} ({userid}): ATTIVA → SCADUTA (scadenza)"),
+                    summary: format!(
+                        "Casella {address} ({userid}): {} → {} (scadenza)",
+                        active.code(),
+                        expired_state.code()
+                    ),
                 },
             )
             .await?;
             let record = AuditRecord::anonymous("sistema", "CAMBIO_STATO", "casella", &userid)
                 .in_organisation(organisation_id)
-                .before(serde_json::json!({ "stato": "ATTIVA" }).to_string())
-                .after(serde_json::json!({ "stato": "SCADUTA", "motivo": "scadenza" }).to_string());
+                .before(serde_json::json!({ "stato": active.code() }).to_string())
+                .after(
+                    serde_json::json!({ "stato": expired_state.code(), "motivo": "scadenza" }).to_string(),
+                );
             audit_in(&mut tx, &record).await?;
         }
         tx.commit().await?;
