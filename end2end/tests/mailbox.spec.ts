@@ -55,8 +55,13 @@ test("editing a booked mailbox checks the name against the platform while typing
   const second = await bookOne(page);
   await page.goto(`/ordini/${second.number}`);
   await page.getByRole("table", { name: "Caselle" }).getByRole("link").first().click();
-  await page.getByRole("link", { name: "Modifica dati" }).click();
   await hydrated(page);
+  // The form follows the URL: opened and closed in place.
+  await page.getByRole("link", { name: "Modifica dati" }).click();
+  await expect(page.locator("form#modifica")).toBeVisible();
+  await page.getByRole("link", { name: "Annulla" }).click();
+  await expect(page.locator("form#modifica")).toHaveCount(0);
+  await page.getByRole("link", { name: "Modifica dati" }).click();
   const edit = page.locator("form#modifica");
   const name = edit.getByLabel("Nome casella", { exact: true });
   await name.fill(first.address.toUpperCase());

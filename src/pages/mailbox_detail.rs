@@ -325,31 +325,34 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
 #[component]
 fn EditSection(mailbox: MailboxDetail) -> impl IntoView {
     let query = use_query_map();
-    let editing = query.read_untracked().get("modifica").is_some();
-    if !editing {
-        return view! {
-            // A full load: the form is built for the page as the URL says.
-            <p><a href=format!("/caselle/{}?modifica=1#modifica", mailbox.userid) rel="external">"Modifica dati"</a></p>
+    // The form follows the URL (`?modifica=1`), so that the link and "Annulla" work in place
+    // with JavaScript and as plain links without it.
+    let editing = Memo::new(move |_| query.read().get("modifica").is_some());
+    let mailbox = StoredValue::new(mailbox);
+    move || {
+        if !editing.get() {
+            let href = mailbox.with_value(|m| format!("/caselle/{}?modifica=1#modifica", m.userid));
+            return view! { <p><a href=href>"Modifica dati"</a></p> }.into_any();
         }
-        .into_any();
-    }
-    // After a refused save, the values come back in the URL with the reason.
-    let (returned, error) = query.with_untracked(|q| {
-        let error = q.get("errore");
-        let values = error.is_some().then(|| {
-            let mut m = MailboxInput::default();
-            for f in MailboxField::ALL {
-                m.set(f, q.get(&format!("m_{}", f.key())).unwrap_or_default());
-            }
-            m
+        // After a refused save, the values come back in the URL with the reason.
+        let (returned, error) = query.with_untracked(|q| {
+            let error = q.get("errore");
+            let values = error.is_some().then(|| {
+                let mut m = MailboxInput::default();
+                for f in MailboxField::ALL {
+                    m.set(f, q.get(&format!("m_{}", f.key())).unwrap_or_default());
+                }
+                m
+            });
+            (values, error)
         });
-        (values, error)
-    });
-    let rules = Resource::new(|| (), |_| async move { edit_rules().await });
-    loaded(rules, move |rules: Rules| {
-        view! { <EditForm mailbox=mailbox.clone() rules=rules returned=returned.clone() error=error.clone()/> }
-    })
-    .into_any()
+        let rules = Resource::new(|| (), |_| async move { edit_rules().await });
+        loaded(rules, move |rules: Rules| {
+            let mailbox = mailbox.get_value();
+            view! { <EditForm mailbox=mailbox rules=rules returned=returned.clone() error=error.clone()/> }
+        })
+        .into_any()
+    }
 }
 
 #[component]
@@ -453,7 +456,7 @@ fn EditForm(
             {(!booked).then(|| view! { <input type="hidden" name="mailbox[address]" value=mailbox.address.clone()/> })}
             <div class="mailbox-fields">{fields}</div>
             <div class="actions">
-                <a href=format!("/caselle/{userid}") rel="external">"Annulla"</a>
+                <a href=format!("/caselle/{userid}")>"Annulla"</a>
                 <button type="submit" class="primary">"Salva modifiche"</button>
             </div>
         </form>
