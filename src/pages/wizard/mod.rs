@@ -88,7 +88,7 @@ impl WizardAction {
             (Some("annulla"), None, None) => Self::Cancel,
             (Some("filtra"), None, None) => Self::Filter,
             (Some("correggi"), Some(i), None) => i.parse().map(Self::Edit).unwrap_or(Self::Continue),
-            (Some("pagina"), Some(p), None) => i_or_continue(p, Self::Page),
+            (Some("pagina"), Some(p), None) => p.parse().map(Self::Page).unwrap_or(Self::Continue),
             (Some("rimuovi"), Some(i), None) => i.parse().map(Self::Remove).unwrap_or(Self::Continue),
             (Some("cancella"), Some(i), Some(f)) => match (i.parse(), MailboxField::from_key(f)) {
                 (Ok(i), Some(f)) => Self::Clear(i, f),
@@ -113,10 +113,6 @@ impl WizardAction {
             Self::Page(p) => format!("pagina-{p}"),
         }
     }
-}
-
-fn i_or_continue(s: &str, make: fn(usize) -> WizardAction) -> WizardAction {
-    s.parse().map(make).unwrap_or(WizardAction::Continue)
 }
 
 /// From this many mailboxes on, step 2 shows a compact table (row, address, state, first
