@@ -260,6 +260,15 @@ async fn cancel_expiry_recent_activity_and_search() {
         assert!(by_cf.items.iter().any(|h| &h.userid == kept), "codice fiscale prefix");
         let active = SearchQuery { state: "SCADUTA".into(), ..q(&number) };
         assert_eq!(store.search(alfa.scope(), &active, 1, 50).await.unwrap().total, 1);
+        let scope = alfa.scope();
+        let total = |query: SearchQuery| {
+            let store = store.clone();
+            async move { store.search(scope, &query, 1, 50).await.unwrap().total }
+        };
+        assert_eq!(total(SearchQuery { offer: "CONSIP".into(), ..q(&number) }).await, 2);
+        assert_eq!(total(SearchQuery { offer: "PROFESSIONAL".into(), ..q(&number) }).await, 0);
+        assert_eq!(total(SearchQuery { customer: "Collaudo".into(), ..q(&number) }).await, 2);
+        assert_eq!(total(SearchQuery { customer: "Altro cliente".into(), ..q(&number) }).await, 0);
         assert_eq!(
             store.search(beta.scope(), &q(&number), 1, 50).await.unwrap().total,
             0,

@@ -6,22 +6,29 @@ import { bookOne, hydrated, login } from "./helpers";
 /** Where the server writes e-mails (scripts/test.sh sets PEC_OUTBOX_DIR for both). */
 const OUTBOX = process.env.PEC_OUTBOX_DIR ?? path.join(__dirname, "../../data/outbox");
 
-/** The password link of the e-mail sent for `address` (bodies may be quoted-printable). */
-async function linkFor(address: string): Promise<string> {
-  let link = "";
+/** The password links of the e-mails sent for `address`, oldest first, once there are at
+ * least `count` of them (bodies may be quoted-printable). */
+async function linksFor(address: string, count = 1): Promise<string[]> {
+  let links: string[] = [];
   await expect
     .poll(
       () => {
-        for (const f of fs.existsSync(OUTBOX) ? fs.readdirSync(OUTBOX) : []) {
+        links = [];
+        for (const f of (fs.existsSync(OUTBOX) ? fs.readdirSync(OUTBOX) : []).sort()) {
           const text = fs.readFileSync(path.join(OUTBOX, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-          if (text.includes(address)) link = (text.match(/https?:\/\/\S+\/attiva\?token=[0-9a-f]+/) ?? [""])[0];
+          const link = text.match(/https?:\/\/\S+\/attiva\?token=[0-9a-f]+/);
+          if (text.includes(address) && link) links.push(new URL(link[0]).pathname + new URL(link[0]).search);
         }
-        return link;
+        return links.length;
       },
       { timeout: 30_000 },
     )
-    .not.toBe("");
-  return new URL(link).pathname + new URL(link).search;
+    .toBeGreaterThanOrEqual(count);
+  return links;
+}
+
+async function linkFor(address: string): Promise<string> {
+  return (await linksFor(address)).at(-1)!;
 }
 
 test("contract download and signed upload fulfil the order; the holder sets the password once", async ({ page, browser }) => {
@@ -48,9 +55,18 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   await expect(page.getByRole("table", { name: "Caselle" }).getByRole("cell", { name: "ATTIVA", exact: true })).toBeVisible();
   await expect(page.getByRole("link", { name: "Scarica il contratto firmato" })).toBeVisible();
 
-  // The holder opens the e-mail's link, without an operator session.
-  const link = await linkFor(address);
+  // The operator sends the link again from the mailbox page: the first one stops working.
+  const [first] = await linksFor(address);
+  await page.getByRole("table", { name: "Caselle" }).getByRole("link").first().click();
+  await page.getByRole("button", { name: "Invia di nuovo il collegamento per la password" }).click();
+  await expect(page.getByRole("status")).toContainText("Nuovo collegamento per la password inviato");
+  const link = (await linksFor(address, 2)).at(-1)!;
+  expect(link).not.toBe(first);
   const holder = await (await browser.newContext()).newPage();
+  await holder.goto(first);
+  await expect(holder.getByRole("alert")).toContainText("non è valido");
+
+  // The holder opens the e-mail's link, without an operator session.
   await holder.goto(link);
   await hydrated(holder);
   await expect(holder.getByRole("heading", { level: 1 })).toHaveText("Attiva identità/utenza");
@@ -68,7 +84,8 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   await holder.goto(link);
   await expect(holder.getByRole("alert")).toContainText("non è valido");
 
-  await page.getByRole("link", { name: /^[A-Z]+\d+$/ }).first().click();
+  // Back on the mailbox page (still open): "↻ Aggiorna" shows the holder's change.
+  await page.getByRole("link", { name: "Aggiorna" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dettaglio casella");
   await expect(page.getByText("impostata dal titolare")).toBeVisible();
 
