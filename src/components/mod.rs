@@ -46,6 +46,41 @@ pub fn url_encode(s: &str) -> String {
         .collect()
 }
 
+/// The seven fields of a mailbox as a form edits them (wizard blocks, the table's row editor,
+/// Modifica dati): each value and whether it was touched, by index in `MailboxField::ALL`.
+#[derive(Clone, Copy)]
+pub struct MailboxFields {
+    pub values: [RwSignal<String>; 7],
+    pub touched: [RwSignal<bool>; 7],
+}
+
+impl MailboxFields {
+    /// Filled fields count as touched: their errors show at once.
+    pub fn new(m: &crate::domain::MailboxInput) -> Self {
+        use crate::domain::MailboxField;
+        Self {
+            values: MailboxField::ALL.map(|f| RwSignal::new(m.get(f).to_string())),
+            touched: MailboxField::ALL.map(|f| RwSignal::new(!m.get(f).is_empty())),
+        }
+    }
+
+    pub fn load(&self, m: &crate::domain::MailboxInput) {
+        for (i, f) in crate::domain::MailboxField::ALL.into_iter().enumerate() {
+            self.values[i].set(m.get(f).to_string());
+            self.touched[i].set(!m.get(f).is_empty());
+        }
+    }
+
+    /// The values now (tracked).
+    pub fn input(&self) -> crate::domain::MailboxInput {
+        let mut m = crate::domain::MailboxInput::default();
+        for (i, f) in crate::domain::MailboxField::ALL.into_iter().enumerate() {
+            m.set(f, self.values[i].get());
+        }
+        m
+    }
+}
+
 /// Moves keyboard focus to the element with this id.
 /// Called from event handlers only, which never run on the server.
 pub fn focus_element(id: &str) {

@@ -1,7 +1,7 @@
 //! "Dettaglio casella" at `/caselle/<userid>`: what was requested and the holder its dates, services and password link.
 
 use crate::components::loaded;
-use crate::components::{focus_element, TextField};
+use crate::components::{focus_element, MailboxFields, TextField};
 use crate::domain::fields::name_key;
 use crate::domain::records::{italian_date, AuditEntry, MailboxDetail};
 use crate::domain::{MailboxField, MailboxInput, Rules};
@@ -374,16 +374,10 @@ fn EditForm(
     };
     let attempted = RwSignal::new(returned.is_some());
     let start = returned.unwrap_or(current);
-    let values = MailboxField::ALL.map(|f| RwSignal::new(start.get(f).to_string()));
-    let touched = MailboxField::ALL.map(|_| RwSignal::new(false));
+    let fields = MailboxFields::new(&start);
+    let MailboxFields { values, touched } = fields;
     let rules = RwSignal::new(rules);
-    let input = move || {
-        let mut m = MailboxInput::default();
-        for (i, f) in MailboxField::ALL.into_iter().enumerate() {
-            m.set(f, values[i].get());
-        }
-        m
-    };
+    let input = move || fields.input();
     let report = Memo::new(move |_| {
         let m = input();
         rules.with(|r| crate::domain::request::validate_one(&m, r).err().unwrap_or_default())

@@ -8,7 +8,7 @@ use super::{
     check_availability, mailbox_field_id, mailbox_field_name, with_wizard, SaveMailboxes, StepList,
     TableView, WizardAction, WizardData, TABLE_FROM,
 };
-use crate::components::{focus_element, sleep_ms, TextField};
+use crate::components::{focus_element, sleep_ms, MailboxFields, TextField};
 use crate::domain::csv_file::ImportNote;
 use crate::domain::request::{validate_mailboxes, validate_mailboxes_header};
 use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, RequestField};
@@ -29,29 +29,20 @@ pub fn MailboxesStep() -> impl IntoView {
     }
 }
 
-/// One mailbox block: its values and whether each field was touched, by field index.
+/// One mailbox block: a key that survives removals above it, and its fields.
 #[derive(Clone, Copy)]
 struct Block {
     key: u64,
-    values: [RwSignal<String>; 7],
-    touched: [RwSignal<bool>; 7],
+    fields: MailboxFields,
 }
 
 impl Block {
     fn new(key: u64, m: &MailboxInput) -> Self {
-        Self {
-            key,
-            values: MailboxField::ALL.map(|f| RwSignal::new(m.get(f).to_string())),
-            touched: MailboxField::ALL.map(|f| RwSignal::new(!m.get(f).is_empty())),
-        }
+        Self { key, fields: MailboxFields::new(m) }
     }
 
     fn input(&self) -> MailboxInput {
-        let mut m = MailboxInput::default();
-        for (i, f) in MailboxField::ALL.into_iter().enumerate() {
-            m.set(f, self.values[i].get());
-        }
-        m
+        self.fields.input()
     }
 }
 
@@ -124,9 +115,13 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         // The names being typed: every block's, or the table's row editor's.
         let typed: Vec<(String, String)> = if table_mode {
             let open = editor.index.get().is_some();
-            open.then(|| (editor.values[address].get(), editor.values[nickname].get())).into_iter().collect()
+            open.then(|| (editor.fields.values[address].get(), editor.fields.values[nickname].get()))
+                .into_iter()
+                .collect()
         } else {
-            blocks.with(|bs| bs.iter().map(|b| (b.values[address].get(), b.values[nickname].get())).collect())
+            blocks.with(|bs| {
+                bs.iter().map(|b| (b.fields.values[address].get(), b.fields.values[nickname].get())).collect()
+            })
         };
         let addresses: Vec<String> =
             typed.iter().filter_map(|(a, _)| fields::mailbox_address(a, &domains).ok()).collect();
@@ -219,7 +214,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
             blocks.with(|bs| {
                 for (i, (r, b)) in rs.iter().zip(bs.iter()).enumerate() {
                     for (f, e) in &r.errors {
-                        let typed = b.values[field_index(*f)].get();
+                        let typed = b.fields.values[field_index(*f)].get();
                         let what = if typed.trim().is_empty() {
                             String::new()
                         } else {
@@ -324,7 +319,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                             let field_view = move |f: MailboxField| {
                                 let fi = field_index(f);
                                 let error = Signal::derive(move || {
-                                    if !(attempted.get() || block.touched[fi].get()) {
+                                    if !(attempted.get() || block.fields.touched[fi].get()) {
                                         return None;
                                     }
                                     reports.with(|r| r.get(idx.get()).and_then(|r| r.error(f)).map(ToString::to_string))
@@ -338,8 +333,8 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                                         id=Signal::derive(move || mailbox_field_id(idx.get(), f))
                                         name=Signal::derive(move || mailbox_field_name(idx.get(), f))
                                         label=f.label()
-                                        value=block.values[fi]
-                                        touched=block.touched[fi]
+                                        value=block.fields.values[fi]
+                                        touched=block.fields.touched[fi]
                                         error=error
                                         warning=warning
                                         required=f.required()

@@ -8,7 +8,7 @@
 //! removing a row sends only that row (`save_row`, `remove_row`).
 
 use super::{remove_row, save_row, TableView, WizardAction, TABLE_PAGE_ROWS};
-use crate::components::{focus_element, TextField};
+use crate::components::{focus_element, MailboxFields, TextField};
 use crate::domain::request::validate_mailbox_after;
 use crate::domain::{MailboxField, MailboxInput, MailboxReport, Rules};
 use leptos::prelude::*;
@@ -17,35 +17,23 @@ use leptos::prelude::*;
 #[derive(Clone, Copy)]
 pub struct RowEditor {
     pub index: RwSignal<Option<usize>>,
-    pub values: [RwSignal<String>; 7],
-    pub touched: [RwSignal<bool>; 7],
+    pub fields: MailboxFields,
 }
 
 impl RowEditor {
     pub fn new(rows: &[MailboxInput], editing: Option<usize>) -> Self {
         let empty = MailboxInput::default();
         let row = editing.and_then(|i| rows.get(i)).unwrap_or(&empty);
-        Self {
-            index: RwSignal::new(editing.filter(|i| *i <= rows.len())),
-            values: MailboxField::ALL.map(|f| RwSignal::new(row.get(f).to_string())),
-            touched: MailboxField::ALL.map(|f| RwSignal::new(!row.get(f).is_empty())),
-        }
+        Self { index: RwSignal::new(editing.filter(|i| *i <= rows.len())), fields: MailboxFields::new(row) }
     }
 
     pub fn open(&self, index: usize, row: &MailboxInput) {
-        for (i, f) in MailboxField::ALL.into_iter().enumerate() {
-            self.values[i].set(row.get(f).to_string());
-            self.touched[i].set(!row.get(f).is_empty());
-        }
+        self.fields.load(row);
         self.index.set(Some(index));
     }
 
     pub fn input(&self) -> MailboxInput {
-        let mut m = MailboxInput::default();
-        for (i, f) in MailboxField::ALL.into_iter().enumerate() {
-            m.set(f, self.values[i].get());
-        }
-        m
+        self.fields.input()
     }
 }
 
@@ -293,7 +281,7 @@ fn RowEditorView(
         rows.with(|r| rules.with(|rules| validate_mailbox_after(&r[..index.min(r.len())], &m, rules)))
     });
     let field_view = move |(fi, f): (usize, MailboxField)| {
-        let touched = editor.touched[fi];
+        let touched = editor.fields.touched[fi];
         let error = Signal::derive(move || {
             (attempted.get() || touched.get())
                 .then(|| report.with(|r| r.error(f).map(ToString::to_string)))
@@ -306,7 +294,7 @@ fn RowEditorView(
                 id=editor_field_id(f)
                 name=format!("riga[{}]", f.key())
                 label=f.label()
-                value=editor.values[fi]
+                value=editor.fields.values[fi]
                 touched=touched
                 error=error
                 warning=warning
