@@ -26,6 +26,16 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// An order that does not exist for this operator.
+    pub fn no_order(number: &str) -> Self {
+        Self::NotFound(format!("Ordine {number} non trovato"))
+    }
+
+    /// A mailbox that does not exist for this operator.
+    pub fn no_mailbox(userid: &str) -> Self {
+        Self::NotFound(format!("Casella {userid} non trovata"))
+    }
+
     /// The HTTP status that goes with the error.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;

@@ -60,7 +60,7 @@ const RETURNED: [&str; 11] = [
 pub async fn load_admin_data(userid: String) -> Result<AdminData, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || AppError::NotFound(format!("Casella {userid} non trovata"));
+    let missing = || AppError::no_mailbox(&userid);
     let extras = store.mailbox_extras(op.scope(), &userid).await?.ok_or_else(missing)?;
     Ok(AdminData { extras, offers: store.offers().await? })
 }
@@ -75,7 +75,7 @@ pub async fn apply_mailbox_action(
     use crate::store::{ChangeError, MailboxChange};
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || AppError::NotFound(format!("Casella {userid} non trovata"));
+    let missing = || AppError::no_mailbox(&userid);
     let mailbox = store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)?;
     let settings = store.mailbox_extras(op.scope(), &userid).await?.ok_or_else(missing)?.settings;
     let checked = |o: &Option<String>| o.is_some();

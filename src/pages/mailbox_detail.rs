@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || AppError::NotFound(format!("Casella {userid} non trovata"));
+    let missing = || AppError::no_mailbox(&userid);
     store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)
 }
 
@@ -43,7 +43,7 @@ pub async fn update_mailbox(
     use crate::store::EditError;
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || AppError::NotFound(format!("Casella {userid} non trovata"));
+    let missing = || AppError::no_mailbox(&userid);
     let current = store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)?;
     let mut m = mailbox;
     if current.state != crate::domain::MailboxState::Prenotata.code() {
@@ -97,7 +97,7 @@ pub async fn change_state(userid: String, transizione: String) -> Result<(), App
             leptos_axum::redirect(&format!("/caselle/{userid}?stato=cambiato"));
             Ok(())
         }
-        Err(TransitionError::NotFound) => Err(AppError::NotFound(format!("Casella {userid} non trovata"))),
+        Err(TransitionError::NotFound) => Err(AppError::no_mailbox(&userid)),
         Err(TransitionError::Refused(e)) => Err(AppError::BadRequest(e.to_string())),
         Err(TransitionError::Store(e)) => Err(e.into()),
     }
@@ -109,7 +109,7 @@ pub async fn mailbox_history(userid: String) -> Result<Vec<AuditEntry>, AppError
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     if store.mailbox(op.scope(), &userid).await?.is_none() {
-        return Err(AppError::NotFound(format!("Casella {userid} non trovata")));
+        return Err(AppError::no_mailbox(&userid));
     }
     use crate::domain::records::AuditFilter;
     let filter = AuditFilter { object: userid, ..AuditFilter::default() };

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_params_map;
 pub async fn get_order(number: String) -> Result<OrderDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || AppError::NotFound(format!("Ordine {number} non trovato"));
+    let missing = || AppError::no_order(&number);
     store.order(op.scope(), &number).await?.ok_or_else(missing)
 }
 

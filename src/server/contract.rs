@@ -114,11 +114,7 @@ pub async fn download(
     SignedIn(op): SignedIn,
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
-    let order = state
-        .store
-        .order(op.scope(), &number)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Ordine {number} non trovato")))?;
+    let order = state.store.order(op.scope(), &number).await?.ok_or_else(|| AppError::no_order(&number))?;
     let disposition = format!("attachment; filename=\"contratto-{}.pdf\"", order.number);
     let headers =
         [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)];
@@ -175,7 +171,7 @@ pub async fn upload(
             back("esito=evaso")
         }
         Err(FulfilError::NotBooked(_)) => back("errore=stato"),
-        Err(FulfilError::NotFound) => Err(AppError::NotFound(format!("Ordine {number} non trovato"))),
+        Err(FulfilError::NotFound) => Err(AppError::no_order(&number)),
         Err(FulfilError::Store(e)) => Err(e.into()),
     }
 }
