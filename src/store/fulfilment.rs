@@ -5,7 +5,7 @@
 use super::auth::{audit_in, AuditRecord};
 use super::{activity_in, from_now, now, services_from_offer, Activity, Store, StoreError};
 use crate::domain::auth::{Operator, Scope};
-use crate::domain::lifecycle::{apply, expiry_date, single_edge, Date, Transition, TransitionRefused};
+use crate::domain::lifecycle::{expiry_date, single_edge, Date, Transition};
 use crate::domain::{MailboxState, OrderState};
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
@@ -151,98 +151,7 @@ async fn link_in(
     queue_in(tx, &mail).await
 }
 
-#[derive(Debug, Error)]
-pub enum TransitionError {
-    #[error("Casella non trovata")]
-    NotFound,
-    #[error(transparent)]
-    Refused(#[from] TransitionRefused),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for TransitionError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.into())
-    }
-}
-
 impl Store {
-    /// A state change asked by an operator, allowed only by the lifecycle table; recorded with
-    /// who, when, before and after, and in the recent activity. Returns the new state.
-    pub async fn change_state(
-        &self,
-        op: &Operator,
-        userid: &str,
-        t: Transition,
-    ) -> Result<MailboxState, TransitionError> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "SELECT m.id, m.state, m.address, o.id AS order_id, o.organisation_id FROM mailboxes m \
-             JOIN orders o ON o.id = m.order_id WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
-        )
-        .bind(userid)
-        .bind(op.scope().sql_value())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(TransitionError::NotFound)?;
-        let (id, state, address, order_id, organisation_id): (i64, String, String, i64, i64) = (
-            row.try_get("id")?,
-            row.try_get("state")?,
-            row.try_get("address")?,
-            row.try_get("order_id")?,
-            row.try_get("organisation_id")?,
-        );
-        let from = MailboxState::from_code(&state).ok_or(TransitionError::NotFound)?;
-        let to = apply(from, t)?;
-        let reason = match t {
-            Transition::Revoke(r) => Some(r.code()),
-            _ => None,
-        };
-        // The state is checked again by the update: two concurrent changes apply once.
-        let done = sqlx::query(
-            "UPDATE mailboxes SET state = $1, revocation_reason = $2 WHERE id = $3 AND state = $4",
-        )
-        .bind(to.code())
-        .bind(reason)
-        .bind(id)
-        .bind(from.code())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if done != 1 {
-            tx.rollback().await?;
-            return Err(TransitionRefused { from: from.code().into(), what: t.label().into() }.into());
-        }
-        activity_in(
-            &mut tx,
-            Activity {
-                kind: &format!("CASELLA_{}", to.code()),
-                organisation_id,
-                order_id,
-                mailbox_id: Some(id),
-                summary: format!(
-                    "Casella {address} ({userid}): {} → {} ({})",
-                    from.code(),
-                    to.code(),
-                    t.label()
-                ),
-            },
-        )
-        .await?;
-        let before = serde_json::json!({ "stato": from.code() });
-        let after = serde_json::json!({ "stato": to.code(), "motivo": t.label() });
-        audit_in(
-            &mut tx,
-            &AuditRecord::by(op, "CAMBIO_STATO", "casella", userid)
-                .before(before.to_string())
-                .after(after.to_string()),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(to)
-    }
-
     /// "Upload Firma Contratto": stores the contract and fulfils the order in one transaction:
     /// order EVASO, its mailboxes ATTIVA from `today`, expiring on the anniversary in the
     /// order's expiry year, with the offer's services; one password link e-mail per mailbox.

@@ -8,12 +8,11 @@ mod fulfilment;
 mod lifecycle;
 mod mailbox_admin;
 
-pub use lifecycle::EditError;
+pub use lifecycle::{EditError, TransitionError};
 pub use mailbox_admin::{ChangeError, MailboxChange};
 
 pub use fulfilment::{
     new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail, SignedContract,
-    TransitionError,
 };
 
 use crate::domain::auth::{Operator, Scope};
