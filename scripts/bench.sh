@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmarks whose numbers README.md records: CSV parse + validate natively (divan), the
 # server's 10,000-mailbox order on SQLite, and in Chromium the release WASM's parse + validate
-# of a 10,000-row file plus the whole upload until the table shows.
+# of a 10,000-row file plus the whole upload until the table shows; then the page latency under
+# an unauthenticated flood of the credential endpoints (scripts/bench_flood.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh test
@@ -27,3 +28,12 @@ server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$db"' EXIT
 (cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test --config bench.config.ts --reporter=line) \
   | grep '^BENCH'
+
+step "unauthenticated flood: /accesso while anonymous clients flood the credential endpoints"
+kill $server 2>/dev/null || true
+wait $server 2>/dev/null || true
+DATABASE_URL="sqlite://$db/flood.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
+  LEPTOS_OUTPUT_NAME=pec-manager LEPTOS_ENV=PROD PEC_TRUSTED_PROXY=1 ./target/release/pec-manager serve >"$db/log2" 2>&1 &
+server=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/accesso" >/dev/null && break; sleep 0.2; done
+python3 scripts/bench_flood.py "http://127.0.0.1:$port"

@@ -64,7 +64,7 @@ pub fn App() -> impl IntoView {
                 <main id="contenuto" tabindex="-1">
                     <FormErrorBanner/>
                     <Routes fallback=|| view! { <NotFoundPage/> }>
-                        <Route path=path!("") view=HomePage/>
+                        <Route path=path!("") view=HomePage ssr=ssr.clone()/>
                         <Route path=path!("/accesso") view=LoginPage/>
                         <Route path=path!("/attiva") view=ActivationPage ssr=ssr.clone()/>
                         <Route path=path!("/configurazione") view=ConfigurationPage ssr=ssr.clone()/>

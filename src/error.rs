@@ -5,6 +5,9 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+/// How long a client is asked to wait when the server is busy.
+pub const BUSY_RETRY_SECONDS: u64 = 2;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// No session (or an expired one).
@@ -19,6 +22,12 @@ pub enum AppError {
     NotFound(String),
     #[error("Richiesta non valida: {0}")]
     BadRequest(String),
+    /// Too many attempts from this address or for this name; the seconds to wait.
+    #[error("Troppi tentativi: riprovare tra {0} secondi")]
+    TooManyRequests(u64),
+    /// The server is saturated (e.g. too many passwords waiting to be checked).
+    #[error("Il server è momentaneamente sovraccarico: riprovare tra qualche secondo")]
+    Busy,
     #[error("Errore interno del server: riprovare più tardi")]
     Internal,
     #[error("Errore di comunicazione con il server: {0}")]
@@ -36,6 +45,16 @@ impl AppError {
         Self::NotFound(format!("Casella {userid} non trovata"))
     }
 
+    /// Seconds a client should wait before trying again (`Retry-After`), for the errors that
+    /// have one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests(s) => Some(*s),
+            Self::Busy => Some(BUSY_RETRY_SECONDS),
+            _ => None,
+        }
+    }
+
     /// The HTTP status that goes with the error.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
@@ -44,6 +63,8 @@ impl AppError {
             Self::Forbidden => S::FORBIDDEN,
             Self::NotFound(_) => S::NOT_FOUND,
             Self::BadRequest(_) => S::BAD_REQUEST,
+            Self::TooManyRequests(_) => S::TOO_MANY_REQUESTS,
+            Self::Busy => S::SERVICE_UNAVAILABLE,
             Self::Internal | Self::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,6 +93,10 @@ impl From<crate::store::StoreError> for AppError {
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
-        (self.status(), self.to_string()).into_response()
+        let mut res = (self.status(), self.to_string()).into_response();
+        if let Some(seconds) = self.retry_after() {
+            res.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+        res
     }
 }

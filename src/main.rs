@@ -28,6 +28,8 @@ Variabili d'ambiente:
   PEC_DEMO_DATA       1 (default) carica i dati dimostrativi in un database vuoto; 0 per la produzione
   PEC_DEMO_PASSWORD   password degli operatori dimostrativi (se assente: generata e stampata all'avvio)
   PEC_SECURE_COOKIES  1 quando il servizio è raggiungibile solo via HTTPS (cookie di sessione Secure)
+  PEC_TRUSTED_PROXY   1 dietro un proxy inverso che scrive X-Forwarded-For (indirizzo del client
+                      per limiti di frequenza e blocco degli accessi); altrimenti 0
   RUST_LOG            livello dei log (default: info)
 ";
 
@@ -65,8 +67,8 @@ fn env_flag(name: &str, default: bool) -> bool {
 
 async fn open_store() -> Result<Store, String> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into());
-    // Never print credentials that may be in the URL.
-    let shown = url.split('@').next_back().unwrap_or_default().to_string();
+    // Never print credentials that may be in the URL (user info, `?password=`).
+    let shown = pec_manager::store::redacted_url(&url);
     let store = Store::open(&url).await.map_err(|e| format!("avvio rifiutato ({shown}): {e}"))?;
     tracing::info!(database = shown, "database ready");
     Ok(store)
@@ -102,7 +104,11 @@ async fn serve() -> Result<(), String> {
     }
     let mailer = pec_manager::server::mail::Mailer::from_env()?;
     mailer.spawn(store.clone());
-    pec_manager::server::spawn_housekeeping(store.clone());
+    let throttle = std::sync::Arc::new(pec_manager::server::throttle::Throttle::new(env_flag(
+        "PEC_TRUSTED_PROXY",
+        false,
+    )));
+    pec_manager::server::spawn_housekeeping(store.clone(), throttle.clone());
     let public_url = std::env::var("PEC_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
     let state = AppState {
         leptos_options,
@@ -110,12 +116,14 @@ async fn serve() -> Result<(), String> {
         secure_cookies: env_flag("PEC_SECURE_COOKIES", false),
         mailer,
         public_url: public_url.trim_end_matches('/').to_string(),
+        throttle,
     };
     let app = router::build(state);
     let listener =
         tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("indirizzo {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service())
+    // The peer's address feeds the rate limits and the lock-out.
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -411,3 +411,228 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
         }
     }
 }
+
+/// Tokens of the links queued through it, in order.
+fn capturing_link_mail() -> (Arc<Mutex<Vec<String>>>, Box<pec_manager::store::LinkMail>) {
+    let tokens = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&tokens);
+    let link: Box<pec_manager::store::LinkMail> = Box::new(move |l: pec_manager::store::LinkFor<'_>| {
+        kept.lock().unwrap().push(l.token.to_string());
+        pec_manager::store::Mail { recipient: String::new(), subject: "link".into(), body: l.token.into() }
+    });
+    (tokens, link)
+}
+
+/// Review finding 3: a password link works only while its mailbox is ATTIVA and its "Email
+/// gestione password" is the address the link went to; suspension, revocation and a changed
+/// address close it for good (reactivation does not reopen it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_links_die_with_suspension_revocation_and_a_new_address() {
+    use pec_manager::domain::lifecycle::{RevocationReason, Transition};
+    for store in common::stores().await {
+        let n = std::process::id();
+        let names = [
+            format!("sospesa{n}@legalmail.it"),
+            format!("revocata{n}@legalmail.it"),
+            format!("cambiata{n}@legalmail.it"),
+            format!("intatta{n}@legalmail.it"),
+        ];
+        let number = booked_order(&store, &names.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        let alfa = common::operator(&store, "alfa").await;
+        let (tokens, link) = capturing_link_mail();
+        let today = Date { year: 2026, month: 11, day: 26 };
+        store.fulfil_order(&alfa, &number, &pdf(), today, &*link).await.unwrap();
+        let tokens = tokens.lock().unwrap().clone();
+        let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
+        let userid = |i: usize| order.mailboxes[i].userid.clone();
+        for t in &tokens {
+            assert!(store.link_target(t).await.unwrap().is_some());
+        }
+
+        // Suspended: the link opens nothing and sets nothing, then or after reactivation.
+        store.change_state(&alfa, &userid(0), Transition::Suspend).await.unwrap();
+        assert!(store.link_target(&tokens[0]).await.unwrap().is_none());
+        assert!(!store.set_mailbox_password(&tokens[0], "$argon2id$x").await.unwrap());
+        store.change_state(&alfa, &userid(0), Transition::Reactivate).await.unwrap();
+        assert!(store.link_target(&tokens[0]).await.unwrap().is_none(), "reactivation reopened the link");
+        assert!(!store.set_mailbox_password(&tokens[0], "$argon2id$x").await.unwrap());
+
+        // Revoked.
+        store.change_state(&alfa, &userid(1), Transition::Revoke(RevocationReason::ALL[0])).await.unwrap();
+        assert!(!store.set_mailbox_password(&tokens[1], "$argon2id$x").await.unwrap());
+
+        // A new "Email gestione password": the old address's link is dead.
+        let m = store.mailbox(alfa.scope(), &userid(2)).await.unwrap().unwrap();
+        let mut input = mailbox(&m.address, "");
+        input.password_email = format!("nuova{n}@example.it");
+        let rules = pec_manager::domain::Rules {
+            current_year: server::current_year(),
+            domains: store.usable_domains(alfa.scope()).await.unwrap(),
+            ..Default::default()
+        };
+        let valid = pec_manager::domain::request::validate_one(&input, &rules).unwrap();
+        store.update_mailbox(&alfa, &userid(2), &valid).await.unwrap();
+        assert!(store.link_target(&tokens[2]).await.unwrap().is_none());
+        assert!(!store.set_mailbox_password(&tokens[2], "$argon2id$x").await.unwrap());
+
+        // Even a link that the page checked a moment ago fails if the mailbox is suspended
+        // before the password is stored (the use checks again, atomically).
+        assert!(store.link_target(&tokens[3]).await.unwrap().is_some());
+        store.change_state(&alfa, &userid(3), Transition::Suspend).await.unwrap();
+        assert!(!store.set_mailbox_password(&tokens[3], "$argon2id$x").await.unwrap());
+        store.change_state(&alfa, &userid(3), Transition::Reactivate).await.unwrap();
+        // An operator's new link works again.
+        let (fresh, link) = capturing_link_mail();
+        assert!(store.resend_link(&alfa, &userid(3), &*link).await.unwrap());
+        let fresh = fresh.lock().unwrap()[0].clone();
+        assert!(store.set_mailbox_password(&fresh, "$argon2id$x").await.unwrap());
+    }
+}
+
+/// Review finding 6: a booked order whose mailboxes have notes, users, associations, settings
+/// and activity lines can be cancelled (its names become free), on both databases; and
+/// "Sposta" moves a mailbox only into an order in the same state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_apart() {
+    use pec_manager::domain::mailbox_admin::{ExtraSettings, ExtraUser};
+    use pec_manager::store::{ChangeError, MailboxChange};
+    for store in common::stores().await {
+        let n = std::process::id();
+        let alfa = common::operator(&store, "alfa").await;
+        let names = [format!("nota{n}@legalmail.it"), format!("altra{n}@legalmail.it")];
+        let booked = booked_order(&store, &[&names[0], &names[1]]).await;
+        let order = store.order(alfa.scope(), &booked).await.unwrap().unwrap();
+        let (first, second) = (order.mailboxes[0].userid.clone(), order.mailboxes[1].userid.clone());
+        let user = ExtraUser {
+            first_name: "Anna".into(),
+            last_name: "Bianchi".into(),
+            tax_code: "RSSMRA70A01H501S".into(),
+            email: "anna@example.it".into(),
+        };
+        for change in [
+            MailboxChange::Note("una nota".into()),
+            MailboxChange::AddUser(user),
+            MailboxChange::Associate(second.clone()),
+            MailboxChange::Settings(ExtraSettings { pec_only: true, ..Default::default() }),
+        ] {
+            store.change_mailbox(&alfa, &first, change).await.unwrap();
+        }
+        assert!(store.cancel_order(&alfa, &booked).await.unwrap(), "cancel with attached rows");
+        assert_eq!(store.order(alfa.scope(), &booked).await.unwrap().unwrap().state, "ANNULLATO");
+        assert!(store.mailbox(alfa.scope(), &first).await.unwrap().is_none());
+        let again = booked_order(&store, &[&names[0], &names[1]]).await;
+        assert_ne!(again, booked, "the names are free again");
+        let log = store.audit_entries(alfa.scope(), &Default::default(), 1, 50).await.unwrap();
+        assert!(log.items.iter().any(|e| e.action == "ORDINE_ANNULLATO" && e.before.contains(&names[0])));
+
+        // Sposta: a booked mailbox never into a fulfilled order, an active one never into a
+        // booked order; between two orders in the same state it moves.
+        let fulfilled = booked_order(&store, &[&format!("evasa{n}@legalmail.it")]).await;
+        store
+            .fulfil_order(
+                &alfa,
+                &fulfilled,
+                &pdf(),
+                Date { year: 2026, month: 11, day: 26 },
+                &mail::link_mail("http://x"),
+            )
+            .await
+            .unwrap();
+        let active =
+            store.order(alfa.scope(), &fulfilled).await.unwrap().unwrap().mailboxes[0].userid.clone();
+        let order = store.order(alfa.scope(), &again).await.unwrap().unwrap();
+        let booked_mailbox = order.mailboxes[0].userid.clone();
+        assert!(matches!(
+            store.change_mailbox(&alfa, &booked_mailbox, MailboxChange::Move(fulfilled.clone())).await,
+            Err(ChangeError::UnknownOrder)
+        ));
+        assert!(matches!(
+            store.change_mailbox(&alfa, &active, MailboxChange::Move(again.clone())).await,
+            Err(ChangeError::UnknownOrder)
+        ));
+        let other_booked = booked_order(&store, &[&format!("terza{n}@legalmail.it")]).await;
+        store
+            .change_mailbox(&alfa, &booked_mailbox, MailboxChange::Move(other_booked.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.mailbox(alfa.scope(), &booked_mailbox).await.unwrap().unwrap().order_number,
+            other_booked
+        );
+        // The list Sposta offers holds only orders in the same state.
+        let extras = store.mailbox_extras(alfa.scope(), &active).await.unwrap().unwrap();
+        assert!(
+            !extras.orders.contains(&again) && !extras.orders.contains(&other_booked),
+            "{:?}",
+            extras.orders
+        );
+        // The whole booked order still cancels.
+        assert!(store.cancel_order(&alfa, &again).await.unwrap());
+    }
+}
+
+/// Review finding 7: a provider confirming a reseller's draft creates the reseller's order (in
+/// its organisation, with its customer, in its activity feed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_confirming_a_resellers_draft_orders_for_the_reseller() {
+    use pec_manager::pages::wizard::WizardAction;
+    for store in common::stores().await {
+        let n = std::process::id();
+        let alfa = common::operator(&store, "alfa").await;
+        let provider = common::operator(&store, "operatore").await;
+        let id = draft_with(&store, &alfa, vec![mailbox(&format!("perconto{n}@legalmail.it"), "")]).await;
+        server::confirm(&store, &provider, &id, WizardAction::Continue).await.unwrap();
+        let number = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
+        assert!(store.order(alfa.scope(), &number).await.unwrap().is_some(), "the reseller sees its order");
+        let feed = store.recent_activity(alfa.scope(), 5).await.unwrap();
+        assert!(feed.iter().any(|e| e.order_number == number), "{feed:?}");
+        assert!(store.customers(alfa.scope()).await.unwrap().iter().any(|c| c.name == "Collaudo"));
+    }
+}
+
+/// Review finding 7: "Storia servizi" is the history of exactly this mailbox (not of every
+/// userid that starts like it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_of_a_mailbox_is_matched_exactly() {
+    use pec_manager::store::AuditRecord;
+    for store in common::stores().await {
+        let admin = common::operator(&store, "admin").await;
+        for id in ["VIT10000", "VIT100000", "VIT1000"] {
+            store.audit(&AuditRecord::by(&admin, "NOTA_INSERITA", "casella", id)).await.unwrap();
+        }
+        let history = store.audit_of(admin.scope(), "casella", "VIT10000", 100).await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].object_id, "VIT10000");
+    }
+}
+
+/// Review finding 7: concurrent double submits on SQLite get the normal answer (one wins, the
+/// other is told it no longer applies), never "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_double_submits_get_the_normal_answer() {
+    use pec_manager::domain::lifecycle::Transition;
+    for store in common::stores().await {
+        let n = std::process::id();
+        let alfa = common::operator(&store, "alfa").await;
+        for round in 0..5 {
+            let number = booked_order(&store, &[&format!("doppio{n}x{round}@legalmail.it")]).await;
+            let (a, b) = tokio::join!(store.cancel_order(&alfa, &number), store.cancel_order(&alfa, &number));
+            let (a, b) = (a.expect("no database error"), b.expect("no database error"));
+            assert!(a ^ b, "exactly one cancellation: {a} {b}");
+
+            let number = booked_order(&store, &[&format!("attiva{n}x{round}@legalmail.it")]).await;
+            let today = Date { year: 2026, month: 11, day: 26 };
+            store.fulfil_order(&alfa, &number, &pdf(), today, &mail::link_mail("http://x")).await.unwrap();
+            let userid =
+                store.order(alfa.scope(), &number).await.unwrap().unwrap().mailboxes[0].userid.clone();
+            let (a, b) = tokio::join!(
+                store.change_state(&alfa, &userid, Transition::Suspend),
+                store.change_state(&alfa, &userid, Transition::Suspend)
+            );
+            let errors: Vec<String> =
+                [&a, &b].iter().filter_map(|r| r.as_ref().err()).map(|e| format!("{e:?}")).collect();
+            assert_eq!(errors.len(), 1, "one suspension: {errors:?}");
+            assert!(errors[0].starts_with("Refused"), "the loser is refused, not failed: {errors:?}");
+        }
+    }
+}

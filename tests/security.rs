@@ -31,6 +31,7 @@ fn app(store: &Store) -> axum::Router {
         secure_cookies: false,
         mailer,
         public_url: "http://pec.example".into(),
+        throttle: Default::default(),
     })
 }
 
@@ -833,4 +834,304 @@ async fn the_contract_routes_check_the_session_the_organisation_and_the_file() {
         let r = send(&app, upload(b"%PDF-1.7 firmato", Some(alfa_cookie))).await;
         assert_eq!(r.location(), format!("/ordini/{number}?errore=stato"));
     }
+}
+
+// ---- the outside review (issue 9) -----------------------------------------------------------
+
+/// A login form post from a given client address (as the server sees the TCP peer).
+fn login_from(user: &str, password: &str, next: &str, ip: [u8; 4]) -> Request<Body> {
+    let form = format!("username={}&password={}&next={}", enc(user), enc(password), enc(next));
+    let mut req = post("/api/accedi", &form, None, Some(ORIGIN), true);
+    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
+    req
+}
+
+async fn audit_actions(store: &Store, username: &str) -> Vec<String> {
+    let admin = common::operator(store, "admin").await;
+    let filter =
+        pec_manager::domain::records::AuditFilter { username: username.into(), ..Default::default() };
+    let log = store.audit_entries(admin.scope(), &filter, 1, 500).await.unwrap();
+    log.items.into_iter().map(|e| e.action).collect()
+}
+
+/// Finding 1: 30 parallel wrong passwords, then the right one: at most five password checks,
+/// the name locked from that address, the right password refused until the lock ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_do_not_get_past_the_lock_out() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let ip = [10, 0, 0, 7];
+        let guesses: Vec<_> = (0..30)
+            .map(|i| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    send(&app, login_from("beta", &format!("sbagliata{i}"), "/", ip)).await
+                })
+            })
+            .collect();
+        for g in guesses {
+            let r = g.await.unwrap();
+            assert!(
+                r.status == StatusCode::FOUND || r.status == StatusCode::TOO_MANY_REQUESTS,
+                "{}",
+                r.status
+            );
+            assert!(r.headers.get(header::SET_COOKIE).is_none());
+        }
+        let r = send(&app, login_from("beta", common::PASSWORD, "/", ip)).await;
+        assert!(r.headers.get(header::SET_COOKIE).is_none(), "the right password got in during the lock");
+        let actions = audit_actions(&store, "beta").await;
+        let checked = actions.iter().filter(|a| a.starts_with("LOGIN_FALLITO")).count();
+        assert!(checked <= 5, "{checked} passwords checked: {actions:?}");
+        assert!(actions.iter().any(|a| a == "LOGIN_FALLITO_BLOCCO"), "{actions:?}");
+        assert!(!actions.iter().any(|a| a == "LOGIN"), "{actions:?}");
+
+        // Once the lock has run out, the right password works (a fresh server: no rate limit).
+        store.raw_execute("UPDATE login_attempts SET locked_until = '2000-01-01 00:00:00'").await.unwrap();
+        let app = self::app(&store);
+        let r = send(&app, login_from("beta", common::PASSWORD, "/", ip)).await;
+        assert!(r.headers.get(header::SET_COOKIE).is_some(), "{}", r.location());
+    }
+}
+
+/// Finding 7: the lock-out tells nothing about which names exist (unknown names lock the same
+/// way, disabled accounts answer like wrong passwords); a stranger's guesses lock the name only
+/// from the stranger's address; an administrator can lift a lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lock_out_names_no_accounts_and_locks_out_only_the_guesser() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let stranger = [10, 0, 0, 66];
+        let mut answers = Vec::new();
+        for user in ["nessuno", "operatore"] {
+            let seq: Vec<String> = {
+                let mut v = Vec::new();
+                for _ in 0..6 {
+                    v.push(
+                        send(&app, login_from(user, "sbagliata", "/", stranger)).await.location().to_string(),
+                    );
+                }
+                v
+            };
+            answers.push(seq.into_iter().map(|l| l.replace(user, "NOME")).collect::<Vec<_>>());
+        }
+        assert_eq!(answers[0], answers[1], "unknown and real names answer alike");
+        assert!(answers[1][5].contains("errore=bloccato"));
+        // The real operator, from their own address, is not locked out...
+        let r = send(&app, login_from("operatore", common::PASSWORD, "/", [10, 0, 0, 1])).await;
+        assert!(r.headers.get(header::SET_COOKIE).is_some(), "locked out by a stranger: {}", r.location());
+        // ...and the administrator sees the lock and lifts it.
+        let admin = login(&app, "admin").await;
+        let page = send(&app, get("/configurazione/operatori", Some(&admin))).await;
+        assert!(page.body.contains("Sblocca operatore"), "lock not shown");
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/sblocca-operatore",
+                "username=operatore",
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        let r = send(&app, login_from("operatore", common::PASSWORD, "/", stranger)).await;
+        assert!(r.headers.get(header::SET_COOKIE).is_some(), "still locked: {}", r.location());
+        assert!(audit_actions(&store, "admin").await.iter().any(|a| a == "OPERATORE_SBLOCCATO"));
+
+        // A disabled account with its right password answers as a wrong password does.
+        store.set_operator_active(pec_manager::domain::auth::Scope::All, "beta", false).await.unwrap();
+        let disabled = send(&app, login_from("beta", common::PASSWORD, "/", [10, 0, 0, 2])).await;
+        let wrong = send(&app, login_from("alfa", "sbagliata", "/", [10, 0, 0, 2])).await;
+        assert_eq!(disabled.location().replace("beta", "N"), wrong.location().replace("alfa", "N"));
+    }
+}
+
+/// Finding 2: hostile `next` values after login all lead home, never elsewhere and never 500;
+/// the same for the other redirects built from input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_built_from_input_stay_local_and_never_fail() {
+    let store = common::sqlite_store().await;
+    for next in [
+        "//x",
+        "/\\x",
+        "/\t/x",
+        "/%09/x",
+        "https://x",
+        "/%0d%0aSet-Cookie:x",
+        "/\r\nSet-Cookie:x",
+        "/\n",
+        "javascript:alert(1)",
+        "/\u{0}x",
+    ] {
+        // A fresh server each time: the per-name rate limit is not what is tested here.
+        let app = app(&store);
+        let r = send(&app, login_from("alfa", common::PASSWORD, next, [10, 1, 1, 1])).await;
+        assert_eq!(r.status, StatusCode::FOUND, "{next:?}");
+        assert_eq!(r.location(), "/", "{next:?}");
+        let r = send(&app, login_from("alfa", "sbagliata", next, [10, 1, 1, 2])).await;
+        assert_eq!(r.status, StatusCode::FOUND, "{next:?}");
+        assert!(r.location().ends_with("next=/"), "{next:?} → {}", r.location());
+        // The login page itself, asked to go there.
+        let r = send(&app, get(&format!("/accesso?next={}", enc(next)), None)).await;
+        assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{next:?}");
+    }
+    let app = app(&store);
+    // A holder's page with a hostile token, and the password form with one.
+    for token in ["%0D%0ASet-Cookie:x", "x%0Dy", "%2F%2Fevil.example"] {
+        let r = send(&app, get(&format!("/attiva?token={token}"), None)).await;
+        assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{token}");
+        let form = format!("token={token}&password=corta&password_again=corta");
+        let r = send(&app, post("/api/attiva/password", &form, None, Some(ORIGIN), true)).await;
+        assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{token}");
+        assert!(!r.location().contains('\r') && !r.location().starts_with("//"), "{}", r.location());
+    }
+    // Plain routes whose path carries input.
+    let cookie = login(&app, "alfa").await;
+    let (ct, body) = multipart(&[], Some(("x.pdf", b"%PDF-1.7")));
+    let req = Request::post("/ordini/%0D%0Aevil/contratto")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap();
+    let r = send(&app, req).await;
+    assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+/// Finding 5: a huge user name is refused with 400 and leaves at most one short audit row; a
+/// chunked body is held to the same limit as a declared one (413).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_names_and_streamed_bodies_are_refused() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let before =
+            store.audit_entries(pec_manager::domain::auth::Scope::All, &Default::default(), 1, 1).await;
+        let before = before.unwrap().total;
+        let huge = "a".repeat(1_900_000);
+        let r = send(
+            &app,
+            post("/api/accedi", &format!("username={huge}&password=x&next=%2F"), None, Some(ORIGIN), false),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        let log = store
+            .audit_entries(pec_manager::domain::auth::Scope::All, &Default::default(), 1, 10)
+            .await
+            .unwrap();
+        assert!(log.total - before <= 1, "{} rows written", log.total - before);
+        assert!(log.items.iter().all(|e| e.username.len() <= 64 && e.object_id.len() <= 64));
+
+        // 3 MB sent chunked (no Content-Length): 413 like the same body with a length.
+        for (path, cookie) in
+            [("/api/accedi", None), ("/api/casella/modifica", Some(login(&app, "alfa").await))]
+        {
+            let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+                (0..48).map(|_| Ok(vec![b'a'; 64 * 1024])).collect();
+            let mut b = Request::post(path)
+                .header(header::HOST, HOST)
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(c) = &cookie {
+                b = b.header(header::COOKIE, c);
+            }
+            let req = b.body(Body::from_stream(futures_util::stream::iter(chunks))).unwrap();
+            assert_eq!(send(&app, req).await.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        }
+    }
+}
+
+/// Finding 4 (what a test can say without timing): a flood of password hashes is queued, one
+/// per core, and past the queue answered "busy" (503 with Retry-After), not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn password_hashing_is_queued_and_refused_past_the_queue() {
+    use pec_manager::error::AppError;
+    use pec_manager::server::auth::hash_password_async;
+    let throttle = std::sync::Arc::new(pec_manager::server::throttle::Throttle::default());
+    let jobs: Vec<_> = (0..200)
+        .map(|_| {
+            let t = throttle.clone();
+            tokio::spawn(async move { hash_password_async(&t, "una password qualsiasi").await })
+        })
+        .collect();
+    let mut busy = 0;
+    for j in jobs {
+        match j.await.unwrap() {
+            Ok(h) => assert!(h.starts_with("$argon2id$")),
+            Err(AppError::Busy) => busy += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(busy > 0, "200 hashes at once were all queued");
+    assert_eq!(AppError::Busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let res = axum::response::IntoResponse::into_response(AppError::Busy);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+}
+
+/// Finding 7: values of a refused edit (codice fiscale, e-mail) come back from the server, never
+/// through the URL; the home page has "Esci" without JavaScript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_values_stay_on_the_server_and_home_can_log_out_without_javascript() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let alfa = common::operator(&store, "alfa").await;
+        let n = std::process::id();
+        let (_, number) =
+            order_by(&store, &alfa, "Cliente stash", mailbox(&format!("stash{n}@legalmail.it"))).await;
+        let userid = store.order(alfa.scope(), &number).await.unwrap().unwrap().mailboxes[0].userid.clone();
+        let cookie = login(&app, "alfa").await;
+        let form = format!(
+            "userid={userid}&mailbox[address]=stash{n}%40legalmail.it&mailbox[description]=x\
+             &mailbox[password_email]=segreta%40example.it&mailbox[first_name]=Mario&mailbox[last_name]=Rossi\
+             &mailbox[tax_code]=RSSMRA70A01H501X&mailbox[nickname]="
+        );
+        let r = send(&app, post("/api/casella/modifica", &form, Some(&cookie), Some(ORIGIN), true)).await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        let to = r.location().to_string();
+        assert!(to.contains("errore=dati"), "{to}");
+        for secret in ["RSSMRA70A01H501X", "segreta", "Mario"] {
+            assert!(!to.contains(secret), "{secret} in the URL: {to}");
+        }
+        let page = send(&app, get(to.split('#').next().unwrap(), Some(&cookie))).await;
+        assert!(page.body.contains("RSSMRA70A01H501X"), "the refused value did not come back");
+        // Another session of the same operator does not see it.
+        let other = login(&app, "alfa").await;
+        let page = send(&app, get(to.split('#').next().unwrap(), Some(&other))).await;
+        assert!(!page.body.contains("RSSMRA70A01H501X"));
+
+        // A small form too.
+        let form = format!(
+            "userid={userid}&azione=sicurezza&form[phone]=abc&form[recovery_email]=privata%40example.it"
+        );
+        let r = send(&app, post("/api/casella/azione", &form, Some(&cookie), Some(ORIGIN), true)).await;
+        assert!(r.location().contains("errore=1") && !r.location().contains("privata"), "{}", r.location());
+        let page = send(&app, get(r.location().split('#').next().unwrap(), Some(&cookie))).await;
+        assert!(page.body.contains("privata@example.it"));
+
+        let home = send(&app, get("/", Some(&cookie))).await;
+        let esci = home.body.find(">Esci<").expect("no Esci on the home page");
+        let header_end = home.body.find("</header>").expect("header");
+        assert!(esci < header_end, "Esci is streamed outside the header (needs a script to appear)");
+    }
+}
+
+/// Finding 7: the audit log refuses TRUNCATE too (PostgreSQL; SQLite has no TRUNCATE).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_cannot_be_truncated() {
+    if let Some(store) = common::postgres_store().await {
+        let admin = common::operator(&store, "admin").await;
+        store.audit(&pec_manager::store::AuditRecord::by(&admin, "PROVA", "prova", "1")).await.unwrap();
+        assert!(store.raw_execute("TRUNCATE audit_log").await.is_err());
+        assert!(store.raw_execute("DELETE FROM audit_log").await.is_err());
+    }
+}
+
+#[test]
+fn database_urls_are_shown_without_credentials() {
+    use pec_manager::store::redacted_url;
+    assert_eq!(redacted_url("postgres://u:segreta@db:5432/pec?password=segreta"), "postgres://db:5432/pec");
+    assert_eq!(redacted_url("postgres://db/pec?user=u&password=segreta"), "postgres://db/pec");
+    assert_eq!(redacted_url("sqlite://data/pec.db?mode=rwc"), "sqlite://data/pec.db");
 }

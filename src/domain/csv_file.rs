@@ -265,36 +265,59 @@ fn field_of(header: &str) -> Option<MailboxField> {
 }
 
 /// A value as it may be written into a spreadsheet cell: text that a spreadsheet would run as
-/// a formula gets a leading apostrophe (OWASP "CSV injection").
+/// a formula gets an apostrophe (OWASP "CSV injection"), at the start and after any character
+/// that some spreadsheet may take for a separator or a line break (`x,=cmd` opened with `,`).
 pub fn safe_cell(value: &str) -> Cow<'_, str> {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{value}"))
-    } else {
-        Cow::Borrowed(value)
+    const FORMULA: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+    const BREAKS: [char; 5] = [',', ';', '\t', '\r', '\n'];
+    let risky = |i: usize, c: char| {
+        FORMULA.contains(&c)
+            && (i == 0 || value[..i].chars().next_back().is_some_and(|p| BREAKS.contains(&p)))
+    };
+    if !value.char_indices().any(|(i, c)| risky(i, c)) {
+        return Cow::Borrowed(value);
     }
+    let mut out = String::with_capacity(value.len() + 4);
+    for (i, c) in value.char_indices() {
+        if risky(i, c) {
+            out.push('\'');
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
 }
 
 /// A CSV file as Excel in an Italian locale opens it: UTF-8 with BOM, `;`, CRLF; every cell
-/// passed through [`safe_cell`].
+/// passed through [`safe_cell`], and quoted when it holds a character that any reader may take
+/// for a separator, a quote or a line break (`;` `,` tab `"` CR LF), so that no reader splits it
+/// differently whatever separator it assumes.
 pub fn write<I, R, S>(header: &[&str], rows: I) -> Vec<u8>
 where
     I: IntoIterator<Item = R>,
     R: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w =
-            csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(&mut out);
-        // Writing into a Vec cannot fail.
-        let _ = w.write_record(header);
-        for row in rows {
-            let cells: Vec<String> = row.into_iter().map(|c| safe_cell(c.as_ref()).into_owned()).collect();
-            let _ = w.write_record(&cells);
+    fn line(out: &mut String, cells: impl IntoIterator<Item = String>) {
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            if cell.contains([';', ',', '\t', '"', '\r', '\n']) {
+                out.push('"');
+                out.push_str(&cell.replace('"', "\"\""));
+                out.push('"');
+            } else {
+                out.push_str(&cell);
+            }
         }
-        let _ = w.flush();
+        out.push_str("\r\n");
     }
-    out
+    let mut out = String::from("\u{feff}");
+    line(&mut out, header.iter().map(|h| h.to_string()));
+    for row in rows {
+        line(&mut out, row.into_iter().map(|c| safe_cell(c.as_ref()).into_owned()));
+    }
+    out.into_bytes()
 }
 
 fn column_labels() -> Vec<&'static str> {
@@ -479,10 +502,17 @@ mod tests {
             ("@SUM(A1)", "'@SUM(A1)"),
             ("\tx", "'\tx"),
             ("ok", "ok"),
+            ("a-b", "a-b"),
+            ("x,=cmd|' /C calc'!A0", "x,'=cmd|' /C calc'!A0"),
+            ("x;+1", "x;'+1"),
+            ("riga\n@SUM(A1)", "riga\n'@SUM(A1)"),
+            ("è,-1", "è,'-1"),
         ] {
             assert_eq!(safe_cell(v), safe);
         }
-        let out = String::from_utf8(write(&["a"], [["=HYPERLINK(\"x\")"]])[3..].to_vec()).unwrap();
-        assert_eq!(out, "a\r\n\"'=HYPERLINK(\"\"x\"\")\"\r\n");
+        let out =
+            String::from_utf8(write(&["a", "b", "c"], [["=HYPERLINK(\"x\")", "x,=1", "ok"]])[3..].to_vec())
+                .unwrap();
+        assert_eq!(out, "a;b;c\r\n\"'=HYPERLINK(\"\"x\"\")\";\"x,'=1\";ok\r\n");
     }
 }

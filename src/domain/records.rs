@@ -140,6 +140,8 @@ pub struct OperatorRow {
     pub organisation: String,
     pub active: bool,
     pub created_at: String,
+    /// Failed logins have locked this user name from at least one source address.
+    pub locked: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -31,28 +31,37 @@ fn link_not_working() -> AppError {
 #[server(endpoint = "attiva/collegamento")]
 pub async fn link_info(token: String) -> Result<LinkedMailbox, AppError> {
     let store = crate::server::store()?;
-    let target = store.link_target(token.trim()).await?.ok_or_else(link_not_working)?;
+    let token = token.trim();
+    if !crate::store::is_token(token) {
+        return Err(link_not_working());
+    }
+    let target = store.link_target(token).await?.ok_or_else(link_not_working)?;
     Ok(LinkedMailbox { userid: target.userid, address: target.address })
 }
 
-/// Public, like `link_info`.
+/// Public, like `link_info`. The link is checked (cheap) before the password is hashed
+/// (costly), and used atomically afterwards.
 #[server(endpoint = "attiva/password")]
 pub async fn set_password(token: String, password: String, password_again: String) -> Result<(), AppError> {
-    let store = crate::server::store()?;
+    use crate::domain::lifecycle::PasswordError;
+    let state = crate::server::state()?;
     let token = token.trim().to_string();
-    if let Err(e) = mailbox_password(&password, &password_again) {
-        let code = match e {
-            crate::domain::lifecycle::PasswordError::Mismatch => "diverse",
-            crate::domain::lifecycle::PasswordError::Weak(_) => "regole",
-        };
-        leptos_axum::redirect(&format!("/attiva?token={token}&errore={code}"));
-        return Ok(());
-    }
-    let hash = crate::server::auth::hash_password(&password).map_err(|_| AppError::Internal)?;
-    if !store.set_mailbox_password(&token, &hash).await? {
+    if !crate::store::is_token(&token) || state.store.link_target(&token).await?.is_none() {
         return Err(link_not_working());
     }
-    leptos_axum::redirect("/attiva?fatto=1");
+    if let Err(e) = mailbox_password(&password, &password_again) {
+        let code = match e {
+            PasswordError::Mismatch => "diverse",
+            PasswordError::Weak(_) => "regole",
+        };
+        crate::server::redirect::redirect(&format!("/attiva?token={token}&errore={code}"));
+        return Ok(());
+    }
+    let hash = crate::server::auth::hash_password_async(&state.throttle, &password).await?;
+    if !state.store.set_mailbox_password(&token, &hash).await? {
+        return Err(link_not_working());
+    }
+    crate::server::redirect::redirect("/attiva?fatto=1");
     Ok(())
 }
 
@@ -67,7 +76,10 @@ pub async fn resend_link(userid: String) -> Result<(), AppError> {
         return Err(AppError::NotFound(format!("Nessuna casella attiva con userid «{userid}»")));
     }
     state.mailer.wake();
-    leptos_axum::redirect(&format!("/caselle/{userid}?link=inviato"));
+    crate::server::redirect::redirect(&format!(
+        "/caselle/{}?link=inviato",
+        crate::components::url_encode(&userid)
+    ));
     Ok(())
 }
 

@@ -10,9 +10,23 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+/// What "Nuovo operatore" held when it was refused (never the password).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewOperatorTyped {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub organisation: i64,
+}
+
+#[cfg(feature = "ssr")]
+const NEW_OPERATOR_FORM: &str = "configurazione/nuovo-operatore";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OperatorsData {
     pub me: Operator,
+    /// The last refused "Nuovo operatore" form of this session.
+    pub typed: Option<NewOperatorTyped>,
     pub operators: Vec<OperatorRow>,
     /// Organisations the administrator may add operators to.
     pub organisations: Vec<Organisation>,
@@ -25,6 +39,7 @@ pub async fn list_operators() -> Result<OperatorsData, AppError> {
     Ok(OperatorsData {
         operators: store.operators(me.scope()).await?,
         organisations: store.organisations(me.scope()).await?,
+        typed: crate::server::stash::kept(NEW_OPERATOR_FORM).await?,
         me,
     })
 }
@@ -41,15 +56,14 @@ pub async fn create_operator(
     use crate::store::AuditRecord;
     let me = crate::server::require_admin()?;
     let store = crate::server::store()?;
-    let back = |code: &str| {
-        use crate::server::auth::url_encode;
-        format!(
-            "/configurazione/operatori?errore={code}&utente={}&nome={}&ruolo={}&organizzazione={organisation}",
-            url_encode(&username),
-            url_encode(&display_name),
-            url_encode(&role)
-        )
+    // A refusal keeps what was typed (but the password) on the server, for this session.
+    let typed = NewOperatorTyped {
+        username: username.clone(),
+        display_name: display_name.clone(),
+        role: role.clone(),
+        organisation,
     };
+    let back = |code: &str| format!("/configurazione/operatori?errore={code}");
     let checked = (|| {
         let user = auth::username(&username).map_err(|_| "utente")?;
         let name = crate::domain::fields::free_text(&display_name, 100, true).map_err(|_| "nome")?;
@@ -61,11 +75,18 @@ pub async fn create_operator(
         Ok((user, name, role))
     })();
     let to = match checked {
-        Err(code) => back(code),
+        Err(code) => {
+            crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
+            back(code)
+        }
         Ok((user, name, role)) => {
-            let hash = crate::server::auth::hash_password(&password)?;
+            let state = crate::server::state()?;
+            let hash = crate::server::auth::hash_password_async(&state.throttle, &password).await?;
             match store.create_operator(organisation, &user, &name, role, &hash).await? {
-                None => back("esistente"),
+                None => {
+                    crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
+                    back("esistente")
+                }
                 Some(_) => {
                     let after = format!(
                         "utente: {user}; nome: {name}; ruolo: {}; organizzazione: {organisation}",
@@ -74,12 +95,13 @@ pub async fn create_operator(
                     store
                         .audit(&AuditRecord::by(&me, "OPERATORE_CREATO", "operatore", &user).after(after))
                         .await?;
+                    crate::server::stash::forget(NEW_OPERATOR_FORM).await?;
                     format!("/configurazione/operatori?creato={}", crate::server::auth::url_encode(&user))
                 }
             }
         }
     };
-    leptos_axum::redirect(&to);
+    crate::server::redirect::redirect(&to);
     Ok(())
 }
 
@@ -96,7 +118,24 @@ pub async fn set_operator_active(username: String, active: bool) -> Result<(), A
     }
     let action = if active { "OPERATORE_ATTIVATO" } else { "OPERATORE_DISATTIVATO" };
     store.audit(&AuditRecord::by(&me, action, "operatore", &username)).await?;
-    leptos_axum::redirect("/configurazione/operatori");
+    crate::server::redirect::redirect("/configurazione/operatori");
+    Ok(())
+}
+
+/// "Sblocca": lifts the lock that failed logins put on an operator's user name (from every
+/// address), e.g. when someone else's guesses keep a colleague out.
+#[server(endpoint = "configurazione/sblocca-operatore")]
+pub async fn unlock_operator(username: String) -> Result<(), AppError> {
+    use crate::store::AuditRecord;
+    let me = crate::server::require_admin()?;
+    let store = crate::server::store()?;
+    let username = crate::domain::auth::username(&username)
+        .map_err(|_| AppError::NotFound("Operatore non trovato".into()))?;
+    if !store.unlock_operator(me.scope(), &username).await? {
+        return Err(AppError::NotFound(format!("Operatore {username} non trovato")));
+    }
+    store.audit(&AuditRecord::by(&me, "OPERATORE_SBLOCCATO", "operatore", &username)).await?;
+    crate::server::redirect::redirect("/configurazione/operatori");
     Ok(())
 }
 
@@ -144,8 +183,9 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
     let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
     let created = q("creato");
     let error = q("errore");
-    let chosen_org = q("organizzazione").parse::<i64>().unwrap_or(data.me.organisation_id);
-    let chosen_role = q("ruolo");
+    let typed = data.typed.clone().filter(|_| !error.is_empty()).unwrap_or_default();
+    let chosen_org = if typed.organisation > 0 { typed.organisation } else { data.me.organisation_id };
+    let chosen_role = typed.role.clone();
     let me = data.me.username.clone();
     view! {
         {(!created.is_empty()).then(|| view! { <p class="notice" role="status">{format!("Operatore {created} creato.")}</p> })}
@@ -176,6 +216,13 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
                                 <td>{italian_date(&o.created_at)}</td>
                                 <td>
                                     {if o.active { "Attivo" } else { "Disattivato" }}
+                                    {o.locked.then(|| view! {
+                                        " · bloccato"
+                                        <form method="post" action=UnlockOperator::url() class="inline">
+                                            <input type="hidden" name="username" value=o.username.clone()/>
+                                            <button type="submit">{format!("Sblocca {}", o.username)}</button>
+                                        </form>
+                                    })}
                                     {(!is_me).then(|| view! {
                                         <form method="post" action=SetOperatorActive::url() class="inline">
                                             <input type="hidden" name="username" value=o.username.clone()/>
@@ -196,11 +243,11 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
         <form method="post" action=CreateOperator::url() class="wizard-form">
             <div class="field">
                 <label for="new-username">"Nome utente"</label>
-                <div class="control"><input type="text" id="new-username" name="username" value=q("utente") autocomplete="off"/></div>
+                <div class="control"><input type="text" id="new-username" name="username" value=typed.username.clone() autocomplete="off"/></div>
             </div>
             <div class="field">
                 <label for="new-name">"Nome e cognome"</label>
-                <div class="control"><input type="text" id="new-name" name="display_name" value=q("nome")/></div>
+                <div class="control"><input type="text" id="new-name" name="display_name" value=typed.display_name.clone()/></div>
             </div>
             <div class="field">
                 <label for="new-role">"Ruolo"</label>

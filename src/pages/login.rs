@@ -11,8 +11,20 @@ use leptos_router::hooks::use_query_map;
 pub async fn login(username: String, password: String, next: String) -> Result<(), AppError> {
     use crate::server::auth::{self, LoginOutcome};
     let state = crate::server::state()?;
-    let to = match auth::login(&state.store, &username, &password).await? {
-        LoginOutcome::Success { token, .. } => {
+    let source = use_context::<http::request::Parts>()
+        .and_then(|p| state.throttle.client_ip(&p))
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    let outcome = match auth::login(&state.store, &state.throttle, &username, &password, &source).await {
+        Err(AppError::TooManyRequests(_)) => Err("troppi"),
+        Err(AppError::Busy) => Err("occupato"),
+        Err(e) => return Err(e),
+        Ok(LoginOutcome::Success { token, .. }) => Ok(token),
+        Ok(LoginOutcome::Locked) => Err("bloccato"),
+        Ok(LoginOutcome::Invalid) => Err("credenziali"),
+    };
+    let to = match outcome {
+        Ok(token) => {
             if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
                 let cookie = auth::session_cookie(&token, state.secure_cookies);
                 if let Ok(v) = http::HeaderValue::from_str(&cookie) {
@@ -21,17 +33,18 @@ pub async fn login(username: String, password: String, next: String) -> Result<(
             }
             auth::safe_next(&next).to_string()
         }
-        outcome => {
-            let code = if matches!(outcome, LoginOutcome::Locked) { "bloccato" } else { "credenziali" };
+        Err(code) => {
+            // The name comes back to the form only if it is a valid user name: nothing else
+            // typed there (an e-mail address, say) goes into a URL.
+            let user = crate::domain::auth::username(&username).unwrap_or_default();
             format!(
-                "{}?errore={code}&utente={}&next={}",
+                "{}?errore={code}&utente={user}&next={}",
                 auth::LOGIN_PATH,
-                auth::url_encode(username.trim()),
                 auth::url_encode(auth::safe_next(&next))
             )
         }
     };
-    leptos_axum::redirect(&to);
+    crate::server::redirect::redirect(&to);
     Ok(())
 }
 
@@ -49,7 +62,7 @@ pub async fn logout() -> Result<(), AppError> {
             res.append_header(http::header::SET_COOKIE, v);
         }
     }
-    leptos_axum::redirect(auth::LOGIN_PATH);
+    crate::server::redirect::redirect(auth::LOGIN_PATH);
     Ok(())
 }
 
@@ -65,6 +78,8 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || {
         query.read().get("errore").map(|code| match code.as_str() {
             "bloccato" => "Troppi tentativi non riusciti: l'accesso è bloccato per 15 minuti.",
+            "troppi" => "Troppi tentativi in poco tempo: attendere qualche minuto e riprovare.",
+            "occupato" => "Il server è momentaneamente sovraccarico: riprovare tra qualche secondo.",
             _ => "Nome utente o password non validi.",
         })
     };
@@ -101,7 +116,10 @@ pub fn LoginPage() -> impl IntoView {
 pub fn SessionBar() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let on_login = move || location.pathname.get() == "/accesso";
-    let me = Resource::new(on_login, |on_login| async move {
+    // Blocking: the bar is in the first HTML, in place, on every page (pages streamed out of
+    // order would leave it in a <template> that only a script moves, i.e. no "Esci" without
+    // JavaScript).
+    let me = Resource::new_blocking(on_login, |on_login| async move {
         if on_login {
             Ok(None)
         } else {

@@ -16,6 +16,44 @@ use serde::{Deserialize, Serialize};
 pub struct AdminData {
     pub extras: MailboxExtras,
     pub offers: Vec<Offer>,
+    /// The last refused small form of this session, with its reason.
+    pub refused: Option<Refused>,
+}
+
+/// A refused small form, kept on the server for the session (it may hold a codice fiscale, a
+/// phone number or an e-mail address: never in the URL).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    pub azione: String,
+    pub message: String,
+    pub form: AdminForm,
+}
+
+impl AdminForm {
+    /// The typed text fields, by the keys of `RETURNED`.
+    fn typed(&self) -> std::collections::HashMap<String, String> {
+        let u = &self.user;
+        let values = [
+            &self.disk_gb,
+            &self.note,
+            &u.first_name,
+            &u.last_name,
+            &u.tax_code,
+            &u.email,
+            &self.associate,
+            &self.blocked,
+            &self.phone,
+            &self.recovery_email,
+            &self.contacts,
+        ];
+        RETURNED.iter().zip(values).map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+}
+
+/// The stash key of a mailbox's small forms.
+#[cfg(feature = "ssr")]
+fn actions_form_key(userid: &str) -> String {
+    format!("casella/{userid}/azione")
 }
 
 /// Every field of every small form (each form posts its own).
@@ -41,7 +79,7 @@ pub struct AdminForm {
     pub contacts: String,
 }
 
-/// The typed text fields that come back after a refusal (`f_<name>`).
+/// The typed text fields that come back after a refusal.
 const RETURNED: [&str; 11] = [
     "disk_gb",
     "note",
@@ -62,7 +100,8 @@ pub async fn load_admin_data(userid: String) -> Result<AdminData, AppError> {
     let store = crate::server::store()?;
     let missing = || AppError::no_mailbox(&userid);
     let extras = store.mailbox_extras(op.scope(), &userid).await?.ok_or_else(missing)?;
-    Ok(AdminData { extras, offers: store.offers().await? })
+    let refused = crate::server::stash::kept(&actions_form_key(&userid)).await?;
+    Ok(AdminData { extras, offers: store.offers().await?, refused })
 }
 
 #[server(endpoint = "casella/azione")]
@@ -132,30 +171,19 @@ pub async fn apply_mailbox_action(
         },
         Err(message) => Err(message),
     };
-    let enc = crate::components::url_encode;
+    let page = format!("/caselle/{}", crate::components::url_encode(&mailbox.userid));
+    let key = actions_form_key(&mailbox.userid);
     let to = match outcome {
-        Ok(()) => format!("/caselle/{userid}?fatto={azione}#{azione}"),
+        Ok(()) => {
+            crate::server::stash::forget(&key).await?;
+            format!("{page}?fatto={azione}#{azione}")
+        }
         Err(message) => {
-            let u = &form.user;
-            let values = [
-                &form.disk_gb,
-                &form.note,
-                &u.first_name,
-                &u.last_name,
-                &u.tax_code,
-                &u.email,
-                &form.associate,
-                &form.blocked,
-                &form.phone,
-                &form.recovery_email,
-                &form.contacts,
-            ];
-            let typed: String =
-                RETURNED.iter().zip(values).map(|(k, v)| format!("&f_{k}={}", enc(v))).collect();
-            format!("/caselle/{userid}?azione={azione}&errore={}{typed}#{azione}", enc(&message))
+            crate::server::stash::keep(&key, &Refused { azione: azione.clone(), message, form }).await?;
+            format!("{page}?azione={azione}&errore=1#{azione}")
         }
     };
-    leptos_axum::redirect(&to);
+    crate::server::redirect::redirect(&to);
     Ok(())
 }
 
@@ -179,17 +207,26 @@ pub fn MailboxAdmin(services: Services, state: String) -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let userid = params.read_untracked().get("userid").unwrap_or_default();
-    let outcome = query.with_untracked(|q| Outcome {
-        open: q.get("azione").or_else(|| q.get("fatto")).unwrap_or_default(),
-        error: q.get("errore"),
-        done: q.get("fatto"),
-        typed: RETURNED.iter().filter_map(|k| q.get(&format!("f_{k}")).map(|v| (k.to_string(), v))).collect(),
+    let (open, refused_now, done) = query.with_untracked(|q| {
+        (
+            q.get("azione").or_else(|| q.get("fatto")).unwrap_or_default(),
+            q.get("errore").is_some(),
+            q.get("fatto"),
+        )
     });
     let key = userid.clone();
     let data = Resource::new(move || key.clone(), |u| async move { load_admin_data(u).await });
     let active = state == "ATTIVA" || state == "SOSPESA" || state == "PRENOTATA";
     loaded(data, move |d: AdminData| {
-        view! { <Forms userid=userid.clone() data=d services=services.clone() active=active outcome=outcome.clone()/> }
+        // The reason and the typed values of a refusal come from the server's stash.
+        let refused = d.refused.clone().filter(|r| refused_now && r.azione == open);
+        let outcome = Outcome {
+            open: open.clone(),
+            error: refused.as_ref().map(|r| r.message.clone()),
+            done: done.clone(),
+            typed: refused.map(|r| r.form.typed()).unwrap_or_default(),
+        };
+        view! { <Forms userid=userid.clone() data=d services=services.clone() active=active outcome=outcome/> }
     })
 }
 
@@ -201,7 +238,7 @@ fn Forms(
     active: bool,
     outcome: Outcome,
 ) -> impl IntoView {
-    let AdminData { extras, offers } = data;
+    let AdminData { extras, offers, .. } = data;
     let o = StoredValue::new(outcome);
     // One small form: `<details id=azione>` open when it was just used.
     let block = move |azione: &'static str, title: String, body: AnyView| {

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
 
 #[server(endpoint = "casella")]
 pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
@@ -20,26 +21,43 @@ pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
     store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)
 }
 
-/// Rules for checking an edit in the browser (domains of the platform).
+/// What "Modifica dati" starts from: the rules for checking it in the browser (domains of the
+/// platform) and, after a refused save, what was typed (kept on the server, not in the URL).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditBasis {
+    pub rules: Rules,
+    pub returned: Option<MailboxInput>,
+}
+
+/// The stash key of this mailbox's edit form.
+#[cfg(feature = "ssr")]
+fn edit_form_key(userid: &str) -> String {
+    format!("casella/{userid}/modifica")
+}
+
 #[server(endpoint = "casella/regole")]
-pub async fn edit_rules() -> Result<Rules, AppError> {
+pub async fn edit_start(userid: String) -> Result<EditBasis, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    Ok(Rules {
-        current_year: crate::server::current_year(),
-        domains: store.usable_domains(op.scope()).await?,
-        ..Rules::default()
+    Ok(EditBasis {
+        rules: Rules {
+            current_year: crate::server::current_year(),
+            domains: store.usable_domains(op.scope()).await?,
+            ..Rules::default()
+        },
+        returned: crate::server::stash::kept(&edit_form_key(&userid)).await?,
     })
 }
 
 /// "Modifica dati": the same rules as the wizard, uniqueness included (its own names are not
-/// "taken"; the database has the last word). Errors send the browser back to the form with
-/// what was typed.
+/// "taken"; the database has the last word). Errors send the browser back to the form, whose
+/// typed values the server keeps for the session.
 #[server(endpoint = "casella/modifica")]
 pub async fn update_mailbox(
     userid: String,
     #[server(default)] mailbox: MailboxInput,
 ) -> Result<(), AppError> {
+    use crate::server::redirect::redirect;
     use crate::store::EditError;
     let op = crate::server::require()?;
     let store = crate::server::store()?;
@@ -59,26 +77,28 @@ pub async fn update_mailbox(
     taken_n.remove(&name_key(&current.nickname));
     rules.taken_addresses = taken_a;
     rules.taken_nicknames = taken_n;
-    let back = |m: &MailboxInput, code: &str| {
-        let values: String = MailboxField::ALL
-            .into_iter()
-            .map(|f| format!("&m_{}={}", f.key(), crate::components::url_encode(m.get(f))))
-            .collect();
-        format!("/caselle/{userid}?modifica=1&errore={code}{values}#modifica")
-    };
-    let valid = match crate::domain::request::validate_one(&m, &rules) {
-        Ok(v) => v,
+    let page = format!("/caselle/{}", crate::components::url_encode(&current.userid));
+    let form = edit_form_key(&current.userid);
+    let refused = |code: &'static str| format!("{page}?modifica=1&errore={code}#modifica");
+    let to = match crate::domain::request::validate_one(&m, &rules) {
         Err(_) => {
-            leptos_axum::redirect(&back(&m, "dati"));
-            return Ok(());
+            crate::server::stash::keep(&form, &m).await?;
+            refused("dati")
         }
+        Ok(valid) => match store.update_mailbox(&op, &current.userid, &valid).await {
+            Ok(()) => {
+                crate::server::stash::forget(&form).await?;
+                format!("{page}?modificata=1")
+            }
+            Err(EditError::Taken) => {
+                crate::server::stash::keep(&form, &m).await?;
+                refused("uso")
+            }
+            Err(EditError::NotFound) => return Err(missing()),
+            Err(EditError::Store(e)) => return Err(e.into()),
+        },
     };
-    match store.update_mailbox(&op, &userid, &valid).await {
-        Ok(()) => leptos_axum::redirect(&format!("/caselle/{userid}?modificata=1")),
-        Err(EditError::Taken) => leptos_axum::redirect(&back(&m, "uso")),
-        Err(EditError::NotFound) => return Err(missing()),
-        Err(EditError::Store(e)) => return Err(e.into()),
-    }
+    redirect(&to);
     Ok(())
 }
 
@@ -94,7 +114,8 @@ pub async fn change_state(userid: String, transizione: String) -> Result<(), App
         .ok_or_else(|| AppError::BadRequest("scegliere una transizione di stato".into()))?;
     match store.change_state(&op, &userid, t).await {
         Ok(_) => {
-            leptos_axum::redirect(&format!("/caselle/{userid}?stato=cambiato"));
+            let page = crate::components::url_encode(&userid);
+            crate::server::redirect::redirect(&format!("/caselle/{page}?stato=cambiato"));
             Ok(())
         }
         Err(TransitionError::NotFound) => Err(AppError::no_mailbox(&userid)),
@@ -111,9 +132,7 @@ pub async fn mailbox_history(userid: String) -> Result<Vec<AuditEntry>, AppError
     if store.mailbox(op.scope(), &userid).await?.is_none() {
         return Err(AppError::no_mailbox(&userid));
     }
-    use crate::domain::records::AuditFilter;
-    let filter = AuditFilter { object: userid, ..AuditFilter::default() };
-    Ok(store.audit_entries(op.scope(), &filter, 1, 100).await?.items)
+    Ok(store.audit_of(op.scope(), "casella", &userid, 100).await?)
 }
 
 #[component]
@@ -334,22 +353,14 @@ fn EditSection(mailbox: MailboxDetail) -> impl IntoView {
             let href = mailbox.with_value(|m| format!("/caselle/{}?modifica=1#modifica", m.userid));
             return view! { <p><a href=href>"Modifica dati"</a></p> }.into_any();
         }
-        // After a refused save, the values come back in the URL with the reason.
-        let (returned, error) = query.with_untracked(|q| {
-            let error = q.get("errore");
-            let values = error.is_some().then(|| {
-                let mut m = MailboxInput::default();
-                for f in MailboxField::ALL {
-                    m.set(f, q.get(&format!("m_{}", f.key())).unwrap_or_default());
-                }
-                m
-            });
-            (values, error)
-        });
-        let rules = Resource::new(|| (), |_| async move { edit_rules().await });
-        loaded(rules, move |rules: Rules| {
+        // After a refused save, the reason is in the URL and the typed values on the server.
+        let error = query.with_untracked(|q| q.get("errore"));
+        let userid = mailbox.with_value(|m| m.userid.clone());
+        let start = Resource::new(move || userid.clone(), |u| async move { edit_start(u).await });
+        loaded(start, move |start: EditBasis| {
             let mailbox = mailbox.get_value();
-            view! { <EditForm mailbox=mailbox rules=rules returned=returned.clone() error=error.clone()/> }
+            let returned = error.as_ref().and(start.returned);
+            view! { <EditForm mailbox=mailbox rules=start.rules returned=returned error=error.clone()/> }
         })
         .into_any()
     }

@@ -24,7 +24,10 @@ pub async fn cancel_order(number: String) -> Result<(), AppError> {
     if !store.cancel_order(&op, &number).await? {
         return Err(AppError::BadRequest(format!("l'ordine {number} non è prenotato: non si può annullare")));
     }
-    leptos_axum::redirect(&format!("/ordini/{number}?esito=annullato"));
+    crate::server::redirect::redirect(&format!(
+        "/ordini/{}?esito=annullato",
+        crate::components::url_encode(&number)
+    ));
     Ok(())
 }
 

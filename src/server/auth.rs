@@ -3,8 +3,10 @@
 //! (session lookup, CSRF origin check, security headers). Server functions call [`require`]
 //! or [`require_admin`] first; object access is then decided by the operator's scope.
 
+use super::router::BODY_LIMIT;
+use super::throttle::Throttle;
 use super::AppState;
-use crate::domain::auth::Operator;
+use crate::domain::auth::{Operator, USERNAME_MAX};
 use crate::error::AppError;
 use crate::store::{AuditRecord, Store};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -21,12 +23,14 @@ pub const SESSION_COOKIE: &str = "pec_session";
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(120);
 /// ...and in any case this long after login.
 pub const MAX_SESSION: Duration = Duration::hours(12);
-/// Failed logins in a row that lock an account...
+/// Failed logins in a row that lock a user name from one source address...
 pub const MAX_FAILED_LOGINS: i64 = 5;
 /// ...for this long.
 pub const LOCK_TIME: Duration = Duration::minutes(15);
 /// Every failed attempt waits this long: slows down guessing.
 const FAILED_LOGIN_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+/// Longest password a login checks (new passwords are shorter still): bounds the hashing work.
+pub const PASSWORD_INPUT_MAX: usize = 1024;
 
 /// Paths reachable without a session: the login page and its server function, the WASM
 /// bundle, styles and static files.
@@ -51,6 +55,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
 
 use crate::store::stamp;
 
+/// Hashes a password here and now (command line, start-up); servers use [`hash_password_async`].
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
@@ -61,6 +66,22 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// [`hash_password`] off the async workers, behind the server's hashing queue.
+pub async fn hash_password_async(throttle: &Throttle, password: &str) -> Result<String, AppError> {
+    let password = password.to_string();
+    throttle.hashing(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] off the async workers, behind the server's hashing queue.
+pub async fn verify_password_async(
+    throttle: &Throttle,
+    password: &str,
+    hash: &str,
+) -> Result<bool, AppError> {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    throttle.hashing(move || verify_password(&password, &hash)).await
 }
 
 // Only a hash of the cookie's token is stored: a copy of the database opens no session.
@@ -99,42 +120,68 @@ pub enum LoginOutcome {
 }
 
 /// Checks a user name and password; on success opens a session. Every attempt is audited.
-pub async fn login(store: &Store, username: &str, password: &str) -> Result<LoginOutcome, AppError> {
+///
+/// The attempt is counted before the password is checked, in one atomic statement per (user
+/// name, source address), so that parallel guesses cannot get past the lock-out. Unknown,
+/// disabled and locked names get the same answers, after the same work, as wrong passwords.
+pub async fn login(
+    store: &Store,
+    throttle: &Throttle,
+    username: &str,
+    password: &str,
+    source: &str,
+) -> Result<LoginOutcome, AppError> {
     let username = username.trim().to_lowercase();
+    if username.chars().count() > USERNAME_MAX || password.len() > PASSWORD_INPUT_MAX {
+        // Recorded once, cut short: a long name must not fill the append-only log.
+        let shown: String = username.chars().take(USERNAME_MAX).collect();
+        store.audit(&AuditRecord::anonymous(&shown, "LOGIN_RIFIUTATO", "operatore", &shown)).await?;
+        return Err(AppError::BadRequest("nome utente o password troppo lunghi".into()));
+    }
+    throttle.check_user(&username)?;
     let now = Utc::now();
-    let Some(record) = store.login_record(&username).await? else {
-        // Same work as for a real account, so that timing does not tell which names exist.
-        let _ = verify_password(password, dummy_hash());
-        store.audit(&AuditRecord::anonymous(&username, "LOGIN_FALLITO", "operatore", &username)).await?;
-        tokio::time::sleep(FAILED_LOGIN_DELAY).await;
-        return Ok(LoginOutcome::Invalid);
+    let claim =
+        store.claim_login_attempt(&username, source, MAX_FAILED_LOGINS, &stamp(now + LOCK_TIME)).await?;
+    let record = store.login_record(&username).await?;
+    let usable = record.as_ref().filter(|r| r.active && !claim.locked);
+    // One password check per attempt in every case, so that time tells nothing.
+    let hash = usable.map(|r| r.password_hash.as_str()).unwrap_or_else(|| dummy_hash());
+    let matches = verify_password_async(throttle, password, hash).await?;
+    let audit = |action: &str| match &record {
+        Some(r) => AuditRecord::by(&r.operator, action, "operatore", &username),
+        None => AuditRecord::anonymous(&username, action, "operatore", &username),
     };
-    let op = &record.operator;
-    if record.locked_until.as_deref().is_some_and(|until| until > stamp(now).as_str()) {
-        store.audit(&AuditRecord::by(op, "LOGIN_BLOCCATO", "operatore", &op.username)).await?;
-        tokio::time::sleep(FAILED_LOGIN_DELAY).await;
-        return Ok(LoginOutcome::Locked);
+    match usable {
+        Some(r) if matches => {
+            store.forget_login_failures(&username, source).await?;
+            let token = new_token();
+            store
+                .create_session(
+                    &token_hash(&token),
+                    r.operator.id,
+                    &stamp(now + IDLE_TIMEOUT),
+                    &stamp(now + MAX_SESSION),
+                )
+                .await?;
+            store.audit(&audit("LOGIN")).await?;
+            Ok(LoginOutcome::Success { token, operator: r.operator.clone() })
+        }
+        _ if claim.locked => {
+            store.audit(&audit("LOGIN_BLOCCATO")).await?;
+            tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+            Ok(LoginOutcome::Locked)
+        }
+        _ => {
+            let locks = claim.ordinal >= MAX_FAILED_LOGINS;
+            if locks {
+                store.lock_login(&username, source, &stamp(now + LOCK_TIME)).await?;
+            }
+            let what = if locks { "LOGIN_FALLITO_BLOCCO" } else { "LOGIN_FALLITO" };
+            store.audit(&audit(what).after(format!("tentativi: {}", claim.ordinal))).await?;
+            tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+            Ok(if locks { LoginOutcome::Locked } else { LoginOutcome::Invalid })
+        }
     }
-    if !record.active || !verify_password(password, &record.password_hash) {
-        let failures = record.failed_logins + 1;
-        let lock = (failures >= MAX_FAILED_LOGINS).then(|| stamp(now + LOCK_TIME));
-        store.record_login_failure(op.id, lock.as_deref()).await?;
-        let what = if lock.is_some() { "LOGIN_FALLITO_BLOCCO" } else { "LOGIN_FALLITO" };
-        store
-            .audit(
-                &AuditRecord::by(op, what, "operatore", &op.username).after(format!("tentativi: {failures}")),
-            )
-            .await?;
-        tokio::time::sleep(FAILED_LOGIN_DELAY).await;
-        return Ok(if lock.is_some() { LoginOutcome::Locked } else { LoginOutcome::Invalid });
-    }
-    store.record_login_success(op.id).await?;
-    let token = new_token();
-    store
-        .create_session(&token_hash(&token), op.id, &stamp(now + IDLE_TIMEOUT), &stamp(now + MAX_SESSION))
-        .await?;
-    store.audit(&AuditRecord::by(op, "LOGIN", "operatore", &op.username)).await?;
-    Ok(LoginOutcome::Success { token, operator: record.operator })
 }
 
 /// Ends the session of this token.
@@ -203,39 +250,65 @@ fn accepts_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
-/// Runs before everything else: refuses forged posts, finds the session, sends visitors
-/// without one to the login page (pages) or answers 401 (server functions), and adds the
-/// security headers to every response.
-pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// The largest body a path accepts: file uploads have their own limit, forms the general one.
+fn body_limit(path: &str) -> usize {
+    if path.ends_with("/carica") || path.ends_with("/contratto") {
+        super::upload::UPLOAD_LIMIT
+    } else {
+        BODY_LIMIT
+    }
+}
+
+/// Public paths that take a credential (a password or a link's token): rate-limited per source.
+fn takes_credentials(path: &str) -> bool {
+    path == LOGIN_API || HOLDER_PATHS.contains(&path)
+}
+
+/// A body of undeclared length (chunked), read up to `limit`: 413 past it, so that a streamed
+/// body is held to the same limit as a declared one.
+async fn bounded(body: axum::body::Body, limit: usize) -> Result<axum::body::Body, StatusCode> {
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(axum::body::Body::from(collected.to_bytes())),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => Err(StatusCode::BAD_REQUEST),
+    }
+}
+
+fn refuse(status: StatusCode, text: &'static str) -> Response {
+    with_security_headers((status, text).into_response())
+}
+
+/// Runs before everything else: refuses oversized bodies and forged posts, limits the rate of
+/// the public credential paths, finds the session, sends visitors without one to the login
+/// page (pages) or answers 401 (server functions), and adds the security headers to every
+/// response.
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let limit = body_limit(&path);
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let size = declared.unwrap_or(0).max(axum::body::HttpBody::size_hint(req.body()).lower());
-    let limit = if req.uri().path().ends_with("/carica") || req.uri().path().ends_with("/contratto") {
-        super::upload::UPLOAD_LIMIT
-    } else {
-        super::router::BODY_LIMIT
-    };
     if size > limit as u64 {
-        return with_security_headers(
-            (StatusCode::PAYLOAD_TOO_LARGE, "Richiesta troppo grande").into_response(),
-        );
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Richiesta troppo grande");
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && !same_origin(req.headers()) {
-        return with_security_headers(
-            (StatusCode::FORBIDDEN, "Richiesta rifiutata: origine non riconosciuta").into_response(),
-        );
+        return refuse(StatusCode::FORBIDDEN, "Richiesta rifiutata: origine non riconosciuta");
     }
-    let path = req.uri().path().to_string();
-    let operator = match token_from(req.headers()) {
+    let (mut parts, body) = req.into_parts();
+    if !safe && takes_credentials(&path) {
+        if let Err(seconds) = state.throttle.check_ip(state.throttle.client_ip(&parts)) {
+            return with_security_headers(AppError::TooManyRequests(seconds).into_response());
+        }
+    }
+    let operator = match token_from(&parts.headers) {
         Some(token) => {
             match state.store.session_operator(&token_hash(&token), &stamp(Utc::now() + IDLE_TIMEOUT)).await {
                 Ok(op) => op,
                 Err(e) => {
                     tracing::error!(error = %e, "session lookup failed");
-                    return with_security_headers(
-                        (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server").into_response(),
-                    );
+                    return refuse(StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server");
                 }
             }
         }
@@ -243,20 +316,29 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     };
     match operator {
         Some(op) => {
-            req.extensions_mut().insert(CurrentOperator(op));
+            parts.extensions.insert(CurrentOperator(op));
         }
         None if is_public(&path) => {}
-        None if path.starts_with("/api/") && !accepts_html(req.headers()) => {
+        None if path.starts_with("/api/") && !accepts_html(&parts.headers) => {
             return with_security_headers(AppError::Unauthorized.into_response());
         }
         None => {
             // Pages, and form posts without JavaScript: to the login page, then back here.
-            let back = if safe { req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/") } else { "/" };
-            let to = format!("{LOGIN_PATH}?next={}", url_encode(back));
+            let back = if safe { parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/") } else { "/" };
+            let to = format!("{LOGIN_PATH}?next={}", url_encode(super::redirect::local_or_home(back)));
             return with_security_headers(Redirect::to(&to).into_response());
         }
     }
-    let res = next.run(req).await;
+    // Only now, for a visitor allowed here, is a streamed body read (and bounded).
+    let body = if declared.is_none() && axum::body::HttpBody::size_hint(&body).exact() != Some(0) {
+        match bounded(body, limit).await {
+            Ok(body) => body,
+            Err(status) => return refuse(status, "Richiesta troppo grande o interrotta"),
+        }
+    } else {
+        body
+    };
+    let res = next.run(Request::from_parts(parts, body)).await;
     let res = if path.starts_with("/api/") { with_error_status(res).await } else { res };
     with_security_headers(res)
 }
@@ -273,6 +355,9 @@ async fn with_error_status(res: Response) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status();
+        if let Some(seconds) = error.retry_after() {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
@@ -308,12 +393,11 @@ pub fn page_csp(nonce: &str) -> String {
 
 pub use crate::components::url_encode;
 
-/// Only local paths are followed after login (no open redirect).
+/// Only local paths are followed after login (no open redirect), and never the login page.
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next != LOGIN_PATH {
-        next
-    } else {
-        "/"
+    match super::redirect::local_or_home(next) {
+        LOGIN_PATH => "/",
+        p => p,
     }
 }
 
@@ -341,6 +425,7 @@ mod tests {
         assert_eq!(safe_next("/ordini/1"), "/ordini/1");
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/accesso"), "/");
         assert_eq!(url_encode("/recenti?pagina=2"), "/recenti%3Fpagina%3D2");
     }
 

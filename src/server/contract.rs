@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::store::{FulfilError, SignedContract};
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
 /// Text for the PDF's standard fonts (WinAnsiEncoding): Italian letters and € are kept.
@@ -147,7 +147,8 @@ pub async fn upload(
     Path(number): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let back = |query: &str| Ok(Redirect::to(&format!("/ordini/{number}?{query}")).into_response());
+    let page = format!("/ordini/{}", crate::components::url_encode(&number));
+    let back = |query: &str| Ok(super::redirect::see_other(&format!("{page}?{query}")));
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("contratto") {

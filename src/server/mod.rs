@@ -5,7 +5,10 @@
 pub mod auth;
 pub mod contract;
 pub mod mail;
+pub mod redirect;
 pub mod router;
+pub mod stash;
+pub mod throttle;
 pub mod upload;
 pub mod wizard;
 
@@ -28,6 +31,8 @@ pub struct AppState {
     pub mailer: std::sync::Arc<mail::Mailer>,
     /// Where users reach the platform (links in e-mails), without trailing slash.
     pub public_url: String,
+    /// Rate limits and the password hashing queue.
+    pub throttle: std::sync::Arc<throttle::Throttle>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -62,11 +67,12 @@ pub const KEEP_DAYS: i64 = 30;
 
 /// Work of this server process that no request starts (hourly, and at start): mailboxes past
 /// their expiry date become SCADUTA; what is no longer of use is forgotten.
-pub fn spawn_housekeeping(store: Store) {
+pub fn spawn_housekeeping(store: Store, throttle: std::sync::Arc<throttle::Throttle>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
+            throttle.forget_idle();
             match store.expire_due(today()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} mailboxes expired"),

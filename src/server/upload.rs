@@ -6,7 +6,7 @@ use super::AppState;
 use crate::domain::{MailboxField, MailboxInput};
 use crate::error::AppError;
 use axum::extract::{Multipart, Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 
 /// Largest upload: the file (5 MB) and the rest of the form.
@@ -71,7 +71,7 @@ pub async fn upload(
     Ok(if by_script {
         axum::http::StatusCode::NO_CONTENT.into_response()
     } else {
-        Redirect::to(&to).into_response()
+        super::redirect::see_other(&to)
     })
 }
 

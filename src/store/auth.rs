@@ -70,8 +70,15 @@ pub struct LoginRecord {
     pub operator: Operator,
     pub password_hash: String,
     pub active: bool,
-    pub failed_logins: i64,
-    pub locked_until: Option<String>,
+}
+
+/// What [`Store::claim_login_attempt`] decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptClaim {
+    /// This attempt's number since the count last started.
+    pub ordinal: i64,
+    /// The (user name, source) is locked: the password must not be checked.
+    pub locked: bool,
 }
 
 const OPERATOR_COLUMNS: &str = "p.id, p.username, p.display_name, p.role, p.organisation_id, \
@@ -89,6 +96,19 @@ fn operator_from_row(r: &AnyRow) -> Result<Operator, StoreError> {
         organisation_name: r.try_get("organisation_name")?,
         organisation_kind: OrganisationKind::from_code(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("organisation kind {kind}")))?,
+    })
+}
+
+fn audit_entry_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        at: r.try_get("at")?,
+        username: r.try_get("username")?,
+        organisation: r.try_get("organisation")?,
+        action: r.try_get("action")?,
+        object_type: r.try_get("object_type")?,
+        object_id: r.try_get("object_id")?,
+        before: r.try_get("before_data")?,
+        after: r.try_get("after_data")?,
     })
 }
 
@@ -172,22 +192,32 @@ impl Store {
             q = q.bind(p.clone());
         }
         let rows = q.bind(per_page).bind((page - 1) * per_page).fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at: r.try_get("at")?,
-                    username: r.try_get("username")?,
-                    organisation: r.try_get("organisation")?,
-                    action: r.try_get("action")?,
-                    object_type: r.try_get("object_type")?,
-                    object_id: r.try_get("object_id")?,
-                    before: r.try_get("before_data")?,
-                    after: r.try_get("after_data")?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
+        let items = rows.iter().map(audit_entry_from_row).collect::<Result<_, StoreError>>()?;
         Ok(Paged { items, page, pages, total })
+    }
+
+    /// The history of one object ("Storia servizi"): its audit entries, newest first, matched
+    /// exactly (`VIT10000` is not `VIT100000`).
+    pub async fn audit_of(
+        &self,
+        scope: Scope,
+        object_type: &str,
+        object_id: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.at, a.username, COALESCE(g.name, '') AS organisation, a.action, a.object_type, a.object_id, \
+             a.before_data, a.after_data FROM audit_log a LEFT JOIN organisations g ON g.id = a.organisation_id \
+             WHERE ($1 = 0 OR a.organisation_id = $1) AND a.object_type = $2 AND a.object_id = $3 \
+             ORDER BY a.id DESC LIMIT $4",
+        )
+        .bind(scope.sql_value())
+        .bind(object_type)
+        .bind(object_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_entry_from_row).collect()
     }
 
     pub async fn organisation_by_name(&self, name: &str) -> Result<Option<Organisation>, StoreError> {
@@ -255,11 +285,13 @@ impl Store {
 
     pub async fn operators(&self, scope: Scope) -> Result<Vec<OperatorRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT p.username, p.display_name, p.role, g.name AS organisation, p.active, p.created_at \
+            "SELECT p.username, p.display_name, p.role, g.name AS organisation, p.active, p.created_at, \
+             (SELECT COUNT(*) FROM login_attempts l WHERE l.username = p.username AND l.locked_until > $2) AS locks \
              FROM operators p JOIN organisations g ON g.id = p.organisation_id \
              WHERE $1 = 0 OR p.organisation_id = $1 ORDER BY g.id, p.username",
         )
         .bind(scope.sql_value())
+        .bind(now())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -271,6 +303,7 @@ impl Store {
                     organisation: r.try_get("organisation")?,
                     active: r.try_get::<i64, _>("active")? != 0,
                     created_at: r.try_get("created_at")?,
+                    locked: r.try_get::<i64, _>("locks")? > 0,
                 })
             })
             .collect()
@@ -284,7 +317,7 @@ impl Store {
         username: &str,
         active: bool,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM operators WHERE username = $1 AND ($2 = 0 OR organisation_id = $2)",
         )
@@ -293,7 +326,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(id) = id else { return Ok(false) };
-        sqlx::query("UPDATE operators SET active = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
+        sqlx::query("UPDATE operators SET active = $1 WHERE id = $2")
             .bind(i64::from(active))
             .bind(id)
             .execute(&mut *tx)
@@ -307,7 +340,7 @@ impl Store {
 
     pub async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {OPERATOR_COLUMNS}, p.password_hash, p.active, p.failed_logins, p.locked_until \
+            "SELECT {OPERATOR_COLUMNS}, p.password_hash, p.active \
              FROM operators p JOIN organisations g ON g.id = p.organisation_id WHERE p.username = $1"
         ))
         .bind(username)
@@ -318,35 +351,91 @@ impl Store {
                 operator: operator_from_row(&r)?,
                 password_hash: r.try_get("password_hash")?,
                 active: r.try_get::<i64, _>("active")? != 0,
-                failed_logins: r.try_get("failed_logins")?,
-                locked_until: r.try_get("locked_until")?,
             })
         })
         .transpose()
     }
 
-    /// Counts a failed attempt; `lock_until` locks the account until then.
-    pub async fn record_login_failure(
+    /// Claims one login attempt for (user name, source) before its password is checked, in one
+    /// atomic statement, so that parallel guesses queue on the same row: the (max+1)-th attempt
+    /// since the last success locks the pair until `lock_until`; a lock that has run out starts
+    /// the count again. Returns whether this attempt may check the password.
+    pub async fn claim_login_attempt(
         &self,
-        operator_id: i64,
-        lock_until: Option<&str>,
-    ) -> Result<(), StoreError> {
+        username: &str,
+        source: &str,
+        max_failures: i64,
+        lock_until: &str,
+    ) -> Result<AttemptClaim, StoreError> {
+        let t = now();
+        let row = sqlx::query(
+            "INSERT INTO login_attempts (username, source, failures, locked_until, updated_at) \
+             VALUES ($1, $2, 1, NULL, $3) ON CONFLICT (username, source) DO UPDATE SET \
+             failures = CASE WHEN login_attempts.locked_until <= $3 THEN 1 ELSE login_attempts.failures + 1 END, \
+             locked_until = CASE WHEN login_attempts.locked_until <= $3 THEN NULL \
+               WHEN login_attempts.locked_until IS NULL AND login_attempts.failures + 1 > $4 THEN $5 \
+               ELSE login_attempts.locked_until END, \
+             updated_at = $3 \
+             RETURNING failures, locked_until",
+        )
+        .bind(username)
+        .bind(source)
+        .bind(&t)
+        .bind(max_failures)
+        .bind(lock_until)
+        .fetch_one(&self.pool)
+        .await?;
+        let failures: i64 = row.try_get("failures")?;
+        let locked: Option<String> = row.try_get("locked_until")?;
+        Ok(AttemptClaim { ordinal: failures, locked: locked.is_some() })
+    }
+
+    /// Locks (user name, source) until `lock_until`, unless it is locked already.
+    pub async fn lock_login(&self, username: &str, source: &str, lock_until: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE operators SET failed_logins = failed_logins + 1, locked_until = $1 WHERE id = $2",
+            "UPDATE login_attempts SET locked_until = $1 WHERE username = $2 AND source = $3 AND locked_until IS NULL",
         )
         .bind(lock_until)
-        .bind(operator_id)
+        .bind(username)
+        .bind(source)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    pub async fn record_login_success(&self, operator_id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE operators SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(operator_id)
-            .execute(&self.pool)
-            .await?;
+    /// A successful login forgets the failures of its (user name, source), unless a lock was
+    /// set meanwhile by parallel attempts: a lock is never lifted early.
+    pub async fn forget_login_failures(&self, username: &str, source: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM login_attempts WHERE username = $1 AND source = $2 AND locked_until IS NULL",
+        )
+        .bind(username)
+        .bind(source)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// An administrator lifts every lock on an operator of the scope. `false` when there is no
+    /// such operator.
+    pub async fn unlock_operator(&self, scope: Scope, username: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM operators WHERE username = $1 AND ($2 = 0 OR organisation_id = $2)",
+        )
+        .bind(username)
+        .bind(scope.sql_value())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM login_attempts WHERE username = $1")
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn create_session(
@@ -400,6 +489,38 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(Some(operator_from_row(&row)?))
+    }
+
+    /// Keeps what a refused form held for this session (replacing what that form kept before).
+    pub async fn stash_form(&self, session_hash: &str, form: &str, data: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO form_stash (session_hash, form, data, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (session_hash, form) DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
+        )
+        .bind(session_hash)
+        .bind(form)
+        .bind(data)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn stashed_form(&self, session_hash: &str, form: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT data FROM form_stash WHERE session_hash = $1 AND form = $2")
+            .bind(session_hash)
+            .bind(form)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn drop_stashed_form(&self, session_hash: &str, form: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM form_stash WHERE session_hash = $1 AND form = $2")
+            .bind(session_hash)
+            .bind(form)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

@@ -24,6 +24,12 @@ pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Has `s` the shape of a token we hand out (64 hex digits)? Checked before anything is
+/// looked up or echoed.
+pub fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// 256 random bits, hex.
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
@@ -91,22 +97,36 @@ pub struct LinkTarget {
     pub address: String,
 }
 
+/// The order a contract is for, as fulfilment needs it.
+struct OrderRow {
+    id: i64,
+    state: String,
+    expiry_year: i64,
+    offer_id: i64,
+    organisation_id: i64,
+}
+
 async fn order_row(
     tx: &mut Transaction<'_, Any>,
     scope: Scope,
     number: &str,
-) -> Result<Option<(i64, String, i64, i64)>, StoreError> {
+) -> Result<Option<OrderRow>, StoreError> {
     let row = sqlx::query(
-        "SELECT id, state, expiry_year, offer_id FROM orders WHERE number = $1 AND ($2 = 0 OR organisation_id = $2)",
+        "SELECT id, state, expiry_year, offer_id, organisation_id FROM orders \
+         WHERE number = $1 AND ($2 = 0 OR organisation_id = $2)",
     )
     .bind(number)
     .bind(scope.sql_value())
     .fetch_optional(&mut **tx)
     .await?;
     Ok(match row {
-        Some(r) => {
-            Some((r.try_get("id")?, r.try_get("state")?, r.try_get("expiry_year")?, r.try_get("offer_id")?))
-        }
+        Some(r) => Some(OrderRow {
+            id: r.try_get("id")?,
+            state: r.try_get("state")?,
+            expiry_year: r.try_get("expiry_year")?,
+            offer_id: r.try_get("offer_id")?,
+            organisation_id: r.try_get("organisation_id")?,
+        }),
         None => None,
     })
 }
@@ -126,6 +146,17 @@ async fn queue_in(tx: &mut Transaction<'_, Any>, mail: &Mail) -> Result<(), Stor
     Ok(())
 }
 
+/// Every open password link of a mailbox stops working (a new one is sent, the mailbox leaves
+/// ATTIVA, or the address the links went to changes), in the caller's transaction.
+pub(super) async fn close_links_in(tx: &mut Transaction<'_, Any>, mailbox_id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE activation_links SET used_at = $1 WHERE mailbox_id = $2 AND used_at IS NULL")
+        .bind(now())
+        .bind(mailbox_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// A new single-use link for a mailbox, and its e-mail, in the caller's transaction.
 async fn link_in(
     tx: &mut Transaction<'_, Any>,
@@ -138,12 +169,14 @@ async fn link_in(
     let token = new_token();
     let expires = from_now(chrono::Duration::days(LINK_VALID_DAYS));
     sqlx::query(
-        "INSERT INTO activation_links (token_hash, mailbox_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO activation_links (token_hash, mailbox_id, created_at, expires_at, recipient) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(token_hash(&token))
     .bind(mailbox_id)
     .bind(now())
     .bind(&expires)
+    .bind(recipient)
     .execute(&mut **tx)
     .await?;
     let mut mail = link_mail(LinkFor { address, userid, token: &token, expires: &expires });
@@ -163,8 +196,8 @@ impl Store {
         today: Date,
         link_mail: &LinkMail,
     ) -> Result<usize, FulfilError> {
-        let mut tx = self.pool.begin().await?;
-        let (order_id, state, expiry_year, offer_id) =
+        let mut tx = self.begin_write().await?;
+        let OrderRow { id: order_id, state, expiry_year, offer_id, organisation_id } =
             order_row(&mut tx, op.scope(), number).await?.ok_or(FulfilError::NotFound)?;
         // The state is checked by the update itself, so that two uploads fulfil once.
         let claimed = sqlx::query("UPDATE orders SET state = $1, contract = 1 WHERE id = $2 AND state = $3")
@@ -220,13 +253,7 @@ impl Store {
         let summary = format!("Ordine {number} evaso: {} caselle attivate", rows.len());
         activity_in(
             &mut tx,
-            Activity {
-                kind: "ORDINE_EVASO",
-                organisation_id: op.organisation_id,
-                order_id,
-                mailbox_id: None,
-                summary,
-            },
+            Activity { kind: "ORDINE_EVASO", organisation_id, order_id, mailbox_id: None, summary },
         )
         .await?;
         let after = serde_json::json!({
@@ -272,7 +299,7 @@ impl Store {
         userid: &str,
         link_mail: &LinkMail,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT m.id, m.address, m.password_email FROM mailboxes m JOIN orders o ON o.id = m.order_id \
              WHERE m.userid = $1 AND m.state = $2 AND ($3 = 0 OR o.organisation_id = $3)",
@@ -288,22 +315,20 @@ impl Store {
         };
         let (id, address, recipient): (i64, String, String) =
             (r.try_get("id")?, r.try_get("address")?, r.try_get("password_email")?);
-        sqlx::query("UPDATE activation_links SET used_at = $1 WHERE mailbox_id = $2 AND used_at IS NULL")
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        close_links_in(&mut tx, id).await?;
         link_in(&mut tx, id, &address, userid, &recipient, link_mail).await?;
         audit_in(&mut tx, &AuditRecord::by(op, "LINK_PASSWORD_INVIATO", "casella", userid)).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    /// The mailbox a link opens, while the link is unused and not expired.
+    /// The mailbox a link opens, while the link is unused and not expired, its mailbox ATTIVA
+    /// and its "Email gestione password" the one the link was sent to.
     pub async fn link_target(&self, token: &str) -> Result<Option<LinkTarget>, StoreError> {
         let row = sqlx::query(
             "SELECT m.userid, m.address FROM activation_links l JOIN mailboxes m ON m.id = l.mailbox_id \
-             WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND m.state = $3",
+             WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND m.state = $3 \
+             AND l.recipient = m.password_email",
         )
         .bind(token_hash(token))
         .bind(now())
@@ -317,15 +342,21 @@ impl Store {
     }
 
     /// Uses a link once: sets the mailbox's password hash. `false` when the link no longer works.
+    /// Runs in a write transaction from its first statement (SQLite: `BEGIN IMMEDIATE`).
     pub async fn set_mailbox_password(&self, token: &str, password_hash: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let t = now();
+        // Used in one statement that also checks what `link_target` checks: the mailbox may have
+        // been suspended, or its address changed, since the page was opened.
         let row = sqlx::query(
             "UPDATE activation_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+             AND EXISTS (SELECT 1 FROM mailboxes m WHERE m.id = activation_links.mailbox_id AND m.state = $3 \
+             AND m.password_email = activation_links.recipient) \
              RETURNING mailbox_id",
         )
         .bind(&t)
         .bind(token_hash(token))
+        .bind(MailboxState::Attiva.code())
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {

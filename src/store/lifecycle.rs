@@ -55,7 +55,7 @@ impl Store {
         userid: &str,
         t: Transition,
     ) -> Result<MailboxState, TransitionError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT m.id, m.state, m.address, o.id AS order_id, o.organisation_id FROM mailboxes m \
              JOIN orders o ON o.id = m.order_id WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
@@ -92,6 +92,10 @@ impl Store {
         if done != 1 {
             tx.rollback().await?;
             return Err(TransitionRefused { from: from.code().into(), what: t.label().into() }.into());
+        }
+        if to != MailboxState::Attiva {
+            // A suspended or revoked mailbox gets no password through an old link, now or later.
+            super::fulfilment::close_links_in(&mut tx, id).await?;
         }
         activity_in(
             &mut tx,
@@ -130,7 +134,7 @@ impl Store {
         userid: &str,
         m: &ValidMailbox,
     ) -> Result<(), EditError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT m.id, m.state, m.address, m.description, m.password_email, m.first_name, m.last_name, m.tax_code, \
              m.nickname, m.order_id, o.organisation_id FROM mailboxes m JOIN orders o ON o.id = m.order_id \
@@ -167,6 +171,10 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if field("password_email")? != m.password_email {
+            // Links went to the old address: whoever reads it must not set the password.
+            super::fulfilment::close_links_in(&mut tx, id).await?;
+        }
         let after = serde_json::json!({
             "nome_casella": address, "descrizione": m.description, "email_gestione_password": m.password_email,
             "nome": m.first_name, "cognome": m.last_name, "codice_fiscale": m.tax_code,
@@ -206,12 +214,13 @@ impl Store {
         Ok(())
     }
 
-    /// Cancels a booked order: ANNULLATO, and its mailboxes are dropped so that their names are
-    /// free again (the audit entry keeps them). `false` when it is not a booked order in scope.
+    /// Cancels a booked order: ANNULLATO, and its mailboxes are dropped with their notes, users,
+    /// associations and settings, so that their names are free again (the audit entry keeps
+    /// them). `false` when it is not a booked order in scope.
     pub async fn cancel_order(&self, op: &Operator, number: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT id FROM orders WHERE number = $1 AND state = $2 AND ($3 = 0 OR organisation_id = $3)",
+            "SELECT id, organisation_id FROM orders WHERE number = $1 AND state = $2 AND ($3 = 0 OR organisation_id = $3)",
         )
         .bind(number)
         .bind(OrderState::Prenotato.code())
@@ -223,6 +232,7 @@ impl Store {
             return Ok(false);
         };
         let order_id: i64 = row.try_get("id")?;
+        let organisation_id: i64 = row.try_get("organisation_id")?;
         let done = sqlx::query("UPDATE orders SET state = $1 WHERE id = $2 AND state = $3")
             .bind(OrderState::Annullato.code())
             .bind(order_id)
@@ -242,12 +252,27 @@ impl Store {
                 .iter()
                 .map(|r| r.try_get("address"))
                 .collect::<Result<_, _>>()?;
-        sqlx::query("DELETE FROM mailboxes WHERE order_id = $1").bind(order_id).execute(&mut *tx).await?;
+        // A booked mailbox never worked: what was attached to it goes with it; the activity
+        // feed keeps its lines (on the order), the audit log keeps everything.
+        const OF_ORDER: &str = "(SELECT id FROM mailboxes WHERE order_id = $1)";
+        for sql in [
+            format!("UPDATE activity SET mailbox_id = NULL WHERE mailbox_id IN {OF_ORDER}"),
+            format!(
+                "DELETE FROM mailbox_associations WHERE mailbox_id IN {OF_ORDER} OR other_id IN {OF_ORDER}"
+            ),
+            format!("DELETE FROM mailbox_notes WHERE mailbox_id IN {OF_ORDER}"),
+            format!("DELETE FROM mailbox_users WHERE mailbox_id IN {OF_ORDER}"),
+            format!("DELETE FROM mailbox_settings WHERE mailbox_id IN {OF_ORDER}"),
+            format!("DELETE FROM activation_links WHERE mailbox_id IN {OF_ORDER}"),
+            "DELETE FROM mailboxes WHERE order_id = $1".to_string(),
+        ] {
+            sqlx::query(&sql).bind(order_id).execute(&mut *tx).await?;
+        }
         activity_in(
             &mut tx,
             Activity {
                 kind: "ORDINE_ANNULLATO",
-                organisation_id: op.organisation_id,
+                organisation_id,
                 order_id,
                 mailbox_id: None,
                 summary: format!("Ordine {number} annullato: {} caselle liberate", released.len()),
@@ -271,7 +296,7 @@ impl Store {
     /// Returns how many.
     pub async fn expire_due(&self, today: Date) -> Result<usize, StoreError> {
         let (active, expired_state) = super::fulfilment::edge(Transition::Expire)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let rows = sqlx::query(
             "SELECT m.id, m.userid, m.address, m.order_id, o.organisation_id FROM mailboxes m \
              JOIN orders o ON o.id = m.order_id WHERE m.state = $1 AND m.expires_at < $2",

@@ -8,7 +8,6 @@ use super::{
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::mailbox_admin::{ExtraSettings, ExtraUser};
 use crate::domain::records::{MailboxExtras, Note, Services};
-use crate::domain::OrderState;
 use sqlx::{Any, Row, Transaction};
 use thiserror::Error;
 
@@ -46,7 +45,7 @@ pub enum ChangeError {
     NotFound,
     #[error("Offerta sconosciuta")]
     UnknownOffer,
-    #[error("Ordine di destinazione non trovato, annullato o uguale a quello attuale")]
+    #[error("Ordine di destinazione non trovato, uguale a quello attuale o in uno stato diverso (una casella si sposta solo tra ordini nello stesso stato)")]
     UnknownOrder,
     #[error("Casella da associare non trovata, o la casella stessa")]
     UnknownMailbox,
@@ -147,11 +146,11 @@ impl Store {
         .map(|r| r.try_get("userid"))
         .collect::<Result<_, _>>()?;
         let orders = sqlx::query(
-            "SELECT number FROM orders WHERE organisation_id = $1 AND id <> $2 AND state <> $3 ORDER BY id DESC LIMIT 50",
+            "SELECT t.number FROM orders t JOIN orders o ON o.id = $2 \
+             WHERE t.organisation_id = $1 AND t.id <> $2 AND t.state = o.state ORDER BY t.id DESC LIMIT 50",
         )
         .bind(organisation_id)
         .bind(order_id)
-        .bind(OrderState::Annullato.code())
         .fetch_all(&mut *tx)
         .await?
         .iter()
@@ -170,7 +169,7 @@ impl Store {
         userid: &str,
         change: MailboxChange,
     ) -> Result<(), ChangeError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (id, order_id, organisation_id) =
             find(&mut tx, op.scope(), userid).await?.ok_or(ChangeError::NotFound)?;
         let current = sqlx::query(&format!(
@@ -218,13 +217,15 @@ impl Store {
                 (serde_json::json!({ "offerta_id": old }), serde_json::json!({ "offerta": code }))
             }
             MailboxChange::Move(number) => {
+                // Only into an order in the same state: a booked mailbox in a fulfilled order would
+                // never be activated, an active one in a booked order would block its cancellation.
                 let target: i64 = sqlx::query(
-                    "SELECT id FROM orders WHERE number = $1 AND organisation_id = $2 AND id <> $3 AND state <> $4",
+                    "SELECT t.id FROM orders t JOIN orders o ON o.id = $3 \
+                     WHERE t.number = $1 AND t.organisation_id = $2 AND t.id <> $3 AND t.state = o.state",
                 )
                 .bind(number)
                 .bind(organisation_id)
                 .bind(order_id)
-                .bind(OrderState::Annullato.code())
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(ChangeError::UnknownOrder)?

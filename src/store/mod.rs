@@ -12,7 +12,8 @@ pub use lifecycle::{EditError, TransitionError};
 pub use mailbox_admin::{ChangeError, MailboxChange};
 
 pub use fulfilment::{
-    new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail, SignedContract,
+    is_token, new_token, token_hash, FulfilError, LinkFor, LinkMail, LinkTarget, Mail, QueuedMail,
+    SignedContract,
 };
 
 use crate::domain::auth::{Operator, Scope};
@@ -24,7 +25,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
 use std::collections::BTreeSet;
 
-pub use auth::{AuditRecord, LoginRecord};
+pub use auth::{AttemptClaim, AuditRecord, LoginRecord};
 pub use demo::{seed_demo, DEMO_OPERATORS};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +38,7 @@ pub enum StoreError {
     DataDir { path: String, source: std::io::Error },
     #[error("dati non leggibili nel database: {0}")]
     Corrupt(String),
-    #[error("DATABASE_URL non supportato (usare sqlite:// o postgres://): {0}")]
+    #[error("DATABASE_URL non supportato (usare sqlite:// o postgres://): {}", redacted_url(.0))]
     UnsupportedUrl(String),
 }
 
@@ -218,6 +219,16 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads and then writes fails with "database is
+    /// locked" when another writer got in between, where this one simply waits its turn.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     pub async fn close(&self) {
@@ -417,7 +428,7 @@ impl Store {
         operator: &Operator,
     ) -> Result<String, CreateOrderError> {
         let t = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Claim the draft first: a write, so that concurrent confirmations of the same draft
         // queue here (row lock on PostgreSQL, write lock on SQLite) and the loser sees the order.
         let claimed = sqlx::query("UPDATE drafts SET updated_at = $1 WHERE id = $2 AND order_id IS NULL")
@@ -430,6 +441,14 @@ impl Store {
             tx.rollback().await?;
             return self.draft_order_number(draft_id).await?.ok_or(CreateOrderError::DraftNotFound);
         }
+        // The order belongs to the organisation whose draft it is, whoever confirms it (a
+        // provider may confirm a reseller's draft).
+        let organisation_id: i64 = sqlx::query_scalar(
+            "SELECT p.organisation_id FROM drafts d JOIN operators p ON p.id = d.operator_id WHERE d.id = $1",
+        )
+        .bind(draft_id)
+        .fetch_one(&mut *tx)
+        .await?;
 
         let addresses: Vec<String> = order.mailboxes.iter().map(|m| m.address.clone()).collect();
         let nicknames: Vec<String> = order.mailboxes.iter().filter_map(|m| m.nickname.clone()).collect();
@@ -463,14 +482,14 @@ impl Store {
             .transpose()?
             .unwrap_or_else(|| "PEC".into());
 
-        let customer_id = upsert_customer(&mut tx, order, operator.organisation_id, &t).await?;
+        let customer_id = upsert_customer(&mut tx, order, organisation_id, &t).await?;
         let order_id: i64 = sqlx::query(
             "INSERT INTO orders (number, organisation_id, operator_id, customer_id, offer_id, customer_kind, \
              legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13) RETURNING id",
         )
         .bind(&number)
-        .bind(operator.organisation_id)
+        .bind(organisation_id)
         .bind(operator.id)
         .bind(customer_id)
         .bind(offer_id)
@@ -524,13 +543,7 @@ impl Store {
         let summary = format!("Ordine {number}: {count} caselle prenotate per {}", order.customer_name);
         activity_in(
             &mut tx,
-            Activity {
-                kind: "ORDINE_CREATO",
-                organisation_id: operator.organisation_id,
-                order_id,
-                mailbox_id: None,
-                summary,
-            },
+            Activity { kind: "ORDINE_CREATO", organisation_id, order_id, mailbox_id: None, summary },
         )
         .await?;
         let after = serde_json::json!({
@@ -781,6 +794,19 @@ fn encode_draft(d: &OrderDraft) -> Result<String, StoreError> {
 fn new_draft_id() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A database URL as it may be shown or logged: scheme, host and path only (no user, password
+/// or query parameters, which may hold `password=`).
+pub fn redacted_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let rest = rest.rsplit_once('@').map(|(_, host)| host).unwrap_or(rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    if scheme.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{scheme}://{rest}")
+    }
 }
 
 /// SQLite creates the file (`mode=rwc`) but not its folder.

@@ -229,7 +229,7 @@ pub async fn save_request(
         consent: consent.is_some(),
     };
     let to = crate::server::save_request(&store, &op, &draft, form, WizardAction::parse(&azione)).await?;
-    leptos_axum::redirect(&to);
+    crate::server::redirect::redirect(&to);
     Ok(())
 }
 
@@ -260,7 +260,7 @@ pub async fn save_mailboxes(
         crate::server::save_mailboxes(&store, &op, &draft, expiry_year, customer_po, mailboxes, action)
             .await?
     };
-    leptos_axum::redirect(&to);
+    crate::server::redirect::redirect(&to);
     Ok(())
 }
 
@@ -286,7 +286,7 @@ pub async fn confirm_order(draft: String, azione: String) -> Result<(), AppError
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let to = crate::server::confirm(&store, &op, &draft, WizardAction::parse(&azione)).await?;
-    leptos_axum::redirect(&to);
+    crate::server::redirect::redirect(&to);
     Ok(())
 }
 
