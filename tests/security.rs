@@ -1135,3 +1135,39 @@ fn database_urls_are_shown_without_credentials() {
     assert_eq!(redacted_url("postgres://db/pec?user=u&password=segreta"), "postgres://db/pec");
     assert_eq!(redacted_url("sqlite://data/pec.db?mode=rwc"), "sqlite://data/pec.db");
 }
+
+/// Failures count "in a row" only within the lock window; old ones are forgotten by the
+/// housekeeping, and a lock is not lifted by a success until it runs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_failures_count_only_within_the_window() {
+    let window = chrono::Duration::minutes(15);
+    let lock = "2999-01-01 00:00:00";
+    for store in common::stores().await {
+        for i in 1..=4 {
+            let c = store.claim_login_attempt("alfa", "10.9.9.9", 5, lock, window).await.unwrap();
+            assert_eq!((c.ordinal, c.locked), (i, false));
+        }
+        store.raw_execute("UPDATE login_attempts SET updated_at = '2000-01-01 00:00:00'").await.unwrap();
+        let c = store.claim_login_attempt("alfa", "10.9.9.9", 5, lock, window).await.unwrap();
+        assert_eq!((c.ordinal, c.locked), (1, false), "old failures still counted");
+        for _ in 0..5 {
+            store.claim_login_attempt("alfa", "10.9.9.9", 5, lock, window).await.unwrap();
+        }
+        let c = store.claim_login_attempt("alfa", "10.9.9.9", 5, lock, window).await.unwrap();
+        assert!(c.locked);
+        store.forget_login_failures("alfa", "10.9.9.9").await.unwrap();
+        assert!(store.claim_login_attempt("alfa", "10.9.9.9", 5, lock, window).await.unwrap().locked);
+        store.claim_login_attempt("beta", "10.9.9.9", 5, lock, window).await.unwrap();
+        store.raw_execute("UPDATE login_attempts SET updated_at = '2000-01-01 00:00:00'").await.unwrap();
+        store.purge(30).await.unwrap();
+        // beta's old failure is gone; alfa's lock (until 2999) stays.
+        assert_eq!(
+            store
+                .raw_execute("UPDATE login_attempts SET failures = 0 WHERE username = 'beta'")
+                .await
+                .unwrap(),
+            0
+        );
+        assert!(store.claim_login_attempt("alfa", "10.9.9.9", 5, lock, window).await.unwrap().locked);
+    }
+}

@@ -158,6 +158,10 @@ test.describe("without JavaScript", () => {
     await edit.getByLabel("Cognome", { exact: true }).fill("Da tenere");
     await page.getByRole("button", { name: "Salva modifiche" }).click();
     await expect(page.getByRole("alert")).toContainText("Correggere i dati indicati");
+    // What was typed comes back from the server, not through the URL (browser history).
+    expect(page.url()).not.toContain("RSSMRA70A01H501X");
+    expect(page.url()).not.toContain("Da%20tenere");
+    await expect(edit.getByLabel("Codice fiscale", { exact: true })).toHaveValue("RSSMRA70A01H501X");
     await expect(edit.getByLabel("Cognome", { exact: true })).toHaveValue("Da tenere");
     await expect(edit.getByLabel("Codice fiscale", { exact: true })).toHaveAttribute("aria-invalid", "true");
     await edit.getByLabel("Codice fiscale", { exact: true }).fill("QSWTFG44D62R632Z");

@@ -120,3 +120,12 @@ test("a form post that fails on the server is explained on the page it came from
   await page.getByRole("button", { name: "invia" }).click();
   await expect(page.getByRole("alert")).toContainText("Richiesta non trovata");
 });
+
+test("the home page says who is logged in and logs out without JavaScript", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("banner")).toContainText("Operatore");
+  await page.getByRole("banner").getByRole("button", { name: "Esci" }).click();
+  await expect(page).toHaveURL(/\/accesso$/);
+  await page.goto("/recenti");
+  await expect(page).toHaveURL(/\/accesso\?next=/);
+});

@@ -23,7 +23,8 @@ pub const SESSION_COOKIE: &str = "pec_session";
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(120);
 /// ...and in any case this long after login.
 pub const MAX_SESSION: Duration = Duration::hours(12);
-/// Failed logins in a row that lock a user name from one source address...
+/// Failed logins in a row (each within `LOCK_TIME` of the last) that lock a user name from one
+/// source address...
 pub const MAX_FAILED_LOGINS: i64 = 5;
 /// ...for this long.
 pub const LOCK_TIME: Duration = Duration::minutes(15);
@@ -140,8 +141,9 @@ pub async fn login(
     }
     throttle.check_user(&username)?;
     let now = Utc::now();
-    let claim =
-        store.claim_login_attempt(&username, source, MAX_FAILED_LOGINS, &stamp(now + LOCK_TIME)).await?;
+    let claim = store
+        .claim_login_attempt(&username, source, MAX_FAILED_LOGINS, &stamp(now + LOCK_TIME), LOCK_TIME)
+        .await?;
     let record = store.login_record(&username).await?;
     let usable = record.as_ref().filter(|r| r.active && !claim.locked);
     // One password check per attempt in every case, so that time tells nothing.

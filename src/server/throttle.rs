@@ -19,10 +19,11 @@ use tokio::sync::Semaphore;
 /// office behind one address logs in at once in the morning).
 const IP_BURST: u32 = 60;
 const IP_PERIOD: Duration = Duration::from_secs(1);
-/// Login attempts for one user name from anywhere: a burst, then one every `USER_PERIOD`
-/// (guessing is stopped by the lock-out; this bounds what one name can cost).
-const USER_BURST: u32 = 10;
-const USER_PERIOD: Duration = Duration::from_secs(10);
+/// Login attempts for one user name from anywhere: a burst, then one a second. Guessing is
+/// stopped by the lock-out; this bounds what one name can cost from many addresses, and leaves
+/// room for a team (or a test suite) sharing an account.
+const USER_BURST: u32 = 30;
+const USER_PERIOD: Duration = Duration::from_secs(1);
 /// Password hashes waiting, per hashing thread, before new ones are refused.
 const QUEUE_PER_THREAD: usize = 8;
 /// Keys the limiters may remember before old ones are forgotten early.

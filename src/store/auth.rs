@@ -358,22 +358,27 @@ impl Store {
 
     /// Claims one login attempt for (user name, source) before its password is checked, in one
     /// atomic statement, so that parallel guesses queue on the same row: the (max+1)-th attempt
-    /// since the last success locks the pair until `lock_until`; a lock that has run out starts
-    /// the count again. Returns whether this attempt may check the password.
+    /// since the last success locks the pair until `lock_until`; a lock that has run out, or a
+    /// last attempt older than `window` ago, starts the count again. Returns whether this
+    /// attempt may check the password.
     pub async fn claim_login_attempt(
         &self,
         username: &str,
         source: &str,
         max_failures: i64,
         lock_until: &str,
+        window: chrono::Duration,
     ) -> Result<AttemptClaim, StoreError> {
         let t = now();
         let row = sqlx::query(
             "INSERT INTO login_attempts (username, source, failures, locked_until, updated_at) \
              VALUES ($1, $2, 1, NULL, $3) ON CONFLICT (username, source) DO UPDATE SET \
-             failures = CASE WHEN login_attempts.locked_until <= $3 THEN 1 ELSE login_attempts.failures + 1 END, \
+             failures = CASE WHEN login_attempts.locked_until <= $3 \
+               OR (login_attempts.locked_until IS NULL AND login_attempts.updated_at < $6) THEN 1 \
+               ELSE login_attempts.failures + 1 END, \
              locked_until = CASE WHEN login_attempts.locked_until <= $3 THEN NULL \
-               WHEN login_attempts.locked_until IS NULL AND login_attempts.failures + 1 > $4 THEN $5 \
+               WHEN login_attempts.locked_until IS NULL AND login_attempts.updated_at >= $6 \
+                 AND login_attempts.failures + 1 > $4 THEN $5 \
                ELSE login_attempts.locked_until END, \
              updated_at = $3 \
              RETURNING failures, locked_until",
@@ -383,6 +388,7 @@ impl Store {
         .bind(&t)
         .bind(max_failures)
         .bind(lock_until)
+        .bind(super::from_now(-window))
         .fetch_one(&self.pool)
         .await?;
         let failures: i64 = row.try_get("failures")?;

@@ -353,15 +353,19 @@ impl Store {
         Ok(expired)
     }
 
-    /// Forgets what is no longer of use (run periodically): expired sessions; password links
+    /// Forgets what is no longer of use (run periodically): expired sessions (and with them the
+    /// refused forms they kept), login failures of more than a day ago; password links
     /// used or expired, sent e-mails (their bodies hold links) and drafts never confirmed, all
     /// older than `days`. The audit log keeps the record of what happened. Returns rows removed.
     pub async fn purge(&self, days: i64) -> Result<u64, StoreError> {
         let t = now();
         let before = from_now(-chrono::Duration::days(days));
+        let day_ago = from_now(-chrono::Duration::days(1));
         let mut removed = 0;
         for (sql, cutoff) in [
             ("DELETE FROM sessions WHERE expires_at < $1", &t),
+            // Failed logins count only within the lock window, and locks end.
+            ("DELETE FROM login_attempts WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $1)", &day_ago),
             ("DELETE FROM activation_links WHERE created_at < $1 AND (used_at IS NOT NULL OR expires_at < $1)", &before),
             ("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1", &before),
             ("DELETE FROM drafts WHERE order_id IS NULL AND updated_at < $1", &before),
