@@ -126,15 +126,13 @@ pub async fn set_operator_active(username: String, active: bool) -> Result<(), A
 /// address), e.g. when someone else's guesses keep a colleague out.
 #[server(endpoint = "configurazione/sblocca-operatore")]
 pub async fn unlock_operator(username: String) -> Result<(), AppError> {
-    use crate::store::AuditRecord;
     let me = crate::server::require_admin()?;
     let store = crate::server::store()?;
     let username = crate::domain::auth::username(&username)
         .map_err(|_| AppError::NotFound("Operatore non trovato".into()))?;
-    if !store.unlock_operator(me.scope(), &username).await? {
+    if !store.unlock_operator(&me, &username).await? {
         return Err(AppError::NotFound(format!("Operatore {username} non trovato")));
     }
-    store.audit(&AuditRecord::by(&me, "OPERATORE_SBLOCCATO", "operatore", &username)).await?;
     crate::server::redirect::redirect("/configurazione/operatori");
     Ok(())
 }

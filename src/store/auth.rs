@@ -422,9 +422,10 @@ impl Store {
         Ok(())
     }
 
-    /// An administrator lifts every lock on an operator of the scope. `false` when there is no
-    /// such operator.
-    pub async fn unlock_operator(&self, scope: Scope, username: &str) -> Result<bool, StoreError> {
+    /// An administrator lifts every lock on an operator of their scope, recorded in the same
+    /// transaction. `false` when there is no such operator.
+    pub async fn unlock_operator(&self, by: &Operator, username: &str) -> Result<bool, StoreError> {
+        let scope = by.scope();
         let mut tx = self.begin_write().await?;
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM operators WHERE username = $1 AND ($2 = 0 OR organisation_id = $2)",
@@ -440,6 +441,7 @@ impl Store {
             .bind(username)
             .execute(&mut *tx)
             .await?;
+        audit_in(&mut tx, &AuditRecord::by(by, "OPERATORE_SBLOCCATO", "operatore", username)).await?;
         tx.commit().await?;
         Ok(true)
     }
