@@ -140,6 +140,9 @@ pub async fn login(
         return Err(AppError::BadRequest("nome utente o password troppo lunghi".into()));
     }
     throttle.check_user(&username)?;
+    if throttle.saturated() {
+        return Err(AppError::Busy);
+    }
     let now = Utc::now();
     let claim = store
         .claim_login_attempt(&username, source, MAX_FAILED_LOGINS, &stamp(now + LOCK_TIME), LOCK_TIME)

@@ -111,6 +111,12 @@ impl Throttle {
         self.per_user.shrink_to_fit();
     }
 
+    /// Is the hashing queue full? Checked before an attempt is counted, so that a saturated
+    /// server does not use up a user's tries.
+    pub fn saturated(&self) -> bool {
+        self.queued.load(std::sync::atomic::Ordering::SeqCst) >= self.queue_limit
+    }
+
     /// Runs a password hash or check on the blocking pool, on half the cores; `Busy` when too many
     /// are already waiting, so that a flood costs a bounded queue, not every worker.
     pub async fn hashing<T: Send + 'static>(
