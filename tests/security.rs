@@ -1174,3 +1174,20 @@ async fn login_failures_count_only_within_the_window() {
         assert!(store.claim_login_attempt("alfa", "10.9.9.9", 5, lock, window).await.unwrap().locked);
     }
 }
+
+/// Pages and server-function answers are compressed when the browser accepts it; nothing is
+/// compressed for a client that does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_compressed_for_browsers_that_accept_it() {
+    let store = common::sqlite_store().await;
+    let app = app(&store);
+    let cookie = login(&app, "alfa").await;
+    for (encoding, expected) in [("br", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+        let mut req = get("/recenti", Some(&cookie));
+        req.headers_mut().insert(header::ACCEPT_ENCODING, encoding.parse().unwrap());
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let got = res.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
+        assert_eq!(got, expected, "{encoding}");
+    }
+}

@@ -7,6 +7,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLevel;
 
 /// Largest request body accepted (forms; file uploads will set their own limit).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -41,6 +42,10 @@ pub fn build(state: AppState) -> axum::Router {
         .layer(DefaultBodyLimit::max(super::upload::UPLOAD_LIMIT))
         // Outside the limits, so that it can refuse a known oversized body with 413 itself.
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
+        // Pages and server-function answers compressed (brotli or gzip, as the browser asks), at
+        // a middle quality (brotli's 11 would cost far more CPU per page than it saves). Static
+        // files are already served precompressed and pass through.
+        .layer(tower_http::compression::CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         // A panic becomes a plain 500: no stack trace or detail reaches the browser.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server").into_response()
