@@ -13,10 +13,17 @@ fn session_hash() -> Option<String> {
     super::auth::token_from(&parts.headers).map(|t| token_hash(&t))
 }
 
+/// More than any real form holds: a larger one is not kept (its values do not come back, the
+/// refusal is still shown), so that a session cannot fill the table with request bodies.
+pub const MAX_KEPT_BYTES: usize = 64 * 1024;
+
 /// Keeps `value` as what form `form` last held for this session.
 pub async fn keep<T: Serialize>(form: &str, value: &T) -> Result<(), AppError> {
     let Some(session) = session_hash() else { return Err(AppError::Unauthorized) };
     let data = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
+    if data.len() > MAX_KEPT_BYTES {
+        return Ok(());
+    }
     super::store()?.stash_form(&session, form, &data).await?;
     Ok(())
 }
