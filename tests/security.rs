@@ -1191,3 +1191,41 @@ async fn pages_are_compressed_for_browsers_that_accept_it() {
         assert_eq!(got, expected, "{encoding}");
     }
 }
+
+/// Finding 4: the public credential functions are limited per address (429 with Retry-After),
+/// and a client cannot dodge the limit with X-Forwarded-For unless the server trusts a proxy;
+/// login attempts are limited per user name from any address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credential_posts_are_rate_limited_per_address_and_per_name() {
+    let store = common::sqlite_store().await;
+    let app = app(&store);
+    let bad = format!("token={}&password=x&password_again=x", "0".repeat(64));
+    let mut statuses = Vec::new();
+    for i in 0..70 {
+        let mut req = post("/api/attiva/password", &bad, None, Some(ORIGIN), false);
+        req.headers_mut().insert("x-forwarded-for", format!("198.18.0.{i}").parse().unwrap());
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([10, 7, 7, 7], 1))));
+        let r = send(&app, req).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(r.headers.contains_key(header::RETRY_AFTER));
+        }
+        statuses.push(r.status);
+    }
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(limited, 10, "60 at once, then refused: {statuses:?}");
+    // Another address is not affected.
+    let mut req = post("/api/attiva/password", &bad, None, Some(ORIGIN), false);
+    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([10, 7, 7, 8], 1))));
+    assert_ne!(send(&app, req).await.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Per name, from anywhere.
+    let throttle = pec_manager::server::throttle::Throttle::default();
+    for _ in 0..30 {
+        throttle.check_user("mario").unwrap();
+    }
+    assert!(
+        matches!(throttle.check_user("mario"), Err(pec_manager::error::AppError::TooManyRequests(s)) if s >= 1)
+    );
+    throttle.check_user("luigi").unwrap();
+}
