@@ -2,6 +2,7 @@
 //! 10,000 userids) on SQLite, or on `BENCH_DATABASE_URL`. Run: `cargo bench --bench order --features ssr`.
 //! Prints the wall time of each phase over three runs; results are written down in README.md.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark may stop at a broken fixture
 use pec_manager::domain::auth::Scope;
 use pec_manager::domain::csv_file;
 use pec_manager::domain::request::validate_order;

@@ -2,6 +2,7 @@
 //! `BENCH_DATABASE_URL` (e.g. a throw-away PostgreSQL). Run: `cargo bench --bench search
 //! --features ssr`. Prints the median of 20 runs per query; results are in README.md.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark may stop at a broken fixture
 use pec_manager::domain::auth::Scope;
 use pec_manager::domain::records::SearchQuery;
 use pec_manager::domain::request::{validate_order, MailboxInput};

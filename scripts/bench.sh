@@ -9,8 +9,8 @@ source scripts/setup.sh test
 
 step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 
-step "native: parse + validate (cargo bench --bench csv)"
-cargo bench --bench csv
+step "native: parse + validate (cargo bench -p pec-domain --bench csv)"
+cargo bench -p pec-domain --bench csv
 step "server: 10,000-mailbox order on SQLite (cargo bench --bench order)"
 cargo bench --bench order --features ssr
 
@@ -18,12 +18,12 @@ step "Ricerca over 100,000 mailboxes on SQLite (cargo bench --bench search)"
 cargo bench --bench search --features ssr
 
 step "browser: release WASM"
-cargo leptos build --release --precompress
+bash scripts/build.sh test
+source scripts/site.sh
 db=$(mktemp -d /tmp/pec-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export PEC_DEMO_PASSWORD="password-bench-$$"
-DATABASE_URL="sqlite://$db/pec.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-  LEPTOS_OUTPUT_NAME=pec-manager LEPTOS_ENV=PROD ./target/release/pec-manager serve >"$db/log" 2>&1 &
+DATABASE_URL="sqlite://$db/pec.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port" ./target/release/pec-manager serve >"$db/log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$db"' EXIT
 (cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test --config bench.config.ts --reporter=line) \
@@ -32,8 +32,7 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$db"' EXIT
 step "unauthenticated flood: /accesso while anonymous clients flood the credential endpoints"
 kill $server 2>/dev/null || true
 wait $server 2>/dev/null || true
-DATABASE_URL="sqlite://$db/flood.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-  LEPTOS_OUTPUT_NAME=pec-manager LEPTOS_ENV=PROD PEC_TRUSTED_PROXY=1 ./target/release/pec-manager serve >"$db/log2" 2>&1 &
+DATABASE_URL="sqlite://$db/flood.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port" PEC_TRUSTED_PROXY=1 ./target/release/pec-manager serve >"$db/log2" 2>&1 &
 server=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/accesso" >/dev/null && break; sleep 0.2; done
 python3 scripts/bench_flood.py "http://127.0.0.1:$port"

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh run
-cargo leptos build --release --precompress
-export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}" LEPTOS_SITE_ROOT=target/site \
-  LEPTOS_OUTPUT_NAME=pec-manager LEPTOS_ENV=PROD
+bash scripts/build.sh
+source scripts/site.sh
+export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 echo "pec-manager: http://$LEPTOS_SITE_ADDR"
 exec ./target/release/pec-manager serve

@@ -22,22 +22,23 @@ pg_start
 export PEC_REQUIRE_POSTGRES=1
 
 step "format and lints"
-cargo fmt --check
-cargo clippy --features ssr --tests -- -D warnings
+cargo fmt --all --check
+cargo clippy --workspace --features ssr --tests --benches -- -D warnings
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "unit, property and integration tests (SQLite and PostgreSQL)"
 if command -v cargo-nextest >/dev/null; then
-  cargo nextest run --features ssr --no-fail-fast
+  cargo nextest run --workspace --features ssr --no-fail-fast
 else
-  cargo test --features ssr --no-fail-fast
+  cargo test --workspace --features ssr --no-fail-fast
 fi
 
 step "release build"
 start=$(date +%s)
-cargo leptos build --release --precompress
+bash scripts/build.sh test
 echo "release build: $(( $(date +%s) - start )) s"
-wasm=target/site/pkg/pec-manager.wasm
+source scripts/site.sh
+wasm=$(ls target/site/pkg/pec-manager.*.wasm)
 raw=$(stat -c %s "$wasm")
 br=$(brotli -c -q 11 "$wasm" | wc -c)
 echo "release WASM: $raw bytes raw, $br bytes brotli"
@@ -54,8 +55,7 @@ serve() {
   # E-mails go to files that the Playwright tests read.
   export PEC_OUTBOX_DIR
   PEC_OUTBOX_DIR=$(mktemp -d /tmp/pec-outbox.XXXXXX)
-  LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=pec-manager \
-    LEPTOS_ENV=PROD RUST_LOG=debug ./target/release/pec-manager serve >"$SERVER_LOG" 2>&1 &
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=debug ./target/release/pec-manager serve >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   export BASE_URL="http://127.0.0.1:$port"
 }

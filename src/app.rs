@@ -12,7 +12,7 @@ use crate::pages::recent::RecentPage;
 use crate::pages::search::SearchPageView;
 use crate::pages::wizard::{MailboxesStep, RequestStep, ReviewStep, SummaryStep};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -34,7 +34,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options=options.clone()/>
+                // The stylesheet's name carries its hash in release builds (see hash-files).
+                <HashedStylesheet id="leptos" options/>
                 <MetaTags/>
             </head>
             <body>
@@ -51,7 +53,6 @@ pub fn App() -> impl IntoView {
     // (SsrMode::Async), so that they work without JavaScript.
     let ssr = SsrMode::Async;
     view! {
-        <Stylesheet id="leptos" href="/pkg/pec-manager.css"/>
         <Router>
             <a class="skip-link" href="#contenuto">"Vai al contenuto"</a>
             <header class="top">

@@ -6,13 +6,15 @@
 
 pub mod app;
 pub mod components;
-pub mod domain;
+/// The rules and types (crate `pec-domain`), under the name the code has always used.
+pub use pec_domain as domain;
 pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+/// All SQL (crate `pec-store`, server only).
 #[cfg(feature = "ssr")]
-pub mod store;
+pub use pec_store as store;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

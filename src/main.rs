@@ -1,4 +1,6 @@
 //! The server binary: configuration, command line and start-up only.
+// The command line talks to its user on stdout and stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use pec_manager::domain::auth::{self, OrganisationKind, Role};
 use pec_manager::server::{auth::hash_password, router, AppState};
@@ -98,6 +100,18 @@ async fn serve() -> Result<(), String> {
     let conf = get_configuration(None).map_err(|e| format!("configurazione non valida: {e}"))?;
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
+    // Pages name the bundle's hashed files from this file; without it every page would fail.
+    if leptos_options.hash_files {
+        let hashes = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(leptos_options.hash_file.as_ref())));
+        if !hashes.is_some_and(|h| h.is_file()) {
+            return Err(format!(
+                "LEPTOS_HASH_FILES è attivo ma manca {} accanto al programma: ricostruire con `make build`",
+                leptos_options.hash_file
+            ));
+        }
+    }
     let store = open_store().await?;
     if env_flag("PEC_DEMO_DATA", true) {
         demo_data(&store).await?;

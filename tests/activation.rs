@@ -1,5 +1,6 @@
 //! After the order, on SQLite and PostgreSQL: the signed contract fulfils it, each holder's
 //! password link is queued and sent (retried when the mail server fails), and works once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Sessions, roles, isolation between organisations, CSRF, escaping and headers, through the
 //! real HTTP application (router, guard, pages, server functions), on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 mod common;
 
@@ -18,6 +19,10 @@ const HOST: &str = "127.0.0.1:3000";
 const ORIGIN: &str = "http://127.0.0.1:3000";
 
 fn app(store: &Store) -> axum::Router {
+    router::build(state(store))
+}
+
+fn state(store: &Store) -> AppState {
     let options = LeptosOptions::builder().output_name("pec-manager").site_root("target/site").build();
     let outbox = std::env::temp_dir().join(format!("pec-outbox-{}", std::process::id()));
     let mailer = pec_manager::server::mail::Mailer::new(
@@ -25,14 +30,14 @@ fn app(store: &Store) -> axum::Router {
         "noreply@example.it",
     )
     .unwrap();
-    router::build(AppState {
+    AppState {
         leptos_options: options,
         store: store.clone(),
         secure_cookies: false,
         mailer,
         public_url: "http://pec.example".into(),
         throttle: Default::default(),
-    })
+    }
 }
 
 struct Reply {
@@ -1190,6 +1195,39 @@ async fn pages_are_compressed_for_browsers_that_accept_it() {
         let got = res.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
         assert_eq!(got, expected, "{encoding}");
     }
+}
+
+/// Hashed bundle files are cached for a year (immutable); a missing one is not, and nothing is
+/// when file names carry no hash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_bundle_files_are_cached_for_a_year() {
+    let store = common::sqlite_store().await;
+    let site = std::env::temp_dir().join(format!("pec-site-{}", std::process::id()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/pec-manager.abc123.css"), "body{}").unwrap();
+    // Pages name the hashed files from hash.txt beside the executable, as cargo-leptos leaves it.
+    let exe_dir = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+    std::fs::write(exe_dir.join("hash.txt"), "js: abc123\nwasm: abc123\ncss: abc123\n").unwrap();
+    for hashed in [true, false] {
+        let mut state = state(&store);
+        state.leptos_options = LeptosOptions::builder()
+            .output_name("pec-manager")
+            .site_root(site.to_string_lossy().to_string())
+            .hash_files(hashed)
+            .build();
+        let app = router::build(state);
+        let r = send(&app, get("/pkg/pec-manager.abc123.css", None)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let cache = r.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok());
+        assert_eq!(cache, hashed.then_some("public, max-age=31536000, immutable"));
+        let r = send(&app, get("/pkg/pec-manager.missing.css", None)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(!r.headers.contains_key(header::CACHE_CONTROL));
+        // Pages link the files under their hashed names.
+        let r = send(&app, get("/accesso", None)).await;
+        assert_eq!(r.body.contains("/pkg/pec-manager.abc123.css"), hashed, "{}", r.body);
+    }
+    std::fs::remove_dir_all(&site).unwrap();
 }
 
 /// Finding 4: the public credential functions are limited per address (429 with Retry-After),

@@ -24,7 +24,27 @@ async fn csv_template(_: auth::SignedIn) -> axum::response::Response {
     (headers, crate::domain::csv_file::template()).into_response()
 }
 
+/// Bundle files are named after a hash of their content (cargo-leptos `hash-files`): a name never
+/// changes content, so browsers may keep them a year without asking again. Only successful
+/// answers: a cached 404 would outlive the deployment that fixes it.
+async fn cache_hashed_files(
+    axum::extract::State(hashed): axum::extract::State<bool>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let bundle = hashed && req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    if bundle && res.status().is_success() {
+        res.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    res
+}
+
 pub fn build(state: AppState) -> axum::Router {
+    let hashed_files = state.leptos_options.hash_files;
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     axum::Router::new()
@@ -42,6 +62,7 @@ pub fn build(state: AppState) -> axum::Router {
         .layer(DefaultBodyLimit::max(super::upload::UPLOAD_LIMIT))
         // Outside the limits, so that it can refuse a known oversized body with 413 itself.
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
+        .layer(axum::middleware::from_fn_with_state(hashed_files, cache_hashed_files))
         // Pages and server-function answers compressed (brotli or gzip, as the browser asks), at
         // a middle quality (brotli's 11 would cost far more CPU per page than it saves). Static
         // files are already served precompressed and pass through.

@@ -1,8 +1,8 @@
 //! SQL of organisations, operators, sessions and the audit log.
 
 use super::{now, Store, StoreError};
-use crate::domain::auth::{Operator, OrganisationKind, Role, Scope};
-use crate::domain::records::{AuditEntry, AuditFilter, OperatorRow, Organisation, Paged};
+use pec_domain::auth::{Operator, OrganisationKind, Role, Scope};
+use pec_domain::records::{AuditEntry, AuditFilter, OperatorRow, Organisation, Paged};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 

@@ -4,9 +4,9 @@
 
 use super::auth::{audit_in, AuditRecord};
 use super::{activity_in, from_now, now, services_from_offer, Activity, Store, StoreError};
-use crate::domain::auth::{Operator, Scope};
-use crate::domain::lifecycle::{expiry_date, single_edge, Date, Transition};
-use crate::domain::{MailboxState, OrderState};
+use pec_domain::auth::{Operator, Scope};
+use pec_domain::lifecycle::{expiry_date, single_edge, Date, Transition};
+use pec_domain::{MailboxState, OrderState};
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 use thiserror::Error;

@@ -16,11 +16,11 @@ pub use fulfilment::{
     SignedContract,
 };
 
-use crate::domain::auth::{Operator, Scope};
-use crate::domain::records::{
+use pec_domain::auth::{Operator, Scope};
+use pec_domain::records::{
     Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged, Services,
 };
-use crate::domain::{MailboxState, OrderDraft, OrderState, ValidOrder};
+use pec_domain::{MailboxState, OrderDraft, OrderState, ValidOrder};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
 use std::collections::BTreeSet;
@@ -208,15 +208,15 @@ impl Store {
     }
 
     /// The URL this store was opened with (it may hold credentials: never log it).
-    #[doc(hidden)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn url_for_tests(&self) -> String {
         self.url.clone()
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => sqlx::migrate!("../../migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("../../migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
     }
@@ -697,12 +697,13 @@ impl Store {
     }
 
     /// Runs one statement as is: for tests that must bypass the application's own checks.
-    #[doc(hidden)]
+    #[cfg(any(test, feature = "testing"))]
     pub async fn raw_execute(&self, sql: &str) -> Result<u64, StoreError> {
         Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
     }
 
     /// Number of mailboxes stored (tests and benchmarks).
+    #[cfg(any(test, feature = "testing"))]
     pub async fn mailbox_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM mailboxes").fetch_one(&self.pool).await?.try_get("n")?)
     }

@@ -1,8 +1,9 @@
 //! Parse + validate of a 10,000-row CSV file, as the server (and, compiled to WASM, the
 //! browser) does it. Run: `cargo bench --bench csv`. Results are written down in README.md.
 
-use pec_manager::domain::csv_file;
-use pec_manager::domain::Rules;
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark may stop at a broken fixture
+use pec_domain::csv_file;
+use pec_domain::Rules;
 
 fn main() {
     divan::main();

@@ -5,9 +5,9 @@ use super::auth::{audit_in, AuditRecord};
 use super::{
     activity_in, now, services_from_offer, services_of, Activity, Store, StoreError, OFFER_SERVICES,
 };
-use crate::domain::auth::{Operator, Scope};
-use crate::domain::mailbox_admin::{ExtraSettings, ExtraUser};
-use crate::domain::records::{MailboxExtras, Note, Services};
+use pec_domain::auth::{Operator, Scope};
+use pec_domain::mailbox_admin::{ExtraSettings, ExtraUser};
+use pec_domain::records::{MailboxExtras, Note, Services};
 use sqlx::{Any, Row, Transaction};
 use thiserror::Error;
 

@@ -346,8 +346,8 @@ pub fn error_report(rows: &[CsvRow], reports: &[MailboxReport]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::request::validate_mailboxes;
-    use crate::domain::Rules;
+    use crate::request::validate_mailboxes;
+    use crate::Rules;
 
     fn rules() -> Rules {
         Rules {

@@ -2,7 +2,7 @@
 //! can be tried at once. Production installs turn it off with `PEC_DEMO_DATA=0`.
 
 use super::{now, Store, StoreError};
-use crate::domain::auth::{OrganisationKind, Role};
+use pec_domain::auth::{OrganisationKind, Role};
 
 /// (code, name, disk GB, sms, security archive, legal preservation, shadow PEC, push IMAP, phishing)
 type OfferRow = (&'static str, &'static str, i64, bool, bool, bool, bool, bool, bool);
@@ -34,7 +34,7 @@ pub const DEMO_OPERATORS: [(&str, &str, Role, &str); 5] = [
 /// Fills an empty database; does nothing when organisations already exist.
 /// `password_hash` is the argon2 hash of the demo operators' password.
 pub async fn seed_demo(store: &Store, password_hash: &str) -> Result<bool, StoreError> {
-    if !store.organisations(crate::domain::auth::Scope::All).await?.is_empty() {
+    if !store.organisations(pec_domain::auth::Scope::All).await?.is_empty() {
         return Ok(false);
     }
     let mut provider = 0;

@@ -3,10 +3,10 @@
 
 use super::auth::{audit_in, escape_like, AuditRecord};
 use super::{activity_in, from_now, now, Activity, Store, StoreError};
-use crate::domain::auth::{Operator, Scope};
-use crate::domain::lifecycle::{apply, Date, Transition, TransitionRefused};
-use crate::domain::records::{ActivityEntry, Paged, SearchHit, SearchQuery};
-use crate::domain::{MailboxState, OrderState, ValidMailbox};
+use pec_domain::auth::{Operator, Scope};
+use pec_domain::lifecycle::{apply, Date, Transition, TransitionRefused};
+use pec_domain::records::{ActivityEntry, Paged, SearchHit, SearchQuery};
+use pec_domain::{MailboxState, OrderState, ValidMailbox};
 use sqlx::Row;
 
 #[derive(Debug, thiserror::Error)]

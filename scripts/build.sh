@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds exactly what `make run`, the tests and the benchmarks serve: the release server and
+# the site (WASM, JS, CSS with hashed names, precompressed) in target/site.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh "${1:-run}"
+cargo leptos build --release --precompress
