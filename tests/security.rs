@@ -376,12 +376,29 @@ async fn organisations_cannot_see_or_change_each_others_data() {
             );
         }
         for (path, form) in [
-            ("/api/ordine", format!("number={number}")),
+            ("/api/ordine", format!("number={number}&pagina=1")),
             ("/api/casella", format!("userid={userid}")),
-            ("/api/richiesta/dati", format!("draft={pending}")),
         ] {
             let r = send(&app, post(path, &form, Some(&b), Some(ORIGIN), false)).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        for (path, json) in [
+            (
+                "/api/richiesta/dati",
+                format!(r#"{{"draft":"{pending}","view":{{"only_errors":false,"page":1,"editing":null}}}}"#),
+            ),
+            (
+                "/api/richiesta/verifica-riga",
+                format!(
+                    r#"{{"draft":"{pending}","index":0,"mailbox":{}}}"#,
+                    serde_json::to_string(&mailbox("x@y.it")).unwrap()
+                ),
+            ),
+        ] {
+            let mut req = post(path, &json, Some(&b), Some(ORIGIN), false);
+            req.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+            let r = send(&app, req).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
         }
         // Writes into Alfa's draft are refused and change nothing.
         let before = store.load_draft(&pending).await.unwrap().unwrap();
@@ -404,13 +421,13 @@ async fn organisations_cannot_see_or_change_each_others_data() {
 
         let r = send(&app, get("/recenti", Some(&b))).await;
         assert!(!r.body.contains(&number), "Beta's recent activity lists Alfa's order");
-        let data = server::wizard_data(&store, &beta, "").await.unwrap();
+        let data = server::wizard_data(&store, &beta, "", Default::default()).await.unwrap();
         assert!(data.customers.iter().all(|c| c.name != "Cliente Alfa"), "Alfa's customer offered to Beta");
 
         // A reseller's own domain is not Beta's.
         let alfa_org = store.organisation_by_name("Rivenditore Alfa").await.unwrap().unwrap().id;
         store.add_domain(alfa_org, "alfa.legalmail.it").await.unwrap();
-        assert!(server::wizard_data(&store, &alfa, "")
+        assert!(server::wizard_data(&store, &alfa, "", Default::default())
             .await
             .unwrap()
             .rules
@@ -1195,6 +1212,104 @@ async fn pages_are_compressed_for_browsers_that_accept_it() {
         let got = res.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
         assert_eq!(got, expected, "{encoding}");
     }
+}
+
+/// A 10,000-mailbox request: step 2, the review, the summary and the order's detail each send
+/// one page of rows (a few hundred kB at most, not megabytes), with links to the other pages;
+/// the rows past the first page are reachable and an error on the last page is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_of_a_ten_thousand_mailbox_request_stay_small() {
+    const ROWS: usize = 10_000;
+    const MAX_HTML: usize = 300 * 1024;
+    let store = common::sqlite_store().await;
+    let app = app(&store);
+    let alfa = common::operator(&store, "alfa").await;
+    let cookie = login(&app, "alfa").await;
+    let mut rows: Vec<MailboxInput> = (1..=ROWS)
+        .map(|i| common::mailbox(&format!("grande.{i}@legalmail.it"), &format!("grande{i}")))
+        .collect();
+    rows[ROWS - 1].tax_code = "RSSMRA70A01H501X".into();
+    let to = server::save_request(&store, &alfa, "", common::request_form(), WizardAction::Continue).await.unwrap();
+    let draft = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+    let year = (server::current_year() + 1).to_string();
+    let to = server::save_mailboxes(&store, &alfa, &draft, year, String::new(), rows, WizardAction::Continue)
+        .await
+        .unwrap();
+    assert!(to.contains("#errori"), "{to}");
+    let step2 = |q: &str| format!("/richiesta/{draft}/caselle{q}");
+    let page = send(&app, get(&step2(""), Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.len() < MAX_HTML, "step 2: {} bytes", page.body.len());
+    assert!(page.body.contains("CASELLE LEGALMAIL (10000)"));
+    assert!(page.body.contains("10000 caselle, 1 con errori"));
+    assert!(page.body.contains("Pagina 1 di 100"));
+    assert!(!page.body.contains("grande.101@legalmail.it"), "only the first page is sent");
+    let last = send(&app, get(&step2("?pagina=100"), Some(&cookie))).await;
+    assert!(last.body.contains("grande.10000@legalmail.it") && last.body.contains("Codice fiscale"));
+    let errors = send(&app, get(&step2("?errori=1"), Some(&cookie))).await;
+    assert!(errors.body.contains("riga-10000") && errors.body.contains("Pagina 1 di 1"));
+
+    // The row editor's check on the server sees the other rows (duplicates) and taken names.
+    let dup = common::mailbox("grande.3@legalmail.it", "");
+    let report = server::check_row(&store, &alfa, &draft, 5000, &dup).await.unwrap();
+    assert_eq!(report.first_error().unwrap(), "Nome casella: Casella duplicata nella richiesta (riga 3)");
+    let report = server::check_row(&store, &alfa, &draft, 2, &dup).await.unwrap();
+    assert!(report.is_ok(), "{report:?}");
+
+    // Continua with an error: back to the filtered table, the error named.
+    let form = format!(
+        "draft={draft}&azione=continua&expiry_year={}&customer_po=&righe=bozza",
+        server::current_year() + 1
+    );
+    let r = send(&app, post("/api/richiesta/salva-caselle", &form, Some(&cookie), Some(ORIGIN), true)).await;
+    assert!(r.location().contains("errori=1"), "{}", r.location());
+    // The last row fixed through the editor, then on to the review.
+    let fixed =
+        "riga_indice=9999&riga%5Baddress%5D=grande.10000%40legalmail.it&riga%5Bdescription%5D=Casella\
+        &riga%5Bpassword_email%5D=pwd%40example.it&riga%5Bfirst_name%5D=Mario&riga%5Blast_name%5D=Rossi\
+        &riga%5Btax_code%5D=RSSMRA70A01H501S&riga%5Bnickname%5D=grande10000";
+    let form = format!(
+        "draft={draft}&azione=salva&expiry_year={}&customer_po=&righe=bozza&{fixed}",
+        server::current_year() + 1
+    );
+    let r = send(&app, post("/api/richiesta/salva-caselle", &form, Some(&cookie), Some(ORIGIN), true)).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let form = format!(
+        "draft={draft}&azione=continua&expiry_year={}&customer_po=&righe=bozza",
+        server::current_year() + 1
+    );
+    let r = send(&app, post("/api/richiesta/salva-caselle", &form, Some(&cookie), Some(ORIGIN), true)).await;
+    assert!(r.location().ends_with("/verifica"), "{}", r.location());
+    let review = send(&app, get(r.location(), Some(&cookie))).await;
+    assert!(review.body.len() < MAX_HTML, "review: {} bytes", review.body.len());
+    assert!(review.body.contains("Caselle 1–100 di 10000"));
+    let review = send(&app, get(&format!("{}?pagina=37", r.location()), Some(&cookie))).await;
+    assert!(review.body.contains("grande.3700@legalmail.it") && !review.body.contains("grande.3701@"));
+
+    let r = send(
+        &app,
+        post(
+            "/api/richiesta/conferma",
+            &format!("draft={draft}&azione=conferma"),
+            Some(&cookie),
+            Some(ORIGIN),
+            true,
+        ),
+    )
+    .await;
+    assert!(r.location().ends_with("/riepilogo"), "{}", r.location());
+    let summary = send(&app, get(r.location(), Some(&cookie))).await;
+    assert!(summary.body.len() < MAX_HTML, "summary: {} bytes", summary.body.len());
+    assert!(summary.body.contains("La sua prenotazione è andata a buon fine"));
+    assert!(summary.body.contains("Caselle 1–100 di 10000"));
+    let number = store.load_draft(&draft).await.unwrap().unwrap().order_number.unwrap();
+    let detail = send(&app, get(&format!("/ordini/{number}?pagina=100"), Some(&cookie))).await;
+    assert!(detail.body.len() < MAX_HTML, "detail: {} bytes", detail.body.len());
+    assert!(detail.body.contains("Caselle 9901–10000 di 10000"));
+    assert!(detail.body.contains("grande.10000@legalmail.it"));
+    // The contract still lists every mailbox.
+    let all = store.order(alfa.scope(), &number).await.unwrap().unwrap();
+    assert_eq!(all.mailboxes.len(), ROWS);
 }
 
 /// Hashed bundle files are cached for a year (immutable); a missing one is not, and nothing is

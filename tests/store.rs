@@ -149,7 +149,7 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
         // Through the server operation: back to step 2, where the field says why.
         let to = server::confirm(&store, &op, &second, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{second}/caselle#errori"));
-        let data = server::wizard_data(&store, &op, &second).await.unwrap();
+        let data = server::wizard_data(&store, &op, &second, Default::default()).await.unwrap();
         assert!(data.draft.attempted_mailboxes);
         let reports = pec_manager::domain::request::validate_mailboxes(&data.draft.mailboxes, &data.rules);
         assert_eq!(
@@ -316,7 +316,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(store.mailbox_count().await.unwrap(), 0);
 
         // An unknown draft is a typed "not found".
-        let e = server::wizard_data(&store, &op, "nonexistent").await.unwrap_err();
+        let e = server::wizard_data(&store, &op, "nonexistent", Default::default()).await.unwrap_err();
         assert_eq!(e.to_string(), "Richiesta non trovata");
     }
 }

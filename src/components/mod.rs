@@ -285,6 +285,29 @@ pub fn Pager(page: i64, pages: i64, link: impl Fn(i64) -> String + 'static) -> i
     }
 }
 
+/// Where a page of a long list of mailboxes stands ("Caselle 101–200 di 10000") and links to
+/// the pages around it; nothing more when the list fits on one page.
+#[component]
+pub fn MailboxPager(
+    rows: crate::domain::records::PageOf,
+    link: impl Fn(usize) -> String + 'static,
+) -> impl IntoView {
+    use crate::domain::records::LIST_PAGE_ROWS;
+    if rows.pages <= 1 {
+        return None;
+    }
+    let first = rows.offset(LIST_PAGE_ROWS) + 1;
+    let last = (first + LIST_PAGE_ROWS - 1).min(rows.total);
+    let (page, pages) = (rows.page, rows.pages);
+    Some(view! {
+        <nav aria-label="Pagine delle caselle" class="pager">
+            {(page > 1).then(|| view! { <a href=link(page - 1)>"Pagina precedente"</a> })}
+            <span>{format!("Caselle {first}–{last} di {} (pagina {page} di {pages})", rows.total)}</span>
+            {(page < pages).then(|| view! { <a href=link(page + 1)>"Pagina successiva"</a> })}
+        </nav>
+    })
+}
+
 /// Renders the value a server function loaded, or the error it gave, once it is there.
 pub fn loaded<T, V>(
     resource: Resource<Result<T, AppError>>,

@@ -1,19 +1,21 @@
 //! "Dettaglio ordine" at `/ordini/<numero>`: the request and its mailboxes (read-only for now).
 
 use crate::components::loaded;
-use crate::domain::records::{customer_kind_label, italian_date, OrderDetail};
+use crate::components::MailboxPager;
+use crate::domain::records::{customer_kind_label, italian_date, OrderDetail, PageOf};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+/// The order with one page of its mailboxes (`pagina`, 1-based).
 #[server(endpoint = "ordine")]
-pub async fn get_order(number: String) -> Result<OrderDetail, AppError> {
+pub async fn get_order(number: String, pagina: usize) -> Result<OrderDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let missing = || AppError::no_order(&number);
-    store.order(op.scope(), &number).await?.ok_or_else(missing)
+    store.order_page(op.scope(), &number, pagina).await?.ok_or_else(missing)
 }
 
 /// Cancels a booked order (its mailboxes are released).
@@ -34,9 +36,13 @@ pub async fn cancel_order(number: String) -> Result<(), AppError> {
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
+    let query = leptos_router::hooks::use_query_map();
     let order = Resource::new(
-        move || params.read().get("numero").unwrap_or_default(),
-        |n| async move { get_order(n).await },
+        move || {
+            let page = PageOf::asked(query.read().get_str("pagina"));
+            (params.read().get("numero").unwrap_or_default(), page)
+        },
+        |(n, page)| async move { get_order(n, page).await },
     );
     view! {
         <Title text="Dettaglio ordine"/>
@@ -58,6 +64,9 @@ fn yes_no(b: bool) -> &'static str {
 #[component]
 fn OrderView(order: OrderDetail) -> impl IntoView {
     let date = italian_date(&order.created_at);
+    let number = order.number.clone();
+    let page_link =
+        move |p: usize| format!("/ordini/{}?pagina={p}#caselle-h", crate::components::url_encode(&number));
     view! {
         <section aria-labelledby="richiesta-h">
             <h2 id="richiesta-h">"Richiesta"</h2>
@@ -80,7 +89,8 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
         </section>
         <ContractControls number=order.number.clone() state=order.state.clone() signed=order.contract/>
         <section aria-labelledby="caselle-h">
-            <h2 id="caselle-h">"Caselle"</h2>
+            <h2 id="caselle-h" tabindex="-1">"Caselle"</h2>
+            <MailboxPager rows=order.rows link=page_link.clone()/>
             <div class="table-wrap">
                 <table aria-labelledby="caselle-h">
                     <thead>
@@ -111,6 +121,7 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            {(order.rows.pages > 1).then(|| view! { <MailboxPager rows=order.rows link=page_link/> })}
         </section>
     }
 }

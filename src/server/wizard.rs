@@ -3,12 +3,17 @@
 
 use super::current_year;
 use crate::domain::auth::Operator;
+use crate::domain::records::PageOf;
 use crate::domain::request::{
-    validate_mailboxes, validate_mailboxes_header, validate_order, validate_request_step,
+    validate_mailbox_after, validate_mailboxes, validate_mailboxes_header, validate_order,
+    validate_request_step,
 };
-use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, Rules};
+use crate::domain::{fields, MailboxField, MailboxInput, MailboxReport, OrderDraft, Rules};
 use crate::error::AppError;
-use crate::pages::wizard::{RequestForm, Step, TableForm, TableView, WizardAction, WizardData};
+use crate::pages::wizard::{
+    LargeRequest, RequestForm, Step, TableForm, TableRow, TableView, WizardAction, WizardData, NAMED_ERRORS,
+    TABLE_FROM, TABLE_PAGE_ROWS,
+};
 use crate::store::{CreateOrderError, Store, StoredDraft};
 
 /// Validation rules for a draft: managed domains, offers, and which of its names are taken.
@@ -26,15 +31,26 @@ pub async fn rules_for(store: &Store, op: &Operator, draft: &OrderDraft) -> Resu
     Ok(Rules { current_year: current_year(), domains, offers, taken_addresses, taken_nicknames })
 }
 
-/// Everything a wizard page shows. An empty `draft_id` is a new request.
-pub async fn wizard_data(store: &Store, op: &Operator, draft_id: &str) -> Result<WizardData, AppError> {
-    let (draft, order_number) = if draft_id.is_empty() {
+/// Everything a wizard page shows. An empty `draft_id` is a new request. A large request comes
+/// without its rows: `view` says which page of them (and which row in the editor) to send.
+pub async fn wizard_data(
+    store: &Store,
+    op: &Operator,
+    draft_id: &str,
+    view: TableView,
+) -> Result<WizardData, AppError> {
+    let (mut draft, order_number) = if draft_id.is_empty() {
         (OrderDraft::new(current_year()), None)
     } else {
         let stored = load(store, op, draft_id).await?;
         (stored.draft, stored.order_number)
     };
     let rules = rules_for(store, op, &draft).await?;
+    let large = (draft.mailboxes.len() >= TABLE_FROM).then(|| {
+        let large = large_request(&draft.mailboxes, &rules, view);
+        draft.mailboxes = Vec::new();
+        large
+    });
     Ok(WizardData {
         id: draft_id.to_string(),
         draft,
@@ -42,7 +58,65 @@ pub async fn wizard_data(store: &Store, op: &Operator, draft_id: &str) -> Result
         rules,
         offers: store.offers().await?,
         customers: store.customers(op.scope()).await?,
+        large,
     })
+}
+
+/// One page of a large request's rows, validated together (duplicates span pages).
+fn large_request(rows: &[MailboxInput], rules: &Rules, view: TableView) -> LargeRequest {
+    let reports = validate_mailboxes(rows, rules);
+    let errors = reports.iter().filter(|r| !r.is_ok()).count();
+    let shown: Vec<usize> = (0..rows.len()).filter(|&i| !view.only_errors || !reports[i].is_ok()).collect();
+    let page = PageOf::new(view.page, shown.len(), TABLE_PAGE_ROWS);
+    let page_rows = shown
+        .iter()
+        .skip(page.offset(TABLE_PAGE_ROWS))
+        .take(TABLE_PAGE_ROWS)
+        .map(|&i| TableRow { index: i, mailbox: rows[i].clone(), first_error: reports[i].first_error() })
+        .collect();
+    let first_errors = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.first_error().map(|e| (i, e)))
+        .take(NAMED_ERRORS)
+        .collect();
+    let editing =
+        view.editing.filter(|i| *i <= rows.len()).map(|i| (i, rows.get(i).cloned().unwrap_or_default()));
+    LargeRequest {
+        total: rows.len(),
+        errors,
+        only_errors: view.only_errors,
+        rows: page,
+        page_rows,
+        first_errors,
+        editing,
+    }
+}
+
+/// The order booked from a draft of the operator's organisation, if any.
+pub async fn order_of_draft(
+    store: &Store,
+    op: &Operator,
+    draft_id: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(load(store, op, draft_id).await?.order_number)
+}
+
+/// Row `index` of a large request as the editor holds it, checked as the server will: against
+/// the rows before it (duplicates) and the names taken on the platform.
+pub async fn check_row(
+    store: &Store,
+    op: &Operator,
+    draft_id: &str,
+    index: usize,
+    row: &MailboxInput,
+) -> Result<MailboxReport, AppError> {
+    let draft = load(store, op, draft_id).await?.draft;
+    // Only this row's names matter: an earlier row repeats it only under the same name.
+    let one = OrderDraft { mailboxes: vec![row.clone()], ..OrderDraft::default() };
+    let rules = rules_for(store, op, &one).await?;
+    let earlier = &draft.mailboxes[..index.min(draft.mailboxes.len())];
+    Ok(validate_mailbox_after(earlier, row, &rules))
 }
 
 fn not_found() -> AppError {

@@ -43,6 +43,41 @@ pub struct Paged<T> {
     pub total: i64,
 }
 
+/// Rows a page shows of a long list (an order's mailboxes, a large request): pages stay small
+/// however large the order (10,000 mailboxes would be megabytes of HTML).
+pub const LIST_PAGE_ROWS: usize = 100;
+
+/// Which slice of a long list a page shows: page `page` (1-based) of `pages`, over `total` rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageOf {
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
+}
+
+impl PageOf {
+    /// The page asked for, brought within the list (an old link past the end shows the last page).
+    pub fn new(asked: usize, total: usize, per_page: usize) -> Self {
+        let pages = total.div_ceil(per_page.max(1)).max(1);
+        Self { page: asked.clamp(1, pages), pages, total }
+    }
+
+    /// Every row on one page.
+    pub fn whole(total: usize) -> Self {
+        Self { page: 1, pages: 1, total }
+    }
+
+    /// Index of the first row shown, for a page of `per_page` rows.
+    pub fn offset(&self, per_page: usize) -> usize {
+        (self.page - 1) * per_page
+    }
+
+    /// "?pagina=N" from a query value; anything else is page 1.
+    pub fn asked(value: Option<&str>) -> usize {
+        value.and_then(|v| v.trim().parse().ok()).filter(|p| *p > 0).unwrap_or(1)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxRow {
     pub userid: String,
@@ -68,7 +103,9 @@ pub struct OrderDetail {
     pub offer_name: String,
     pub expiry_year: i64,
     pub customer_po: String,
+    /// The mailboxes of the page shown (all of them for the contract).
     pub mailboxes: Vec<MailboxRow>,
+    pub rows: PageOf,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +203,21 @@ pub fn customer_kind_label(code: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use super::PageOf;
+
+    #[test]
+    fn pages_are_clamped_to_the_list() {
+        assert_eq!(PageOf::new(1, 0, 100), PageOf { page: 1, pages: 1, total: 0 });
+        assert_eq!(PageOf::new(7, 10_000, 100), PageOf { page: 7, pages: 100, total: 10_000 });
+        assert_eq!(PageOf::new(500, 10_001, 100), PageOf { page: 101, pages: 101, total: 10_001 });
+        assert_eq!(PageOf::new(0, 50, 100).page, 1);
+        assert_eq!(PageOf::new(3, 250, 100).offset(100), 200);
+        assert_eq!(PageOf::asked(Some("12")), 12);
+        assert_eq!(PageOf::asked(Some("-1")), 1);
+        assert_eq!(PageOf::asked(Some("x")), 1);
+        assert_eq!(PageOf::asked(None), 1);
+    }
+
     #[test]
     fn dates() {
         assert_eq!(super::italian_date("2022-03-11 09:00:00"), "11/03/2022");

@@ -276,6 +276,11 @@ impl MailboxReport {
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
     }
+
+    /// "Nome casella: Campo obbligatorio", the first error of a row, as a table shows it.
+    pub fn first_error(&self) -> Option<String> {
+        self.errors.first().map(|(f, e)| format!("{}: {e}", f.label()))
+    }
 }
 
 /// A mailbox that passed validation, normalised for storage.

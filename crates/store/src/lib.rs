@@ -18,7 +18,8 @@ pub use fulfilment::{
 
 use pec_domain::auth::{Operator, Scope};
 use pec_domain::records::{
-    Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, Paged, Services,
+    Customer, MailboxDetail, MailboxRow, Offer, OrderDetail, OrderSummary, PageOf, Paged, Services,
+    LIST_PAGE_ROWS,
 };
 use pec_domain::{MailboxState, OrderDraft, OrderState, ValidOrder};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -82,6 +83,7 @@ pub struct StoredDraft {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    #[cfg(any(test, feature = "testing"))]
     url: String,
 }
 
@@ -202,7 +204,12 @@ impl Store {
             })
             .connect(url)
             .await?;
-        let store = Self { pool, backend, url: url.to_string() };
+        let store = Self {
+            pool,
+            backend,
+            #[cfg(any(test, feature = "testing"))]
+            url: url.to_string(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -605,8 +612,28 @@ impl Store {
         Ok(Paged { items, page, pages, total })
     }
 
-    /// An order, if it exists and is in the scope (otherwise `None`: others' orders do not exist).
+    /// An order with all its mailboxes (the contract lists them all), if it exists and is in
+    /// the scope (otherwise `None`: others' orders do not exist).
     pub async fn order(&self, scope: Scope, number: &str) -> Result<Option<OrderDetail>, StoreError> {
+        self.order_rows(scope, number, None).await
+    }
+
+    /// An order with one page of its mailboxes (`page` is 1-based, clamped to the list).
+    pub async fn order_page(
+        &self,
+        scope: Scope,
+        number: &str,
+        page: usize,
+    ) -> Result<Option<OrderDetail>, StoreError> {
+        self.order_rows(scope, number, Some(page)).await
+    }
+
+    async fn order_rows(
+        &self,
+        scope: Scope,
+        number: &str,
+        page: Option<usize>,
+    ) -> Result<Option<OrderDetail>, StoreError> {
         let row = sqlx::query(
             "SELECT o.id, o.number, o.state, o.created_at, c.name AS customer_name, o.customer_kind, \
              o.legal_rep_cf, o.contact_email, o.consent, o.contract, p.display_name AS operator, \
@@ -621,11 +648,27 @@ impl Store {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let id: i64 = r.try_get("id")?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mailboxes WHERE order_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        let total = usize::try_from(total).unwrap_or_default();
+        let window = match page {
+            Some(asked) => PageOf::new(asked, total, LIST_PAGE_ROWS),
+            None => PageOf::whole(total),
+        };
+        let (limit, offset) = match page {
+            Some(_) => (LIST_PAGE_ROWS, window.offset(LIST_PAGE_ROWS)),
+            None => (total.max(1), 0),
+        };
         let rows = sqlx::query(
             "SELECT m.userid, m.reference, m.address, m.password_email, m.state, f.name AS offer_name \
-             FROM mailboxes m JOIN offers f ON f.id = m.offer_id WHERE m.order_id = $1 ORDER BY m.position",
+             FROM mailboxes m JOIN offers f ON f.id = m.offer_id WHERE m.order_id = $1 ORDER BY m.position \
+             LIMIT $2 OFFSET $3",
         )
         .bind(id)
+        .bind(limit as i64)
+        .bind(offset as i64)
         .fetch_all(&self.pool)
         .await?;
         let mailboxes = rows
@@ -656,6 +699,7 @@ impl Store {
             expiry_year: r.try_get("expiry_year")?,
             customer_po: r.try_get("customer_po")?,
             mailboxes,
+            rows: window,
         }))
     }
 

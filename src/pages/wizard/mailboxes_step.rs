@@ -2,11 +2,11 @@
 //! mailbox, validated on every keystroke; names are checked against the platform while typing.
 
 use super::request_step::AlreadyOrdered;
-use super::row_table::{editor_field_id, first_error, RowEditor, RowTable};
+use super::row_table::{editor_field_id, RowEditor, RowTable};
 use super::upload_zone::UploadZone;
 use super::{
     check_availability, mailbox_field_id, mailbox_field_name, with_wizard, SaveMailboxes, StepList,
-    TableView, WizardAction, WizardData, TABLE_FROM,
+    WizardAction, WizardData,
 };
 use crate::components::{focus_element, sleep_ms, MailboxFields, TextField};
 use crate::domain::csv_file::ImportNote;
@@ -52,22 +52,18 @@ fn field_index(f: MailboxField) -> usize {
 
 #[component]
 fn MailboxesForm(data: WizardData) -> impl IntoView {
-    let WizardData { id, draft, order_number, rules, .. } = data;
+    let WizardData { id, draft, order_number, rules, large, .. } = data;
     if order_number.is_some() {
         return view! { <AlreadyOrdered id=id/> }.into_any();
     }
     // A large request (a CSV import, mostly) is shown as a table; its rows stay on the server.
-    let table_mode = draft.mailboxes.len() >= TABLE_FROM;
-    let query = leptos_router::hooks::use_query_map();
-    let table_view = RwSignal::new(query.with_untracked(|q| {
-        TableView::from_query(q.get_str("errori"), q.get_str("pagina"), q.get_str("riga"))
-    }));
-    let rows = RwSignal::new(if table_mode { draft.mailboxes.clone() } else { Vec::new() });
-    let editor =
-        RowEditor::new(&draft.mailboxes, table_view.with_untracked(|v| v.editing).filter(|_| table_mode));
+    let table_mode = large.is_some();
+    let editor = RowEditor::new(large.as_ref().and_then(|l| l.editing.as_ref()));
+    let total = large.as_ref().map(|l| l.total).unwrap_or_default();
     let taken_addresses = RwSignal::new(rules.taken_addresses.clone());
     let taken_nicknames = RwSignal::new(rules.taken_nicknames.clone());
     let base_rules = StoredValue::new(rules);
+    let large_errors = StoredValue::new(large.as_ref().map(|l| (l.errors, l.first_errors.clone())));
     let next_key = StoredValue::new(draft.mailboxes.len() as u64);
     let blocks = RwSignal::new(if table_mode {
         Vec::new()
@@ -87,9 +83,6 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         r
     });
     let reports = Memo::new(move |_| {
-        if table_mode {
-            return rows.with(|rows| rules.with(|r| validate_mailboxes(rows, r)));
-        }
         let inputs: Vec<MailboxInput> = blocks.with(|bs| bs.iter().map(Block::input).collect());
         rules.with(|r| validate_mailboxes(&inputs, r))
     });
@@ -113,16 +106,10 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         let domains = base_rules.with_value(|r| r.domains.clone());
         let (address, nickname) = (field_index(MailboxField::Address), field_index(MailboxField::Nickname));
         // The names being typed: every block's, or the table's row editor's.
-        let typed: Vec<(String, String)> = if table_mode {
-            let open = editor.index.get().is_some();
-            open.then(|| (editor.fields.values[address].get(), editor.fields.values[nickname].get()))
-                .into_iter()
-                .collect()
-        } else {
-            blocks.with(|bs| {
-                bs.iter().map(|b| (b.fields.values[address].get(), b.fields.values[nickname].get())).collect()
-            })
-        };
+        // (The table's row editor asks the server about its row itself.)
+        let typed: Vec<(String, String)> = blocks.with(|bs| {
+            bs.iter().map(|b| (b.fields.values[address].get(), b.fields.values[nickname].get())).collect()
+        });
         let addresses: Vec<String> =
             typed.iter().filter_map(|(a, _)| fields::mailbox_address(a, &domains).ok()).collect();
         let nicknames: Vec<String> =
@@ -165,7 +152,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
     let add = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
         if table_mode {
-            editor.open(rows.with_untracked(Vec::len), &MailboxInput::default());
+            editor.open(total, &MailboxInput::default());
             set_timeout(move || focus_element(&editor_field_id(MailboxField::Address)), Default::default());
             return;
         }
@@ -195,17 +182,13 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         let mut out: Vec<(String, String)> = header_errors.with(|e| {
             e.iter().map(|(f, e)| (f.key().replace('_', "-"), format!("{}: {e}", f.label()))).collect()
         });
-        if table_mode {
-            // The table shows every row with its error; the summary names the first few.
-            const NAMED: usize = 10;
-            let bad: Vec<(usize, String)> = reports.with(|rs| {
-                rs.iter().enumerate().filter_map(|(i, r)| first_error(r).map(|e| (i, e))).collect()
-            });
-            for (i, e) in bad.iter().take(NAMED) {
+        if let Some((bad, named)) = large_errors.get_value() {
+            // The table shows the rows with their errors; the summary names the first few.
+            for (i, e) in &named {
                 out.push((format!("riga-{}", i + 1), format!("Casella {} – {e}", i + 1)));
             }
-            if bad.len() > NAMED {
-                let more = bad.len() - NAMED;
+            if bad > named.len() {
+                let more = bad - named.len();
                 out.push(("tabella-titolo".into(), format!("… e altre {more} caselle con errori")));
             }
             return out;
@@ -237,31 +220,28 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
             .and_then(|s| s.get_attribute("value"))
             .map(|v| WizardAction::parse(&v))
             .unwrap_or(WizardAction::Continue);
-        // With the row editor open the server applies its values and judges the whole.
-        if action != WizardAction::Continue || (table_mode && editor.index.get_untracked().is_some()) {
+        // A large request is judged on the server, which holds its rows.
+        if action != WizardAction::Continue || table_mode {
             return;
         }
         if let Some((fid, _)) = all_errors().into_iter().next() {
             ev.prevent_default();
             attempted.set(true);
-            if table_mode {
-                table_view.set(TableView { only_errors: true, page: 1, editing: None });
-                set_timeout(|| focus_element("errori"), Default::default());
-            } else {
-                focus_element(&fid);
-            }
+            focus_element(&fid);
         }
     };
 
-    let count = move || if table_mode { rows.with(Vec::len) } else { blocks.with(Vec::len) };
+    let count = move || if table_mode { total } else { blocks.with(Vec::len) };
     // Right after an upload the saved draft is what the page shows: the report matches it.
     let report_link = format!("/richiesta/{id}/errori.csv");
     let table_draft = id.clone();
     let upload_action = format!("/richiesta/{id}/carica");
     let last_import = draft.last_import.clone();
+    // The rows a file's duplicates are checked against in the browser; a large request's rows
+    // are on the server, which counts its duplicates when the file arrives.
     let existing = Signal::derive(move || {
         if table_mode {
-            rows.get()
+            Vec::new()
         } else {
             blocks.with(|bs| bs.iter().map(Block::input).collect())
         }
@@ -302,10 +282,9 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
             <UploadZone action=upload_action existing=existing rules=rules/>
             {last_import.map(|note| view! { <ImportResult note=note report_link=report_link.clone()/> })}
             <h2 class="mailbox-count">{move || format!("CASELLE LEGALMAIL ({})", count())}</h2>
-            {if table_mode {
+            {if let Some(table) = large {
                 view! {
-                    <RowTable draft=table_draft.clone() rows=rows reports=reports rules=rules editor=editor
-                        view=table_view attempted=attempted/>
+                    <RowTable draft=table_draft.clone() table=table rules=rules editor=editor attempted=attempted/>
                 }
                 .into_any()
             } else {

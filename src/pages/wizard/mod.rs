@@ -18,8 +18,8 @@ pub use request_step::RequestStep;
 pub use review_step::ReviewStep;
 pub use summary_step::SummaryStep;
 
-use crate::domain::records::{Customer, Offer};
-use crate::domain::{MailboxField, MailboxInput, OrderDraft, Rules};
+use crate::domain::records::{Customer, Offer, PageOf};
+use crate::domain::{MailboxField, MailboxInput, MailboxReport, OrderDraft, Rules};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -31,11 +31,43 @@ use std::collections::BTreeSet;
 pub struct WizardData {
     /// Empty for a request not yet saved.
     pub id: String,
+    /// The draft; for a large request without its rows (they are in `large`, a page at a time).
     pub draft: OrderDraft,
     pub order_number: Option<String>,
     pub rules: Rules,
     pub offers: Vec<Offer>,
     pub customers: Vec<Customer>,
+    /// Set from `TABLE_FROM` rows on.
+    pub large: Option<LargeRequest>,
+}
+
+/// A large request as one page shows it. Its rows stay on the server, which validates them all
+/// and sends one page: 10,000 rows would be megabytes of HTML and seconds of hydration.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LargeRequest {
+    /// Rows in the request, and how many of them have errors.
+    pub total: usize,
+    pub errors: usize,
+    /// The filter "solo righe con errori", and the page of the rows that pass it.
+    pub only_errors: bool,
+    pub rows: PageOf,
+    pub page_rows: Vec<TableRow>,
+    /// The first few rows with errors, for the summary above the form.
+    pub first_errors: Vec<(usize, String)>,
+    /// The row in the editor (`total` for a new one) and its values.
+    pub editing: Option<(usize, MailboxInput)>,
+}
+
+/// How many rows with errors the summary above a large request names.
+pub const NAMED_ERRORS: usize = 10;
+
+/// One row of a large request as its table shows it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableRow {
+    /// 0-based position in the request.
+    pub index: usize,
+    pub mailbox: MailboxInput,
+    pub first_error: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +155,7 @@ pub const TABLE_PAGE_ROWS: usize = 100;
 
 /// How the table of a large request is shown: it lives in the URL (`?errori=1&pagina=2&riga=7`)
 /// so that it works without JavaScript and survives a reload.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableView {
     pub only_errors: bool,
     /// 1-based.
@@ -200,11 +232,25 @@ pub fn mailbox_field_name(i: usize, f: MailboxField) -> String {
     format!("mailboxes[{i}][{}]", f.key())
 }
 
-#[server(endpoint = "richiesta/dati")]
-pub async fn get_wizard(draft: String) -> Result<WizardData, AppError> {
+/// The wizard's data for a draft; `view` picks the page of a large request's rows.
+#[server(endpoint = "richiesta/dati", input = Json)]
+pub async fn get_wizard(draft: String, view: TableView) -> Result<WizardData, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    crate::server::wizard_data(&store, &op, &draft).await
+    crate::server::wizard_data(&store, &op, &draft, view).await
+}
+
+/// The full check of the large request's row editor while typing: duplicates of earlier rows
+/// and names taken on the platform, which the browser cannot see (the rows stay here).
+#[server(endpoint = "richiesta/verifica-riga", input = Json)]
+pub async fn check_row(
+    draft: String,
+    index: usize,
+    mailbox: MailboxInput,
+) -> Result<MailboxReport, AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    crate::server::check_row(&store, &op, &draft, index, &mailbox).await
 }
 
 #[server(endpoint = "richiesta/salva-dati")]
@@ -338,6 +384,11 @@ pub fn StepList(current: u8) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct WizardReload(pub Resource<Result<WizardData, AppError>>);
 
+/// What the last in-place change of a large request's table said ("Casella 5 salvata."): it
+/// outlives the re-render that reloading the data causes.
+#[derive(Clone, Copy)]
+pub struct TableNotice(pub RwSignal<Option<String>>);
+
 /// Loads the wizard data for the `:draft` route parameter and renders `page` with it.
 pub fn with_wizard<F, V>(page: F) -> impl IntoView
 where
@@ -346,11 +397,17 @@ where
 {
     use leptos_router::hooks::use_params_map;
     let params = use_params_map();
+    let query = leptos_router::hooks::use_query_map();
     let data = Resource::new(
-        move || params.read().get("draft").unwrap_or_default(),
-        |id| async move { get_wizard(id).await },
+        move || {
+            let view = query
+                .with(|q| TableView::from_query(q.get_str("errori"), q.get_str("pagina"), q.get_str("riga")));
+            (params.read().get("draft").unwrap_or_default(), view)
+        },
+        |(id, view)| async move { get_wizard(id, view).await },
     );
     provide_context(WizardReload(data));
+    provide_context(TableNotice(RwSignal::new(None)));
     crate::components::loaded(data, page)
 }
 

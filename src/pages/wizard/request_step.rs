@@ -25,7 +25,7 @@ pub fn RequestStep() -> impl IntoView {
 
 #[component]
 fn RequestForm(data: WizardData) -> impl IntoView {
-    let WizardData { id, draft, order_number, rules, offers, customers } = data;
+    let WizardData { id, draft, order_number, rules, offers, customers, .. } = data;
     if order_number.is_some() {
         return view! { <AlreadyOrdered id=id/> }.into_any();
     }

@@ -1,8 +1,9 @@
 //! The read-only review of the request after "Continua" on step 2, with "Conferma".
 
 use super::request_step::AlreadyOrdered;
-use super::{with_wizard, ConfirmOrder, StepList, WizardData};
-use crate::domain::records::customer_kind_label;
+use super::{with_wizard, ConfirmOrder, Step, StepList, WizardData};
+use crate::components::MailboxPager;
+use crate::domain::records::{customer_kind_label, PageOf};
 use crate::domain::MailboxField;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -20,10 +21,22 @@ pub fn ReviewStep() -> impl IntoView {
 
 #[component]
 fn Review(data: WizardData) -> impl IntoView {
-    let WizardData { id, draft, order_number, offers, .. } = data;
+    let WizardData { id, draft, order_number, offers, large, .. } = data;
     if order_number.is_some() {
         return view! { <AlreadyOrdered id=id/> }.into_any();
     }
+    // A large request comes a page at a time; a small one whole.
+    let (total, page, rows) = match large {
+        Some(l) => {
+            (l.total, l.rows, l.page_rows.into_iter().map(|r| (r.index, r.mailbox)).collect::<Vec<_>>())
+        }
+        None => {
+            let n = draft.mailboxes.len();
+            (n, PageOf::whole(n), draft.mailboxes.iter().cloned().enumerate().collect())
+        }
+    };
+    let review_url = Step::Review.url(&id);
+    let page_link = move |p: usize| format!("{review_url}?pagina={p}#caselle");
     let offer = offers.iter().find(|o| o.code == draft.offer).map(|o| o.name.clone()).unwrap_or_default();
     // A second click while the first confirmation is on its way does nothing (the server
     // would answer with the same order anyway).
@@ -44,7 +57,8 @@ fn Review(data: WizardData) -> impl IntoView {
             <dt>"Anno scadenza caselle"</dt><dd>{draft.expiry_year.clone()}</dd>
             <dt>"Numero ordine"</dt><dd>{draft.customer_po.clone()}</dd>
         </dl>
-        <h3>{format!("CASELLE LEGALMAIL ({})", draft.mailboxes.len())}</h3>
+        <h3 id="caselle" tabindex="-1">{format!("CASELLE LEGALMAIL ({total})")}</h3>
+        <MailboxPager rows=page link=page_link.clone()/>
         <div class="table-wrap">
             <table class="review">
                 <caption>"Caselle richieste"</caption>
@@ -55,10 +69,8 @@ fn Review(data: WizardData) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {draft
-                        .mailboxes
+                    {rows
                         .iter()
-                        .enumerate()
                         .map(|(i, m)| {
                             view! {
                                 <tr>
@@ -73,6 +85,7 @@ fn Review(data: WizardData) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+        {(page.pages > 1).then(|| view! { <MailboxPager rows=page link=page_link/> })}
         <form method="post" action=ConfirmOrder::url() on:submit=on_submit class="actions">
             <input type="hidden" name="draft" value=id/>
             <button type="submit" name="azione" value="indietro">

@@ -2,18 +2,23 @@
 //! hundreds of fieldsets, a compact table (row, address, state, first error), paged, with the
 //! filter "solo righe con errori", and one row editor validated on every keystroke.
 //!
-//! The rows stay in the saved draft. Without JavaScript every button posts the step-2 form and
-//! the server answers with the table as the URL describes it (`?errori=1&pagina=2&riga=7`).
-//! With JavaScript the same buttons act in place: the editor opens in the page, and saving or
-//! removing a row sends only that row (`save_row`, `remove_row`).
+//! The rows stay on the server, which validates them all and sends one page (`LargeRequest`).
+//! Every button posts the step-2 form, with or without JavaScript, so that the expiry year and
+//! order number typed above are saved with the change; the server answers with the table as the
+//! URL describes it (`?errori=1&pagina=2&riga=7`). With JavaScript "Correggi" opens the editor
+//! in place, the filter applies as soon as it is ticked, and the editor checks each keystroke
+//! here and, a moment later, against the other rows on the server (`check_row`).
 
-use super::{remove_row, save_row, TableView, WizardAction, TABLE_PAGE_ROWS};
-use crate::components::{focus_element, MailboxFields, TextField};
+use super::{check_row, LargeRequest, TableRow, WizardAction};
+use crate::components::{focus_element, sleep_ms, MailboxFields, TextField};
 use crate::domain::request::validate_mailbox_after;
 use crate::domain::{MailboxField, MailboxInput, MailboxReport, Rules};
 use leptos::prelude::*;
 
-/// The row editor: which row it holds (`rows.len()` for a new one) and its fields.
+/// Pause between the last keystroke in the editor and the server's check of the row.
+const CHECK_DELAY_MS: u32 = 300;
+
+/// The row editor: which row it holds (`total` for a new one) and its fields.
 #[derive(Clone, Copy)]
 pub struct RowEditor {
     pub index: RwSignal<Option<usize>>,
@@ -21,10 +26,10 @@ pub struct RowEditor {
 }
 
 impl RowEditor {
-    pub fn new(rows: &[MailboxInput], editing: Option<usize>) -> Self {
+    pub fn new(editing: Option<&(usize, MailboxInput)>) -> Self {
         let empty = MailboxInput::default();
-        let row = editing.and_then(|i| rows.get(i)).unwrap_or(&empty);
-        Self { index: RwSignal::new(editing.filter(|i| *i <= rows.len())), fields: MailboxFields::new(row) }
+        let row = editing.map(|(_, m)| m).unwrap_or(&empty);
+        Self { index: RwSignal::new(editing.map(|(i, _)| *i)), fields: MailboxFields::new(row) }
     }
 
     pub fn open(&self, index: usize, row: &MailboxInput) {
@@ -41,108 +46,34 @@ pub fn editor_field_id(f: MailboxField) -> String {
     format!("riga-{}", f.key().replace('_', "-"))
 }
 
-/// "Nome casella: Campo obbligatorio", the first error of a row.
-pub fn first_error(report: &MailboxReport) -> Option<String> {
-    report.errors.first().map(|(f, e)| format!("{}: {e}", f.label()))
-}
-
-fn pages(n: usize) -> usize {
-    n.div_ceil(TABLE_PAGE_ROWS).max(1)
-}
-
 #[component]
 pub fn RowTable(
     draft: String,
-    rows: RwSignal<Vec<MailboxInput>>,
-    reports: Memo<Vec<MailboxReport>>,
+    table: LargeRequest,
     rules: Memo<Rules>,
     editor: RowEditor,
-    view: RwSignal<TableView>,
     attempted: RwSignal<bool>,
 ) -> impl IntoView {
     let draft = StoredValue::new(draft);
-    // What a failed in-place save or removal says.
-    let message = RwSignal::new(None::<String>);
-    let errors = Memo::new(move |_| reports.with(|r| r.iter().filter(|r| !r.is_ok()).count()));
-    // Rows that pass the filter, by index.
-    let shown = Memo::new(move |_| {
-        let only_errors = view.with(|v| v.only_errors);
-        reports.with(|r| (0..r.len()).filter(|&i| !only_errors || !r[i].is_ok()).collect::<Vec<_>>())
-    });
-    let page_count = Memo::new(move |_| shown.with(|s| pages(s.len())));
-    let page = Memo::new(move |_| view.with(|v| v.page).clamp(1, page_count.get()));
-
-    let close_editor = move || {
-        editor.index.set(None);
-        message.set(None);
-    };
+    let LargeRequest { total, errors, only_errors, rows: page, page_rows, .. } = table;
+    let rows = StoredValue::new(page_rows.clone());
     let open = move |i: usize| {
-        let row = rows.with_untracked(|r| r.get(i).cloned()).unwrap_or_default();
-        editor.open(i, &row);
-        message.set(None);
+        let row = rows.with_value(|r| r.iter().find(|r| r.index == i).map(|r| r.mailbox.clone()));
+        editor.open(i, &row.unwrap_or_default());
         set_timeout(move || focus_element(&editor_field_id(MailboxField::Address)), Default::default());
     };
-    let remove = move |i: usize| {
-        leptos::task::spawn_local(async move {
-            match remove_row(draft.get_value(), i).await {
-                Ok(()) => {
-                    rows.update(|r| {
-                        if i < r.len() {
-                            r.remove(i);
-                        }
-                        if r.is_empty() {
-                            r.push(MailboxInput::default());
-                        }
-                    });
-                    match editor.index.get_untracked() {
-                        Some(e) if e == i => close_editor(),
-                        Some(e) if e > i => editor.index.set(Some(e - 1)),
-                        _ => {}
-                    }
-                    message.set(Some(format!("Casella {} rimossa.", i + 1)));
-                    focus_element("tabella-titolo");
-                }
-                Err(e) => message.set(Some(e.to_string())),
-            }
-        });
-    };
-    let save = move || {
-        let Some(i) = editor.index.get_untracked() else { return };
-        let row = editor.input();
-        leptos::task::spawn_local(async move {
-            match save_row(draft.get_value(), i, row.clone()).await {
-                Ok(()) => {
-                    rows.update(|r| {
-                        if i < r.len() {
-                            r[i] = row;
-                        } else {
-                            r.push(row);
-                        }
-                    });
-                    close_editor();
-                    message.set(Some(format!("Casella {} salvata.", i + 1)));
-                    set_timeout(move || focus_element(&format!("correggi-{}", i + 1)), Default::default());
-                }
-                Err(e) => message.set(Some(e.to_string())),
-            }
-        });
-    };
 
-    let row_view = move |i: usize| {
-        let (address, report) = (
-            rows.with(|r| r.get(i).map(|m| m.address.clone()).unwrap_or_default()),
-            reports.with(|r| r.get(i).cloned().unwrap_or_default()),
-        );
+    let row_view = move |row: TableRow| {
+        let TableRow { index: i, mailbox, first_error } = row;
         let n = i + 1;
-        let error = first_error(&report);
-        let bad = error.is_some();
+        let bad = first_error.is_some();
         let state = if bad { "Errore" } else { "Valida" };
         view! {
             <tr id=format!("riga-{n}") class:row-error=bad>
                 <td>{n}</td>
-                <td>{address}</td>
+                <td>{mailbox.address}</td>
                 <td>{state}</td>
-                <td>{error}</td>
+                <td>{first_error}</td>
                 <td class="row-actions">
                     <button type="submit" name="azione" id=format!("correggi-{n}")
                         value=WizardAction::Edit(i).value()
@@ -153,13 +84,7 @@ pub fn RowTable(
                     >
                         {format!("Correggi casella {n}")}
                     </button>
-                    <button type="submit" name="azione" class="remove"
-                        value=WizardAction::Remove(i).value()
-                        on:click=move |ev| {
-                            ev.prevent_default();
-                            remove(i);
-                        }
-                    >
+                    <button type="submit" name="azione" class="remove" value=WizardAction::Remove(i).value()>
                         {format!("Rimuovi casella {n}")}
                     </button>
                 </td>
@@ -167,66 +92,40 @@ pub fn RowTable(
         }
     };
 
-    let go_to = move |p: usize| {
-        view.update(|v| v.page = p);
-        focus_element("tabella-titolo");
-    };
     let pager_button = move |p: usize, label: &'static str| {
         view! {
-            <button type="submit" name="azione" value=WizardAction::Page(p).value()
-                on:click=move |ev| {
-                    ev.prevent_default();
-                    go_to(p);
-                }
-            >
-                {label}
-            </button>
+            <button type="submit" name="azione" value=WizardAction::Page(p).value()>{label}</button>
         }
     };
+    let title = match errors {
+        0 => format!("{total} caselle, nessuna con errori"),
+        1 => format!("{total} caselle, 1 con errori"),
+        e => format!("{total} caselle, {e} con errori"),
+    };
+    let empty = page_rows.is_empty();
 
     view! {
         <section id="tabella" class="row-table" aria-labelledby="tabella-titolo">
             <input type="hidden" name="righe" value="bozza"/>
-            <input type="hidden" name="pagina" value=move || page.get().to_string()/>
-            <h3 id="tabella-titolo" tabindex="-1">
-                {move || {
-                    let (n, e) = (rows.with(Vec::len), errors.get());
-                    match e {
-                        0 => format!("{n} caselle, nessuna con errori"),
-                        1 => format!("{n} caselle, 1 con errori"),
-                        e => format!("{n} caselle, {e} con errori"),
-                    }
-                }}
-            </h3>
+            <input type="hidden" name="pagina" value=page.page.to_string()/>
+            <h3 id="tabella-titolo" tabindex="-1">{title}</h3>
             <div class="table-tools">
                 <label class="check">
                     <input
                         type="checkbox"
                         name="solo_errori"
                         value="1"
-                        checked=view.with_untracked(|v| v.only_errors)
-                        prop:checked=move || view.with(|v| v.only_errors)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            view.update(|v| {
-                                v.only_errors = on;
-                                v.page = 1;
-                            });
-                        }
+                        checked=only_errors
+                        // With JavaScript the filter applies at once, through the same post.
+                        on:change=move |_| click_element("filtra")
                     />
                     " solo righe con errori"
                 </label>
-                // Without JavaScript the filter applies with this button; with it, at once.
-                <button type="submit" name="azione" value="filtra" class="no-js-only"
-                    on:click=move |ev| ev.prevent_default()>
-                    "Filtra"
-                </button>
+                <button type="submit" name="azione" value="filtra" id="filtra" class="no-js-only">"Filtra"</button>
             </div>
-            {move || message.get().map(|m| view! { <p role="status" class="notice">{m}</p> })}
             {move || {
                 editor.index.get().map(|i| view! {
-                    <RowEditorView index=i rows=rows rules=rules editor=editor attempted=attempted
-                        on_save=save on_cancel=close_editor/>
+                    <RowEditorView index=i draft=draft.get_value() rules=rules editor=editor attempted=attempted/>
                 })
             }}
             <table class="rows">
@@ -240,45 +139,64 @@ pub fn RowTable(
                         <th scope="col">"Azioni"</th>
                     </tr>
                 </thead>
-                <tbody>
-                    {move || {
-                        let p = page.get();
-                        shown.with(|s| {
-                            s.iter()
-                                .skip((p - 1) * TABLE_PAGE_ROWS)
-                                .take(TABLE_PAGE_ROWS)
-                                .map(|&i| row_view(i))
-                                .collect_view()
-                        })
-                    }}
-                </tbody>
+                <tbody>{page_rows.into_iter().map(row_view).collect_view()}</tbody>
             </table>
-            {move || shown.with(Vec::is_empty).then(|| view! { <p>"Nessuna casella con errori."</p> })}
+            {empty.then(|| view! { <p>"Nessuna casella con errori."</p> })}
             <nav aria-label="Pagine della tabella" class="pager">
-                {move || (page.get() > 1).then(|| pager_button(page.get() - 1, "Pagina precedente"))}
-                <span>{move || format!("Pagina {} di {}", page.get(), page_count.get())}</span>
-                {move || (page.get() < page_count.get()).then(|| pager_button(page.get() + 1, "Pagina successiva"))}
+                {(page.page > 1).then(|| pager_button(page.page - 1, "Pagina precedente"))}
+                <span>{format!("Pagina {} di {}", page.page, page.pages)}</span>
+                {(page.page < page.pages).then(|| pager_button(page.page + 1, "Pagina successiva"))}
             </nav>
         </section>
     }
 }
 
-/// The editor of one row: the fields of a mailbox block, checked like the typed ones, with
-/// duplicates against every row before it.
+/// Clicks the element with this id (event handlers only).
+fn click_element(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(el) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        el.click();
+    }
+}
+
+/// The editor of one row: the fields of a mailbox block. Each keystroke is checked here; the
+/// server's verdict on the same values (duplicates of other rows, names taken) follows.
 #[component]
 fn RowEditorView(
     index: usize,
-    rows: RwSignal<Vec<MailboxInput>>,
+    draft: String,
     rules: Memo<Rules>,
     editor: RowEditor,
     attempted: RwSignal<bool>,
-    on_save: impl Fn() + Copy + Send + Sync + 'static,
-    on_cancel: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let n = index + 1;
+    // The server's report and the values it judged; used only while the values are the same.
+    let judged = RwSignal::new(None::<(MailboxInput, MailboxReport)>);
     let report = Memo::new(move |_| {
         let m = editor.input();
-        rows.with(|r| rules.with(|rules| validate_mailbox_after(&r[..index.min(r.len())], &m, rules)))
+        judged
+            .with(|j| j.as_ref().filter(|(input, _)| *input == m).map(|(_, r)| r.clone()))
+            .unwrap_or_else(|| rules.with(|rules| validate_mailbox_after(&[], &m, rules)))
+    });
+    let draft = StoredValue::new(draft);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let m = editor.input();
+        generation.update_value(|g| *g += 1);
+        let current = generation.get_value();
+        leptos::task::spawn_local(async move {
+            sleep_ms(CHECK_DELAY_MS).await;
+            if generation.try_get_value() != Some(current) {
+                return;
+            }
+            // Offline or failing: the local check stands; the server checks again on save.
+            if let Ok(r) = check_row(draft.get_value(), index, m.clone()).await {
+                if generation.try_get_value() == Some(current) {
+                    judged.try_set(Some((m, r)));
+                }
+            }
+        });
     });
     let field_view = move |(fi, f): (usize, MailboxField)| {
         let touched = editor.fields.touched[fi];
@@ -313,18 +231,13 @@ fn RowEditorView(
                 {MailboxField::ALL.into_iter().enumerate().map(field_view).collect_view()}
             </div>
             <div class="editor-actions">
-                <button type="submit" name="azione" value="salva" class="primary"
-                    on:click=move |ev| {
-                        ev.prevent_default();
-                        on_save();
-                    }
-                >
+                <button type="submit" name="azione" value="salva" class="primary">
                     {format!("Salva casella {n}")}
                 </button>
                 <button type="submit" name="azione" value="annulla"
                     on:click=move |ev| {
                         ev.prevent_default();
-                        on_cancel();
+                        editor.index.set(None);
                     }
                 >
                     "Annulla"

@@ -3,29 +3,34 @@
 
 use super::StepList;
 use crate::components::loaded;
-use crate::domain::records::OrderDetail;
+use crate::components::MailboxPager;
+use crate::domain::records::{OrderDetail, PageOf};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+/// The booked order with one page of its mailboxes (`pagina`, 1-based).
 #[server(endpoint = "richiesta/riepilogo")]
-pub async fn get_summary(draft: String) -> Result<OrderDetail, AppError> {
+pub async fn get_summary(draft: String, pagina: usize) -> Result<OrderDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let missing = || AppError::NotFound("Ordine non trovato".into());
     // Who may see a draft is decided in one place: the wizard's own loading.
-    let data = crate::server::wizard_data(&store, &op, &draft).await?;
-    let number = data.order_number.ok_or_else(missing)?;
-    store.order(op.scope(), &number).await?.ok_or_else(missing)
+    let number = crate::server::order_of_draft(&store, &op, &draft).await?.ok_or_else(missing)?;
+    store.order_page(op.scope(), &number, pagina).await?.ok_or_else(missing)
 }
 
 #[component]
 pub fn SummaryStep() -> impl IntoView {
     let params = use_params_map();
+    let query = leptos_router::hooks::use_query_map();
     let order = Resource::new(
-        move || params.read().get("draft").unwrap_or_default(),
-        |id| async move { get_summary(id).await },
+        move || {
+            let page = PageOf::asked(query.read().get_str("pagina"));
+            (params.read().get("draft").unwrap_or_default(), page)
+        },
+        |(id, page)| async move { get_summary(id, page).await },
     );
     view! {
         <Title text="Riepilogo ordine"/>
@@ -37,6 +42,9 @@ pub fn SummaryStep() -> impl IntoView {
 
 #[component]
 fn Summary(order: OrderDetail) -> impl IntoView {
+    // The summary's own address, from the page the user is on.
+    let here = leptos_router::hooks::use_location().pathname.get_untracked();
+    let page_link = move |p: usize| format!("{here}?pagina={p}#prodotto");
     view! {
         <h2>"Riepilogo ordine"</h2>
         <p class="success" role="status">"La sua prenotazione è andata a buon fine"</p>
@@ -45,7 +53,8 @@ fn Summary(order: OrderDetail) -> impl IntoView {
             <dt>"Denominazione"</dt><dd>{order.customer_name.clone()}</dd>
             <dt>"Legale rappresentante"</dt><dd>{order.legal_rep_cf.clone()}</dd>
         </dl>
-        <h3>"DETTAGLIO PRODOTTO"</h3>
+        <h3 id="prodotto" tabindex="-1">"DETTAGLIO PRODOTTO"</h3>
+        <MailboxPager rows=order.rows link=page_link/>
         <div class="table-wrap">
             <table>
                 <caption>"Dettaglio prodotto"</caption>
