@@ -3,7 +3,7 @@
 used as an oracle by tests/cf_vectors.rs. Run: pip install python-stdnum==2.2 && python3 scripts/gen_cf_vectors.py
 
 Personal codes use days 01-28 (and 41-68) so that stdnum's calendar check and ours agree;
-numeric codes are judged by the Luhn check digit only (what DESIGN.md asks for)."""
+numeric codes are judged by the Luhn check digit only (what docs/DOMAIN.md asks for)."""
 import random
 import string
 from stdnum import luhn

@@ -113,7 +113,7 @@ for (const js of [true, false]) {
       await expect(editor.getByLabel("Nome casella", { exact: true })).toHaveValue(`${prefix}.5@testcert.legalmail.it`);
       const cf = editor.getByLabel("Codice fiscale", { exact: true });
       if (js) {
-        // Checked on every keystroke, duplicates of earlier rows included.
+        // Checked on every keystroke; duplicates of earlier rows a moment later, by the server.
         await editor.getByLabel("Nome casella", { exact: true }).fill(`${prefix}.1@testcert.legalmail.it`);
         await expect(editor.getByText("Casella duplicata nella richiesta (riga 1)")).toBeVisible();
         await editor.getByLabel("Nome casella", { exact: true }).fill(`${prefix}.5@testcert.legalmail.it`);

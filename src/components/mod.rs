@@ -1,5 +1,5 @@
 //! Building blocks shared by pages: labelled fields with their messages, the main menu, error
-//! panels. Accessible names follow shared/UI_CONTRACT.md.
+//! panels. Accessible names follow docs/UI_CONTRACT.md.
 
 use crate::error::AppError;
 use leptos::prelude::*;

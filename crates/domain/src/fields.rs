@@ -1,4 +1,4 @@
-//! Normalisation and validation of single fields (DESIGN.md, "Validation rules").
+//! Normalisation and validation of single fields (docs/DOMAIN.md, "Validation rules").
 //! Every function takes what the user typed and returns the normalised value or a typed error.
 
 use super::tax_code::{self, TaxCodeError};

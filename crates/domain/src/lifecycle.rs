@@ -1,5 +1,5 @@
 //! A mailbox's life after the order: the one table of allowed state transitions, revocation
-//! reasons, the expiry date rule and the password a holder may choose (DESIGN.md, "States").
+//! reasons, the expiry date rule and the password a holder may choose (docs/DOMAIN.md, "States").
 
 use super::states::MailboxState;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Order and mailbox states (DESIGN.md, "States").
+//! Order and mailbox states (docs/DOMAIN.md, "States").
 
 use serde::{Deserialize, Serialize};
 
