@@ -22,7 +22,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let (Some(nonce), Some(res)) =
         (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
     {
-        if let Ok(v) = http::HeaderValue::from_str(&crate::server::auth::page_csp(&nonce.to_string())) {
+        if let Ok(v) = http::HeaderValue::from_str(&crate::server::edge::page_csp(&nonce.to_string())) {
             res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
         }
     }

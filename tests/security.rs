@@ -520,7 +520,7 @@ async fn responses_carry_security_headers_and_no_internals() {
             assert!(!r.body.contains(leak), "response leaks {leak}: {}", r.body);
         }
         // Oversized bodies are refused before any work.
-        let big = "x".repeat(router::BODY_LIMIT + 1);
+        let big = "x".repeat(server::edge::BODY_LIMIT + 1);
         let r = send(
             &app,
             post("/api/recenti", &format!("page=1&pad={big}"), Some(&cookie), Some(ORIGIN), false),
@@ -1229,7 +1229,9 @@ async fn pages_of_a_ten_thousand_mailbox_request_stay_small() {
         .map(|i| common::mailbox(&format!("grande.{i}@legalmail.it"), &format!("grande{i}")))
         .collect();
     rows[ROWS - 1].tax_code = "RSSMRA70A01H501X".into();
-    let to = server::save_request(&store, &alfa, "", common::request_form(), WizardAction::Continue).await.unwrap();
+    let to = server::save_request(&store, &alfa, "", common::request_form(), WizardAction::Continue)
+        .await
+        .unwrap();
     let draft = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
     let year = (server::current_year() + 1).to_string();
     let to = server::save_mailboxes(&store, &alfa, &draft, year, String::new(), rows, WizardAction::Continue)

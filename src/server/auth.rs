@@ -1,20 +1,15 @@
 //! Sessions and access, in one place: password hashing, login with lock-out, the session
-//! cookie, and the request guard that every page, server function and file passes through
-//! (session lookup, CSRF origin check, security headers). Server functions call [`require`]
-//! or [`require_admin`] first; object access is then decided by the operator's scope.
+//! cookie. The request's operator is found by the `session` layer of [`super::edge`]; server
+//! functions call [`require`] or [`require_admin`] first; object access is then decided by
+//! the operator's scope.
 
-use super::router::BODY_LIMIT;
 use super::throttle::Throttle;
-use super::AppState;
 use crate::domain::auth::{Operator, USERNAME_MAX};
 use crate::error::AppError;
 use crate::store::{AuditRecord, Store};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap};
 use chrono::{Duration, Utc};
 use leptos::prelude::use_context;
 
@@ -33,11 +28,9 @@ const FAILED_LOGIN_DELAY: std::time::Duration = std::time::Duration::from_millis
 /// Longest password a login checks (new passwords are shorter still): bounds the hashing work.
 pub const PASSWORD_INPUT_MAX: usize = 1024;
 
-/// Paths reachable without a session: the login page and its server function, the WASM
-/// bundle, styles and static files.
+/// The login page and its server function.
 pub const LOGIN_PATH: &str = "/accesso";
 pub const LOGIN_API: &str = "/api/accedi";
-const PUBLIC_PREFIXES: [&str; 2] = ["/pkg/", "/favicon"];
 
 /// The operator of the request, put in the request's extensions by [`guard`].
 #[derive(Clone, Debug)]
@@ -228,174 +221,6 @@ pub fn token_from(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-/// The holder's password page and its two server functions: the link's token is the credential.
-const HOLDER_PATHS: [&str; 3] = ["/attiva", "/api/attiva/collegamento", "/api/attiva/password"];
-
-fn is_public(path: &str) -> bool {
-    path == LOGIN_PATH
-        || path == LOGIN_API
-        || HOLDER_PATHS.contains(&path)
-        || PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
-}
-
-/// Cross-site request forgery: a state-changing request must come from our own pages. Browsers
-/// send `Origin` on every POST (and `Referer` otherwise); its host must be ours.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
-    let source = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let authority = source.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default());
-    authority == Some(host)
-}
-
-fn accepts_html(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
-}
-
-/// The largest body a path accepts: file uploads have their own limit, forms the general one.
-fn body_limit(path: &str) -> usize {
-    if path.ends_with("/carica") || path.ends_with("/contratto") {
-        super::upload::UPLOAD_LIMIT
-    } else {
-        BODY_LIMIT
-    }
-}
-
-/// Public paths that take a credential (a password or a link's token): rate-limited per source.
-fn takes_credentials(path: &str) -> bool {
-    path == LOGIN_API || HOLDER_PATHS.contains(&path)
-}
-
-/// A body of undeclared length (chunked), read up to `limit`: 413 past it, so that a streamed
-/// body is held to the same limit as a declared one.
-async fn bounded(body: axum::body::Body, limit: usize) -> Result<axum::body::Body, StatusCode> {
-    use http_body_util::{BodyExt, LengthLimitError, Limited};
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(axum::body::Body::from(collected.to_bytes())),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(StatusCode::PAYLOAD_TOO_LARGE),
-        Err(_) => Err(StatusCode::BAD_REQUEST),
-    }
-}
-
-fn refuse(status: StatusCode, text: &'static str) -> Response {
-    with_security_headers((status, text).into_response())
-}
-
-/// Runs before everything else: refuses oversized bodies and forged posts, limits the rate of
-/// the public credential paths, finds the session, sends visitors without one to the login
-/// page (pages) or answers 401 (server functions), and adds the security headers to every
-/// response.
-pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    let limit = body_limit(&path);
-    let declared =
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let size = declared.unwrap_or(0).max(axum::body::HttpBody::size_hint(req.body()).lower());
-    if size > limit as u64 {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Richiesta troppo grande");
-    }
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && !same_origin(req.headers()) {
-        return refuse(StatusCode::FORBIDDEN, "Richiesta rifiutata: origine non riconosciuta");
-    }
-    let (mut parts, body) = req.into_parts();
-    if !safe && takes_credentials(&path) {
-        if let Err(seconds) = state.throttle.check_ip(state.throttle.client_ip(&parts)) {
-            return with_security_headers(AppError::TooManyRequests(seconds).into_response());
-        }
-    }
-    let operator = match token_from(&parts.headers) {
-        Some(token) => {
-            match state.store.session_operator(&token_hash(&token), &stamp(Utc::now() + IDLE_TIMEOUT)).await {
-                Ok(op) => op,
-                Err(e) => {
-                    tracing::error!(error = %e, "session lookup failed");
-                    return refuse(StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server");
-                }
-            }
-        }
-        None => None,
-    };
-    match operator {
-        Some(op) => {
-            parts.extensions.insert(CurrentOperator(op));
-        }
-        None if is_public(&path) => {}
-        None if path.starts_with("/api/") && !accepts_html(&parts.headers) => {
-            return with_security_headers(AppError::Unauthorized.into_response());
-        }
-        None => {
-            // Pages, and form posts without JavaScript: to the login page, then back here.
-            let back = if safe { parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/") } else { "/" };
-            let to = format!("{LOGIN_PATH}?next={}", url_encode(super::redirect::local_or_home(back)));
-            return with_security_headers(Redirect::to(&to).into_response());
-        }
-    }
-    // Only now, for a visitor allowed here, is a streamed body read (and bounded).
-    let body = if declared.is_none() && axum::body::HttpBody::size_hint(&body).exact() != Some(0) {
-        match bounded(body, limit).await {
-            Ok(body) => body,
-            Err(status) => return refuse(status, "Richiesta troppo grande o interrotta"),
-        }
-    } else {
-        body
-    };
-    let res = next.run(Request::from_parts(parts, body)).await;
-    let res = if path.starts_with("/api/") { with_error_status(res).await } else { res };
-    with_security_headers(res)
-}
-
-/// Server functions answer every error with 500; the error itself says which status it is
-/// (401, 403, 404, 400...), so that clients and tests can tell them apart.
-async fn with_error_status(res: Response) -> Response {
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return AppError::Internal.into_response();
-    };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = error.status();
-        if let Some(seconds) = error.retry_after() {
-            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-    }
-    Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
-/// Headers every response carries. Pages set their own Content-Security-Policy (with the
-/// nonce of their inline script, see `app::shell`); everything else gets the strictest one.
-fn with_security_headers(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            ),
-        );
-    }
-    res
-}
-
-/// The policy of a page: its own scripts (the bundle, and the inline loader with this
-/// request's nonce), WebAssembly, its stylesheet; nothing from elsewhere; never framed.
-pub fn page_csp(nonce: &str) -> String {
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
-         frame-ancestors 'none'"
-    )
-}
-
 pub use crate::components::url_encode;
 
 /// Only local paths are followed after login (no open redirect), and never the login page.
@@ -423,7 +248,7 @@ mod tests {
     #[test]
     fn cookies_and_redirects() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; pec_session=abc; b=2"));
+        h.insert(header::COOKIE, axum::http::HeaderValue::from_static("a=1; pec_session=abc; b=2"));
         assert_eq!(token_from(&h).as_deref(), Some("abc"));
         assert!(session_cookie("t", true).contains("HttpOnly; SameSite=Lax"));
         assert!(session_cookie("t", true).ends_with("; Secure"));
@@ -432,19 +257,5 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/accesso"), "/");
         assert_eq!(url_encode("/recenti?pagina=2"), "/recenti%3Fpagina%3D2");
-    }
-
-    #[test]
-    fn origin_check() {
-        let mut h = HeaderMap::new();
-        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
-        assert!(!same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
-        assert!(same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
-        assert!(!same_origin(&h));
-        h.remove(header::ORIGIN);
-        h.insert(header::REFERER, HeaderValue::from_static("http://127.0.0.1:3000/richiesta"));
-        assert!(same_origin(&h));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod contract;
+pub mod edge;
 pub mod mail;
 pub mod redirect;
 pub mod router;

@@ -1,16 +1,13 @@
 //! The HTTP application: pages, server functions and files behind the request guard.
 //! Used by the binary and by the integration tests (which send requests to it directly).
 
-use super::{auth, AppState};
+use super::{auth, edge, AppState};
 use crate::app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLevel;
-
-/// Largest request body accepted (forms; file uploads will set their own limit).
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// "Scarica un esempio".
 pub const TEMPLATE_PATH: &str = "/richiesta/modello.csv";
@@ -24,45 +21,36 @@ async fn csv_template(_: auth::SignedIn) -> axum::response::Response {
     (headers, crate::domain::csv_file::template()).into_response()
 }
 
-/// Bundle files are named after a hash of their content (cargo-leptos `hash-files`): a name never
-/// changes content, so browsers may keep them a year without asking again. Only successful
-/// answers: a cached 404 would outlive the deployment that fixes it.
-async fn cache_hashed_files(
-    axum::extract::State(hashed): axum::extract::State<bool>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let bundle = hashed && req.uri().path().starts_with("/pkg/");
-    let mut res = next.run(req).await;
-    if bundle && res.status().is_success() {
-        res.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
-        );
-    }
-    res
-}
-
 pub fn build(state: AppState) -> axum::Router {
+    use axum::middleware::{from_fn, from_fn_with_state};
+    use axum::routing::{get, post};
     let hashed_files = state.leptos_options.hash_files;
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    axum::Router::new()
-        .route(TEMPLATE_PATH, axum::routing::get(csv_template))
-        .route("/richiesta/{draft}/carica", axum::routing::post(super::upload::upload))
-        .route("/richiesta/{draft}/errori.csv", axum::routing::get(super::upload::error_report))
-        .route("/ordini/{numero}/contratto.pdf", axum::routing::get(super::contract::download))
-        .route("/ordini/{numero}/contratto-firmato", axum::routing::get(super::contract::download_signed))
-        .route("/ordini/{numero}/contratto", axum::routing::post(super::contract::upload))
+    // File uploads, with their own body limit.
+    let uploads = axum::Router::new()
+        .route("/richiesta/{draft}/carica", post(super::upload::upload))
+        .route("/ordini/{numero}/contratto", post(super::contract::upload))
+        .layer(from_fn_with_state(edge::UPLOAD_LIMIT, edge::body_limit));
+    // Pages, server functions and files; forms get the general limit.
+    let pages = axum::Router::new()
+        .route(TEMPLATE_PATH, get(csv_template))
+        .route("/richiesta/{draft}/errori.csv", get(super::upload::error_report))
+        .route("/ordini/{numero}/contratto.pdf", get(super::contract::download))
+        .route("/ordini/{numero}/contratto-firmato", get(super::contract::download_signed))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // Bodies of unknown size are cut at the upload limit too; the guard refuses known sizes
-        // over the limit of their path with 413.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(super::upload::UPLOAD_LIMIT))
-        .layer(DefaultBodyLimit::max(super::upload::UPLOAD_LIMIT))
-        // Outside the limits, so that it can refuse a known oversized body with 413 itself.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
-        .layer(axum::middleware::from_fn_with_state(hashed_files, cache_hashed_files))
+        .layer(from_fn_with_state(edge::BODY_LIMIT, edge::body_limit));
+    let app = uploads
+        .merge(pages)
+        // The extractors' own limit (multipart, forms) is the largest of the two above.
+        .layer(DefaultBodyLimit::max(edge::UPLOAD_LIMIT))
+        .layer(from_fn(edge::api_error_status))
+        .layer(from_fn_with_state(state.clone(), edge::session))
+        .layer(from_fn_with_state(state.clone(), edge::throttle_credentials))
+        .layer(from_fn(edge::csrf))
+        .layer(from_fn_with_state(hashed_files, edge::cache_hashed_files));
+    edge::security_headers(app)
         // Pages and server-function answers compressed (brotli or gzip, as the browser asks), at
         // a middle quality (brotli's 11 would cost far more CPU per page than it saves). Static
         // files are already served precompressed and pass through.

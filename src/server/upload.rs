@@ -9,9 +9,6 @@ use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 
-/// Largest upload: the file (5 MB) and the rest of the form.
-pub const UPLOAD_LIMIT: usize = crate::domain::csv_file::MAX_FILE_BYTES + 1024 * 1024;
-
 pub fn path(draft: &str) -> String {
     format!("/richiesta/{draft}/carica")
 }
