@@ -1,7 +1,7 @@
 //! Demo data for an empty database (the seed guide's examples), so that a fresh install
 //! can be tried at once. Production installs turn it off with `PEC_DEMO_DATA=0`.
 
-use super::{now, Store, StoreError};
+use super::*;
 use pec_domain::auth::{OrganisationKind, Role};
 
 /// (code, name, disk GB, sms, security archive, legal preservation, shadow PEC, push IMAP, phishing)

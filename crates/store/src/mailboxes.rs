@@ -1,14 +1,21 @@
-//! The small changes of "Dettaglio casella" (services, Trasforma, Sposta, notes, additional
-//! users, associations, SERVIZI EXTRA): each in one transaction with its history entry.
+//! A mailbox as "Dettaglio casella" shows it, its edits, and its small changes (services,
+//! Trasforma, Sposta, notes, additional users, associations, SERVIZI EXTRA): each change in one
+//! transaction with its history entry.
 
-use super::auth::{audit_in, AuditRecord};
-use super::{
-    activity_in, now, services_from_offer, services_of, Activity, Store, StoreError, OFFER_SERVICES,
-};
-use pec_domain::auth::{Operator, Scope};
-use pec_domain::mailbox_admin::{ExtraSettings, ExtraUser};
-use pec_domain::records::{MailboxExtras, Note, Services};
-use sqlx::{Any, Row, Transaction};
+use super::*;
+use pec_domain::auth::Operator;
+use pec_domain::auth::Scope;
+use pec_domain::mailbox_admin::ExtraSettings;
+use pec_domain::mailbox_admin::ExtraUser;
+use pec_domain::records::MailboxDetail;
+use pec_domain::records::MailboxExtras;
+use pec_domain::records::Note;
+use pec_domain::records::Services;
+use pec_domain::MailboxState;
+use pec_domain::ValidMailbox;
+use sqlx::Any;
+use sqlx::Row;
+use sqlx::Transaction;
 use thiserror::Error;
 
 /// One change, already validated by the shared rules.
@@ -322,6 +329,154 @@ impl Store {
             &AuditRecord::by(op, action, "casella", userid)
                 .before(before.to_string())
                 .after(after.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("Casella non trovata")]
+    NotFound,
+    /// The new address or nickname belongs to another mailbox (the database said so).
+    #[error("Casella o nickname già in uso")]
+    Taken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for EditError {
+    fn from(e: sqlx::Error) -> Self {
+        if super::is_unique_violation(&e) {
+            Self::Taken
+        } else {
+            Self::Store(e.into())
+        }
+    }
+}
+
+impl Store {
+    /// A mailbox, if it exists and is in the scope.
+    pub async fn mailbox(&self, scope: Scope, userid: &str) -> Result<Option<MailboxDetail>, StoreError> {
+        let row = sqlx::query(
+            "SELECT o.number, o.expiry_year, m.userid, m.reference, m.address, m.description, m.password_email, \
+             f.name AS offer_name, m.state, m.first_name, m.last_name, m.tax_code, m.nickname, m.created_at, \
+             m.activated_at, m.expires_at, m.password_hash, m.disk_gb, m.disk_used_mb, m.sms, m.security_archive, \
+             m.legal_preservation, m.shadow_pec, m.push_imap, m.phishing_protection \
+             FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN offers f ON f.id = m.offer_id \
+             WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
+        )
+        .bind(userid)
+        .bind(scope.sql_value())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(MailboxDetail {
+            order_number: r.try_get("number")?,
+            userid: r.try_get("userid")?,
+            reference: r.try_get("reference")?,
+            address: r.try_get("address")?,
+            description: r.try_get("description")?,
+            password_email: r.try_get("password_email")?,
+            offer_name: r.try_get("offer_name")?,
+            state: r.try_get("state")?,
+            first_name: r.try_get("first_name")?,
+            last_name: r.try_get("last_name")?,
+            tax_code: r.try_get("tax_code")?,
+            nickname: r.try_get::<Option<String>, _>("nickname")?.unwrap_or_default(),
+            created_at: r.try_get("created_at")?,
+            expiry_year: r.try_get("expiry_year")?,
+            activated_at: r.try_get::<Option<String>, _>("activated_at")?.unwrap_or_default(),
+            expires_at: r.try_get::<Option<String>, _>("expires_at")?.unwrap_or_default(),
+            has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
+            services: services_of(&r)?,
+        }))
+    }
+
+    /// Saves the edited data of a mailbox (already validated); the address changes only while
+    /// the mailbox is PRENOTATA. Recorded with before and after.
+    pub async fn update_mailbox(
+        &self,
+        op: &Operator,
+        userid: &str,
+        m: &ValidMailbox,
+    ) -> Result<(), EditError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT m.id, m.state, m.address, m.description, m.password_email, m.first_name, m.last_name, m.tax_code, \
+             m.nickname, m.order_id, o.organisation_id FROM mailboxes m JOIN orders o ON o.id = m.order_id \
+             WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
+        )
+        .bind(userid)
+        .bind(op.scope().sql_value())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(EditError::NotFound)?;
+        let id: i64 = row.try_get("id")?;
+        let state: String = row.try_get("state")?;
+        let field = |name: &str| -> Result<String, sqlx::Error> {
+            Ok(row.try_get::<Option<String>, _>(name)?.unwrap_or_default())
+        };
+        let before = serde_json::json!({
+            "nome_casella": field("address")?, "descrizione": field("description")?,
+            "email_gestione_password": field("password_email")?, "nome": field("first_name")?,
+            "cognome": field("last_name")?, "codice_fiscale": field("tax_code")?, "nickname": field("nickname")?,
+        });
+        let address =
+            if state == MailboxState::Prenotata.code() { m.address.clone() } else { field("address")? };
+        sqlx::query(
+            "UPDATE mailboxes SET address = $1, description = $2, password_email = $3, first_name = $4, \
+             last_name = $5, tax_code = $6, nickname = $7 WHERE id = $8",
+        )
+        .bind(&address)
+        .bind(&m.description)
+        .bind(&m.password_email)
+        .bind(&m.first_name)
+        .bind(&m.last_name)
+        .bind(&m.tax_code)
+        .bind(m.nickname.clone())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if field("password_email")? != m.password_email {
+            // Links went to the old address: whoever reads it must not set the password.
+            close_links_in(&mut tx, id).await?;
+        }
+        let after = serde_json::json!({
+            "nome_casella": address, "descrizione": m.description, "email_gestione_password": m.password_email,
+            "nome": m.first_name, "cognome": m.last_name, "codice_fiscale": m.tax_code,
+            "nickname": m.nickname.clone().unwrap_or_default(),
+        });
+        // Only what changed goes into the history.
+        let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
+        if let (Some(bo), Some(ao)) = (before.as_object(), after.as_object()) {
+            for (k, v) in ao {
+                if bo.get(k) != Some(v) {
+                    b.insert(k.clone(), bo.get(k).cloned().unwrap_or_default());
+                    a.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let organisation_id: i64 = row.try_get("organisation_id")?;
+        let order_id: i64 = row.try_get("order_id")?;
+        activity_in(
+            &mut tx,
+            Activity {
+                kind: "CASELLA_MODIFICATA",
+                organisation_id,
+                order_id,
+                mailbox_id: Some(id),
+                summary: format!("Casella {address} ({userid}): dati modificati"),
+            },
+        )
+        .await?;
+        audit_in(
+            &mut tx,
+            &AuditRecord::by(op, "CASELLA_MODIFICATA", "casella", userid)
+                .before(serde_json::Value::Object(b).to_string())
+                .after(serde_json::Value::Object(a).to_string()),
         )
         .await?;
         tx.commit().await?;

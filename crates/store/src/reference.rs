@@ -1,0 +1,133 @@
+//! Reference data: managed domains, offers (and the services they give), customers, settings and counters.
+
+use super::*;
+use pec_domain::auth::Scope;
+use pec_domain::records::Customer;
+use pec_domain::records::Offer;
+use pec_domain::records::Services;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+pub(crate) fn offer_from_row(r: &AnyRow) -> Result<Offer, StoreError> {
+    let flag = |c: &str| -> Result<bool, StoreError> { Ok(r.try_get::<i64, _>(c)? != 0) };
+    Ok(Offer {
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        disk_gb: r.try_get("disk_gb")?,
+        sms: flag("sms")?,
+        security_archive: flag("security_archive")?,
+        legal_preservation: flag("legal_preservation")?,
+        shadow_pec: flag("shadow_pec")?,
+        push_imap: flag("push_imap")?,
+        phishing_protection: flag("phishing_protection")?,
+    })
+}
+
+/// The services of a mailbox (RIEPILOGO SERVIZI) that come from its offer: the same columns in
+/// `offers` and `mailboxes`.
+pub(crate) const OFFER_SERVICES: [&str; 7] = [
+    "disk_gb",
+    "sms",
+    "security_archive",
+    "legal_preservation",
+    "shadow_pec",
+    "push_imap",
+    "phishing_protection",
+];
+
+/// `SET` assignments giving a mailbox the services of the offer whose id is the parameter `param`
+/// (activation, Trasforma).
+pub(crate) fn services_from_offer(param: &str) -> String {
+    OFFER_SERVICES.map(|c| format!("{c} = (SELECT {c} FROM offers WHERE id = {param})")).join(", ")
+}
+
+/// A mailbox row's services (the row selects the `OFFER_SERVICES` columns and `disk_used_mb`).
+pub(crate) fn services_of(r: &AnyRow) -> Result<Services, sqlx::Error> {
+    let on = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
+    Ok(Services {
+        disk_gb: r.try_get("disk_gb")?,
+        disk_used_mb: r.try_get("disk_used_mb")?,
+        sms: on("sms")?,
+        security_archive: on("security_archive")?,
+        legal_preservation: on("legal_preservation")?,
+        shadow_pec: on("shadow_pec")?,
+        push_imap: on("push_imap")?,
+        phishing_protection: on("phishing_protection")?,
+    })
+}
+
+impl Store {
+    /// Domains on which mailboxes may be created in this scope: the organisation's own and
+    /// the provider's, which are shared.
+    pub async fn usable_domains(&self, scope: Scope) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.name FROM domains d JOIN organisations o ON o.id = d.organisation_id \
+             WHERE $1 = 0 OR d.organisation_id = $1 OR o.kind = 'FORNITORE' ORDER BY d.name",
+        )
+        .bind(scope.sql_value())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("name")?)).collect()
+    }
+
+    pub async fn add_domain(&self, organisation_id: i64, name: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO domains (organisation_id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(organisation_id)
+            .bind(name.to_lowercase())
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn offers(&self) -> Result<Vec<Offer>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT code, name, disk_gb, sms, security_archive, legal_preservation, shadow_pec, \
+             push_imap, phishing_protection FROM offers ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(offer_from_row).collect()
+    }
+
+    pub async fn customers(&self, scope: Scope) -> Result<Vec<Customer>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, kind, legal_rep_cf, contact_email FROM customers \
+             WHERE $1 = 0 OR organisation_id = $1 ORDER BY name",
+        )
+        .bind(scope.sql_value())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Customer {
+                    name: r.try_get("name")?,
+                    kind: r.try_get("kind")?,
+                    legal_rep_cf: r.try_get("legal_rep_cf")?,
+                    contact_email: r.try_get("contact_email")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_counter(&self, name: &str, value: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE counters SET value = $1 WHERE name = $2")
+            .bind(value)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

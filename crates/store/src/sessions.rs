@@ -1,0 +1,118 @@
+//! Sessions (stored as hashes of their tokens), forms kept for a session, and the random tokens of sessions and links.
+
+use super::*;
+use pec_domain::auth::Operator;
+use sha2::Digest;
+use sha2::Sha256;
+
+/// Only the SHA-256 of a token is stored: a copy of the database opens nothing.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Has `s` the shape of a token we hand out (64 hex digits)? Checked before anything is
+/// looked up or echoed.
+pub fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// 256 random bits, hex.
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        operator_id: i64,
+        expires_at: &str,
+        max_expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let t = now();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, operator_id, created_at, last_seen_at, expires_at, max_expires_at) \
+             VALUES ($1, $2, $3, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(operator_id)
+        .bind(&t)
+        .bind(expires_at)
+        .bind(max_expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The operator of a live session; the session's idle expiry moves to `renew_until`
+    /// (never past its absolute limit).
+    pub async fn session_operator(
+        &self,
+        token_hash: &str,
+        renew_until: &str,
+    ) -> Result<Option<Operator>, StoreError> {
+        let t = now();
+        let row = sqlx::query(&format!(
+            "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators p ON p.id = s.operator_id \
+             JOIN organisations g ON g.id = p.organisation_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active = 1"
+        ))
+        .bind(token_hash)
+        .bind(&t)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1, \
+             expires_at = CASE WHEN $2 < max_expires_at THEN $2 ELSE max_expires_at END \
+             WHERE token_hash = $3 AND last_seen_at < $1",
+        )
+        .bind(&t)
+        .bind(renew_until)
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(Some(operator_from_row(&row)?))
+    }
+
+    /// Keeps what a refused form held for this session (replacing what that form kept before).
+    pub async fn stash_form(&self, session_hash: &str, form: &str, data: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO form_stash (session_hash, form, data, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (session_hash, form) DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
+        )
+        .bind(session_hash)
+        .bind(form)
+        .bind(data)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn stashed_form(&self, session_hash: &str, form: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT data FROM form_stash WHERE session_hash = $1 AND form = $2")
+            .bind(session_hash)
+            .bind(form)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn drop_stashed_form(&self, session_hash: &str, form: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM form_stash WHERE session_hash = $1 AND form = $2")
+            .bind(session_hash)
+            .bind(form)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
