@@ -1,4 +1,5 @@
-//! The audit log (who did what, written in the transaction of the change) and the activity feed of "Attività recenti".
+//! The audit log (who did what, written in the transaction of the change) and the activity feed of
+//! "Attività recenti".
 
 use super::*;
 use pec_domain::auth::Operator;

@@ -1,5 +1,6 @@
 //! All SQL of the platform. One code path for SQLite (default) and PostgreSQL through sqlx's
-//! `Any` driver: bind parameters are written `$N` (both understand them), integers are i64, booleans
+//! `Any` driver: bind parameters are written `$N` (both understand them), integers are i64,
+//! booleans
 //! 0/1, timestamps UTC text. Migrations live in `migrations/sqlite` and `migrations/postgres`.
 
 //!

@@ -1,4 +1,5 @@
-//! Orders: booking one from a draft (numbers, userids, mailboxes, in one transaction), reading them, cancelling a booked one.
+//! Orders: booking one from a draft (numbers, userids, mailboxes, in one transaction), reading
+//! them, cancelling a booked one.
 
 use super::*;
 use pec_domain::auth::Operator;

@@ -1,4 +1,5 @@
-//! The e-mail outbox: mails queued in the transaction of their change, claimed and sent by one server process at a time.
+//! The e-mail outbox: mails queued in the transaction of their change, claimed and sent by one
+//! server process at a time.
 
 use super::*;
 use sqlx::Any;

@@ -1,4 +1,5 @@
-//! Reference data: managed domains, offers (and the services they give), customers, settings and counters.
+//! Reference data: managed domains, offers (and the services they give), customers, settings and
+//! counters.
 
 use super::*;
 use pec_domain::auth::Scope;

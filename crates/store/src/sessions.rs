@@ -1,4 +1,5 @@
-//! Sessions (stored as hashes of their tokens), forms kept for a session, and the random tokens of sessions and links.
+//! Sessions (stored as hashes of their tokens), forms kept for a session, and the random tokens of
+//! sessions and links.
 
 use super::*;
 use pec_domain::auth::Operator;
