@@ -57,6 +57,12 @@ test("10,000-row CSV: parse + validate in the browser's WASM, upload, table, rev
     // Waited for in the page itself (not by the test's coarser polling).
     await page.getByText("La sua prenotazione è andata a buon fine").waitFor({ timeout: 60_000 });
     const conferma_to_summary_ms = Date.now() - confirmed;
+    // Where the time went, from the browser's own clock (the redirect's POST included).
+    const nav = await page.evaluate(() => {
+      const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+      return { redirect_ms: Math.round(n.redirectEnd - n.redirectStart), response_ms: Math.round(n.responseEnd - n.startTime), dom_ms: Math.round(n.domContentLoadedEventEnd - n.startTime) };
+    });
+    console.log(`BENCH conferma-navigation ${JSON.stringify(nav)}`);
     await hydrated(page);
     const summary = await bytes(page.url());
     const number = (await page.locator(".order-number").textContent())?.trim();
