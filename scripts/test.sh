@@ -25,6 +25,7 @@ step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --features ssr --tests --benches -- -D warnings
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+bash scripts/check_layers.sh
 
 step "unit, property and integration tests (SQLite and PostgreSQL)"
 if command -v cargo-nextest >/dev/null; then
@@ -38,10 +39,7 @@ start=$(date +%s)
 bash scripts/build.sh test
 echo "release build: $(( $(date +%s) - start )) s"
 source scripts/site.sh
-wasm=$(ls target/site/pkg/pec-manager.*.wasm)
-raw=$(stat -c %s "$wasm")
-br=$(brotli -c -q 11 "$wasm" | wc -c)
-echo "release WASM: $raw bytes raw, $br bytes brotli"
+bash scripts/bundle_budget.sh
 
 # The demo operators' password, for the server and for Playwright.
 export PEC_DEMO_PASSWORD="password-e2e-$$"

@@ -6,6 +6,7 @@ mod common;
 
 use common::{draft_with, mailbox};
 use pec_manager::domain::lifecycle::Date;
+use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::server::{self, mail};
 use pec_manager::store::{FulfilError, SignedContract, Store};
 use std::sync::{Arc, Mutex};
@@ -18,7 +19,7 @@ fn pdf() -> SignedContract {
 async fn booked_order(store: &Store, addresses: &[&str]) -> String {
     let op = common::operator(store, "alfa").await;
     let id = draft_with(store, &op, addresses.iter().map(|a| mailbox(a, "")).collect()).await;
-    server::confirm(store, &op, &id, pec_manager::pages::wizard::WizardAction::Continue).await.unwrap();
+    wizard::confirm(store, &op, &id, pec_manager::pages::wizard::WizardAction::Continue).await.unwrap();
     store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap()
 }
 
@@ -582,7 +583,7 @@ async fn a_provider_confirming_a_resellers_draft_orders_for_the_reseller() {
         let alfa = common::operator(&store, "alfa").await;
         let provider = common::operator(&store, "operatore").await;
         let id = draft_with(&store, &alfa, vec![mailbox(&format!("perconto{n}@legalmail.it"), "")]).await;
-        server::confirm(&store, &provider, &id, WizardAction::Continue).await.unwrap();
+        wizard::confirm(&store, &provider, &id, WizardAction::Continue).await.unwrap();
         let number = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
         assert!(store.order(alfa.scope(), &number).await.unwrap().is_some(), "the reseller sees its order");
         let feed = store.recent_activity(alfa.scope(), 5).await.unwrap();

@@ -10,6 +10,7 @@ use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use pec_manager::domain::auth::{Operator, Scope};
 use pec_manager::domain::MailboxInput;
+use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::pages::wizard::{RequestForm, WizardAction};
 use pec_manager::server::{self, router, AppState};
 use pec_manager::store::Store;
@@ -119,10 +120,10 @@ async fn order_by(store: &Store, op: &Operator, customer: &str, m: MailboxInput)
         offer: "CONSIP".into(),
         consent: true,
     };
-    let to = server::save_request(store, op, "", form, WizardAction::Continue).await.unwrap();
+    let to = wizard::save_request(store, op, "", form, WizardAction::Continue).await.unwrap();
     let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
     let year = (server::current_year() + 1).to_string();
-    server::save_mailboxes(
+    wizard::save_mailboxes(
         store,
         op,
         &id,
@@ -133,7 +134,7 @@ async fn order_by(store: &Store, op: &Operator, customer: &str, m: MailboxInput)
     )
     .await
     .unwrap();
-    let to = server::confirm(store, op, &id, WizardAction::Continue).await.unwrap();
+    let to = wizard::confirm(store, op, &id, WizardAction::Continue).await.unwrap();
     assert!(to.ends_with("/riepilogo"), "{to}");
     let number = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
     (id, number)
@@ -349,7 +350,7 @@ async fn organisations_cannot_see_or_change_each_others_data() {
             order_by(&store, &alfa, "Cliente Alfa", mailbox("cliente.alfa@legalmail.it")).await;
         let userid = store.order(Scope::All, &number).await.unwrap().unwrap().mailboxes[0].userid.clone();
         // A draft of Alfa not yet confirmed.
-        let pending = server::save_request(
+        let pending = wizard::save_request(
             &store,
             &alfa,
             "",
@@ -421,13 +422,13 @@ async fn organisations_cannot_see_or_change_each_others_data() {
 
         let r = send(&app, get("/recenti", Some(&b))).await;
         assert!(!r.body.contains(&number), "Beta's recent activity lists Alfa's order");
-        let data = server::wizard_data(&store, &beta, "", Default::default()).await.unwrap();
+        let data = wizard::wizard_data(&store, &beta, "", Default::default()).await.unwrap();
         assert!(data.customers.iter().all(|c| c.name != "Cliente Alfa"), "Alfa's customer offered to Beta");
 
         // A reseller's own domain is not Beta's.
         let alfa_org = store.organisation_by_name("Rivenditore Alfa").await.unwrap().unwrap().id;
         store.add_domain(alfa_org, "alfa.legalmail.it").await.unwrap();
-        assert!(server::wizard_data(&store, &alfa, "", Default::default())
+        assert!(wizard::wizard_data(&store, &alfa, "", Default::default())
             .await
             .unwrap()
             .rules
@@ -658,7 +659,7 @@ async fn a_csv_upload_joins_the_typed_mailboxes_and_a_bad_file_changes_nothing()
             offer: "CONSIP".into(),
             ..Default::default()
         };
-        let to = server::save_request(&store, &alfa, "", form, WizardAction::Continue).await.unwrap();
+        let to = wizard::save_request(&store, &alfa, "", form, WizardAction::Continue).await.unwrap();
         let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
         let cookie = login(&app, "alfa").await;
         let upload = |fields: Vec<(&'static str, &'static str)>,
@@ -757,11 +758,11 @@ async fn the_error_report_lists_the_rows_with_errors_formula_safe() {
     let app = app(&store);
     let alfa = common::operator(&store, "alfa").await;
     let to =
-        server::save_request(&store, &alfa, "", RequestForm::default(), WizardAction::Back).await.unwrap();
+        wizard::save_request(&store, &alfa, "", RequestForm::default(), WizardAction::Back).await.unwrap();
     let id = to.trim_start_matches("/richiesta/").to_string();
     let mut bad = mailbox("=cmd|' /C calc'!A0");
     bad.description = "=HYPERLINK(\"http://evil.example\")".into();
-    server::save_mailboxes(
+    wizard::save_mailboxes(
         &store,
         &alfa,
         &id,
@@ -1229,12 +1230,12 @@ async fn pages_of_a_ten_thousand_mailbox_request_stay_small() {
         .map(|i| common::mailbox(&format!("grande.{i}@legalmail.it"), &format!("grande{i}")))
         .collect();
     rows[ROWS - 1].tax_code = "RSSMRA70A01H501X".into();
-    let to = server::save_request(&store, &alfa, "", common::request_form(), WizardAction::Continue)
+    let to = wizard::save_request(&store, &alfa, "", common::request_form(), WizardAction::Continue)
         .await
         .unwrap();
     let draft = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
     let year = (server::current_year() + 1).to_string();
-    let to = server::save_mailboxes(&store, &alfa, &draft, year, String::new(), rows, WizardAction::Continue)
+    let to = wizard::save_mailboxes(&store, &alfa, &draft, year, String::new(), rows, WizardAction::Continue)
         .await
         .unwrap();
     assert!(to.contains("#errori"), "{to}");
@@ -1253,9 +1254,9 @@ async fn pages_of_a_ten_thousand_mailbox_request_stay_small() {
 
     // The row editor's check on the server sees the other rows (duplicates) and taken names.
     let dup = common::mailbox("grande.3@legalmail.it", "");
-    let report = server::check_row(&store, &alfa, &draft, 5000, &dup).await.unwrap();
+    let report = wizard::check_row(&store, &alfa, &draft, 5000, &dup).await.unwrap();
     assert_eq!(report.first_error().unwrap(), "Nome casella: Casella duplicata nella richiesta (riga 3)");
-    let report = server::check_row(&store, &alfa, &draft, 2, &dup).await.unwrap();
+    let report = wizard::check_row(&store, &alfa, &draft, 2, &dup).await.unwrap();
     assert!(report.is_ok(), "{report:?}");
 
     // Continua with an error: back to the filtered table, the error named.

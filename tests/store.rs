@@ -5,6 +5,7 @@ mod common;
 
 use pec_manager::domain::auth::{Operator, Scope};
 use pec_manager::domain::{MailboxField, MailboxInput, Rules};
+use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::pages::wizard::{TableForm, TableView, WizardAction};
 use pec_manager::server;
 use pec_manager::store::{CreateOrderError, Store};
@@ -13,7 +14,7 @@ use common::{draft_with, mailbox, request_form};
 
 async fn valid_order_of(store: &Store, op: &Operator, id: &str) -> pec_manager::domain::ValidOrder {
     let d = store.load_draft(id).await.unwrap().unwrap().draft;
-    let rules: Rules = server::rules_for(store, op, &d).await.unwrap();
+    let rules: Rules = wizard::rules_for(store, op, &d).await.unwrap();
     pec_manager::domain::request::validate_order(&d, &rules).unwrap()
 }
 
@@ -60,7 +61,7 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
             ],
         )
         .await;
-        let to = server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+        let to = wizard::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{id}/riepilogo"));
         let number = store.load_draft(&id).await.unwrap().unwrap().order_number.expect("order");
         assert_eq!(number, "10295763");
@@ -91,7 +92,7 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
 
         // The next order continues the numbering.
         let id2 = draft_with(&store, &op, vec![mailbox("terza@legalmail.it", "")]).await;
-        server::confirm(&store, &op, &id2, WizardAction::Continue).await.unwrap();
+        wizard::confirm(&store, &op, &id2, WizardAction::Continue).await.unwrap();
         let order2 = store.recent_orders(Scope::All, 1, 25).await.unwrap().items[0].clone();
         assert_eq!(order2.number, "10295764");
         assert_eq!(
@@ -107,11 +108,11 @@ async fn confirming_twice_or_concurrently_creates_one_order() {
         let op = common::operator(&store, "operatore").await;
         let id = draft_with(&store, &op, vec![mailbox("doppio@legalmail.it", "")]).await;
         let (a, b) = tokio::join!(
-            server::confirm(&store, &op, &id, WizardAction::Continue),
-            server::confirm(&store, &op, &id, WizardAction::Continue)
+            wizard::confirm(&store, &op, &id, WizardAction::Continue),
+            wizard::confirm(&store, &op, &id, WizardAction::Continue)
         );
         assert_eq!(a.unwrap(), b.unwrap());
-        let again = server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+        let again = wizard::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         assert_eq!(again, format!("/richiesta/{id}/riepilogo"));
         assert_eq!(store.recent_orders(Scope::All, 1, 25).await.unwrap().total, 1);
         assert_eq!(store.mailbox_count().await.unwrap(), 1);
@@ -126,12 +127,12 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
         let second =
             draft_with(&store, &op, vec![mailbox("altra@legalmail.it", ""), mailbox("UNO@legalmail.it", "")])
                 .await;
-        server::confirm(&store, &op, &first, WizardAction::Continue).await.unwrap();
+        wizard::confirm(&store, &op, &first, WizardAction::Continue).await.unwrap();
 
         // Straight to the store: the check inside the transaction names the address.
         let order = {
             let d = store.load_draft(&second).await.unwrap().unwrap().draft;
-            let mut rules = server::rules_for(&store, &op, &d).await.unwrap();
+            let mut rules = wizard::rules_for(&store, &op, &d).await.unwrap();
             rules.taken_addresses.clear(); // as if validated before the other order existed
             pec_manager::domain::request::validate_order(&d, &rules).unwrap()
         };
@@ -147,9 +148,9 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
         assert!(store.load_draft(&second).await.unwrap().unwrap().order_number.is_none());
 
         // Through the server operation: back to step 2, where the field says why.
-        let to = server::confirm(&store, &op, &second, WizardAction::Continue).await.unwrap();
+        let to = wizard::confirm(&store, &op, &second, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{second}/caselle#errori"));
-        let data = server::wizard_data(&store, &op, &second, Default::default()).await.unwrap();
+        let data = wizard::wizard_data(&store, &op, &second, Default::default()).await.unwrap();
         assert!(data.draft.attempted_mailboxes);
         let reports = pec_manager::domain::request::validate_mailboxes(&data.draft.mailboxes, &data.rules);
         assert_eq!(
@@ -158,7 +159,7 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
         );
 
         let third = draft_with(&store, &op, vec![mailbox("tre@legalmail.it", "")]).await;
-        server::confirm(&store, &op, &third, WizardAction::Continue).await.unwrap();
+        wizard::confirm(&store, &op, &third, WizardAction::Continue).await.unwrap();
         assert_eq!(store.recent_orders(Scope::All, 1, 25).await.unwrap().items[0].number, "10295764");
     }
 }
@@ -186,7 +187,7 @@ async fn the_database_itself_refuses_duplicates() {
     for store in common::stores().await {
         let op = common::operator(&store, "operatore").await;
         let a = draft_with(&store, &op, vec![mailbox("guardia@legalmail.it", "guardia")]).await;
-        server::confirm(&store, &op, &a, WizardAction::Continue).await.unwrap();
+        wizard::confirm(&store, &op, &a, WizardAction::Continue).await.unwrap();
         // Bypass every check of the application: the UNIQUE indexes still refuse.
         let dup = store.raw_execute(
             "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, password_email, \
@@ -210,7 +211,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         // Step 1 with errors: back to step 1, values kept, errors now shown.
         let mut form = request_form();
         form.legal_rep_cf = "RSSMRA70A01H5015".into();
-        let to = server::save_request(&store, &op, "", form, WizardAction::Continue).await.unwrap();
+        let to = wizard::save_request(&store, &op, "", form, WizardAction::Continue).await.unwrap();
         let id = to.trim_start_matches("/richiesta/").to_string();
         assert!(!id.contains('/'), "{to}");
         let d = store.load_draft(&id).await.unwrap().unwrap().draft;
@@ -219,12 +220,12 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(d.customer_name, "Collaudo");
 
         let to =
-            server::save_request(&store, &op, &id, request_form(), WizardAction::Continue).await.unwrap();
+            wizard::save_request(&store, &op, &id, request_form(), WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{id}/caselle"));
 
         let year = (server::current_year() + 1).to_string();
         let typed = vec![mailbox("uno@legalmail.it", ""), mailbox("due@legalmail.it", "due")];
-        let to = server::save_mailboxes(
+        let to = wizard::save_mailboxes(
             &store,
             &op,
             &id,
@@ -240,7 +241,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(d.mailboxes.len(), 3);
         assert_eq!(d.customer_po, "PO-1");
 
-        let to = server::save_mailboxes(
+        let to = wizard::save_mailboxes(
             &store,
             &op,
             &id,
@@ -257,7 +258,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(d.mailboxes[1].address, "due@legalmail.it");
 
         // Continue with an empty third block: refused, everything kept.
-        let to = server::save_mailboxes(
+        let to = wizard::save_mailboxes(
             &store,
             &op,
             &id,
@@ -273,7 +274,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert!(d.attempted_mailboxes);
         assert_eq!(d.mailboxes.len(), 3);
 
-        server::save_mailboxes(
+        wizard::save_mailboxes(
             &store,
             &op,
             &id,
@@ -289,14 +290,14 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 
         // Removing the last block leaves one empty block.
         let one = vec![d.mailboxes[0].clone()];
-        server::save_mailboxes(&store, &op, &id, year.clone(), String::new(), one, WizardAction::Remove(0))
+        wizard::save_mailboxes(&store, &op, &id, year.clone(), String::new(), one, WizardAction::Remove(0))
             .await
             .unwrap();
         let d = store.load_draft(&id).await.unwrap().unwrap().draft;
         assert_eq!(d.mailboxes, vec![MailboxInput::default()]);
 
         // Back goes to step 1 without validating.
-        let to = server::save_mailboxes(
+        let to = wizard::save_mailboxes(
             &store,
             &op,
             &id,
@@ -311,12 +312,12 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(store.load_draft(&id).await.unwrap().unwrap().draft.expiry_year, "1999");
 
         // Confirming an invalid draft sends the user to the step with errors.
-        let to = server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+        let to = wizard::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{id}/caselle#errori"));
         assert_eq!(store.mailbox_count().await.unwrap(), 0);
 
         // An unknown draft is a typed "not found".
-        let e = server::wizard_data(&store, &op, "nonexistent", Default::default()).await.unwrap_err();
+        let e = wizard::wizard_data(&store, &op, "nonexistent", Default::default()).await.unwrap_err();
         assert_eq!(e.to_string(), "Richiesta non trovata");
     }
 }
@@ -325,7 +326,7 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 async fn a_large_request_is_corrected_row_by_row_and_ordered() {
     for store in common::stores().await {
         let op = common::operator(&store, "operatore").await;
-        let to = server::save_request(&store, &op, "", request_form(), WizardAction::Continue).await.unwrap();
+        let to = wizard::save_request(&store, &op, "", request_form(), WizardAction::Continue).await.unwrap();
         let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
         let here = format!("/richiesta/{id}/caselle");
         let year = (server::current_year() + 1).to_string();
@@ -333,7 +334,7 @@ async fn a_large_request_is_corrected_row_by_row_and_ordered() {
             (1..=60).map(|i| mailbox(&format!("grande.{i}@testcert.legalmail.it"), "")).collect();
         rows[4].tax_code = "CGNNM080A01H501M".into();
         rows[39].address = "grande.40@altro.it".into();
-        let to = server::save_mailboxes(
+        let to = wizard::save_mailboxes(
             &store,
             &op,
             &id,
@@ -353,10 +354,10 @@ async fn a_large_request_is_corrected_row_by_row_and_ordered() {
         };
         let filtered = TableView { only_errors: true, page: 1, editing: None };
         let to =
-            server::save_table(&store, &op, &id, table(None, filtered), WizardAction::Filter).await.unwrap();
+            wizard::save_table(&store, &op, &id, table(None, filtered), WizardAction::Filter).await.unwrap();
         assert_eq!(to, format!("{here}?errori=1#tabella"));
         let to =
-            server::save_table(&store, &op, &id, table(None, filtered), WizardAction::Edit(4)).await.unwrap();
+            wizard::save_table(&store, &op, &id, table(None, filtered), WizardAction::Edit(4)).await.unwrap();
         assert_eq!(to, format!("{here}?errori=1&riga=5#editor"));
         let d = store.load_draft(&id).await.unwrap().unwrap().draft;
         assert_eq!((d.mailboxes.len(), d.customer_po.as_str()), (60, "PO-1"), "rows kept, header saved");
@@ -364,7 +365,7 @@ async fn a_large_request_is_corrected_row_by_row_and_ordered() {
         // "Annulla" drops the editor's values; any other button keeps them.
         let mut fixed = d.mailboxes[4].clone();
         fixed.tax_code = "RSSMRA70A01H501S".into();
-        let to = server::save_table(
+        let to = wizard::save_table(
             &store,
             &op,
             &id,
@@ -378,7 +379,7 @@ async fn a_large_request_is_corrected_row_by_row_and_ordered() {
             store.load_draft(&id).await.unwrap().unwrap().draft.mailboxes[4].tax_code,
             "CGNNM080A01H501M"
         );
-        let to = server::save_table(
+        let to = wizard::save_table(
             &store,
             &op,
             &id,
@@ -390,10 +391,10 @@ async fn a_large_request_is_corrected_row_by_row_and_ordered() {
         assert_eq!(to, format!("{here}?errori=1#riga-5"));
         let paged = TableView { page: 1, ..filtered };
         let to =
-            server::save_table(&store, &op, &id, table(None, paged), WizardAction::Page(2)).await.unwrap();
+            wizard::save_table(&store, &op, &id, table(None, paged), WizardAction::Page(2)).await.unwrap();
         assert_eq!(to, format!("{here}?errori=1&pagina=2#tabella"));
         // X in the editor clears the field and keeps the editor open on it.
-        let to = server::save_table(
+        let to = wizard::save_table(
             &store,
             &op,
             &id,
@@ -407,33 +408,33 @@ async fn a_large_request_is_corrected_row_by_row_and_ordered() {
 
         // Still one error: Continua stays, showing only rows with errors.
         let to =
-            server::save_table(&store, &op, &id, table(None, TableView::default()), WizardAction::Continue)
+            wizard::save_table(&store, &op, &id, table(None, TableView::default()), WizardAction::Continue)
                 .await
                 .unwrap();
         assert_eq!(to, format!("{here}?errori=1#errori"));
 
         // With JavaScript a row is saved or removed on its own; a stale index is refused.
         let extra = mailbox("grande.61@testcert.legalmail.it", "");
-        server::save_row(&store, &op, &id, 60, Some(extra)).await.unwrap();
+        wizard::save_row(&store, &op, &id, 60, Some(extra)).await.unwrap();
         let e =
-            server::save_row(&store, &op, &id, 99, Some(mailbox("x@legalmail.it", ""))).await.unwrap_err();
+            wizard::save_row(&store, &op, &id, 99, Some(mailbox("x@legalmail.it", ""))).await.unwrap_err();
         assert_eq!(e.status(), http::StatusCode::BAD_REQUEST);
-        server::save_row(&store, &op, &id, 39, None).await.unwrap();
-        assert!(server::save_row(&store, &op, &id, 60, None).await.is_err());
+        wizard::save_row(&store, &op, &id, 39, None).await.unwrap();
+        assert!(wizard::save_row(&store, &op, &id, 60, None).await.is_err());
         // Another organisation's operator cannot touch it.
         let beta = common::operator(&store, "beta").await;
-        let e = server::save_row(&store, &beta, &id, 0, None).await.unwrap_err();
+        let e = wizard::save_row(&store, &beta, &id, 0, None).await.unwrap_err();
         assert_eq!(e.to_string(), "Richiesta non trovata");
         let d = store.load_draft(&id).await.unwrap().unwrap().draft;
         assert_eq!(d.mailboxes.len(), 60);
         assert_eq!(d.mailboxes[59].address, "grande.61@testcert.legalmail.it");
 
         let to =
-            server::save_table(&store, &op, &id, table(None, TableView::default()), WizardAction::Continue)
+            wizard::save_table(&store, &op, &id, table(None, TableView::default()), WizardAction::Continue)
                 .await
                 .unwrap();
         assert_eq!(to, format!("/richiesta/{id}/verifica"));
-        let to = server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+        let to = wizard::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{id}/riepilogo"));
         assert_eq!(store.mailbox_count().await.unwrap(), 60);
     }
@@ -445,7 +446,7 @@ async fn recent_orders_are_paged_newest_first() {
         let op = common::operator(&store, "operatore").await;
         for i in 0..3 {
             let id = draft_with(&store, &op, vec![mailbox(&format!("pag{i}@legalmail.it"), "")]).await;
-            server::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+            wizard::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
         }
         let p1 = store.recent_orders(Scope::All, 1, 2).await.unwrap();
         assert_eq!((p1.total, p1.pages, p1.items.len()), (3, 2, 2));

@@ -11,10 +11,8 @@ pub mod router;
 pub mod stash;
 pub mod throttle;
 pub mod upload;
-pub mod wizard;
 
 pub use auth::{require, require_admin};
-pub use wizard::*;
 
 use crate::error::AppError;
 use crate::store::Store;

@@ -64,7 +64,9 @@ pub async fn upload(
         }
     }
     let mailboxes = (!rows_in_draft).then(|| mailboxes.into_values().collect());
-    let to = super::wizard::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file).await?;
+    let to =
+        crate::pages::wizard::operations::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file)
+            .await?;
     Ok(if by_script {
         axum::http::StatusCode::NO_CONTENT.into_response()
     } else {
@@ -78,7 +80,7 @@ pub async fn error_report(
     SignedIn(op): SignedIn,
     Path(draft): Path<String>,
 ) -> Result<Response, AppError> {
-    let bytes = super::wizard::error_report(&state.store, &op, &draft).await?;
+    let bytes = crate::pages::wizard::operations::error_report(&state.store, &op, &draft).await?;
     let headers = [
         (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
         (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"caselle-con-errori.csv\""),

@@ -5,6 +5,7 @@
 
 use pec_manager::domain::auth::Operator;
 use pec_manager::domain::MailboxInput;
+use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::pages::wizard::{RequestForm, WizardAction};
 use pec_manager::server;
 use pec_manager::store::{seed_demo, Store};
@@ -95,11 +96,11 @@ pub fn request_form() -> RequestForm {
 
 /// Walks the wizard through the server operations, as the forms do, up to the review.
 pub async fn draft_with(store: &Store, op: &Operator, mailboxes: Vec<MailboxInput>) -> String {
-    let to = server::save_request(store, op, "", request_form(), WizardAction::Continue).await.unwrap();
+    let to = wizard::save_request(store, op, "", request_form(), WizardAction::Continue).await.unwrap();
     let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
     assert_eq!(to, format!("/richiesta/{id}/caselle"), "step 1 valid → step 2");
     let year = (server::current_year() + 1).to_string();
-    let to = server::save_mailboxes(store, op, &id, year, String::new(), mailboxes, WizardAction::Continue)
+    let to = wizard::save_mailboxes(store, op, &id, year, String::new(), mailboxes, WizardAction::Continue)
         .await
         .unwrap();
     assert_eq!(to, format!("/richiesta/{id}/verifica"), "step 2 valid → review");

@@ -6,7 +6,7 @@
 //! with BOM, otherwise Windows-1252; `;`, `,` or TAB chosen from the header; columns found by
 //! name in any order. Parsing itself is the `csv` crate's (RFC 4180 quoting, any line ending).
 
-use super::request::{validate_mailboxes, MailboxField, MailboxInput, MailboxReport, Rules};
+use super::mailbox::{validate_mailboxes, MailboxField, MailboxInput, MailboxReport, Rules};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use thiserror::Error;
@@ -346,7 +346,7 @@ pub fn error_report(rows: &[CsvRow], reports: &[MailboxReport]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::validate_mailboxes;
+    use crate::mailbox::validate_mailboxes;
     use crate::Rules;
 
     fn rules() -> Rules {

@@ -6,6 +6,7 @@ pub mod contract;
 pub mod csv_file;
 pub mod fields;
 pub mod lifecycle;
+pub mod mailbox;
 pub mod mailbox_admin;
 pub mod records;
 pub mod request;

@@ -7,6 +7,8 @@
 #![allow(clippy::too_many_arguments)]
 
 mod mailboxes_step;
+#[cfg(feature = "ssr")]
+pub mod operations;
 mod request_step;
 mod review_step;
 mod row_table;
@@ -237,7 +239,7 @@ pub fn mailbox_field_name(i: usize, f: MailboxField) -> String {
 pub async fn get_wizard(draft: String, view: TableView) -> Result<WizardData, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    crate::server::wizard_data(&store, &op, &draft, view).await
+    operations::wizard_data(&store, &op, &draft, view).await
 }
 
 /// The full check of the large request's row editor while typing: duplicates of earlier rows
@@ -250,7 +252,7 @@ pub async fn check_row(
 ) -> Result<MailboxReport, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    crate::server::check_row(&store, &op, &draft, index, &mailbox).await
+    operations::check_row(&store, &op, &draft, index, &mailbox).await
 }
 
 #[server(endpoint = "richiesta/salva-dati")]
@@ -274,7 +276,7 @@ pub async fn save_request(
         offer,
         consent: consent.is_some(),
     };
-    let to = crate::server::save_request(&store, &op, &draft, form, WizardAction::parse(&azione)).await?;
+    let to = operations::save_request(&store, &op, &draft, form, WizardAction::parse(&azione)).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
 }
@@ -301,10 +303,9 @@ pub async fn save_mailboxes(
         let edited = riga_indice.and_then(|i| i.parse().ok()).map(|i| (i, riga.unwrap_or_default()));
         let view = TableView::from_query(solo_errori.as_deref(), pagina.as_deref(), None);
         let form = TableForm { expiry_year, customer_po, edited, view };
-        crate::server::save_table(&store, &op, &draft, form, action).await?
+        operations::save_table(&store, &op, &draft, form, action).await?
     } else {
-        crate::server::save_mailboxes(&store, &op, &draft, expiry_year, customer_po, mailboxes, action)
-            .await?
+        operations::save_mailboxes(&store, &op, &draft, expiry_year, customer_po, mailboxes, action).await?
     };
     crate::server::redirect::redirect(&to);
     Ok(())
@@ -316,7 +317,7 @@ pub async fn save_mailboxes(
 pub async fn save_row(draft: String, index: usize, mailbox: MailboxInput) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    crate::server::save_row(&store, &op, &draft, index, Some(mailbox)).await
+    operations::save_row(&store, &op, &draft, index, Some(mailbox)).await
 }
 
 /// Removes row `index` of a large request, with JavaScript.
@@ -324,14 +325,14 @@ pub async fn save_row(draft: String, index: usize, mailbox: MailboxInput) -> Res
 pub async fn remove_row(draft: String, index: usize) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    crate::server::save_row(&store, &op, &draft, index, None).await
+    operations::save_row(&store, &op, &draft, index, None).await
 }
 
 #[server(endpoint = "richiesta/conferma")]
 pub async fn confirm_order(draft: String, azione: String) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let to = crate::server::confirm(&store, &op, &draft, WizardAction::parse(&azione)).await?;
+    let to = operations::confirm(&store, &op, &draft, WizardAction::parse(&azione)).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
 }

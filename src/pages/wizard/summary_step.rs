@@ -17,7 +17,7 @@ pub async fn get_summary(draft: String, pagina: usize) -> Result<OrderDetail, Ap
     let store = crate::server::store()?;
     let missing = || AppError::NotFound("Ordine non trovato".into());
     // Who may see a draft is decided in one place: the wizard's own loading.
-    let number = crate::server::order_of_draft(&store, &op, &draft).await?.ok_or_else(missing)?;
+    let number = super::operations::order_of_draft(&store, &op, &draft).await?.ok_or_else(missing)?;
     store.order_page(op.scope(), &number, pagina).await?.ok_or_else(missing)
 }
 

@@ -1,7 +1,11 @@
-//! The wizard's operations: save what was typed, move between steps, confirm the order.
+//! The wizard's operations (server only): save what was typed, move between steps, confirm the
+//! order. The `#[server]` functions in `mod.rs` check access and call one of these.
 //! Every one takes the operator acting, and refuses drafts of other organisations.
 
-use super::current_year;
+use super::{
+    LargeRequest, RequestForm, Step, TableForm, TableRow, TableView, WizardAction, WizardData, NAMED_ERRORS,
+    TABLE_FROM, TABLE_PAGE_ROWS,
+};
 use crate::domain::auth::Operator;
 use crate::domain::records::PageOf;
 use crate::domain::request::{
@@ -10,10 +14,7 @@ use crate::domain::request::{
 };
 use crate::domain::{fields, MailboxField, MailboxInput, MailboxReport, OrderDraft, Rules};
 use crate::error::AppError;
-use crate::pages::wizard::{
-    LargeRequest, RequestForm, Step, TableForm, TableRow, TableView, WizardAction, WizardData, NAMED_ERRORS,
-    TABLE_FROM, TABLE_PAGE_ROWS,
-};
+use crate::server::current_year;
 use crate::store::{CreateOrderError, Store, StoredDraft};
 
 /// Validation rules for a draft: managed domains, offers, and which of its names are taken.
