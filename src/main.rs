@@ -4,7 +4,7 @@
 
 use pec_manager::domain::auth::{self, OrganisationKind, Role};
 use pec_manager::server::{auth::hash_password, router, AppState};
-use pec_manager::store::{seed_demo, AuditRecord, Store, DEMO_OPERATORS};
+use pec_manager::store::{seed_demo, AuditRecord, NewOperator, Store, DEMO_OPERATORS};
 use std::process::ExitCode;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/pec-manager.db?mode=rwc";
@@ -233,14 +233,20 @@ async fn create_operator(args: &[String]) -> Result<(), String> {
         None => store.create_organisation(&organisation, kind).await.map_err(|e| e.to_string())?,
     };
     let hash = hash_password(&password).map_err(|e| e.to_string())?;
+    let record = AuditRecord::anonymous("riga di comando", "OPERATORE_CREATO", "operatore", &username)
+        .after(format!("organizzazione: {organisation}; ruolo: {}", role.code()));
+    let new = NewOperator {
+        organisation_id: org_id,
+        username: &username,
+        display_name: &display,
+        role,
+        password_hash: &hash,
+    };
     store
-        .create_operator(org_id, &username, &display, role, &hash)
+        .create_operator(&new, Some(&record))
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("il nome utente {username} è già in uso"))?;
-    let record = AuditRecord::anonymous("riga di comando", "OPERATORE_CREATO", "operatore", &username)
-        .after(format!("organizzazione: {organisation}; ruolo: {}", role.code()));
-    store.audit(&record).await.map_err(|e| e.to_string())?;
     println!("Operatore {username} ({}) creato in {organisation}.", role.label());
     Ok(())
 }

@@ -967,7 +967,12 @@ async fn the_lock_out_names_no_accounts_and_locks_out_only_the_guesser() {
         assert!(audit_actions(&store, "admin").await.iter().any(|a| a == "OPERATORE_SBLOCCATO"));
 
         // A disabled account with its right password answers as a wrong password does.
-        store.set_operator_active(pec_manager::domain::auth::Scope::All, "beta", false).await.unwrap();
+        let record =
+            pec_manager::store::AuditRecord::anonymous("test", "OPERATORE_DISATTIVATO", "operatore", "beta");
+        store
+            .set_operator_active(pec_manager::domain::auth::Scope::All, "beta", false, &record)
+            .await
+            .unwrap();
         let disabled = send(&app, login_from("beta", common::PASSWORD, "/", [10, 0, 0, 2])).await;
         let wrong = send(&app, login_from("alfa", "sbagliata", "/", [10, 0, 0, 2])).await;
         assert_eq!(disabled.location().replace("beta", "N"), wrong.location().replace("alfa", "N"));

@@ -52,57 +52,70 @@ pub async fn create_operator(
     organisation: i64,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::domain::auth;
-    use crate::store::AuditRecord;
     let me = crate::server::require_admin()?;
-    let store = crate::server::store()?;
-    // A refusal keeps what was typed (but the password) on the server, for this session.
-    let typed = NewOperatorTyped {
-        username: username.clone(),
-        display_name: display_name.clone(),
-        role: role.clone(),
-        organisation,
-    };
-    let back = |code: &str| format!("/configurazione/operatori?errore={code}");
-    let checked = (|| {
-        let user = auth::username(&username).map_err(|_| "utente")?;
-        let name = crate::domain::fields::free_text(&display_name, 100, true).map_err(|_| "nome")?;
-        let role = Role::from_code(&role).ok_or("ruolo")?;
-        auth::new_password(&password).map_err(|_| "password")?;
-        if !me.can_access(organisation) {
-            return Err("organizzazione");
-        }
-        Ok((user, name, role))
-    })();
-    let to = match checked {
-        Err(code) => {
-            crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
-            back(code)
-        }
-        Ok((user, name, role)) => {
-            let state = crate::server::state()?;
-            let hash = crate::server::auth::hash_password_async(&state.throttle, &password).await?;
-            match store.create_operator(organisation, &user, &name, role, &hash).await? {
-                None => {
-                    crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
-                    back("esistente")
-                }
-                Some(_) => {
-                    let after = format!(
-                        "utente: {user}; nome: {name}; ruolo: {}; organizzazione: {organisation}",
-                        role.code()
-                    );
-                    store
-                        .audit(&AuditRecord::by(&me, "OPERATORE_CREATO", "operatore", &user).after(after))
-                        .await?;
-                    crate::server::stash::forget(NEW_OPERATOR_FORM).await?;
-                    format!("/configurazione/operatori?creato={}", crate::server::auth::url_encode(&user))
-                }
-            }
-        }
-    };
+    let state = crate::server::state()?;
+    let typed = NewOperatorTyped { username, display_name, role, organisation };
+    let to = add_operator(&state, &me, typed, &password).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
+}
+
+/// Checks and creates an operator of an organisation the administrator may manage; the audit
+/// line is written with it. A refusal keeps what was typed (not the password) for this session
+/// and names its reason in the URL. Answers the page to go back to.
+#[cfg(feature = "ssr")]
+async fn add_operator(
+    state: &crate::server::AppState,
+    me: &Operator,
+    typed: NewOperatorTyped,
+    password: &str,
+) -> Result<String, AppError> {
+    use crate::domain::auth::{new_operator, NewOperatorError};
+    use crate::store::{AuditRecord, NewOperator};
+    let checked = new_operator(&typed.username, &typed.display_name, &typed.role, password).and_then(|f| {
+        if me.can_access(typed.organisation) {
+            Ok(f)
+        } else {
+            Err(NewOperatorError::Organisation)
+        }
+    });
+    let refused = |e: NewOperatorError| format!("/configurazione/operatori?errore={}", e.code());
+    let fields = match checked {
+        Ok(fields) => fields,
+        Err(e) => {
+            crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
+            return Ok(refused(e));
+        }
+    };
+    let hash = crate::server::auth::hash_password_async(&state.throttle, password).await?;
+    let new = NewOperator {
+        organisation_id: typed.organisation,
+        username: &fields.username,
+        display_name: &fields.display_name,
+        role: fields.role,
+        password_hash: &hash,
+    };
+    let after = format!(
+        "utente: {}; nome: {}; ruolo: {}; organizzazione: {}",
+        fields.username,
+        fields.display_name,
+        fields.role.code(),
+        typed.organisation
+    );
+    let record = AuditRecord::by(me, "OPERATORE_CREATO", "operatore", &fields.username).after(after);
+    match state.store.create_operator(&new, Some(&record)).await? {
+        None => {
+            crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
+            Ok(refused(NewOperatorError::Taken))
+        }
+        Some(_) => {
+            crate::server::stash::forget(NEW_OPERATOR_FORM).await?;
+            Ok(format!(
+                "/configurazione/operatori?creato={}",
+                crate::server::auth::url_encode(&fields.username)
+            ))
+        }
+    }
 }
 
 #[server(endpoint = "configurazione/stato-operatore")]
@@ -113,11 +126,11 @@ pub async fn set_operator_active(username: String, active: bool) -> Result<(), A
     if username == me.username && !active {
         return Err(AppError::BadRequest("non è possibile disattivare sé stessi".into()));
     }
-    if !store.set_operator_active(me.scope(), &username, active).await? {
+    let action = if active { "OPERATORE_ATTIVATO" } else { "OPERATORE_DISATTIVATO" };
+    let record = AuditRecord::by(&me, action, "operatore", &username);
+    if !store.set_operator_active(me.scope(), &username, active, &record).await? {
         return Err(AppError::NotFound(format!("Operatore {username} non trovato")));
     }
-    let action = if active { "OPERATORE_ATTIVATO" } else { "OPERATORE_DISATTIVATO" };
-    store.audit(&AuditRecord::by(&me, action, "operatore", &username)).await?;
     crate::server::redirect::redirect("/configurazione/operatori");
     Ok(())
 }
@@ -154,15 +167,7 @@ pub fn ConfigurationPage() -> impl IntoView {
 }
 
 fn error_message(code: &str) -> &'static str {
-    match code {
-        "utente" => "Nome utente non valido: da 3 a 64 caratteri tra lettere minuscole, cifre, punto, trattino e trattino basso.",
-        "nome" => "Indicare nome e cognome dell'operatore (massimo 100 caratteri).",
-        "ruolo" => "Scegliere il ruolo.",
-        "password" => "La password iniziale deve avere almeno 12 caratteri.",
-        "organizzazione" => "Organizzazione non consentita.",
-        "esistente" => "Nome utente già in uso.",
-        _ => "Dati non validi.",
-    }
+    crate::domain::auth::NewOperatorError::from_code(code).map_or("Dati non validi.", |e| e.message())
 }
 
 #[component]

@@ -4,7 +4,7 @@
 //! form comes back open, with the reason and what was typed.
 
 use crate::components::loaded;
-use crate::domain::mailbox_admin::ExtraUser;
+use crate::domain::mailbox_admin::AdminForm;
 use crate::domain::records::{MailboxExtras, Offer, Services};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -29,54 +29,29 @@ pub struct Refused {
     pub form: AdminForm,
 }
 
-impl AdminForm {
-    /// The typed text fields, by the keys of `RETURNED`.
-    fn typed(&self) -> std::collections::HashMap<String, String> {
-        let u = &self.user;
-        let values = [
-            &self.disk_gb,
-            &self.note,
-            &u.first_name,
-            &u.last_name,
-            &u.tax_code,
-            &u.email,
-            &self.associate,
-            &self.blocked,
-            &self.phone,
-            &self.recovery_email,
-            &self.contacts,
-        ];
-        RETURNED.iter().zip(values).map(|(k, v)| (k.to_string(), v.clone())).collect()
-    }
+/// The typed text fields of a refused form, by the keys of `RETURNED`.
+fn typed(form: &AdminForm) -> std::collections::HashMap<String, String> {
+    let u = &form.user;
+    let values = [
+        &form.disk_gb,
+        &form.note,
+        &u.first_name,
+        &u.last_name,
+        &u.tax_code,
+        &u.email,
+        &form.associate,
+        &form.blocked,
+        &form.phone,
+        &form.recovery_email,
+        &form.contacts,
+    ];
+    RETURNED.iter().zip(values).map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
 /// The stash key of a mailbox's small forms.
 #[cfg(feature = "ssr")]
 fn actions_form_key(userid: &str) -> String {
     format!("casella/{userid}/azione")
-}
-
-/// Every field of every small form (each form posts its own).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AdminForm {
-    pub disk_gb: String,
-    pub sms: Option<String>,
-    pub security_archive: Option<String>,
-    pub legal_preservation: Option<String>,
-    pub shadow_pec: Option<String>,
-    pub push_imap: Option<String>,
-    pub phishing_protection: Option<String>,
-    pub offer: String,
-    pub order: String,
-    pub note: String,
-    pub user: ExtraUser,
-    pub associate: String,
-    pub blocked: String,
-    pub pec_only: Option<String>,
-    pub phone: String,
-    pub recovery_email: String,
-    pub contacts: String,
 }
 
 /// The typed text fields that come back after a refusal.
@@ -110,81 +85,58 @@ pub async fn apply_mailbox_action(
     azione: String,
     #[server(default)] form: AdminForm,
 ) -> Result<(), AppError> {
-    use crate::domain::mailbox_admin as rules;
-    use crate::store::{ChangeError, MailboxChange};
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || AppError::no_mailbox(&userid);
-    let mailbox = store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)?;
-    let settings = store.mailbox_extras(op.scope(), &userid).await?.ok_or_else(missing)?.settings;
-    let checked = |o: &Option<String>| o.is_some();
-    let change: Result<MailboxChange, String> = match azione.as_str() {
-        "servizi" => rules::services(
-            &form.disk_gb,
-            Services {
-                disk_used_mb: mailbox.services.disk_used_mb,
-                sms: checked(&form.sms),
-                security_archive: checked(&form.security_archive),
-                legal_preservation: checked(&form.legal_preservation),
-                shadow_pec: checked(&form.shadow_pec),
-                push_imap: checked(&form.push_imap),
-                phishing_protection: checked(&form.phishing_protection),
-                ..Services::default()
-            },
-        )
-        .map(MailboxChange::Services)
-        .map_err(|e| e.to_string()),
-        "trasforma" => Ok(MailboxChange::Offer(form.offer.trim().to_string())),
-        "sposta" => Ok(MailboxChange::Move(form.order.trim().to_string())),
-        "nota" => rules::note(&form.note).map(MailboxChange::Note).map_err(|e| e.to_string()),
-        "multiutenza" => rules::extra_user(&form.user).map(MailboxChange::AddUser).map_err(|e| e.to_string()),
-        "associa" => Ok(MailboxChange::Associate(form.associate.trim().to_uppercase())),
-        "filtri" => rules::blocked_senders(&form.blocked)
-            .map(|blocked| {
-                MailboxChange::Settings(rules::ExtraSettings {
-                    blocked_senders: blocked,
-                    pec_only: checked(&form.pec_only),
-                    ..settings.clone()
-                })
-            })
-            .map_err(|e| e.to_string()),
-        "sicurezza" => rules::security_info(&form.phone, &form.recovery_email)
-            .map(|(phone, email)| {
-                MailboxChange::Settings(rules::ExtraSettings {
-                    recovery_phone: phone,
-                    recovery_email: email,
-                    ..settings.clone()
-                })
-            })
-            .map_err(|e| e.to_string()),
-        "contatti" => rules::contacts(&form.contacts)
-            .map(|contacts| MailboxChange::Settings(rules::ExtraSettings { contacts, ..settings.clone() }))
-            .map_err(|e| e.to_string()),
-        _ => return Err(AppError::BadRequest("azione sconosciuta".into())),
-    };
+    let action = crate::domain::mailbox_admin::MailboxAction::from_code(&azione)
+        .ok_or_else(|| AppError::BadRequest("azione sconosciuta".into()))?;
+    let to = apply_action(&store, &op, &userid, action, form).await?;
+    crate::server::redirect::redirect(&to);
+    Ok(())
+}
+
+/// Applies one small form: the domain turns it into a change, the store applies it with its
+/// history line. Answers the page to go back to; a refusal keeps what was typed for this
+/// session (not in the URL) and says why on the form.
+#[cfg(feature = "ssr")]
+async fn apply_action(
+    store: &crate::store::Store,
+    op: &crate::domain::auth::Operator,
+    userid: &str,
+    action: crate::domain::mailbox_admin::MailboxAction,
+    form: AdminForm,
+) -> Result<String, AppError> {
+    use crate::store::ChangeError;
+    let missing = || AppError::no_mailbox(userid);
+    let mailbox = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
+    let settings = store.mailbox_extras(op.scope(), userid).await?.ok_or_else(missing)?.settings;
+    let change = crate::domain::mailbox_admin::change_from_form(
+        action,
+        &form,
+        mailbox.services.disk_used_mb,
+        &settings,
+    );
     let outcome = match change {
-        Ok(change) => match store.change_mailbox(&op, &userid, change).await {
+        Ok(change) => match store.change_mailbox(op, userid, change).await {
             Ok(()) => Ok(()),
             Err(ChangeError::NotFound) => return Err(missing()),
             Err(ChangeError::Store(e)) => return Err(e.into()),
             Err(e) => Err(e.to_string()),
         },
-        Err(message) => Err(message),
+        Err(e) => Err(e.to_string()),
     };
     let page = format!("/caselle/{}", crate::components::url_encode(&mailbox.userid));
     let key = actions_form_key(&mailbox.userid);
-    let to = match outcome {
+    let azione = action.code();
+    Ok(match outcome {
         Ok(()) => {
             crate::server::stash::forget(&key).await?;
             format!("{page}?fatto={azione}#{azione}")
         }
         Err(message) => {
-            crate::server::stash::keep(&key, &Refused { azione: azione.clone(), message, form }).await?;
+            crate::server::stash::keep(&key, &Refused { azione: azione.to_string(), message, form }).await?;
             format!("{page}?azione={azione}&errore=1#{azione}")
         }
-    };
-    crate::server::redirect::redirect(&to);
-    Ok(())
+    })
 }
 
 /// The outcome of the last small form, and its typed values when refused.
@@ -224,7 +176,7 @@ pub fn MailboxAdmin(services: Services, state: String) -> impl IntoView {
             open: open.clone(),
             error: refused.as_ref().map(|r| r.message.clone()),
             done: done.clone(),
-            typed: refused.map(|r| r.form.typed()).unwrap_or_default(),
+            typed: refused.map(|r| typed(&r.form)).unwrap_or_default(),
         };
         view! { <Forms userid=userid.clone() data=d services=services.clone() active=active outcome=outcome/> }
     })

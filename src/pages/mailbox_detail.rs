@@ -57,35 +57,41 @@ pub async fn update_mailbox(
     userid: String,
     #[server(default)] mailbox: MailboxInput,
 ) -> Result<(), AppError> {
-    use crate::server::redirect::redirect;
-    use crate::store::EditError;
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    let missing = || AppError::no_mailbox(&userid);
-    let current = store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)?;
-    let mut m = mailbox;
+    let to = edit_mailbox(&store, &op, &userid, mailbox).await?;
+    crate::server::redirect::redirect(&to);
+    Ok(())
+}
+
+/// Checks the edited fields with the rules of a new mailbox (its own current names are not
+/// "taken") and saves them with their history line. Answers the page to go back to.
+#[cfg(feature = "ssr")]
+async fn edit_mailbox(
+    store: &crate::store::Store,
+    op: &crate::domain::auth::Operator,
+    userid: &str,
+    mut m: MailboxInput,
+) -> Result<String, AppError> {
+    use crate::store::EditError;
+    let missing = || AppError::no_mailbox(userid);
+    let current = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
+    // Only a booked mailbox may change its name.
     if current.state != crate::domain::MailboxState::Prenotata.code() {
         m.address = current.address.clone();
     }
-    let mut rules = Rules {
-        current_year: crate::server::current_year(),
-        domains: store.usable_domains(op.scope()).await?,
-        ..Rules::default()
-    };
-    let (mut taken_a, mut taken_n) = store.taken(&[name_key(&m.address)], &[name_key(&m.nickname)]).await?;
-    taken_a.remove(&name_key(&current.address));
-    taken_n.remove(&name_key(&current.nickname));
-    rules.taken_addresses = taken_a;
-    rules.taken_nicknames = taken_n;
+    let mut rules = crate::server::rules::rules_for_names(store, op, &[&m.address], &[&m.nickname]).await?;
+    rules.taken_addresses.remove(&name_key(&current.address));
+    rules.taken_nicknames.remove(&name_key(&current.nickname));
     let page = format!("/caselle/{}", crate::components::url_encode(&current.userid));
     let form = edit_form_key(&current.userid);
     let refused = |code: &'static str| format!("{page}?modifica=1&errore={code}#modifica");
-    let to = match crate::domain::request::validate_one(&m, &rules) {
+    Ok(match crate::domain::request::validate_one(&m, &rules) {
         Err(_) => {
             crate::server::stash::keep(&form, &m).await?;
             refused("dati")
         }
-        Ok(valid) => match store.update_mailbox(&op, &current.userid, &valid).await {
+        Ok(valid) => match store.update_mailbox(op, &current.userid, &valid).await {
             Ok(()) => {
                 crate::server::stash::forget(&form).await?;
                 format!("{page}?modificata=1")
@@ -97,9 +103,7 @@ pub async fn update_mailbox(
             Err(EditError::NotFound) => return Err(missing()),
             Err(EditError::Store(e)) => return Err(e.into()),
         },
-    };
-    redirect(&to);
-    Ok(())
+    })
 }
 
 /// A state change from the page ("Transizioni di stato"); only what the lifecycle table allows.

@@ -8,6 +8,7 @@ pub mod edge;
 pub mod mail;
 pub mod redirect;
 pub mod router;
+pub mod rules;
 pub mod stash;
 pub mod throttle;
 pub mod upload;

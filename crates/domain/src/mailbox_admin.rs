@@ -139,9 +139,171 @@ pub fn contacts(text: &str) -> Result<Vec<(String, String)>, AdminError> {
     Ok(out)
 }
 
+/// The small forms of the mailbox page, by the `azione` their button posts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailboxAction {
+    Services,
+    Transform,
+    Move,
+    Note,
+    AddUser,
+    Associate,
+    Filters,
+    Security,
+    Contacts,
+}
+
+impl MailboxAction {
+    pub const ALL: [Self; 9] = [
+        Self::Services,
+        Self::Transform,
+        Self::Move,
+        Self::Note,
+        Self::AddUser,
+        Self::Associate,
+        Self::Filters,
+        Self::Security,
+        Self::Contacts,
+    ];
+
+    /// The value of the form's button, also the page's anchor and the `?fatto=` of its outcome.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Services => "servizi",
+            Self::Transform => "trasforma",
+            Self::Move => "sposta",
+            Self::Note => "nota",
+            Self::AddUser => "multiutenza",
+            Self::Associate => "associa",
+            Self::Filters => "filtri",
+            Self::Security => "sicurezza",
+            Self::Contacts => "contatti",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+/// Every field of every small form, as posted (each form posts its own).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdminForm {
+    pub disk_gb: String,
+    pub sms: Option<String>,
+    pub security_archive: Option<String>,
+    pub legal_preservation: Option<String>,
+    pub shadow_pec: Option<String>,
+    pub push_imap: Option<String>,
+    pub phishing_protection: Option<String>,
+    pub offer: String,
+    pub order: String,
+    pub note: String,
+    pub user: ExtraUser,
+    pub associate: String,
+    pub blocked: String,
+    pub pec_only: Option<String>,
+    pub phone: String,
+    pub recovery_email: String,
+    pub contacts: String,
+}
+
+/// One change of a mailbox, validated by the rules above; the store applies it with its
+/// history entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailboxChange {
+    Services(Services),
+    /// Trasforma: another offer, whose services the mailbox takes.
+    Offer(String),
+    /// Sposta: to another order of the same organisation.
+    Move(String),
+    Note(String),
+    AddUser(ExtraUser),
+    Associate(String),
+    Settings(ExtraSettings),
+}
+
+impl MailboxChange {
+    /// The audit log's name of the change.
+    pub fn audit_action(&self) -> &'static str {
+        match self {
+            Self::Services(_) => "SERVIZI_MODIFICATI",
+            Self::Offer(_) => "CASELLA_TRASFORMATA",
+            Self::Move(_) => "CASELLA_SPOSTATA",
+            Self::Note(_) => "NOTA_INSERITA",
+            Self::AddUser(_) => "MULTIUTENZA_AGGIUNTA",
+            Self::Associate(_) => "ASSOCIAZIONE_AGGIUNTA",
+            Self::Settings(_) => "SERVIZI_EXTRA_MODIFICATI",
+        }
+    }
+}
+
+/// What a small form asks for, checked: `used_mb` is the disk space the mailbox uses now,
+/// `settings` its current SERVIZI EXTRA (a form changes only its own part of them).
+pub fn change_from_form(
+    action: MailboxAction,
+    form: &AdminForm,
+    used_mb: i64,
+    settings: &ExtraSettings,
+) -> Result<MailboxChange, AdminError> {
+    let on = |o: &Option<String>| o.is_some();
+    Ok(match action {
+        MailboxAction::Services => MailboxChange::Services(services(
+            &form.disk_gb,
+            Services {
+                disk_used_mb: used_mb,
+                sms: on(&form.sms),
+                security_archive: on(&form.security_archive),
+                legal_preservation: on(&form.legal_preservation),
+                shadow_pec: on(&form.shadow_pec),
+                push_imap: on(&form.push_imap),
+                phishing_protection: on(&form.phishing_protection),
+                ..Services::default()
+            },
+        )?),
+        MailboxAction::Transform => MailboxChange::Offer(form.offer.trim().to_string()),
+        MailboxAction::Move => MailboxChange::Move(form.order.trim().to_string()),
+        MailboxAction::Note => MailboxChange::Note(note(&form.note)?),
+        MailboxAction::AddUser => MailboxChange::AddUser(extra_user(&form.user)?),
+        MailboxAction::Associate => MailboxChange::Associate(form.associate.trim().to_uppercase()),
+        MailboxAction::Filters => MailboxChange::Settings(ExtraSettings {
+            blocked_senders: blocked_senders(&form.blocked)?,
+            pec_only: on(&form.pec_only),
+            ..settings.clone()
+        }),
+        MailboxAction::Security => {
+            let (recovery_phone, recovery_email) = security_info(&form.phone, &form.recovery_email)?;
+            MailboxChange::Settings(ExtraSettings { recovery_phone, recovery_email, ..settings.clone() })
+        }
+        MailboxAction::Contacts => {
+            MailboxChange::Settings(ExtraSettings { contacts: contacts(&form.contacts)?, ..settings.clone() })
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn actions_round_trip_and_forms_become_changes() {
+        for a in MailboxAction::ALL {
+            assert_eq!(MailboxAction::from_code(a.code()), Some(a));
+        }
+        assert_eq!(MailboxAction::from_code("rubbish"), None);
+        let settings = ExtraSettings { pec_only: true, ..ExtraSettings::default() };
+        let form = AdminForm { contacts: "Mario Rossi;mario@example.it".into(), ..AdminForm::default() };
+        let MailboxChange::Settings(s) =
+            change_from_form(MailboxAction::Contacts, &form, 0, &settings).unwrap()
+        else {
+            panic!("contacts change settings")
+        };
+        assert!(s.pec_only, "the other settings stay");
+        assert_eq!(s.contacts.len(), 1);
+        let form = AdminForm { disk_gb: "0".into(), ..AdminForm::default() };
+        assert!(change_from_form(MailboxAction::Services, &form, 0, &settings).is_err());
+    }
 
     #[test]
     fn small_forms() {

@@ -49,7 +49,9 @@ pub async fn seed_demo(store: &Store, password_hash: &str) -> Result<bool, Store
             .organisation_by_name(organisation)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("organisation {organisation}")))?;
-        store.create_operator(org.id, username, display, role, password_hash).await?;
+        let new =
+            NewOperator { organisation_id: org.id, username, display_name: display, role, password_hash };
+        store.create_operator(&new, None).await?;
     }
     // The provider's domains are shared with its resellers.
     for d in ["legalmail.it", "testcert.legalmail.it"] {

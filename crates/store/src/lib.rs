@@ -30,7 +30,7 @@ pub use fulfilment::{FulfilError, SignedContract};
 pub use lifecycle::TransitionError;
 pub use links::{LinkFor, LinkMail, LinkTarget, LINK_VALID_DAYS};
 pub use mailboxes::{ChangeError, EditError, MailboxChange};
-pub use operators::{AttemptClaim, LoginRecord};
+pub use operators::{AttemptClaim, LoginRecord, NewOperator};
 pub use orders::CreateOrderError;
 pub use outbox::{Mail, QueuedMail};
 pub use sessions::{is_token, new_token, token_hash};

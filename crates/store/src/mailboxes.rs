@@ -7,44 +7,16 @@ use pec_domain::auth::Operator;
 use pec_domain::auth::Scope;
 use pec_domain::mailbox_admin::ExtraSettings;
 use pec_domain::mailbox_admin::ExtraUser;
+pub use pec_domain::mailbox_admin::MailboxChange;
 use pec_domain::records::MailboxDetail;
 use pec_domain::records::MailboxExtras;
 use pec_domain::records::Note;
-use pec_domain::records::Services;
 use pec_domain::MailboxState;
 use pec_domain::ValidMailbox;
 use sqlx::Any;
 use sqlx::Row;
 use sqlx::Transaction;
 use thiserror::Error;
-
-/// One change, already validated by the shared rules.
-#[derive(Clone, Debug)]
-pub enum MailboxChange {
-    Services(Services),
-    /// Trasforma: another offer, whose services the mailbox takes.
-    Offer(String),
-    /// Sposta: to another order of the same organisation.
-    Move(String),
-    Note(String),
-    AddUser(ExtraUser),
-    Associate(String),
-    Settings(ExtraSettings),
-}
-
-impl MailboxChange {
-    fn action(&self) -> &'static str {
-        match self {
-            Self::Services(_) => "SERVIZI_MODIFICATI",
-            Self::Offer(_) => "CASELLA_TRASFORMATA",
-            Self::Move(_) => "CASELLA_SPOSTATA",
-            Self::Note(_) => "NOTA_INSERITA",
-            Self::AddUser(_) => "MULTIUTENZA_AGGIUNTA",
-            Self::Associate(_) => "ASSOCIAZIONE_AGGIUNTA",
-            Self::Settings(_) => "SERVIZI_EXTRA_MODIFICATI",
-        }
-    }
-}
 
 #[derive(Debug, Error)]
 pub enum ChangeError {
@@ -312,7 +284,7 @@ impl Store {
                 (serde_json::to_value(old).unwrap_or_default(), serde_json::to_value(s).unwrap_or_default())
             }
         };
-        let action = change.action();
+        let action = change.audit_action();
         activity_in(
             &mut tx,
             Activity {

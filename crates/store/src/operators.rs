@@ -18,6 +18,16 @@ pub struct LoginRecord {
     pub active: bool,
 }
 
+/// An operator to create; the password already hashed.
+#[derive(Clone, Copy, Debug)]
+pub struct NewOperator<'a> {
+    pub organisation_id: i64,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+}
+
 /// What [`Store::claim_login_attempt`] decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttemptClaim {
@@ -82,31 +92,36 @@ impl Store {
     }
 
     /// Creates an operator; `None` when the user name is taken.
+    /// Creates an operator with the audit line that records it (`None` for demo data), in one
+    /// transaction; `None` when the user name is taken.
     pub async fn create_operator(
         &self,
-        organisation_id: i64,
-        username: &str,
-        display_name: &str,
-        role: Role,
-        password_hash: &str,
+        new: &NewOperator<'_>,
+        audit: Option<&AuditRecord>,
     ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query_scalar::<_, i64>(
             "INSERT INTO operators (organisation_id, username, display_name, role, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(organisation_id)
-        .bind(username)
-        .bind(display_name)
-        .bind(role.code())
-        .bind(password_hash)
+        .bind(new.organisation_id)
+        .bind(new.username)
+        .bind(new.display_name)
+        .bind(new.role.code())
+        .bind(new.password_hash)
         .bind(now())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await;
-        match done {
-            Ok(id) => Ok(Some(id)),
-            Err(e) if super::is_unique_violation(&e) => Ok(None),
-            Err(e) => Err(e.into()),
+        let id = match done {
+            Ok(id) => id,
+            Err(e) if super::is_unique_violation(&e) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(record) = audit {
+            audit_in(&mut tx, record).await?;
         }
+        tx.commit().await?;
+        Ok(Some(id))
     }
 
     pub async fn operators(&self, scope: Scope) -> Result<Vec<OperatorRow>, StoreError> {
@@ -137,11 +152,14 @@ impl Store {
 
     /// Enables or disables an operator in the scope; disabling ends their sessions.
     /// Returns false when there is no such operator in the scope.
+    /// Enables or disables an operator of the scope (a disabled one loses its sessions), with
+    /// the audit line that records it, in one transaction.
     pub async fn set_operator_active(
         &self,
         scope: Scope,
         username: &str,
         active: bool,
+        audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
@@ -160,6 +178,7 @@ impl Store {
         if !active {
             sqlx::query("DELETE FROM sessions WHERE operator_id = $1").bind(id).execute(&mut *tx).await?;
         }
+        audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }

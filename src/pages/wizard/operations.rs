@@ -12,24 +12,16 @@ use crate::domain::request::{
     validate_mailbox_after, validate_mailboxes, validate_mailboxes_header, validate_order,
     validate_request_step,
 };
-use crate::domain::{fields, MailboxField, MailboxInput, MailboxReport, OrderDraft, Rules};
+use crate::domain::{MailboxField, MailboxInput, MailboxReport, OrderDraft, Rules};
 use crate::error::AppError;
 use crate::server::current_year;
 use crate::store::{CreateOrderError, Store, StoredDraft};
 
 /// Validation rules for a draft: managed domains, offers, and which of its names are taken.
 pub async fn rules_for(store: &Store, op: &Operator, draft: &OrderDraft) -> Result<Rules, AppError> {
-    let domains = store.usable_domains(op.scope()).await?;
-    let offers = store.offers().await?.into_iter().map(|o| o.code).collect();
-    let addresses: Vec<String> =
-        draft.mailboxes.iter().filter_map(|m| fields::mailbox_address(&m.address, &domains).ok()).collect();
-    let nicknames: Vec<String> = draft
-        .mailboxes
-        .iter()
-        .filter_map(|m| fields::nickname(&m.nickname).ok().filter(|n| !n.is_empty()))
-        .collect();
-    let (taken_addresses, taken_nicknames) = store.taken(&addresses, &nicknames).await?;
-    Ok(Rules { current_year: current_year(), domains, offers, taken_addresses, taken_nicknames })
+    let addresses: Vec<&str> = draft.mailboxes.iter().map(|m| m.address.as_str()).collect();
+    let nicknames: Vec<&str> = draft.mailboxes.iter().map(|m| m.nickname.as_str()).collect();
+    crate::server::rules::rules_for_names(store, op, &addresses, &nicknames).await
 }
 
 /// Everything a wizard page shows. An empty `draft_id` is a new request. A large request comes

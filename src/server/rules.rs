@@ -1,0 +1,24 @@
+//! The validation rules of the platform for one operator, as the domain needs them: the domains
+//! they may use, the offers, the current year, and which of the names at hand are taken.
+
+use crate::domain::auth::Operator;
+use crate::domain::{fields, Rules};
+use crate::error::AppError;
+use crate::store::Store;
+
+/// Rules for checking these mailbox addresses and nicknames (as typed; invalid ones are skipped).
+pub async fn rules_for_names(
+    store: &Store,
+    op: &Operator,
+    addresses: &[&str],
+    nicknames: &[&str],
+) -> Result<Rules, AppError> {
+    let domains = store.usable_domains(op.scope()).await?;
+    let offers = store.offers().await?.into_iter().map(|o| o.code).collect();
+    let addresses: Vec<String> =
+        addresses.iter().filter_map(|a| fields::mailbox_address(a, &domains).ok()).collect();
+    let nicknames: Vec<String> =
+        nicknames.iter().filter_map(|n| fields::nickname(n).ok().filter(|n| !n.is_empty())).collect();
+    let (taken_addresses, taken_nicknames) = store.taken(&addresses, &nicknames).await?;
+    Ok(Rules { current_year: super::current_year(), domains, offers, taken_addresses, taken_nicknames })
+}
