@@ -10,6 +10,7 @@ pub mod components;
 pub use pec_domain as domain;
 pub mod error;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 /// All SQL (crate `pec-store`, server only).

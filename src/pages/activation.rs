@@ -76,10 +76,7 @@ pub async fn resend_link(userid: String) -> Result<(), AppError> {
         return Err(AppError::NotFound(format!("Nessuna casella attiva con userid «{userid}»")));
     }
     state.mailer.wake();
-    crate::server::redirect::redirect(&format!(
-        "/caselle/{}?link=inviato",
-        crate::components::url_encode(&userid)
-    ));
+    crate::server::redirect::redirect(&format!("{}?link=inviato", crate::routes::mailbox(&userid)));
     Ok(())
 }
 

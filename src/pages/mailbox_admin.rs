@@ -124,7 +124,7 @@ async fn apply_action(
         },
         Err(e) => Err(e.to_string()),
     };
-    let page = format!("/caselle/{}", crate::components::url_encode(&mailbox.userid));
+    let page = crate::routes::mailbox(&mailbox.userid);
     let key = actions_form_key(&mailbox.userid);
     let azione = action.code();
     Ok(match outcome {
@@ -290,7 +290,7 @@ fn Forms(
             })}
             {block("associa", format!("Associazioni ({})", extras.associations.len()), view! {
                 <ul aria-label="Caselle associate">
-                    {extras.associations.iter().map(|a| view! { <li><a href=format!("/caselle/{a}") rel="external">{a.clone()}</a></li> }).collect_view()}
+                    {extras.associations.iter().map(|a| view! { <li><a href=crate::routes::mailbox(a) rel="external">{a.clone()}</a></li> }).collect_view()}
                 </ul>
                 {text("form[associate]", "associate", "Userid da associare", String::new())}
                 {submit("Associa")}

@@ -83,7 +83,7 @@ async fn edit_mailbox(
     let mut rules = crate::server::rules::rules_for_names(store, op, &[&m.address], &[&m.nickname]).await?;
     rules.taken_addresses.remove(&name_key(&current.address));
     rules.taken_nicknames.remove(&name_key(&current.nickname));
-    let page = format!("/caselle/{}", crate::components::url_encode(&current.userid));
+    let page = crate::routes::mailbox(&current.userid);
     let form = edit_form_key(&current.userid);
     let refused = |code: &'static str| format!("{page}?modifica=1&errore={code}#modifica");
     Ok(match crate::domain::request::validate_one(&m, &rules) {
@@ -118,8 +118,7 @@ pub async fn change_state(userid: String, transizione: String) -> Result<(), App
         .ok_or_else(|| AppError::BadRequest("scegliere una transizione di stato".into()))?;
     match store.change_state(&op, &userid, t).await {
         Ok(_) => {
-            let page = crate::components::url_encode(&userid);
-            crate::server::redirect::redirect(&format!("/caselle/{page}?stato=cambiato"));
+            crate::server::redirect::redirect(&format!("{}?stato=cambiato", crate::routes::mailbox(&userid)));
             Ok(())
         }
         Err(TransitionError::NotFound) => Err(AppError::no_mailbox(&userid)),
@@ -152,7 +151,7 @@ pub fn MailboxPage() -> impl IntoView {
         <h1>"Dettaglio casella"</h1>
         // A full reload, as the guide's ↻: the data may have changed elsewhere.
         <p class="no-print">
-            <a href=move || format!("/caselle/{}", params.read().get("userid").unwrap_or_default()) rel="external">
+            <a href=move || crate::routes::mailbox(&params.read().get("userid").unwrap_or_default()) rel="external">
                 <span aria-hidden="true">"↻ "</span>"Aggiorna"
             </a>
         </p>
@@ -285,7 +284,7 @@ fn service(on: bool, name: String) -> impl IntoView {
 fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
     let m = mailbox;
     view! {
-        <p>"Ordine " <a href=format!("/ordini/{}", m.order_number)>{m.order_number.clone()}</a></p>
+        <p>"Ordine " <a href=crate::routes::order(&m.order_number)>{m.order_number.clone()}</a></p>
         <section aria-labelledby="richiesta-h">
             <h2 id="richiesta-h">"Richiesta"</h2>
             <dl class="detail">
@@ -354,7 +353,8 @@ fn EditSection(mailbox: MailboxDetail) -> impl IntoView {
     let mailbox = StoredValue::new(mailbox);
     move || {
         if !editing.get() {
-            let href = mailbox.with_value(|m| format!("/caselle/{}?modifica=1#modifica", m.userid));
+            let href =
+                mailbox.with_value(|m| format!("{}?modifica=1#modifica", crate::routes::mailbox(&m.userid)));
             return view! { <p><a href=href>"Modifica dati"</a></p> }.into_any();
         }
         // After a refused save, the reason is in the URL and the typed values on the server.
@@ -465,7 +465,7 @@ fn EditForm(
             {(!booked).then(|| view! { <input type="hidden" name="mailbox[address]" value=mailbox.address.clone()/> })}
             <div class="mailbox-fields">{fields}</div>
             <div class="actions">
-                <a href=format!("/caselle/{userid}")>"Annulla"</a>
+                <a href=crate::routes::mailbox(&userid)>"Annulla"</a>
                 <button type="submit" class="primary">"Salva modifiche"</button>
             </div>
         </form>

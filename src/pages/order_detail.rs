@@ -26,10 +26,7 @@ pub async fn cancel_order(number: String) -> Result<(), AppError> {
     if !store.cancel_order(&op, &number).await? {
         return Err(AppError::BadRequest(format!("l'ordine {number} non è prenotato: non si può annullare")));
     }
-    crate::server::redirect::redirect(&format!(
-        "/ordini/{}?esito=annullato",
-        crate::components::url_encode(&number)
-    ));
+    crate::server::redirect::redirect(&format!("{}?esito=annullato", crate::routes::order(&number)));
     Ok(())
 }
 
@@ -65,8 +62,7 @@ fn yes_no(b: bool) -> &'static str {
 fn OrderView(order: OrderDetail) -> impl IntoView {
     let date = italian_date(&order.created_at);
     let number = order.number.clone();
-    let page_link =
-        move |p: usize| format!("/ordini/{}?pagina={p}#caselle-h", crate::components::url_encode(&number));
+    let page_link = move |p: usize| crate::routes::order_page(&number, p);
     view! {
         <section aria-labelledby="richiesta-h">
             <h2 id="richiesta-h">"Richiesta"</h2>
@@ -109,7 +105,7 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                             .map(|m| {
                                 view! {
                                     <tr>
-                                        <td><a href=format!("/caselle/{}", m.userid)>{m.userid.clone()}</a></td>
+                                        <td><a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a></td>
                                         <td>{m.reference}</td>
                                         <td>{m.state}</td>
                                         <td>{m.offer_name}</td>
@@ -184,18 +180,18 @@ pub fn ContractControls(number: String, state: String, signed: bool) -> impl Int
         }
     };
     let booked = state == crate::domain::OrderState::Prenotato.code();
-    let upload = format!("/ordini/{number}/contratto");
+    let upload = crate::routes::contract_upload(&number);
     view! {
         <section class="contract no-print" aria-labelledby="contratto-h" id="contratto">
             <h2 id="contratto-h">"Contratto"</h2>
             <p>
                 // Files, not pages: the router must not handle them.
-                <a href=format!("/ordini/{number}/contratto.pdf") download=format!("contratto-{number}.pdf") rel="external">
+                <a href=crate::routes::contract_pdf(&number) download=format!("contratto-{number}.pdf") rel="external">
                     "Download Contratto"
                 </a>
                 {signed.then(|| view! {
                     " · "
-                    <a href=format!("/ordini/{number}/contratto-firmato") rel="external">"Scarica il contratto firmato"</a>
+                    <a href=crate::routes::signed_contract(&number) rel="external">"Scarica il contratto firmato"</a>
                 })}
             </p>
             {booked.then(|| view! {

@@ -37,7 +37,7 @@ fn Events() -> impl IntoView {
                         .map(|e| {
                             // Orders are linked once, in the table above (tests and screen
                             // readers find an order by the one link named with its number).
-                            let link = (!e.userid.is_empty()).then(|| (format!("/caselle/{}", e.userid), e.userid.clone()));
+                            let link = (!e.userid.is_empty()).then(|| (crate::routes::mailbox(&e.userid), e.userid.clone()));
                             view! {
                                 <li>
                                     <span class="when">{e.at}</span>" "
@@ -94,7 +94,7 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                         .map(|o| {
                             view! {
                                 <tr>
-                                    <td><a href=format!("/ordini/{}", o.number)>{o.number.clone()}</a></td>
+                                    <td><a href=crate::routes::order(&o.number)>{o.number.clone()}</a></td>
                                     <td>{italian_date(&o.created_at)}</td>
                                     <td>{o.customer_name}</td>
                                     <td class="num">{o.mailbox_count}</td>

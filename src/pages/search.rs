@@ -140,12 +140,12 @@ fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
                         .into_iter()
                         .map(|h| view! {
                             <tr>
-                                <td><a href=format!("/caselle/{}", h.userid)>{h.userid.clone()}</a></td>
+                                <td><a href=crate::routes::mailbox(&h.userid)>{h.userid.clone()}</a></td>
                                 <td>{h.address}</td>
                                 <td>{h.state}</td>
                                 <td>{h.holder}</td>
                                 <td>{h.tax_code}</td>
-                                <td><a href=format!("/ordini/{}", h.order_number)>{h.order_number.clone()}</a></td>
+                                <td><a href=crate::routes::order(&h.order_number)>{h.order_number.clone()}</a></td>
                                 <td>{h.reference}</td>
                                 <td>{h.customer}</td>
                             </tr>

@@ -29,7 +29,7 @@ const FAILED_LOGIN_DELAY: std::time::Duration = std::time::Duration::from_millis
 pub const PASSWORD_INPUT_MAX: usize = 1024;
 
 /// The login page and its server function.
-pub const LOGIN_PATH: &str = "/accesso";
+pub const LOGIN_PATH: &str = crate::routes::LOGIN;
 pub const LOGIN_API: &str = "/api/accedi";
 
 /// The operator of the request, put in the request's extensions by [`guard`].

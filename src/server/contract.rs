@@ -147,7 +147,7 @@ pub async fn upload(
     Path(number): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let page = format!("/ordini/{}", crate::components::url_encode(&number));
+    let page = crate::routes::order(&number);
     let back = |query: &str| Ok(super::redirect::see_other(&format!("{page}?{query}")));
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {

@@ -3,14 +3,12 @@
 
 use super::{auth, edge, AppState};
 use crate::app::{shell, App};
+use crate::routes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLevel;
-
-/// "Scarica un esempio".
-pub const TEMPLATE_PATH: &str = "/richiesta/modello.csv";
 
 /// The CSV template (plain route: a file, not a page).
 async fn csv_template(_: auth::SignedIn) -> axum::response::Response {
@@ -29,15 +27,15 @@ pub fn build(state: AppState) -> axum::Router {
     let options = state.leptos_options.clone();
     // File uploads, with their own body limit.
     let uploads = axum::Router::new()
-        .route("/richiesta/{draft}/carica", post(super::upload::upload))
-        .route("/ordini/{numero}/contratto", post(super::contract::upload))
+        .route(routes::pattern::UPLOAD_CSV, post(super::upload::upload))
+        .route(routes::pattern::CONTRACT_UPLOAD, post(super::contract::upload))
         .layer(from_fn_with_state(edge::UPLOAD_LIMIT, edge::body_limit));
     // Pages, server functions and files; forms get the general limit.
     let pages = axum::Router::new()
-        .route(TEMPLATE_PATH, get(csv_template))
-        .route("/richiesta/{draft}/errori.csv", get(super::upload::error_report))
-        .route("/ordini/{numero}/contratto.pdf", get(super::contract::download))
-        .route("/ordini/{numero}/contratto-firmato", get(super::contract::download_signed))
+        .route(routes::CSV_TEMPLATE, get(csv_template))
+        .route(routes::pattern::ERROR_REPORT, get(super::upload::error_report))
+        .route(routes::pattern::CONTRACT_PDF, get(super::contract::download))
+        .route(routes::pattern::SIGNED_CONTRACT, get(super::contract::download_signed))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(edge::BODY_LIMIT, edge::body_limit));

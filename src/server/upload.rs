@@ -9,10 +9,6 @@ use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 
-pub fn path(draft: &str) -> String {
-    format!("/richiesta/{draft}/carica")
-}
-
 /// `mailboxes[3][address]` → (3, Address).
 fn mailbox_field(name: &str) -> Option<(usize, MailboxField)> {
     let rest = name.strip_prefix("mailboxes[")?;

@@ -233,9 +233,9 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
 
     let count = move || if table_mode { total } else { blocks.with(Vec::len) };
     // Right after an upload the saved draft is what the page shows: the report matches it.
-    let report_link = format!("/richiesta/{id}/errori.csv");
+    let report_link = crate::routes::error_report(&id);
     let table_draft = id.clone();
-    let upload_action = format!("/richiesta/{id}/carica");
+    let upload_action = crate::routes::upload_csv(&id);
     let last_import = draft.last_import.clone();
     // The rows a file's duplicates are checked against in the browser; a large request's rows
     // are on the server, which counts its duplicates when the file arrives.

@@ -83,11 +83,11 @@ pub enum Step {
 impl Step {
     pub fn url(self, id: &str) -> String {
         match self {
-            Step::Request if id.is_empty() => "/richiesta".into(),
-            Step::Request => format!("/richiesta/{id}"),
-            Step::Mailboxes => format!("/richiesta/{id}/caselle"),
-            Step::Review => format!("/richiesta/{id}/verifica"),
-            Step::Summary => format!("/richiesta/{id}/riepilogo"),
+            Step::Request if id.is_empty() => crate::routes::NEW_REQUEST.into(),
+            Step::Request => crate::routes::draft(id, ""),
+            Step::Mailboxes => crate::routes::draft(id, "/caselle"),
+            Step::Review => crate::routes::draft(id, "/verifica"),
+            Step::Summary => crate::routes::draft(id, "/riepilogo"),
         }
     }
 }

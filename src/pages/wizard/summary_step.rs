@@ -74,7 +74,7 @@ fn Summary(order: OrderDetail) -> impl IntoView {
                             view! {
                                 <tr>
                                     <td>{m.address}</td>
-                                    <td><a href=format!("/caselle/{}", m.userid)>{m.userid.clone()}</a></td>
+                                    <td><a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a></td>
                                     <td>{m.password_email}</td>
                                     <td>{m.reference}</td>
                                 </tr>
@@ -91,7 +91,7 @@ fn Summary(order: OrderDetail) -> impl IntoView {
         <p class="no-print">
             "È possibile verificare la corretta attivazione delle caselle consultando la richiesta nelle "
             <a href="/recenti">"attività recenti"</a>" o nel "
-            <a href=format!("/ordini/{}", order.number)>"dettaglio dell'ordine"</a>"."
+            <a href=crate::routes::order(&order.number)>"dettaglio dell'ordine"</a>"."
         </p>
         <div class="actions no-print">
             // Printing needs the browser's script; without it the browser's own print command works.

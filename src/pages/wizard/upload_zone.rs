@@ -87,7 +87,7 @@ pub fn UploadZone(
             </button>
             <p class="template-link">
                 // A file, not a page: the router must not handle it.
-                <a href="/richiesta/modello.csv" download="modello-caselle.csv" rel="external">"Scarica un esempio"</a>
+                <a href=crate::routes::CSV_TEMPLATE download="modello-caselle.csv" rel="external">"Scarica un esempio"</a>
                 " (le colonne e una riga di esempio, che non serve cancellare)"
             </p>
             {move || preview_view(preview.get())}

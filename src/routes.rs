@@ -1,0 +1,77 @@
+//! Every address of the application, built in one place: pages, links and redirects call these
+//! instead of formatting paths, and the router takes its patterns from here. Path segments that
+//! come from data (a userid, an order number, a draft id) are percent-encoded.
+
+use crate::components::url_encode;
+
+pub const HOME: &str = "/";
+pub const LOGIN: &str = "/accesso";
+pub const RECENT: &str = "/recenti";
+pub const SEARCH: &str = "/ricerca";
+pub const NEW_REQUEST: &str = "/richiesta";
+pub const OPERATORS: &str = "/configurazione/operatori";
+/// "Scarica un esempio" (a file, not a page).
+pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
+
+/// Router patterns of the plain routes (files and uploads).
+pub mod pattern {
+    pub const UPLOAD_CSV: &str = "/richiesta/{draft}/carica";
+    pub const ERROR_REPORT: &str = "/richiesta/{draft}/errori.csv";
+    pub const CONTRACT_PDF: &str = "/ordini/{numero}/contratto.pdf";
+    pub const SIGNED_CONTRACT: &str = "/ordini/{numero}/contratto-firmato";
+    pub const CONTRACT_UPLOAD: &str = "/ordini/{numero}/contratto";
+}
+
+/// "Dettaglio casella".
+pub fn mailbox(userid: &str) -> String {
+    format!("/caselle/{}", url_encode(userid))
+}
+
+/// "Dettaglio ordine".
+pub fn order(number: &str) -> String {
+    format!("/ordini/{}", url_encode(number))
+}
+
+/// Page `page` (1-based) of an order's mailboxes.
+pub fn order_page(number: &str, page: usize) -> String {
+    format!("{}?pagina={page}#caselle-h", order(number))
+}
+
+pub fn contract_pdf(number: &str) -> String {
+    format!("{}/contratto.pdf", order(number))
+}
+
+pub fn signed_contract(number: &str) -> String {
+    format!("{}/contratto-firmato", order(number))
+}
+
+pub fn contract_upload(number: &str) -> String {
+    format!("{}/contratto", order(number))
+}
+
+/// A wizard draft's address, followed by `rest` ("/caselle", "/verifica"...).
+pub fn draft(id: &str, rest: &str) -> String {
+    format!("/richiesta/{}{rest}", url_encode(id))
+}
+
+pub fn upload_csv(draft_id: &str) -> String {
+    draft(draft_id, "/carica")
+}
+
+pub fn error_report(draft_id: &str) -> String {
+    draft(draft_id, "/errori.csv")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_in_paths_is_encoded() {
+        assert_eq!(mailbox("VIT03933"), "/caselle/VIT03933");
+        assert_eq!(mailbox("a?b#c"), "/caselle/a%3Fb%23c");
+        assert_eq!(order_page("10295763", 2), "/ordini/10295763?pagina=2#caselle-h");
+        assert_eq!(contract_pdf("1"), "/ordini/1/contratto.pdf");
+        assert_eq!(draft("ab12", "/caselle"), "/richiesta/ab12/caselle");
+    }
+}
