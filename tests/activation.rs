@@ -103,13 +103,13 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
             Err(FulfilError::NotFound)
         ));
         let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
-        assert_eq!((order.state.as_str(), order.contract), ("PRENOTATO", false));
+        assert_eq!((order.state.code(), order.contract), ("PRENOTATO", false));
 
         assert_eq!(store.fulfil_order(&alfa, &number, &pdf(), today, &link).await.unwrap(), 2);
         let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
-        assert_eq!((order.state.as_str(), order.contract), ("EVASO", true));
+        assert_eq!((order.state.code(), order.contract), ("EVASO", true));
         let m = store.mailbox(alfa.scope(), &order.mailboxes[0].userid).await.unwrap().unwrap();
-        assert_eq!(m.state, "ATTIVA");
+        assert_eq!(m.state.code(), "ATTIVA");
         assert_eq!(m.activated_at, "2026-11-26");
         assert_eq!(m.expires_at, format!("{}-11-26", order.expiry_year));
         // Services from the offer (Consip: 6 GB, SMS, phishing protection).
@@ -190,7 +190,7 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
             e.to_string(),
             "Operazione non consentita: una casella REVOCATA non ammette la riattivazione"
         );
-        assert_eq!(store.mailbox(alfa.scope(), &userid).await.unwrap().unwrap().state, "REVOCATA");
+        assert_eq!(store.mailbox(alfa.scope(), &userid).await.unwrap().unwrap().state.code(), "REVOCATA");
         let filter =
             pec_manager::domain::records::AuditFilter { object: userid.clone(), ..Default::default() };
         let history = store.audit_entries(alfa.scope(), &filter, 1, 50).await.unwrap().items;
@@ -216,7 +216,7 @@ async fn cancel_expiry_recent_activity_and_search() {
         assert!(!store.cancel_order(&beta, &cancelled).await.unwrap());
         assert!(store.cancel_order(&alfa, &cancelled).await.unwrap());
         assert!(!store.cancel_order(&alfa, &cancelled).await.unwrap());
-        assert_eq!(store.order(alfa.scope(), &cancelled).await.unwrap().unwrap().state, "ANNULLATO");
+        assert_eq!(store.order(alfa.scope(), &cancelled).await.unwrap().unwrap().state.code(), "ANNULLATO");
         let again = booked_order(&store, &[&freed]).await;
         assert_ne!(again, cancelled, "the name can be ordered again");
 
@@ -234,8 +234,8 @@ async fn cancel_expiry_recent_activity_and_search() {
             .unwrap();
         assert_eq!(store.expire_due(today).await.unwrap(), 1);
         assert_eq!(store.expire_due(today).await.unwrap(), 0);
-        assert_eq!(store.mailbox(alfa.scope(), gone).await.unwrap().unwrap().state, "SCADUTA");
-        assert_eq!(store.mailbox(alfa.scope(), kept).await.unwrap().unwrap().state, "ATTIVA");
+        assert_eq!(store.mailbox(alfa.scope(), gone).await.unwrap().unwrap().state.code(), "SCADUTA");
+        assert_eq!(store.mailbox(alfa.scope(), kept).await.unwrap().unwrap().state.code(), "ATTIVA");
 
         // Recent activity: newest first, only the organisation's own.
         let events = store.recent_activity(alfa.scope(), 10).await.unwrap();
@@ -520,7 +520,7 @@ async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_ap
             store.change_mailbox(&alfa, &first, change).await.unwrap();
         }
         assert!(store.cancel_order(&alfa, &booked).await.unwrap(), "cancel with attached rows");
-        assert_eq!(store.order(alfa.scope(), &booked).await.unwrap().unwrap().state, "ANNULLATO");
+        assert_eq!(store.order(alfa.scope(), &booked).await.unwrap().unwrap().state.code(), "ANNULLATO");
         assert!(store.mailbox(alfa.scope(), &first).await.unwrap().is_none());
         let again = booked_order(&store, &[&names[0], &names[1]]).await;
         assert_ne!(again, booked, "the names are free again");

@@ -66,7 +66,7 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
         let number = store.load_draft(&id).await.unwrap().unwrap().order_number.expect("order");
         assert_eq!(number, "10295763");
         let order = store.order(Scope::All, &number).await.unwrap().expect("detail");
-        assert_eq!(order.state, "PRENOTATO");
+        assert_eq!(order.state.code(), "PRENOTATO");
         assert_eq!(order.customer_name, "Collaudo");
         assert!(order.consent);
         let rows: Vec<(&str, &str, &str)> = order
@@ -87,7 +87,7 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
         assert_eq!(recent.items[0].mailbox_count, 2);
         let m = store.mailbox(Scope::All, "VIT03934").await.unwrap().expect("mailbox");
         assert_eq!(m.nickname, "altro.nickname.utente");
-        assert_eq!(m.state, "PRENOTATA");
+        assert_eq!(m.state.code(), "PRENOTATA");
         assert_eq!(m.tax_code, "CGNNMO80A01H501M");
 
         // The next order continues the numbering.

@@ -155,7 +155,7 @@ impl Outcome {
 }
 
 #[component]
-pub fn MailboxAdmin(services: Services, state: String) -> impl IntoView {
+pub fn MailboxAdmin(services: Services, state: crate::domain::MailboxState) -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let userid = params.read_untracked().get("userid").unwrap_or_default();
@@ -168,7 +168,8 @@ pub fn MailboxAdmin(services: Services, state: String) -> impl IntoView {
     });
     let key = userid.clone();
     let data = Resource::new(move || key.clone(), |u| async move { load_admin_data(u).await });
-    let active = state == "ATTIVA" || state == "SOSPESA" || state == "PRENOTATA";
+    use crate::domain::MailboxState as S;
+    let active = matches!(state, S::Attiva | S::Sospesa | S::Prenotata);
     loaded(data, move |d: AdminData| {
         // The reason and the typed values of a refusal come from the server's stash.
         let refused = d.refused.clone().filter(|r| refused_now && r.azione == open);

@@ -77,7 +77,7 @@ async fn edit_mailbox(
     let missing = || AppError::no_mailbox(userid);
     let current = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
     // Only a booked mailbox may change its name.
-    if current.state != crate::domain::MailboxState::Prenotata.code() {
+    if current.state != crate::domain::MailboxState::Prenotata {
         m.address = current.address.clone();
     }
     let mut rules = crate::server::rules::rules_for_names(store, op, &[&m.address], &[&m.nickname]).await?;
@@ -229,9 +229,9 @@ fn History() -> impl IntoView {
 
 /// "Transizioni di stato": only the transitions the lifecycle table allows from this state.
 #[component]
-fn Transitions(userid: String, state: String) -> impl IntoView {
+fn Transitions(userid: String, state: crate::domain::MailboxState) -> impl IntoView {
     use crate::domain::lifecycle::offered;
-    let options = crate::domain::MailboxState::from_code(&state).map(offered).unwrap_or_default();
+    let options = offered(state);
     view! {
         <section aria-labelledby="transizioni-h">
             <h2 id="transizioni-h">"Transizioni di stato"</h2>
@@ -294,7 +294,7 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 <dt>"Tipologia casella"</dt><dd>{m.offer_name.clone()}</dd>
                 <dt>"Riferimento"</dt><dd>{m.reference.clone()}</dd>
                 <dt>"Userid"</dt><dd>{m.userid.clone()}</dd>
-                <dt>"Stato casella"</dt><dd>{m.state.clone()}</dd>
+                <dt>"Stato casella"</dt><dd>{m.state.code()}</dd>
                 <dt>"Data richiesta"</dt><dd>{italian_date(&m.created_at)}</dd>
                 <dt>"Anno scadenza"</dt><dd>{m.expiry_year}</dd>
                 <dt>"Data attivazione"</dt><dd>{iso_to_italian(&m.activated_at)}</dd>
@@ -302,15 +302,15 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 <dt>"Password"</dt>
                 <dd>{if m.has_password { "impostata dal titolare" } else { "non ancora impostata" }}</dd>
             </dl>
-            {(m.state == "ATTIVA" && !m.has_password).then(|| view! {
+            {(m.state == crate::domain::MailboxState::Attiva && !m.has_password).then(|| view! {
                 <form method="post" action=ResendLink::url() class="inline-form">
                     <input type="hidden" name="userid" value=m.userid.clone()/>
                     <button type="submit">"Invia di nuovo il collegamento per la password"</button>
                 </form>
             })}
         </section>
-        <Transitions userid=m.userid.clone() state=m.state.clone()/>
-        <crate::pages::mailbox_admin::MailboxAdmin services=m.services.clone() state=m.state.clone()/>
+        <Transitions userid=m.userid.clone() state=m.state/>
+        <crate::pages::mailbox_admin::MailboxAdmin services=m.services.clone() state=m.state/>
         <section aria-labelledby="servizi-h">
             <h2 id="servizi-h">"Riepilogo servizi"</h2>
             <ul class="services">
@@ -377,7 +377,7 @@ fn EditForm(
     returned: Option<MailboxInput>,
     error: Option<String>,
 ) -> impl IntoView {
-    let booked = mailbox.state == crate::domain::MailboxState::Prenotata.code();
+    let booked = mailbox.state == crate::domain::MailboxState::Prenotata;
     let current = MailboxInput {
         address: mailbox.address.clone(),
         description: mailbox.description.clone(),

@@ -2,7 +2,7 @@
 
 use crate::components::loaded;
 use crate::components::MailboxPager;
-use crate::domain::records::{customer_kind_label, italian_date, OrderDetail, PageOf};
+use crate::domain::records::{italian_date, OrderDetail, PageOf};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -68,10 +68,10 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
             <h2 id="richiesta-h">"Richiesta"</h2>
             <dl class="detail">
                 <dt>"Ordine"</dt><dd>{order.number.clone()}</dd>
-                <dt>"Stato"</dt><dd>{order.state.clone()}</dd>
+                <dt>"Stato"</dt><dd>{order.state.code()}</dd>
                 <dt>"Data richiesta"</dt><dd>{date.clone()}</dd>
                 <dt>"Denominazione"</dt><dd>{order.customer_name.clone()}</dd>
-                <dt>"Tipo cliente"</dt><dd>{customer_kind_label(&order.customer_kind).to_string()}</dd>
+                <dt>"Tipo cliente"</dt><dd>{order.customer_kind.label()}</dd>
                 <dt>"Legale rappresentante"</dt><dd>{order.legal_rep_cf.clone()}</dd>
                 <dt>"Data inserimento"</dt><dd>{date}</dd>
                 <dt>"Consenso trattamenti"</dt><dd>{yes_no(order.consent)}</dd>
@@ -83,7 +83,7 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                 <dt>"Numero ordine cliente"</dt><dd>{order.customer_po.clone()}</dd>
             </dl>
         </section>
-        <ContractControls number=order.number.clone() state=order.state.clone() signed=order.contract/>
+        <ContractControls number=order.number.clone() state=order.state signed=order.contract/>
         <section aria-labelledby="caselle-h">
             <h2 id="caselle-h" tabindex="-1">"Caselle"</h2>
             <MailboxPager rows=order.rows link=page_link.clone()/>
@@ -107,7 +107,7 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                                     <tr>
                                         <td><a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a></td>
                                         <td>{m.reference}</td>
-                                        <td>{m.state}</td>
+                                        <td>{m.state.code()}</td>
                                         <td>{m.offer_name}</td>
                                         <td>{m.address}</td>
                                     </tr>
@@ -167,7 +167,7 @@ fn ContractOutcome() -> impl IntoView {
 /// "Download Contratto", and for a booked order "Upload Firma Contratto" (a plain multipart
 /// form; with JavaScript choosing the file is enough).
 #[component]
-pub fn ContractControls(number: String, state: String, signed: bool) -> impl IntoView {
+pub fn ContractControls(number: String, state: crate::domain::OrderState, signed: bool) -> impl IntoView {
     let submit_on_choose = move |ev: leptos::ev::Event| {
         use leptos::wasm_bindgen::JsCast;
         let form = ev
@@ -179,7 +179,7 @@ pub fn ContractControls(number: String, state: String, signed: bool) -> impl Int
             let _ = form.submit();
         }
     };
-    let booked = state == crate::domain::OrderState::Prenotato.code();
+    let booked = state == crate::domain::OrderState::Prenotato;
     let upload = crate::routes::contract_upload(&number);
     view! {
         <section class="contract no-print" aria-labelledby="contratto-h" id="contratto">

@@ -98,7 +98,7 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                                     <td>{italian_date(&o.created_at)}</td>
                                     <td>{o.customer_name}</td>
                                     <td class="num">{o.mailbox_count}</td>
-                                    <td>{o.state}</td>
+                                    <td>{o.state.code()}</td>
                                 </tr>
                             }
                         })

@@ -142,7 +142,7 @@ fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
                             <tr>
                                 <td><a href=crate::routes::mailbox(&h.userid)>{h.userid.clone()}</a></td>
                                 <td>{h.address}</td>
-                                <td>{h.state}</td>
+                                <td>{h.state.code()}</td>
                                 <td>{h.holder}</td>
                                 <td>{h.tax_code}</td>
                                 <td><a href=crate::routes::order(&h.order_number)>{h.order_number.clone()}</a></td>

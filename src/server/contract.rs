@@ -6,7 +6,7 @@ use super::auth::SignedIn;
 use super::AppState;
 use crate::domain::contract::{contract_kind, ContractFileError};
 use crate::domain::lifecycle::Date;
-use crate::domain::records::{customer_kind_label, italian_date, OrderDetail};
+use crate::domain::records::{italian_date, OrderDetail};
 use crate::error::AppError;
 use crate::store::{FulfilError, SignedContract};
 use axum::extract::{Multipart, Path, State};
@@ -25,7 +25,7 @@ pub fn contract_pdf(order: &OrderDetail, today: Date) -> Vec<u8> {
         (16.0, "Contratto di fornitura di caselle di Posta Elettronica Certificata".into()),
         (11.0, String::new()),
         (11.0, format!("Ordine: {}    Data: {}", order.number, today.italian())),
-        (11.0, format!("Cliente: {} ({})", order.customer_name, customer_kind_label(&order.customer_kind))),
+        (11.0, format!("Cliente: {} ({})", order.customer_name, order.customer_kind.label())),
         (11.0, format!("Legale rappresentante (codice fiscale): {}", order.legal_rep_cf)),
         (11.0, format!("Offerta: {}", order.offer_name)),
         (11.0, format!("Anno di scadenza delle caselle: {}", order.expiry_year)),

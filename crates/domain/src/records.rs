@@ -1,6 +1,8 @@
 //! Plain data that server functions return to pages (read models). No behaviour beyond
 //! presentation helpers that both sides need.
 
+use crate::request::CustomerKind;
+use crate::states::{MailboxState, OrderState};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +33,7 @@ pub struct OrderSummary {
     pub created_at: String,
     pub customer_name: String,
     pub mailbox_count: i64,
-    pub state: String,
+    pub state: OrderState,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,17 +86,17 @@ pub struct MailboxRow {
     pub reference: String,
     pub address: String,
     pub password_email: String,
-    pub state: String,
+    pub state: MailboxState,
     pub offer_name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDetail {
     pub number: String,
-    pub state: String,
+    pub state: OrderState,
     pub created_at: String,
     pub customer_name: String,
-    pub customer_kind: String,
+    pub customer_kind: CustomerKind,
     pub legal_rep_cf: String,
     pub contact_email: String,
     pub consent: bool,
@@ -117,7 +119,7 @@ pub struct MailboxDetail {
     pub description: String,
     pub password_email: String,
     pub offer_name: String,
-    pub state: String,
+    pub state: MailboxState,
     pub first_name: String,
     pub last_name: String,
     pub tax_code: String,
@@ -250,7 +252,7 @@ pub struct SearchQuery {
 pub struct SearchHit {
     pub userid: String,
     pub address: String,
-    pub state: String,
+    pub state: MailboxState,
     pub reference: String,
     pub holder: String,
     pub tax_code: String,

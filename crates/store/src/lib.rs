@@ -76,6 +76,17 @@ pub struct Store {
     url: String,
 }
 
+/// A stored code read back as its enum (a state, a customer kind); an unknown code is a
+/// corrupt row, not a value to show.
+pub(crate) fn code_of<T>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    let code: String = sqlx::Row::try_get(row, column)?;
+    parse(&code).ok_or_else(|| StoreError::Corrupt(format!("{column}: {code}")))
+}
+
 /// How times are stored (UTC, sortable as text, the same in both databases).
 pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()

@@ -353,7 +353,7 @@ impl Store {
             description: r.try_get("description")?,
             password_email: r.try_get("password_email")?,
             offer_name: r.try_get("offer_name")?,
-            state: r.try_get("state")?,
+            state: code_of(&r, "state", MailboxState::from_code)?,
             first_name: r.try_get("first_name")?,
             last_name: r.try_get("last_name")?,
             tax_code: r.try_get("tax_code")?,

@@ -10,6 +10,7 @@ use pec_domain::records::OrderSummary;
 use pec_domain::records::PageOf;
 use pec_domain::records::Paged;
 use pec_domain::records::LIST_PAGE_ROWS;
+use pec_domain::CustomerKind;
 use pec_domain::MailboxState;
 use pec_domain::OrderState;
 use pec_domain::ValidOrder;
@@ -357,7 +358,7 @@ impl Store {
                     created_at: r.try_get("created_at")?,
                     customer_name: r.try_get("customer_name")?,
                     mailbox_count: r.try_get("mailbox_count")?,
-                    state: r.try_get("state")?,
+                    state: code_of(r, "state", OrderState::from_code)?,
                 })
             })
             .collect::<Result<_, StoreError>>()?;
@@ -431,17 +432,17 @@ impl Store {
                     reference: m.try_get("reference")?,
                     address: m.try_get("address")?,
                     password_email: m.try_get("password_email")?,
-                    state: m.try_get("state")?,
+                    state: code_of(m, "state", MailboxState::from_code)?,
                     offer_name: m.try_get("offer_name")?,
                 })
             })
             .collect::<Result<_, StoreError>>()?;
         Ok(Some(OrderDetail {
             number: r.try_get("number")?,
-            state: r.try_get("state")?,
+            state: code_of(&r, "state", OrderState::from_code)?,
             created_at: r.try_get("created_at")?,
             customer_name: r.try_get("customer_name")?,
-            customer_kind: r.try_get("customer_kind")?,
+            customer_kind: code_of(&r, "customer_kind", CustomerKind::from_code)?,
             legal_rep_cf: r.try_get("legal_rep_cf")?,
             contact_email: r.try_get("contact_email")?,
             consent: r.try_get::<i64, _>("consent")? != 0,

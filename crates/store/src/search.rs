@@ -5,6 +5,7 @@ use pec_domain::auth::Scope;
 use pec_domain::records::Paged;
 use pec_domain::records::SearchHit;
 use pec_domain::records::SearchQuery;
+use pec_domain::MailboxState;
 use sqlx::Row;
 
 impl Store {
@@ -87,7 +88,7 @@ impl Store {
                 Ok(SearchHit {
                     userid: r.try_get("userid")?,
                     address: r.try_get("address")?,
-                    state: r.try_get("state")?,
+                    state: code_of(r, "state", MailboxState::from_code)?,
                     reference: r.try_get("reference")?,
                     holder: format!(
                         "{} {}",

@@ -85,7 +85,7 @@ fn Summary(order: OrderDetail) -> impl IntoView {
             </table>
         </div>
         <p>"Per attivare le caselle, acquisire il contratto o firmare il contratto."</p>
-        <crate::pages::order_detail::ContractControls number=order.number.clone() state=order.state.clone()
+        <crate::pages::order_detail::ContractControls number=order.number.clone() state=order.state
             signed=order.contract/>
         <p>"La invitiamo a stampare questa pagina e a conservarla."</p>
         <p class="no-print">
