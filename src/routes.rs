@@ -3,6 +3,7 @@
 //! come from data (a userid, an order number, a draft id) are percent-encoded.
 
 use crate::components::url_encode;
+use crate::domain::contract::ContractFileError;
 
 pub const HOME: &str = "/";
 pub const LOGIN: &str = "/accesso";
@@ -62,6 +63,84 @@ pub fn error_report(draft_id: &str) -> String {
     draft(draft_id, "/errori.csv")
 }
 
+/// What "Dettaglio ordine" announces after a change (`?esito=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderOutcome {
+    Cancelled,
+    Fulfilled,
+}
+
+impl OrderOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Cancelled => "annullato",
+            Self::Fulfilled => "evaso",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Cancelled, Self::Fulfilled].into_iter().find(|o| o.code() == code)
+    }
+}
+
+/// Why "Upload Firma Contratto" changed nothing (`?errore=`): the file, or the order's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContractRefusal {
+    File(ContractFileError),
+    NotBooked,
+}
+
+impl ContractRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::File(e) => e.code(),
+            Self::NotBooked => "stato",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "stato" => Some(Self::NotBooked),
+            _ => ContractFileError::from_code(code).map(Self::File),
+        }
+    }
+}
+
+/// Why an edit of a mailbox was not saved (`?errore=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditRefusal {
+    /// A field is not valid (the form says which).
+    Invalid,
+    /// The name or nickname was taken meanwhile.
+    Taken,
+}
+
+impl EditRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Invalid => "dati",
+            Self::Taken => "uso",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Invalid, Self::Taken].into_iter().find(|o| o.code() == code)
+    }
+}
+
+pub fn order_outcome(number: &str, outcome: OrderOutcome) -> String {
+    format!("{}?esito={}", order(number), outcome.code())
+}
+
+pub fn order_refused(number: &str, why: ContractRefusal) -> String {
+    format!("{}?errore={}", order(number), why.code())
+}
+
+/// The mailbox page with its edit form open again, saying why it was refused.
+pub fn mailbox_edit_refused(userid: &str, why: EditRefusal) -> String {
+    format!("{}?modifica=1&errore={}#modifica", mailbox(userid), why.code())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +152,18 @@ mod tests {
         assert_eq!(order_page("10295763", 2), "/ordini/10295763?pagina=2#caselle-h");
         assert_eq!(contract_pdf("1"), "/ordini/1/contratto.pdf");
         assert_eq!(draft("ab12", "/caselle"), "/richiesta/ab12/caselle");
+    }
+
+    #[test]
+    fn outcome_codes_round_trip() {
+        for o in [OrderOutcome::Cancelled, OrderOutcome::Fulfilled] {
+            assert_eq!(OrderOutcome::from_code(o.code()), Some(o));
+        }
+        for r in [ContractRefusal::NotBooked, ContractRefusal::File(ContractFileError::TooLarge)] {
+            assert_eq!(ContractRefusal::from_code(r.code()), Some(r));
+        }
+        for r in [EditRefusal::Invalid, EditRefusal::Taken] {
+            assert_eq!(EditRefusal::from_code(r.code()), Some(r));
+        }
     }
 }

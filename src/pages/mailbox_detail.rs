@@ -85,11 +85,11 @@ async fn edit_mailbox(
     rules.taken_nicknames.remove(&name_key(&current.nickname));
     let page = crate::routes::mailbox(&current.userid);
     let form = edit_form_key(&current.userid);
-    let refused = |code: &'static str| format!("{page}?modifica=1&errore={code}#modifica");
+    let refused = |why| crate::routes::mailbox_edit_refused(&current.userid, why);
     Ok(match crate::domain::request::validate_one(&m, &rules) {
         Err(_) => {
             crate::server::stash::keep(&form, &m).await?;
-            refused("dati")
+            refused(crate::routes::EditRefusal::Invalid)
         }
         Ok(valid) => match store.update_mailbox(op, &current.userid, &valid).await {
             Ok(()) => {
@@ -98,7 +98,7 @@ async fn edit_mailbox(
             }
             Err(EditError::Taken) => {
                 crate::server::stash::keep(&form, &m).await?;
-                refused("uso")
+                refused(crate::routes::EditRefusal::Taken)
             }
             Err(EditError::NotFound) => return Err(missing()),
             Err(EditError::Store(e)) => return Err(e.into()),
@@ -427,8 +427,10 @@ fn EditForm(
             }
         });
     });
-    let message = error.map(|code| match code.as_str() {
-        "uso" => "Nome casella o nickname già in uso da un'altra casella: nulla è stato salvato.",
+    let message = error.map(|code| match crate::routes::EditRefusal::from_code(&code) {
+        Some(crate::routes::EditRefusal::Taken) => {
+            "Nome casella o nickname già in uso da un'altra casella: nulla è stato salvato."
+        }
         _ => "Correggere i dati indicati: nulla è stato salvato.",
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -26,7 +26,10 @@ pub async fn cancel_order(number: String) -> Result<(), AppError> {
     if !store.cancel_order(&op, &number).await? {
         return Err(AppError::BadRequest(format!("l'ordine {number} non è prenotato: non si può annullare")));
     }
-    crate::server::redirect::redirect(&format!("{}?esito=annullato", crate::routes::order(&number)));
+    crate::server::redirect::redirect(&crate::routes::order_outcome(
+        &number,
+        crate::routes::OrderOutcome::Cancelled,
+    ));
     Ok(())
 }
 
@@ -125,11 +128,12 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
 /// What the last contract upload did (the upload route redirects here with `esito`/`errore`).
 #[component]
 fn ContractOutcome() -> impl IntoView {
-    use crate::domain::contract::ContractFileError;
+    use crate::routes::{ContractRefusal, OrderOutcome};
     let query = leptos_router::hooks::use_query_map();
     move || {
         let q = query.read();
-        if q.get("esito").as_deref() == Some("annullato") {
+        let outcome = q.get("esito").and_then(|c| OrderOutcome::from_code(&c));
+        if outcome == Some(OrderOutcome::Cancelled) {
             return Some(
                 view! {
                     <div class="notice" role="status">
@@ -139,7 +143,7 @@ fn ContractOutcome() -> impl IntoView {
                 .into_any(),
             );
         }
-        if q.get("esito").as_deref() == Some("evaso") {
+        if outcome == Some(OrderOutcome::Fulfilled) {
             return Some(
                 view! {
                     <div class="notice" role="status">
@@ -152,13 +156,11 @@ fn ContractOutcome() -> impl IntoView {
                 .into_any(),
             );
         }
-        let code = q.get("errore")?;
-        let message = match ContractFileError::from_code(&code) {
-            Some(e) => format!("{e}. L'ordine non è cambiato."),
-            None if code == "stato" => {
+        let message = match ContractRefusal::from_code(&q.get("errore")?)? {
+            ContractRefusal::File(e) => format!("{e}. L'ordine non è cambiato."),
+            ContractRefusal::NotBooked => {
                 "Il contratto si carica solo per un ordine PRENOTATO: l'ordine non è cambiato.".into()
             }
-            None => return None,
         };
         Some(view! { <div class="error-panel" role="alert"><p>{message}</p></div> }.into_any())
     }

@@ -147,31 +147,32 @@ pub async fn upload(
     Path(number): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let page = crate::routes::order(&number);
-    let back = |query: &str| Ok(super::redirect::see_other(&format!("{page}?{query}")));
+    use crate::routes::{order_outcome, order_refused, ContractRefusal, OrderOutcome};
+    let back = |to: String| Ok(super::redirect::see_other(&to));
+    let refused = |why: ContractFileError| back(order_refused(&number, ContractRefusal::File(why)));
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("contratto") {
             let name = field.file_name().unwrap_or_default().to_string();
             match field.bytes().await {
                 Ok(bytes) => file = Some((name, bytes.to_vec())),
-                Err(_) => return back(&format!("errore={}", ContractFileError::TooLarge.code())),
+                Err(_) => return refused(ContractFileError::TooLarge),
             }
         }
     }
     let (file_name, data) = file.unwrap_or_default();
     let kind = match contract_kind(&data) {
         Ok(kind) => kind,
-        Err(e) => return back(&format!("errore={}", e.code())),
+        Err(e) => return refused(e),
     };
     let contract = SignedContract { file_name, kind, data };
     let mail = super::mail::link_mail(&state.public_url);
     match state.store.fulfil_order(&op, &number, &contract, super::today(), &mail).await {
         Ok(_) => {
             state.mailer.wake();
-            back("esito=evaso")
+            back(order_outcome(&number, OrderOutcome::Fulfilled))
         }
-        Err(FulfilError::NotBooked(_)) => back("errore=stato"),
+        Err(FulfilError::NotBooked(_)) => back(order_refused(&number, ContractRefusal::NotBooked)),
         Err(FulfilError::NotFound) => Err(AppError::no_order(&number)),
         Err(FulfilError::Store(e)) => Err(e.into()),
     }
