@@ -39,6 +39,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+LEPTOSFMT_VERSION=0.1.33
+if [ "$MODE" = test ] && ! leptosfmt --version 2>/dev/null | grep -q "$LEPTOSFMT_VERSION"; then
+  log "leptosfmt $LEPTOSFMT_VERSION (formatter of view! macros, about 4 minutes once)"
+  cargo install leptosfmt --version "$LEPTOSFMT_VERSION" --locked
+fi
+
 # npm's binaryen gives the wasm-opt for release builds (Debian's 108 breaks the bundle);
 # @playwright/test drives Debian's Chromium.
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/playwright ] \

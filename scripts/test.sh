@@ -23,6 +23,7 @@ export PEC_REQUIRE_POSTGRES=1
 
 step "format and lints"
 cargo fmt --all --check
+leptosfmt --check src >/dev/null || { leptosfmt --check src | grep -E "^(❌|[-+])"; echo "view! code is not formatted: run leptosfmt src" >&2; exit 1; }
 cargo clippy --workspace --features ssr --tests --benches -- -D warnings
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 bash scripts/check_layers.sh

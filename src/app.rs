@@ -30,17 +30,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="it">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone()/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options=options.clone() />
                 // The stylesheet's name carries its hash in release builds (see hash-files).
-                <HashedStylesheet id="leptos" options/>
-                <MetaTags/>
+                <HashedStylesheet id="leptos" options />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -54,32 +54,36 @@ pub fn App() -> impl IntoView {
     let ssr = SsrMode::Async;
     view! {
         <Router>
-            <a class="skip-link" href="#contenuto">"Vai al contenuto"</a>
+            <a class="skip-link" href="#contenuto">
+                "Vai al contenuto"
+            </a>
             <header class="top">
-                <a href="/" class="brand">"pec-manager"</a>
+                <a href="/" class="brand">
+                    "pec-manager"
+                </a>
                 <span class="tagline">"Gestione caselle PEC"</span>
-                <SessionBar/>
+                <SessionBar />
             </header>
             <div class="layout">
-                <MainMenu/>
+                <MainMenu />
                 <main id="contenuto" tabindex="-1">
-                    <FormErrorBanner/>
-                    <Routes fallback=|| view! { <NotFoundPage/> }>
-                        <Route path=path!("") view=HomePage ssr=ssr.clone()/>
-                        <Route path=path!("/accesso") view=LoginPage/>
-                        <Route path=path!("/attiva") view=ActivationPage ssr=ssr.clone()/>
-                        <Route path=path!("/configurazione") view=ConfigurationPage ssr=ssr.clone()/>
-                        <Route path=path!("/configurazione/operatori") view=OperatorsPage ssr=ssr.clone()/>
-                        <Route path=path!("/configurazione/registro") view=AuditPage ssr=ssr.clone()/>
-                        <Route path=path!("/richiesta") view=RequestStep ssr=ssr.clone()/>
-                        <Route path=path!("/richiesta/:draft") view=RequestStep ssr=ssr.clone()/>
-                        <Route path=path!("/richiesta/:draft/caselle") view=MailboxesStep ssr=ssr.clone()/>
-                        <Route path=path!("/richiesta/:draft/verifica") view=ReviewStep ssr=ssr.clone()/>
-                        <Route path=path!("/richiesta/:draft/riepilogo") view=SummaryStep ssr=ssr.clone()/>
-                        <Route path=path!("/recenti") view=RecentPage ssr=ssr.clone()/>
-                        <Route path=path!("/ricerca") view=SearchPageView ssr=ssr.clone()/>
-                        <Route path=path!("/ordini/:numero") view=OrderPage ssr=ssr.clone()/>
-                        <Route path=path!("/caselle/:userid") view=MailboxPage ssr=ssr/>
+                    <FormErrorBanner />
+                    <Routes fallback=|| view! { <NotFoundPage /> }>
+                        <Route path=path!("") view=HomePage ssr=ssr.clone() />
+                        <Route path=path!("/accesso") view=LoginPage />
+                        <Route path=path!("/attiva") view=ActivationPage ssr=ssr.clone() />
+                        <Route path=path!("/configurazione") view=ConfigurationPage ssr=ssr.clone() />
+                        <Route path=path!("/configurazione/operatori") view=OperatorsPage ssr=ssr.clone() />
+                        <Route path=path!("/configurazione/registro") view=AuditPage ssr=ssr.clone() />
+                        <Route path=path!("/richiesta") view=RequestStep ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft") view=RequestStep ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft/caselle") view=MailboxesStep ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft/verifica") view=ReviewStep ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft/riepilogo") view=SummaryStep ssr=ssr.clone() />
+                        <Route path=path!("/recenti") view=RecentPage ssr=ssr.clone() />
+                        <Route path=path!("/ricerca") view=SearchPageView ssr=ssr.clone() />
+                        <Route path=path!("/ordini/:numero") view=OrderPage ssr=ssr.clone() />
+                        <Route path=path!("/caselle/:userid") view=MailboxPage ssr=ssr />
                     </Routes>
                 </main>
             </div>

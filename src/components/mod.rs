@@ -26,8 +26,14 @@ pub fn MainMenu() -> impl IntoView {
             <ul>
                 {MENU
                     .into_iter()
-                    // `A` marks the link of the current section with aria-current="page".
-                    .map(|(label, href)| view! { <li><A href=href>{label}</A></li> })
+                    .map(|(label, href)| {
+                        // `A` marks the link of the current section with aria-current="page".
+                        view! {
+                            <li>
+                                <A href=href>{label}</A>
+                            </li>
+                        }
+                    })
                     .collect_view()}
             </ul>
         </nav>
@@ -103,7 +109,11 @@ pub async fn sleep_ms(ms: u32) {
 /// stays exactly the label, and `aria-required` says the same to screen readers.
 #[component]
 fn RequiredMark() -> impl IntoView {
-    view! { <span class="required" aria-hidden="true">"OBBLIGATORIO"</span> }
+    view! {
+        <span class="required" aria-hidden="true">
+            "OBBLIGATORIO"
+        </span>
+    }
 }
 
 /// Error and warning lines under a field; their ids go into the field's aria-describedby.
@@ -114,8 +124,12 @@ fn FieldMessages(
     #[prop(into)] warning: Signal<Option<String>>,
 ) -> impl IntoView {
     view! {
-        <p class="field-error" id=move || format!("{}-err", id.get())>{move || error.get()}</p>
-        <p class="field-warning" id=move || format!("{}-warn", id.get())>{move || warning.get()}</p>
+        <p class="field-error" id=move || format!("{}-err", id.get())>
+            {move || error.get()}
+        </p>
+        <p class="field-warning" id=move || format!("{}-warn", id.get())>
+            {move || warning.get()}
+        </p>
     }
 }
 
@@ -186,7 +200,7 @@ pub fn TextField(
     view! {
         <div class="field" class:invalid=move || error.with(Option::is_some)>
             <label for=move || id.get()>{label}</label>
-            {required.then(|| view! { <RequiredMark/> })}
+            {required.then(|| view! { <RequiredMark /> })}
             <div class="control">
                 <input
                     type=kind
@@ -208,7 +222,7 @@ pub fn TextField(
                 />
                 {clear_button}
             </div>
-            <FieldMessages id=id error=error warning=warning/>
+            <FieldMessages id=id error=error warning=warning />
         </div>
     }
 }
@@ -230,7 +244,7 @@ pub fn SelectField(
     view! {
         <div class="field" class:invalid=move || error.with(Option::is_some)>
             <label for=move || id.get()>{label}</label>
-            {required.then(|| view! { <RequiredMark/> })}
+            {required.then(|| view! { <RequiredMark /> })}
             <div class="control">
                 <select
                     id=move || id.get()
@@ -244,17 +258,23 @@ pub fn SelectField(
                         touched.set(true);
                     }
                 >
-                    <option value="" selected=initial.is_empty()>"Selezionare…"</option>
+                    <option value="" selected=initial.is_empty()>
+                        "Selezionare…"
+                    </option>
                     {options
                         .into_iter()
                         .map(|(code, text)| {
                             let selected = code == initial;
-                            view! { <option value=code selected=selected>{text}</option> }
+                            view! {
+                                <option value=code selected=selected>
+                                    {text}
+                                </option>
+                            }
                         })
                         .collect_view()}
                 </select>
             </div>
-            <FieldMessages id=id error=error warning=Signal::stored(None::<String>)/>
+            <FieldMessages id=id error=error warning=Signal::stored(None::<String>) />
         </div>
     }
 }
@@ -268,7 +288,11 @@ pub fn FormErrorBanner() -> impl IntoView {
     move || {
         query.read().get("__err").map(|e| {
             let error = ServerFnUrlError::<AppError>::decode_err(&e);
-            view! { <div class="error-panel" role="alert"><p>{error.to_string()}</p></div> }
+            view! {
+                <div class="error-panel" role="alert">
+                    <p>{error.to_string()}</p>
+                </div>
+            }
         })
     }
 }
@@ -318,13 +342,15 @@ where
     V: IntoView + 'static,
 {
     view! {
-        <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Caricamento…"</p> }
+        }>
             {move || {
                 let render = render.clone();
                 Suspend::new(async move {
                     match resource.await {
                         Ok(value) => render(value).into_any(),
-                        Err(error) => view! { <ErrorPanel error=error/> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error=error /> }.into_any(),
                     }
                 })
             }}
@@ -342,7 +368,9 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     view! {
         <div class="error-panel" role="alert">
             <p>{error.to_string()}</p>
-            <p><a href="/">"Torna alla pagina iniziale"</a></p>
+            <p>
+                <a href="/">"Torna alla pagina iniziale"</a>
+            </p>
         </div>
     }
 }

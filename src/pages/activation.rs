@@ -87,19 +87,21 @@ pub fn ActivationPage() -> impl IntoView {
     let done = query.read_untracked().get("fatto").is_some();
     let error = query.read_untracked().get("errore");
     view! {
-        <Title text="Attiva identità/utenza"/>
+        <Title text="Attiva identità/utenza" />
         <h1>"Attiva identità/utenza"</h1>
         {if done {
             view! {
                 <div class="notice" role="status">
-                    <p>"Password impostata: la casella è pronta. Il collegamento ricevuto non funziona più."</p>
+                    <p>
+                        "Password impostata: la casella è pronta. Il collegamento ricevuto non funziona più."
+                    </p>
                 </div>
             }
-            .into_any()
+                .into_any()
         } else if token.is_empty() {
-            view! { <ResendForm/> }.into_any()
+            view! { <ResendForm /> }.into_any()
         } else {
-            view! { <PasswordForm token=token error=error/> }.into_any()
+            view! { <PasswordForm token=token error=error /> }.into_any()
         }}
     }
 }
@@ -135,11 +137,27 @@ fn PasswordForm(token: String, error: Option<String>) -> impl IntoView {
         };
         view! {
             <p>{format!("Casella {} (userid {}): scelga la password.", info.address, info.userid)}</p>
-            {error.map(|e| view! { <div class="error-panel" role="alert"><p>{e}</p></div> })}
+            {error
+                .map(|e| {
+                    view! {
+                        <div class="error-panel" role="alert">
+                            <p>{e}</p>
+                        </div>
+                    }
+                })}
             <form method="post" action=SetPassword::url() on:submit=on_submit novalidate class="narrow-form">
-                <input type="hidden" name="token" value=token.clone()/>
-                <TextField id="password" name="password" label="Password" value=password touched=touched
-                    error=password_error required=true kind="password" autocomplete=Some("new-password")/>
+                <input type="hidden" name="token" value=token.clone() />
+                <TextField
+                    id="password"
+                    name="password"
+                    label="Password"
+                    value=password
+                    touched=touched
+                    error=password_error
+                    required=true
+                    kind="password"
+                    autocomplete=Some("new-password")
+                />
                 <ul class="password-rules" aria-label="Regole della password" aria-live="polite">
                     {move || {
                         checks()
@@ -158,10 +176,20 @@ fn PasswordForm(token: String, error: Option<String>) -> impl IntoView {
                             .collect_view()
                     }}
                 </ul>
-                <TextField id="password-again" name="password_again" label="Conferma password" value=again
-                    touched=again_touched error=again_error required=true kind="password"
-                    autocomplete=Some("new-password")/>
-                <button type="submit" class="primary">"Imposta password"</button>
+                <TextField
+                    id="password-again"
+                    name="password_again"
+                    label="Conferma password"
+                    value=again
+                    touched=again_touched
+                    error=again_error
+                    required=true
+                    kind="password"
+                    autocomplete=Some("new-password")
+                />
+                <button type="submit" class="primary">
+                    "Imposta password"
+                </button>
             </form>
         }
     })
@@ -170,13 +198,19 @@ fn PasswordForm(token: String, error: Option<String>) -> impl IntoView {
 #[component]
 fn ResendForm() -> impl IntoView {
     view! {
-        <p>"Il titolare di una casella apre il collegamento ricevuto per e-mail per sceglierne la password."</p>
+        <p>
+            "Il titolare di una casella apre il collegamento ricevuto per e-mail per sceglierne la password."
+        </p>
         <h2>"Nuovo collegamento"</h2>
-        <p>"Un operatore può inviare al titolare un nuovo collegamento (quelli precedenti smettono di funzionare)."</p>
+        <p>
+            "Un operatore può inviare al titolare un nuovo collegamento (quelli precedenti smettono di funzionare)."
+        </p>
         <form method="post" action=ResendLink::url() class="narrow-form">
             <div class="field">
                 <label for="userid">"Userid"</label>
-                <div class="control"><input type="text" id="userid" name="userid" autocomplete="off" required/></div>
+                <div class="control">
+                    <input type="text" id="userid" name="userid" autocomplete="off" required />
+                </div>
             </div>
             <button type="submit">"Invia di nuovo il collegamento"</button>
         </form>

@@ -48,7 +48,7 @@ pub fn AuditPage() -> impl IntoView {
     let entries = Resource::new(move || filter_from_query(&query.read()), |(f, p)| list_audit(f, p));
     let (filter, _) = filter_from_query(&query.read_untracked());
     view! {
-        <Title text="Registro attività"/>
+        <Title text="Registro attività" />
         <h1>"Registro attività"</h1>
         // A GET form: filters live in the address, so the page works without JavaScript
         // and a filtered view can be bookmarked.
@@ -57,28 +57,36 @@ pub fn AuditPage() -> impl IntoView {
                 <label for="f-azione">"Azione"</label>
                 <select id="f-azione" name="azione">
                     <option value="">"Tutte"</option>
-                    {ACTIONS.map(|a| view! { <option value=a selected=filter.action == a>{a}</option> }).collect_view()}
+                    {ACTIONS
+                        .map(|a| {
+                            view! {
+                                <option value=a selected=filter.action == a>
+                                    {a}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="f-utente">"Utente"</label>
-                <input type="text" id="f-utente" name="utente" value=filter.username.clone()/>
+                <input type="text" id="f-utente" name="utente" value=filter.username.clone() />
             </div>
             <div class="field">
                 <label for="f-oggetto">"Oggetto"</label>
-                <input type="text" id="f-oggetto" name="oggetto" value=filter.object.clone()/>
+                <input type="text" id="f-oggetto" name="oggetto" value=filter.object.clone() />
             </div>
             <div class="field">
                 <label for="f-dal">"Dal"</label>
-                <input type="date" id="f-dal" name="dal" value=filter.from.clone()/>
+                <input type="date" id="f-dal" name="dal" value=filter.from.clone() />
             </div>
             <div class="field">
                 <label for="f-al">"Al"</label>
-                <input type="date" id="f-al" name="al" value=filter.to.clone()/>
+                <input type="date" id="f-al" name="al" value=filter.to.clone() />
             </div>
             <button type="submit">"Filtra"</button>
         </form>
-        {loaded(entries, move |p| view! { <AuditTable paged=p/> })}
+        {loaded(entries, move |p| view! { <AuditTable paged=p /> })}
     }
 }
 
@@ -107,20 +115,25 @@ fn AuditTable(paged: Paged<AuditEntry>) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {items.into_iter().map(|e| view! {
-                        <tr>
-                            <td>{e.at}</td>
-                            <td>{e.username}</td>
-                            <td>{e.organisation}</td>
-                            <td>{e.action}</td>
-                            <td>{format!("{} {}", e.object_type, e.object_id)}</td>
-                            <td class="data">{e.before}</td>
-                            <td class="data">{e.after}</td>
-                        </tr>
-                    }).collect_view()}
+                    {items
+                        .into_iter()
+                        .map(|e| {
+                            view! {
+                                <tr>
+                                    <td>{e.at}</td>
+                                    <td>{e.username}</td>
+                                    <td>{e.organisation}</td>
+                                    <td>{e.action}</td>
+                                    <td>{format!("{} {}", e.object_type, e.object_id)}</td>
+                                    <td class="data">{e.before}</td>
+                                    <td class="data">{e.after}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
-        <Pager page=page pages=pages link=link/>
+        <Pager page=page pages=pages link=link />
     }
 }

@@ -154,15 +154,24 @@ pub async fn unlock_operator(username: String) -> Result<(), AppError> {
 pub fn ConfigurationPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| list_operators());
     view! {
-        <Title text="Configurazione"/>
+        <Title text="Configurazione" />
         <h1>"Configurazione"</h1>
-        {loaded(data, |d| view! {
-            <p>{format!("Organizzazione: {}", d.me.organisation_name)}</p>
-            <ul class="shortcuts">
-                <li><a href="/configurazione/operatori">"Operatori"</a></li>
-                <li><a href="/configurazione/registro">"Registro attività"</a></li>
-            </ul>
-        })}
+        {loaded(
+            data,
+            |d| {
+                view! {
+                    <p>{format!("Organizzazione: {}", d.me.organisation_name)}</p>
+                    <ul class="shortcuts">
+                        <li>
+                            <a href="/configurazione/operatori">"Operatori"</a>
+                        </li>
+                        <li>
+                            <a href="/configurazione/registro">"Registro attività"</a>
+                        </li>
+                    </ul>
+                }
+            },
+        )}
     }
 }
 
@@ -174,9 +183,9 @@ fn error_message(code: &str) -> &'static str {
 pub fn OperatorsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| list_operators());
     view! {
-        <Title text="Operatori"/>
+        <Title text="Operatori" />
         <h1>"Operatori"</h1>
-        {loaded(data, |d| view! { <OperatorsView data=d/> })}
+        {loaded(data, |d| view! { <OperatorsView data=d /> })}
     }
 }
 
@@ -191,8 +200,22 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
     let chosen_role = typed.role.clone();
     let me = data.me.username.clone();
     view! {
-        {(!created.is_empty()).then(|| view! { <p class="notice" role="status">{format!("Operatore {created} creato.")}</p> })}
-        {(!error.is_empty()).then(|| view! { <div class="error-panel" role="alert"><p>{error_message(&error)}</p></div> })}
+        {(!created.is_empty())
+            .then(|| {
+                view! {
+                    <p class="notice" role="status">
+                        {format!("Operatore {created} creato.")}
+                    </p>
+                }
+            })}
+        {(!error.is_empty())
+            .then(|| {
+                view! {
+                    <div class="error-panel" role="alert">
+                        <p>{error_message(&error)}</p>
+                    </div>
+                }
+            })}
         <div class="table-wrap">
             <table>
                 <caption>"Operatori"</caption>
@@ -207,38 +230,75 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {data.operators.into_iter().map(|o| {
-                        let role = Role::from_code(&o.role).map(|r| r.label()).unwrap_or("");
-                        let is_me = o.username == me;
-                        view! {
-                            <tr>
-                                <td>{o.username.clone()}</td>
-                                <td>{o.display_name.clone()}</td>
-                                <td>{role}</td>
-                                <td>{o.organisation.clone()}</td>
-                                <td>{italian_date(&o.created_at)}</td>
-                                <td>
-                                    {if o.active { "Attivo" } else { "Disattivato" }}
-                                    {o.locked.then(|| view! {
-                                        " · bloccato"
-                                        <form method="post" action=UnlockOperator::url() class="inline">
-                                            <input type="hidden" name="username" value=o.username.clone()/>
-                                            <button type="submit">{format!("Sblocca {}", o.username)}</button>
-                                        </form>
-                                    })}
-                                    {(!is_me).then(|| view! {
-                                        <form method="post" action=SetOperatorActive::url() class="inline">
-                                            <input type="hidden" name="username" value=o.username.clone()/>
-                                            <input type="hidden" name="active" value=(!o.active).to_string()/>
-                                            <button type="submit">
-                                                {if o.active { format!("Disattiva {}", o.username) } else { format!("Attiva {}", o.username) }}
-                                            </button>
-                                        </form>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
+                    {data
+                        .operators
+                        .into_iter()
+                        .map(|o| {
+                            let role = Role::from_code(&o.role).map(|r| r.label()).unwrap_or("");
+                            let is_me = o.username == me;
+                            view! {
+                                <tr>
+                                    <td>{o.username.clone()}</td>
+                                    <td>{o.display_name.clone()}</td>
+                                    <td>{role}</td>
+                                    <td>{o.organisation.clone()}</td>
+                                    <td>{italian_date(&o.created_at)}</td>
+                                    <td>
+                                        {if o.active { "Attivo" } else { "Disattivato" }}
+                                        {o
+                                            .locked
+                                            .then(|| {
+                                                view! {
+                                                    " · bloccato"
+                                                    <form
+                                                        method="post"
+                                                        action=UnlockOperator::url()
+                                                        class="inline"
+                                                    >
+                                                        <input
+                                                            type="hidden"
+                                                            name="username"
+                                                            value=o.username.clone()
+                                                        />
+                                                        <button type="submit">
+                                                            {format!("Sblocca {}", o.username)}
+                                                        </button>
+                                                    </form>
+                                                }
+                                            })}
+                                        {(!is_me)
+                                            .then(|| {
+                                                view! {
+                                                    <form
+                                                        method="post"
+                                                        action=SetOperatorActive::url()
+                                                        class="inline"
+                                                    >
+                                                        <input
+                                                            type="hidden"
+                                                            name="username"
+                                                            value=o.username.clone()
+                                                        />
+                                                        <input
+                                                            type="hidden"
+                                                            name="active"
+                                                            value=(!o.active).to_string()
+                                                        />
+                                                        <button type="submit">
+                                                            {if o.active {
+                                                                format!("Disattiva {}", o.username)
+                                                            } else {
+                                                                format!("Attiva {}", o.username)
+                                                            }}
+                                                        </button>
+                                                    </form>
+                                                }
+                                            })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
@@ -246,19 +306,35 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
         <form method="post" action=CreateOperator::url() class="wizard-form">
             <div class="field">
                 <label for="new-username">"Nome utente"</label>
-                <div class="control"><input type="text" id="new-username" name="username" value=typed.username.clone() autocomplete="off"/></div>
+                <div class="control">
+                    <input
+                        type="text"
+                        id="new-username"
+                        name="username"
+                        value=typed.username.clone()
+                        autocomplete="off"
+                    />
+                </div>
             </div>
             <div class="field">
                 <label for="new-name">"Nome e cognome"</label>
-                <div class="control"><input type="text" id="new-name" name="display_name" value=typed.display_name.clone()/></div>
+                <div class="control">
+                    <input type="text" id="new-name" name="display_name" value=typed.display_name.clone() />
+                </div>
             </div>
             <div class="field">
                 <label for="new-role">"Ruolo"</label>
                 <div class="control">
                     <select id="new-role" name="role">
-                        {Role::ALL.map(|r| view! {
-                            <option value=r.code() selected=chosen_role == r.code()>{r.label()}</option>
-                        }).collect_view()}
+                        {Role::ALL
+                            .map(|r| {
+                                view! {
+                                    <option value=r.code() selected=chosen_role == r.code()>
+                                        {r.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                 </div>
             </div>
@@ -266,17 +342,31 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
                 <label for="new-org">"Organizzazione"</label>
                 <div class="control">
                     <select id="new-org" name="organisation">
-                        {data.organisations.into_iter().map(|o| view! {
-                            <option value=o.id.to_string() selected=o.id == chosen_org>{o.name}</option>
-                        }).collect_view()}
+                        {data
+                            .organisations
+                            .into_iter()
+                            .map(|o| {
+                                view! {
+                                    <option value=o.id.to_string() selected=o.id == chosen_org>
+                                        {o.name}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                 </div>
             </div>
             <div class="field">
                 <label for="new-password">"Password iniziale"</label>
-                <div class="control"><input type="password" id="new-password" name="password" autocomplete="new-password"/></div>
+                <div class="control">
+                    <input type="password" id="new-password" name="password" autocomplete="new-password" />
+                </div>
             </div>
-            <div class="actions"><button type="submit" class="primary">"Crea operatore"</button></div>
+            <div class="actions">
+                <button type="submit" class="primary">
+                    "Crea operatore"
+                </button>
+            </div>
         </form>
     }
 }

@@ -6,12 +6,16 @@ use leptos_meta::Title;
 #[component]
 pub fn HomePage() -> impl IntoView {
     view! {
-        <Title text="pec-manager"/>
+        <Title text="pec-manager" />
         <h1>"Gestione caselle PEC"</h1>
         <p>"Ordinare, attivare e gestire caselle di posta elettronica certificata."</p>
         <ul class="shortcuts">
-            <li><a href="/richiesta">"Nuova richiesta di caselle"</a></li>
-            <li><a href="/recenti">"Attività recenti"</a></li>
+            <li>
+                <a href="/richiesta">"Nuova richiesta di caselle"</a>
+            </li>
+            <li>
+                <a href="/recenti">"Attività recenti"</a>
+            </li>
         </ul>
     }
 }
@@ -23,8 +27,11 @@ pub fn NotFoundPage() -> impl IntoView {
         res.set_status(axum::http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Pagina non trovata"/>
+        <Title text="Pagina non trovata" />
         <h1>"Pagina non trovata"</h1>
-        <p>"L'indirizzo richiesto non corrisponde a nessuna pagina. " <a href="/">"Torna alla pagina iniziale"</a></p>
+        <p>
+            "L'indirizzo richiesto non corrisponde a nessuna pagina. "
+            <a href="/">"Torna alla pagina iniziale"</a>
+        </p>
     }
 }

@@ -86,26 +86,44 @@ pub fn LoginPage() -> impl IntoView {
     let username = query.read_untracked().get("utente").unwrap_or_default();
     let next = query.read_untracked().get("next").unwrap_or_else(|| "/".into());
     view! {
-        <Title text="Accesso"/>
+        <Title text="Accesso" />
         <h1>"Accesso"</h1>
-        {move || error().map(|e| view! { <div class="error-panel" role="alert"><p>{e}</p></div> })}
+        {move || {
+            error()
+                .map(|e| {
+                    view! {
+                        <div class="error-panel" role="alert">
+                            <p>{e}</p>
+                        </div>
+                    }
+                })
+        }}
         <form method="post" action=Login::url() class="login-form wizard-form">
-            <input type="hidden" name="next" value=next/>
+            <input type="hidden" name="next" value=next />
             <div class="field">
                 <label for="username">"Nome utente"</label>
                 <div class="control">
-                    <input type="text" id="username" name="username" value=username autocomplete="username"
-                        autocapitalize="none" spellcheck="false"/>
+                    <input
+                        type="text"
+                        id="username"
+                        name="username"
+                        value=username
+                        autocomplete="username"
+                        autocapitalize="none"
+                        spellcheck="false"
+                    />
                 </div>
             </div>
             <div class="field">
                 <label for="password">"Password"</label>
                 <div class="control">
-                    <input type="password" id="password" name="password" autocomplete="current-password"/>
+                    <input type="password" id="password" name="password" autocomplete="current-password" />
                 </div>
             </div>
             <div class="actions">
-                <button type="submit" class="primary">"Accedi"</button>
+                <button type="submit" class="primary">
+                    "Accedi"
+                </button>
             </div>
         </form>
     }
@@ -129,19 +147,24 @@ pub fn SessionBar() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                me.await.ok().flatten().map(|op| {
-                    view! {
-                        <div class="session">
-                            <span class="who">
-                                {op.display_name.clone()} " · " {op.organisation_name.clone()} " · "
-                                {op.role.label()}
-                            </span>
-                            <form method="post" action=Logout::url()>
-                                <button type="submit" class="logout">"Esci"</button>
-                            </form>
-                        </div>
-                    }
-                })
+                me.await
+                    .ok()
+                    .flatten()
+                    .map(|op| {
+                        view! {
+                            <div class="session">
+                                <span class="who">
+                                    {op.display_name.clone()} " · " {op.organisation_name.clone()} " · "
+                                    {op.role.label()}
+                                </span>
+                                <form method="post" action=Logout::url()>
+                                    <button type="submit" class="logout">
+                                        "Esci"
+                                    </button>
+                                </form>
+                            </div>
+                        }
+                    })
             })}
         </Suspense>
     }

@@ -179,7 +179,7 @@ pub fn MailboxAdmin(services: Services, state: crate::domain::MailboxState) -> i
             done: done.clone(),
             typed: refused.map(|r| typed(&r.form)).unwrap_or_default(),
         };
-        view! { <Forms userid=userid.clone() data=d services=services.clone() active=active outcome=outcome/> }
+        view! { <Forms userid=userid.clone() data=d services=services.clone() active=active outcome=outcome /> }
     })
 }
 
@@ -200,11 +200,27 @@ fn Forms(
         view! {
             <details id=azione open=is_open>
                 <summary>{title}</summary>
-                {is_open.then_some(error).flatten().map(|e| view! { <div class="error-panel" role="alert"><p>{e}</p></div> })}
-                {done.then(|| view! { <p class="notice" role="status">"Salvato."</p> })}
+                {is_open
+                    .then_some(error)
+                    .flatten()
+                    .map(|e| {
+                        view! {
+                            <div class="error-panel" role="alert">
+                                <p>{e}</p>
+                            </div>
+                        }
+                    })}
+                {done
+                    .then(|| {
+                        view! {
+                            <p class="notice" role="status">
+                                "Salvato."
+                            </p>
+                        }
+                    })}
                 <form method="post" action=ApplyMailboxAction::url() class="small-form">
-                    <input type="hidden" name="userid" value=userid.clone()/>
-                    <input type="hidden" name="azione" value=azione/>
+                    <input type="hidden" name="userid" value=userid.clone() />
+                    <input type="hidden" name="azione" value=azione />
                     {body}
                 </form>
             </details>
@@ -216,7 +232,9 @@ fn Forms(
         view! {
             <div class="field">
                 <label for=id.clone()>{label}</label>
-                <div class="control"><input type="text" id=id name=name value=value autocomplete="off"/></div>
+                <div class="control">
+                    <input type="text" id=id name=name value=value autocomplete="off" />
+                </div>
             </div>
         }
     };
@@ -226,7 +244,11 @@ fn Forms(
         view! {
             <div class="field">
                 <label for=id.clone()>{label}</label>
-                <div class="control"><textarea id=id name=name rows="4">{value}</textarea></div>
+                <div class="control">
+                    <textarea id=id name=name rows="4">
+                        {value}
+                    </textarea>
+                </div>
             </div>
         }
     };
@@ -234,7 +256,7 @@ fn Forms(
         let id = format!("c-{name}");
         view! {
             <div class="check">
-                <input type="checkbox" id=id.clone() name=format!("form[{name}]") value="1" checked=on/>
+                <input type="checkbox" id=id.clone() name=format!("form[{name}]") value="1" checked=on />
                 <label for=id>{label}</label>
             </div>
         }
@@ -245,92 +267,218 @@ fn Forms(
     view! {
         <section aria-labelledby="azioni-h" class="no-print">
             <h2 id="azioni-h">"Azioni"</h2>
-            {active.then(|| block("trasforma", "Trasforma".into(), view! {
-                <div class="field">
-                    <label for="f-offer">"Nuova tipologia casella"</label>
-                    <div class="control">
-                        <select id="f-offer" name="form[offer]">
-                            {offers.iter().map(|of| view! { <option value=of.code.clone()>{of.name.clone()}</option> }).collect_view()}
-                        </select>
-                    </div>
-                </div>
-                {submit("Trasforma casella")}
-            }.into_any()))}
-            {active.then(|| block("sposta", "Sposta".into(), view! {
-                <div class="field">
-                    <label for="f-order">"Ordine di destinazione"</label>
-                    <div class="control">
-                        <select id="f-order" name="form[order]">
-                            {extras.orders.iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
-                        </select>
-                    </div>
-                </div>
-                {submit("Sposta casella")}
-            }.into_any()))}
-            <p><a href="#storia-h">"Storia servizi"</a></p>
-            {block("nota", "Inserisci nota".into(), view! {
-                {area("form[note]", "note", "Nota", String::new())}
-                {submit("Salva nota")}
-            }.into_any())}
-            {(!extras.notes.is_empty()).then(|| view! {
-                <ul class="notes" aria-label="Note">
-                    {extras.notes.iter().map(|n| view! { <li><span class="when">{format!("{} · {}", n.at, n.username)}</span>" "{n.text.clone()}</li> }).collect_view()}
-                </ul>
-            })}
-            {block("multiutenza", "Aggiungi Multiutenza".into(), view! {
-                {text("form[user][first_name]", "first_name", "Nome", String::new())}
-                {text("form[user][last_name]", "last_name", "Cognome", String::new())}
-                {text("form[user][tax_code]", "tax_code", "Codice fiscale", String::new())}
-                {text("form[user][email]", "email", "E-mail", String::new())}
-                {submit("Aggiungi utente")}
-            }.into_any())}
-            {(!extras.users.is_empty()).then(|| view! {
-                <ul aria-label="Utenti aggiuntivi">
-                    {extras.users.iter().map(|u| view! { <li>{format!("{} {} ({}) – {}", u.first_name, u.last_name, u.tax_code, u.email)}</li> }).collect_view()}
-                </ul>
-            })}
-            {block("associa", format!("Associazioni ({})", extras.associations.len()), view! {
-                <ul aria-label="Caselle associate">
-                    {extras.associations.iter().map(|a| view! { <li><a href=crate::routes::mailbox(a) rel="external">{a.clone()}</a></li> }).collect_view()}
-                </ul>
-                {text("form[associate]", "associate", "Userid da associare", String::new())}
-                {submit("Associa")}
-            }.into_any())}
+            {active
+                .then(|| block(
+                    "trasforma",
+                    "Trasforma".into(),
+                    view! {
+                        <div class="field">
+                            <label for="f-offer">"Nuova tipologia casella"</label>
+                            <div class="control">
+                                <select id="f-offer" name="form[offer]">
+                                    {offers
+                                        .iter()
+                                        .map(|of| {
+                                            view! { <option value=of.code.clone()>{of.name.clone()}</option> }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </div>
+                        </div>
+                        {submit("Trasforma casella")}
+                    }
+                        .into_any(),
+                ))}
+            {active
+                .then(|| block(
+                    "sposta",
+                    "Sposta".into(),
+                    view! {
+                        <div class="field">
+                            <label for="f-order">"Ordine di destinazione"</label>
+                            <div class="control">
+                                <select id="f-order" name="form[order]">
+                                    {extras
+                                        .orders
+                                        .iter()
+                                        .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
+                                        .collect_view()}
+                                </select>
+                            </div>
+                        </div>
+                        {submit("Sposta casella")}
+                    }
+                        .into_any(),
+                ))}
+            <p>
+                <a href="#storia-h">"Storia servizi"</a>
+            </p>
+            {block(
+                "nota",
+                "Inserisci nota".into(),
+                view! {
+                    {area("form[note]", "note", "Nota", String::new())}
+                    {submit("Salva nota")}
+                }
+                    .into_any(),
+            )}
+            {(!extras.notes.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="notes" aria-label="Note">
+                            {extras
+                                .notes
+                                .iter()
+                                .map(|n| {
+                                    view! {
+                                        <li>
+                                            <span class="when">{format!("{} · {}", n.at, n.username)}</span>
+                                            " "
+                                            {n.text.clone()}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            {block(
+                "multiutenza",
+                "Aggiungi Multiutenza".into(),
+                view! {
+                    {text("form[user][first_name]", "first_name", "Nome", String::new())}
+                    {text("form[user][last_name]", "last_name", "Cognome", String::new())}
+                    {text("form[user][tax_code]", "tax_code", "Codice fiscale", String::new())}
+                    {text("form[user][email]", "email", "E-mail", String::new())}
+                    {submit("Aggiungi utente")}
+                }
+                    .into_any(),
+            )}
+            {(!extras.users.is_empty())
+                .then(|| {
+                    view! {
+                        <ul aria-label="Utenti aggiuntivi">
+                            {extras
+                                .users
+                                .iter()
+                                .map(|u| {
+                                    view! {
+                                        <li>
+                                            {format!(
+                                                "{} {} ({}) – {}",
+                                                u.first_name,
+                                                u.last_name,
+                                                u.tax_code,
+                                                u.email,
+                                            )}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            {block(
+                "associa",
+                format!("Associazioni ({})", extras.associations.len()),
+                view! {
+                    <ul aria-label="Caselle associate">
+                        {extras
+                            .associations
+                            .iter()
+                            .map(|a| {
+                                view! {
+                                    <li>
+                                        <a href=crate::routes::mailbox(a) rel="external">
+                                            {a.clone()}
+                                        </a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                    {text("form[associate]", "associate", "Userid da associare", String::new())}
+                    {submit("Associa")}
+                }
+                    .into_any(),
+            )}
         </section>
         <section aria-labelledby="servizi-modifica-h" class="no-print">
-            <h2 id="servizi-modifica-h" class="visually-hidden">"Modifica servizi"</h2>
-            {block("servizi", "Modifica".into(), view! {
-                {text("form[disk_gb]", "disk_gb", "Spazio disco (GB)", s.disk_gb.to_string())}
-                {check("sms", "Notifica SMS", s.sms)}
-                {check("security_archive", "Archivio di sicurezza", s.security_archive)}
-                {check("legal_preservation", "Conservazione a norma", s.legal_preservation)}
-                {check("shadow_pec", "Shadow PEC", s.shadow_pec)}
-                {check("push_imap", "Push IMAP", s.push_imap)}
-                {check("phishing_protection", "Phishing Protection", s.phishing_protection)}
-                {submit("Salva servizi")}
-            }.into_any())}
+            <h2 id="servizi-modifica-h" class="visually-hidden">
+                "Modifica servizi"
+            </h2>
+            {block(
+                "servizi",
+                "Modifica".into(),
+                view! {
+                    {text("form[disk_gb]", "disk_gb", "Spazio disco (GB)", s.disk_gb.to_string())}
+                    {check("sms", "Notifica SMS", s.sms)}
+                    {check("security_archive", "Archivio di sicurezza", s.security_archive)}
+                    {check("legal_preservation", "Conservazione a norma", s.legal_preservation)}
+                    {check("shadow_pec", "Shadow PEC", s.shadow_pec)}
+                    {check("push_imap", "Push IMAP", s.push_imap)}
+                    {check("phishing_protection", "Phishing Protection", s.phishing_protection)}
+                    {submit("Salva servizi")}
+                }
+                    .into_any(),
+            )}
         </section>
         <section aria-labelledby="extra-h" class="no-print">
             <h2 id="extra-h">"Servizi extra"</h2>
-            {block("filtri", "Configura filtri di ricezione".into(), view! {
-                {area("form[blocked]", "blocked", "Mittenti rifiutati (uno per riga)", settings.blocked_senders.join("\n"))}
-                {check("pec_only", "Accetta solo messaggi PEC", settings.pec_only)}
-                {submit("Salva filtri")}
-            }.into_any())}
-            {block("sicurezza", "Configurazione informazioni di sicurezza".into(), view! {
-                {text("form[phone]", "phone", "Cellulare per il recupero", settings.recovery_phone.clone())}
-                {text("form[recovery_email]", "recovery_email", "E-mail di recupero", settings.recovery_email.clone())}
-                {submit("Salva informazioni di sicurezza")}
-            }.into_any())}
-            {block("contatti", "Contatti della casella".into(), view! {
-                {area(
-                    "form[contacts]",
-                    "contacts",
-                    "Contatti (Nome;indirizzo, uno per riga)",
-                    settings.contacts.iter().map(|(n, a)| format!("{n};{a}")).collect::<Vec<_>>().join("\n"),
-                )}
-                {submit("Salva contatti")}
-            }.into_any())}
+            {block(
+                "filtri",
+                "Configura filtri di ricezione".into(),
+                view! {
+                    {area(
+                        "form[blocked]",
+                        "blocked",
+                        "Mittenti rifiutati (uno per riga)",
+                        settings.blocked_senders.join("\n"),
+                    )}
+                    {check("pec_only", "Accetta solo messaggi PEC", settings.pec_only)}
+                    {submit("Salva filtri")}
+                }
+                    .into_any(),
+            )}
+            {block(
+                "sicurezza",
+                "Configurazione informazioni di sicurezza".into(),
+                view! {
+                    {text(
+                        "form[phone]",
+                        "phone",
+                        "Cellulare per il recupero",
+                        settings.recovery_phone.clone(),
+                    )}
+                    {text(
+                        "form[recovery_email]",
+                        "recovery_email",
+                        "E-mail di recupero",
+                        settings.recovery_email.clone(),
+                    )}
+                    {submit("Salva informazioni di sicurezza")}
+                }
+                    .into_any(),
+            )}
+            {block(
+                "contatti",
+                "Contatti della casella".into(),
+                view! {
+                    {area(
+                        "form[contacts]",
+                        "contacts",
+                        "Contatti (Nome;indirizzo, uno per riga)",
+                        settings
+                            .contacts
+                            .iter()
+                            .map(|(n, a)| format!("{n};{a}"))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    )}
+                    {submit("Salva contatti")}
+                }
+                    .into_any(),
+            )}
         </section>
     }
 }

@@ -147,34 +147,53 @@ pub fn MailboxPage() -> impl IntoView {
         |u| async move { get_mailbox(u).await },
     );
     view! {
-        <Title text="Dettaglio casella"/>
+        <Title text="Dettaglio casella" />
         <h1>"Dettaglio casella"</h1>
         // A full reload, as the guide's ↻: the data may have changed elsewhere.
         <p class="no-print">
-            <a href=move || crate::routes::mailbox(&params.read().get("userid").unwrap_or_default()) rel="external">
-                <span aria-hidden="true">"↻ "</span>"Aggiorna"
+            <a
+                href=move || crate::routes::mailbox(&params.read().get("userid").unwrap_or_default())
+                rel="external"
+            >
+                <span aria-hidden="true">"↻ "</span>
+                "Aggiorna"
             </a>
         </p>
         {move || {
-            (query.read().get("link").as_deref() == Some("inviato")).then(|| view! {
-                <div class="notice" role="status">
-                    <p>"Nuovo collegamento per la password inviato al titolare; i precedenti non funzionano più."</p>
-                </div>
-            })
+            (query.read().get("link").as_deref() == Some("inviato"))
+                .then(|| {
+                    view! {
+                        <div class="notice" role="status">
+                            <p>
+                                "Nuovo collegamento per la password inviato al titolare; i precedenti non funzionano più."
+                            </p>
+                        </div>
+                    }
+                })
         }}
         {move || {
-            (query.read().get("modificata").is_some()).then(|| view! {
-                <div class="notice" role="status"><p>"Dati della casella salvati."</p></div>
-            })
+            (query.read().get("modificata").is_some())
+                .then(|| {
+                    view! {
+                        <div class="notice" role="status">
+                            <p>"Dati della casella salvati."</p>
+                        </div>
+                    }
+                })
         }}
         {move || {
-            (query.read().get("stato").as_deref() == Some("cambiato")).then(|| view! {
-                <div class="notice" role="status"><p>"Stato della casella cambiato."</p></div>
-            })
+            (query.read().get("stato").as_deref() == Some("cambiato"))
+                .then(|| {
+                    view! {
+                        <div class="notice" role="status">
+                            <p>"Stato della casella cambiato."</p>
+                        </div>
+                    }
+                })
         }}
-        <crate::components::FormErrorBanner/>
-        {loaded(mailbox, |m| view! { <MailboxView mailbox=m/> })}
-        <History/>
+        <crate::components::FormErrorBanner />
+        {loaded(mailbox, |m| view! { <MailboxView mailbox=m /> })}
+        <History />
     }
 }
 
@@ -188,41 +207,46 @@ fn History() -> impl IntoView {
     view! {
         <section aria-labelledby="storia-h">
             <h2 id="storia-h">"Storia servizi"</h2>
-            {loaded(history, |entries: Vec<AuditEntry>| {
-                if entries.is_empty() {
-                    return view! { <p>"Nessuna modifica registrata."</p> }.into_any();
-                }
-                view! {
-                    <div class="table-wrap">
-                        <table aria-labelledby="storia-h">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Data"</th>
-                                    <th scope="col">"Operatore"</th>
-                                    <th scope="col">"Operazione"</th>
-                                    <th scope="col">"Prima"</th>
-                                    <th scope="col">"Dopo"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {entries
-                                    .into_iter()
-                                    .map(|e| view! {
-                                        <tr>
-                                            <td>{e.at}</td>
-                                            <td>{e.username}</td>
-                                            <td>{e.action}</td>
-                                            <td>{e.before}</td>
-                                            <td>{e.after}</td>
-                                        </tr>
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any()
-            })}
+            {loaded(
+                history,
+                |entries: Vec<AuditEntry>| {
+                    if entries.is_empty() {
+                        return view! { <p>"Nessuna modifica registrata."</p> }.into_any();
+                    }
+                    view! {
+                        <div class="table-wrap">
+                            <table aria-labelledby="storia-h">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Data"</th>
+                                        <th scope="col">"Operatore"</th>
+                                        <th scope="col">"Operazione"</th>
+                                        <th scope="col">"Prima"</th>
+                                        <th scope="col">"Dopo"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {entries
+                                        .into_iter()
+                                        .map(|e| {
+                                            view! {
+                                                <tr>
+                                                    <td>{e.at}</td>
+                                                    <td>{e.username}</td>
+                                                    <td>{e.action}</td>
+                                                    <td>{e.before}</td>
+                                                    <td>{e.after}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                        .into_any()
+                },
+            )}
         </section>
     }
 }
@@ -236,11 +260,12 @@ fn Transitions(userid: String, state: crate::domain::MailboxState) -> impl IntoV
         <section aria-labelledby="transizioni-h">
             <h2 id="transizioni-h">"Transizioni di stato"</h2>
             {if options.is_empty() {
-                view! { <p>{format!("Nessuna transizione disponibile per una casella {state}.")}</p> }.into_any()
+                view! { <p>{format!("Nessuna transizione disponibile per una casella {state}.")}</p> }
+                    .into_any()
             } else {
                 view! {
                     <form method="post" action=ChangeState::url() class="narrow-form">
-                        <input type="hidden" name="userid" value=userid/>
+                        <input type="hidden" name="userid" value=userid />
                         <fieldset>
                             <legend>"Transizione"</legend>
                             {options
@@ -249,7 +274,13 @@ fn Transitions(userid: String, state: crate::domain::MailboxState) -> impl IntoV
                                     let id = format!("t-{}", t.code().to_lowercase());
                                     view! {
                                         <div class="check">
-                                            <input type="radio" name="transizione" id=id.clone() value=t.code() required/>
+                                            <input
+                                                type="radio"
+                                                name="transizione"
+                                                id=id.clone()
+                                                value=t.code()
+                                                required
+                                            />
                                             <label for=id>{t.label()}</label>
                                         </div>
                                     }
@@ -259,7 +290,7 @@ fn Transitions(userid: String, state: crate::domain::MailboxState) -> impl IntoV
                         <button type="submit">"Conferma"</button>
                     </form>
                 }
-                .into_any()
+                    .into_any()
             }}
         </section>
     }
@@ -288,34 +319,54 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
         <section aria-labelledby="richiesta-h">
             <h2 id="richiesta-h">"Richiesta"</h2>
             <dl class="detail">
-                <dt>"Nome casella"</dt><dd>{m.address.clone()}</dd>
-                <dt>"Descrizione casella"</dt><dd>{m.description.clone()}</dd>
-                <dt>"Email gestione password"</dt><dd>{m.password_email.clone()}</dd>
-                <dt>"Tipologia casella"</dt><dd>{m.offer_name.clone()}</dd>
-                <dt>"Riferimento"</dt><dd>{m.reference.clone()}</dd>
-                <dt>"Userid"</dt><dd>{m.userid.clone()}</dd>
-                <dt>"Stato casella"</dt><dd>{m.state.code()}</dd>
-                <dt>"Data richiesta"</dt><dd>{italian_date(&m.created_at)}</dd>
-                <dt>"Anno scadenza"</dt><dd>{m.expiry_year}</dd>
-                <dt>"Data attivazione"</dt><dd>{iso_to_italian(&m.activated_at)}</dd>
-                <dt>"Data scadenza"</dt><dd>{iso_to_italian(&m.expires_at)}</dd>
+                <dt>"Nome casella"</dt>
+                <dd>{m.address.clone()}</dd>
+                <dt>"Descrizione casella"</dt>
+                <dd>{m.description.clone()}</dd>
+                <dt>"Email gestione password"</dt>
+                <dd>{m.password_email.clone()}</dd>
+                <dt>"Tipologia casella"</dt>
+                <dd>{m.offer_name.clone()}</dd>
+                <dt>"Riferimento"</dt>
+                <dd>{m.reference.clone()}</dd>
+                <dt>"Userid"</dt>
+                <dd>{m.userid.clone()}</dd>
+                <dt>"Stato casella"</dt>
+                <dd>{m.state.code()}</dd>
+                <dt>"Data richiesta"</dt>
+                <dd>{italian_date(&m.created_at)}</dd>
+                <dt>"Anno scadenza"</dt>
+                <dd>{m.expiry_year}</dd>
+                <dt>"Data attivazione"</dt>
+                <dd>{iso_to_italian(&m.activated_at)}</dd>
+                <dt>"Data scadenza"</dt>
+                <dd>{iso_to_italian(&m.expires_at)}</dd>
                 <dt>"Password"</dt>
                 <dd>{if m.has_password { "impostata dal titolare" } else { "non ancora impostata" }}</dd>
             </dl>
-            {(m.state == crate::domain::MailboxState::Attiva && !m.has_password).then(|| view! {
-                <form method="post" action=ResendLink::url() class="inline-form">
-                    <input type="hidden" name="userid" value=m.userid.clone()/>
-                    <button type="submit">"Invia di nuovo il collegamento per la password"</button>
-                </form>
-            })}
+            {(m.state == crate::domain::MailboxState::Attiva && !m.has_password)
+                .then(|| {
+                    view! {
+                        <form method="post" action=ResendLink::url() class="inline-form">
+                            <input type="hidden" name="userid" value=m.userid.clone() />
+                            <button type="submit">"Invia di nuovo il collegamento per la password"</button>
+                        </form>
+                    }
+                })}
         </section>
-        <Transitions userid=m.userid.clone() state=m.state/>
-        <crate::pages::mailbox_admin::MailboxAdmin services=m.services.clone() state=m.state/>
+        <Transitions userid=m.userid.clone() state=m.state />
+        <crate::pages::mailbox_admin::MailboxAdmin services=m.services.clone() state=m.state />
         <section aria-labelledby="servizi-h">
             <h2 id="servizi-h">"Riepilogo servizi"</h2>
             <ul class="services">
-                {service(m.services.disk_gb > 0, format!("Spazio disco {} GB (usato {} GB)", m.services.disk_gb, m.services.disk_used_mb / 1024))}
-                {service(m.services.sms, "Notifica SMS".into())}
+                {service(
+                    m.services.disk_gb > 0,
+                    format!(
+                        "Spazio disco {} GB (usato {} GB)",
+                        m.services.disk_gb,
+                        m.services.disk_used_mb / 1024,
+                    ),
+                )} {service(m.services.sms, "Notifica SMS".into())}
                 {service(m.services.security_archive, "Archivio di sicurezza".into())}
                 {service(m.services.legal_preservation, "Conservazione a norma".into())}
                 {service(m.services.shadow_pec, "Shadow PEC".into())}
@@ -326,18 +377,24 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
         <section aria-labelledby="utente-h">
             <h2 id="utente-h">"Dati utente principale"</h2>
             <dl class="detail">
-                <dt>"Nome"</dt><dd>{m.first_name.clone()}</dd>
-                <dt>"Cognome"</dt><dd>{m.last_name.clone()}</dd>
-                <dt>"Codice fiscale"</dt><dd>{m.tax_code.clone()}</dd>
-                <dt>"Nickname"</dt><dd>{m.nickname.clone()}</dd>
+                <dt>"Nome"</dt>
+                <dd>{m.first_name.clone()}</dd>
+                <dt>"Cognome"</dt>
+                <dd>{m.last_name.clone()}</dd>
+                <dt>"Codice fiscale"</dt>
+                <dd>{m.tax_code.clone()}</dd>
+                <dt>"Nickname"</dt>
+                <dd>{m.nickname.clone()}</dd>
             </dl>
-            <EditSection mailbox=m.clone()/>
+            <EditSection mailbox=m.clone() />
         </section>
         <section aria-labelledby="proprieta-h">
             <h2 id="proprieta-h">"Proprietà"</h2>
             <dl class="detail">
-                <dt>"REFERENCE_NUMBER"</dt><dd>{m.reference.clone()}</dd>
-                <dt>"TITOLARE_PEC"</dt><dd>{format!("{};{};{}", m.first_name, m.last_name, m.tax_code)}</dd>
+                <dt>"REFERENCE_NUMBER"</dt>
+                <dd>{m.reference.clone()}</dd>
+                <dt>"TITOLARE_PEC"</dt>
+                <dd>{format!("{};{};{}", m.first_name, m.last_name, m.tax_code)}</dd>
             </dl>
         </section>
     }
@@ -355,7 +412,12 @@ fn EditSection(mailbox: MailboxDetail) -> impl IntoView {
         if !editing.get() {
             let href =
                 mailbox.with_value(|m| format!("{}?modifica=1#modifica", crate::routes::mailbox(&m.userid)));
-            return view! { <p><a href=href>"Modifica dati"</a></p> }.into_any();
+            return view! {
+                <p>
+                    <a href=href>"Modifica dati"</a>
+                </p>
+            }
+            .into_any();
         }
         // After a refused save, the reason is in the URL and the typed values on the server.
         let error = query.with_untracked(|q| q.get("errore"));
@@ -364,7 +426,7 @@ fn EditSection(mailbox: MailboxDetail) -> impl IntoView {
         loaded(start, move |start: EditBasis| {
             let mailbox = mailbox.get_value();
             let returned = error.as_ref().and(start.returned);
-            view! { <EditForm mailbox=mailbox rules=start.rules returned=returned error=error.clone()/> }
+            view! { <EditForm mailbox=mailbox rules=start.rules returned=returned error=error.clone() /> }
         })
         .into_any()
     }
@@ -448,27 +510,57 @@ fn EditForm(
         .map(|(i, f)| {
             let t = touched[i];
             let error = Signal::derive(move || {
-                (attempted.get() || t.get()).then(|| report.with(|r| r.error(f).map(ToString::to_string))).flatten()
+                (attempted.get() || t.get())
+                    .then(|| report.with(|r| r.error(f).map(ToString::to_string)))
+                    .flatten()
             });
             let warning = Signal::derive(move || report.with(|r| r.warning(f).map(ToString::to_string)));
             let kind = if f == MailboxField::PasswordEmail { "email" } else { "text" };
             view! {
-                <TextField id=format!("modifica-{}", f.key().replace('_', "-")) name=format!("mailbox[{}]", f.key())
-                    label=f.label() value=values[i] touched=t error=error warning=warning required=f.required()
-                    kind=kind autocomplete=Some("off")/>
+                <TextField
+                    id=format!("modifica-{}", f.key().replace('_', "-"))
+                    name=format!("mailbox[{}]", f.key())
+                    label=f.label()
+                    value=values[i]
+                    touched=t
+                    error=error
+                    warning=warning
+                    required=f.required()
+                    kind=kind
+                    autocomplete=Some("off")
+                />
             }
         })
         .collect_view();
     view! {
-        <form method="post" action=UpdateMailbox::url() on:submit=on_submit novalidate id="modifica" class="edit-form">
+        <form
+            method="post"
+            action=UpdateMailbox::url()
+            on:submit=on_submit
+            novalidate
+            id="modifica"
+            class="edit-form"
+        >
             <h3>"Modifica dati"</h3>
-            {message.map(|m| view! { <div class="error-panel" role="alert"><p>{m}</p></div> })}
-            <input type="hidden" name="userid" value=userid.clone()/>
-            {(!booked).then(|| view! { <input type="hidden" name="mailbox[address]" value=mailbox.address.clone()/> })}
+            {message
+                .map(|m| {
+                    view! {
+                        <div class="error-panel" role="alert">
+                            <p>{m}</p>
+                        </div>
+                    }
+                })}
+            <input type="hidden" name="userid" value=userid.clone() />
+            {(!booked)
+                .then(|| {
+                    view! { <input type="hidden" name="mailbox[address]" value=mailbox.address.clone() /> }
+                })}
             <div class="mailbox-fields">{fields}</div>
             <div class="actions">
                 <a href=crate::routes::mailbox(&userid)>"Annulla"</a>
-                <button type="submit" class="primary">"Salva modifiche"</button>
+                <button type="submit" class="primary">
+                    "Salva modifiche"
+                </button>
             </div>
         </form>
     }

@@ -45,11 +45,11 @@ pub fn OrderPage() -> impl IntoView {
         |(n, page)| async move { get_order(n, page).await },
     );
     view! {
-        <Title text="Dettaglio ordine"/>
+        <Title text="Dettaglio ordine" />
         <h1>"Dettaglio ordine"</h1>
-        <crate::components::FormErrorBanner/>
-        <ContractOutcome/>
-        {loaded(order, |o| view! { <OrderView order=o/> })}
+        <crate::components::FormErrorBanner />
+        <ContractOutcome />
+        {loaded(order, |o| view! { <OrderView order=o /> })}
     }
 }
 
@@ -70,26 +70,42 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
         <section aria-labelledby="richiesta-h">
             <h2 id="richiesta-h">"Richiesta"</h2>
             <dl class="detail">
-                <dt>"Ordine"</dt><dd>{order.number.clone()}</dd>
-                <dt>"Stato"</dt><dd>{order.state.code()}</dd>
-                <dt>"Data richiesta"</dt><dd>{date.clone()}</dd>
-                <dt>"Denominazione"</dt><dd>{order.customer_name.clone()}</dd>
-                <dt>"Tipo cliente"</dt><dd>{order.customer_kind.label()}</dd>
-                <dt>"Legale rappresentante"</dt><dd>{order.legal_rep_cf.clone()}</dd>
-                <dt>"Data inserimento"</dt><dd>{date}</dd>
-                <dt>"Consenso trattamenti"</dt><dd>{yes_no(order.consent)}</dd>
-                <dt>"Contratto"</dt><dd>{yes_no(order.contract)}</dd>
-                <dt>"Operatore"</dt><dd>{order.operator.clone()}</dd>
-                <dt>"E-mail di contatto"</dt><dd>{order.contact_email.clone()}</dd>
-                <dt>"Tipologia casella"</dt><dd>{order.offer_name.clone()}</dd>
-                <dt>"Anno scadenza caselle"</dt><dd>{order.expiry_year}</dd>
-                <dt>"Numero ordine cliente"</dt><dd>{order.customer_po.clone()}</dd>
+                <dt>"Ordine"</dt>
+                <dd>{order.number.clone()}</dd>
+                <dt>"Stato"</dt>
+                <dd>{order.state.code()}</dd>
+                <dt>"Data richiesta"</dt>
+                <dd>{date.clone()}</dd>
+                <dt>"Denominazione"</dt>
+                <dd>{order.customer_name.clone()}</dd>
+                <dt>"Tipo cliente"</dt>
+                <dd>{order.customer_kind.label()}</dd>
+                <dt>"Legale rappresentante"</dt>
+                <dd>{order.legal_rep_cf.clone()}</dd>
+                <dt>"Data inserimento"</dt>
+                <dd>{date}</dd>
+                <dt>"Consenso trattamenti"</dt>
+                <dd>{yes_no(order.consent)}</dd>
+                <dt>"Contratto"</dt>
+                <dd>{yes_no(order.contract)}</dd>
+                <dt>"Operatore"</dt>
+                <dd>{order.operator.clone()}</dd>
+                <dt>"E-mail di contatto"</dt>
+                <dd>{order.contact_email.clone()}</dd>
+                <dt>"Tipologia casella"</dt>
+                <dd>{order.offer_name.clone()}</dd>
+                <dt>"Anno scadenza caselle"</dt>
+                <dd>{order.expiry_year}</dd>
+                <dt>"Numero ordine cliente"</dt>
+                <dd>{order.customer_po.clone()}</dd>
             </dl>
         </section>
-        <ContractControls number=order.number.clone() state=order.state signed=order.contract/>
+        <ContractControls number=order.number.clone() state=order.state signed=order.contract />
         <section aria-labelledby="caselle-h">
-            <h2 id="caselle-h" tabindex="-1">"Caselle"</h2>
-            <MailboxPager rows=order.rows link=page_link.clone()/>
+            <h2 id="caselle-h" tabindex="-1">
+                "Caselle"
+            </h2>
+            <MailboxPager rows=order.rows link=page_link.clone() />
             <div class="table-wrap">
                 <table aria-labelledby="caselle-h">
                     <thead>
@@ -108,7 +124,9 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                             .map(|m| {
                                 view! {
                                     <tr>
-                                        <td><a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a></td>
+                                        <td>
+                                            <a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a>
+                                        </td>
                                         <td>{m.reference}</td>
                                         <td>{m.state.code()}</td>
                                         <td>{m.offer_name}</td>
@@ -120,7 +138,7 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            {(order.rows.pages > 1).then(|| view! { <MailboxPager rows=order.rows link=page_link/> })}
+            {(order.rows.pages > 1).then(|| view! { <MailboxPager rows=order.rows link=page_link /> })}
         </section>
     }
 }
@@ -137,7 +155,9 @@ fn ContractOutcome() -> impl IntoView {
             return Some(
                 view! {
                     <div class="notice" role="status">
-                        <p>"Ordine annullato: le sue caselle non saranno attivate e i loro nomi sono di nuovo liberi."</p>
+                        <p>
+                            "Ordine annullato: le sue caselle non saranno attivate e i loro nomi sono di nuovo liberi."
+                        </p>
                     </div>
                 }
                 .into_any(),
@@ -162,7 +182,14 @@ fn ContractOutcome() -> impl IntoView {
                 "Il contratto si carica solo per un ordine PRENOTATO: l'ordine non è cambiato.".into()
             }
         };
-        Some(view! { <div class="error-panel" role="alert"><p>{message}</p></div> }.into_any())
+        Some(
+            view! {
+                <div class="error-panel" role="alert">
+                    <p>{message}</p>
+                </div>
+            }
+            .into_any(),
+        )
     }
 }
 
@@ -188,30 +215,57 @@ pub fn ContractControls(number: String, state: crate::domain::OrderState, signed
             <h2 id="contratto-h">"Contratto"</h2>
             <p>
                 // Files, not pages: the router must not handle them.
-                <a href=crate::routes::contract_pdf(&number) download=format!("contratto-{number}.pdf") rel="external">
+                <a
+                    href=crate::routes::contract_pdf(&number)
+                    download=format!("contratto-{number}.pdf")
+                    rel="external"
+                >
                     "Download Contratto"
                 </a>
-                {signed.then(|| view! {
-                    " · "
-                    <a href=crate::routes::signed_contract(&number) rel="external">"Scarica il contratto firmato"</a>
-                })}
+                {signed
+                    .then(|| {
+                        view! {
+                            " · "
+                            <a href=crate::routes::signed_contract(&number) rel="external">
+                                "Scarica il contratto firmato"
+                            </a>
+                        }
+                    })}
             </p>
-            {booked.then(|| view! {
-                <form method="post" action=upload enctype="multipart/form-data" class="contract-upload">
-                    <label for="contratto-file">"Upload Firma Contratto"</label>
-                    <input type="file" id="contratto-file" name="contratto" aria-describedby="contratto-aiuto"
-                        accept=".pdf,.p7m,application/pdf,application/pkcs7-mime" on:change=submit_on_choose/>
-                    <p id="contratto-aiuto" class="hint">
-                        "Il contratto firmato: PDF oppure file firmato digitalmente (.p7m), al massimo 5 MB. "
-                        "Caricandolo l'ordine viene evaso e le caselle attivate."
-                    </p>
-                    <button type="submit" class="no-js-only">"Invia contratto firmato"</button>
-                </form>
-                <form method="post" action=CancelOrder::url() class="inline-form">
-                    <input type="hidden" name="number" value=number.clone()/>
-                    <button type="submit" class="danger">"Annulla ordine"</button>
-                </form>
-            })}
+            {booked
+                .then(|| {
+                    view! {
+                        <form
+                            method="post"
+                            action=upload
+                            enctype="multipart/form-data"
+                            class="contract-upload"
+                        >
+                            <label for="contratto-file">"Upload Firma Contratto"</label>
+                            <input
+                                type="file"
+                                id="contratto-file"
+                                name="contratto"
+                                aria-describedby="contratto-aiuto"
+                                accept=".pdf,.p7m,application/pdf,application/pkcs7-mime"
+                                on:change=submit_on_choose
+                            />
+                            <p id="contratto-aiuto" class="hint">
+                                "Il contratto firmato: PDF oppure file firmato digitalmente (.p7m), al massimo 5 MB. "
+                                "Caricandolo l'ordine viene evaso e le caselle attivate."
+                            </p>
+                            <button type="submit" class="no-js-only">
+                                "Invia contratto firmato"
+                            </button>
+                        </form>
+                        <form method="post" action=CancelOrder::url() class="inline-form">
+                            <input type="hidden" name="number" value=number.clone() />
+                            <button type="submit" class="danger">
+                                "Annulla ordine"
+                            </button>
+                        </form>
+                    }
+                })}
         </section>
     }
 }

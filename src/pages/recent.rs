@@ -30,25 +30,39 @@ fn Events() -> impl IntoView {
     view! {
         <section aria-labelledby="eventi-h">
             <h2 id="eventi-h">"Ultime operazioni"</h2>
-            {loaded(events, |events: Vec<ActivityEntry>| view! {
-                <ul class="events">
-                    {events
-                        .into_iter()
-                        .map(|e| {
-                            // Orders are linked once, in the table above (tests and screen
-                            // readers find an order by the one link named with its number).
-                            let link = (!e.userid.is_empty()).then(|| (crate::routes::mailbox(&e.userid), e.userid.clone()));
-                            view! {
-                                <li>
-                                    <span class="when">{e.at}</span>" "
-                                    {e.summary}
-                                    {link.map(|(href, text)| view! { " (" <a href=href>{text}</a> ")" })}
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            })}
+            {loaded(
+                events,
+                |events: Vec<ActivityEntry>| {
+                    view! {
+                        <ul class="events">
+                            {events
+                                .into_iter()
+                                .map(|e| {
+                                    let link = (!e.userid.is_empty())
+                                        .then(|| (crate::routes::mailbox(&e.userid), e.userid.clone()));
+                                    // Orders are linked once, in the table above (tests and screen
+                                    // readers find an order by the one link named with its number).
+                                    view! {
+                                        <li>
+                                            <span class="when">{e.at}</span>
+                                            " "
+                                            {e.summary}
+                                            {link
+                                                .map(|(href, text)| {
+                                                    view! {
+                                                        " ("
+                                                        <a href=href>{text}</a>
+                                                        ")"
+                                                    }
+                                                })}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                },
+            )}
         </section>
     }
 }
@@ -59,20 +73,18 @@ pub fn RecentPage() -> impl IntoView {
     let page = move || query.read().get("pagina").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
     let orders = Resource::new(page, |p| async move { list_recent(p).await });
     view! {
-        <Title text="Attività recenti"/>
+        <Title text="Attività recenti" />
         <h1>"Attività recenti"</h1>
-        {loaded(orders, |p| view! { <OrdersTable paged=p/> })}
-        <Events/>
+        {loaded(orders, |p| view! { <OrdersTable paged=p /> })}
+        <Events />
     }
 }
 
 #[component]
 fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
     if paged.items.is_empty() {
-        return view! {
-            <p>"Nessun ordine. " <a href="/richiesta">"Richiedi nuove caselle"</a></p>
-        }
-        .into_any();
+        return view! { <p>"Nessun ordine. " <a href="/richiesta">"Richiedi nuove caselle"</a></p> }
+            .into_any();
     }
     let Paged { items, page, pages, total } = paged;
     view! {
@@ -94,7 +106,9 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                         .map(|o| {
                             view! {
                                 <tr>
-                                    <td><a href=crate::routes::order(&o.number)>{o.number.clone()}</a></td>
+                                    <td>
+                                        <a href=crate::routes::order(&o.number)>{o.number.clone()}</a>
+                                    </td>
                                     <td>{italian_date(&o.created_at)}</td>
                                     <td>{o.customer_name}</td>
                                     <td class="num">{o.mailbox_count}</td>
@@ -106,7 +120,7 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <Pager page=page pages=pages link=|p| format!("/recenti?pagina={p}")/>
+        <Pager page=page pages=pages link=|p| format!("/recenti?pagina={p}") />
     }
     .into_any()
 }

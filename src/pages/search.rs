@@ -58,12 +58,18 @@ pub fn SearchPageView() -> impl IntoView {
     };
     let results = Resource::new(current, |(q, p)| async move { search_mailboxes(q, p).await });
     view! {
-        <Title text="Ricerca"/>
+        <Title text="Ricerca" />
         <h1>"Ricerca"</h1>
-        {loaded(results, move |page: SearchPage| {
-            let (query, _) = current();
-            view! { <SearchForm query=query.clone() page=page.clone()/> <Results query=query hits=page.hits/> }
-        })}
+        {loaded(
+            results,
+            move |page: SearchPage| {
+                let (query, _) = current();
+                view! {
+                    <SearchForm query=query.clone() page=page.clone() />
+                    <Results query=query hits=page.hits />
+                }
+            },
+        )}
     }
 }
 
@@ -71,14 +77,24 @@ pub fn SearchPageView() -> impl IntoView {
 fn SearchForm(query: SearchQuery, page: SearchPage) -> impl IntoView {
     let option = |value: String, label: String, selected: &str| {
         let is = value == selected;
-        view! { <option value=value selected=is>{label}</option> }
+        view! {
+            <option value=value selected=is>
+                {label}
+            </option>
+        }
     };
     view! {
         <form method="get" action="/ricerca" class="search-form" role="search">
             <div class="field">
                 <label for="q">"Cerca"</label>
                 <div class="control">
-                    <input type="search" id="q" name="q" value=query.text.clone() aria-describedby="q-aiuto"/>
+                    <input
+                        type="search"
+                        id="q"
+                        name="q"
+                        value=query.text.clone()
+                        aria-describedby="q-aiuto"
+                    />
                 </div>
                 <p id="q-aiuto" class="hint">
                     "Inizio di nome casella, userid, nickname, codice fiscale, nome o cognome del titolare, numero ordine o riferimento."
@@ -89,7 +105,10 @@ fn SearchForm(query: SearchQuery, page: SearchPage) -> impl IntoView {
                 <div class="control">
                     <select id="stato" name="stato">
                         <option value="">"Tutti"</option>
-                        {MailboxState::ALL.into_iter().map(|s| option(s.code().into(), s.code().into(), &query.state)).collect_view()}
+                        {MailboxState::ALL
+                            .into_iter()
+                            .map(|s| option(s.code().into(), s.code().into(), &query.state))
+                            .collect_view()}
                     </select>
                 </div>
             </div>
@@ -98,7 +117,11 @@ fn SearchForm(query: SearchQuery, page: SearchPage) -> impl IntoView {
                 <div class="control">
                     <select id="cliente" name="cliente">
                         <option value="">"Tutti"</option>
-                        {page.customers.into_iter().map(|c| option(c.clone(), c, &query.customer)).collect_view()}
+                        {page
+                            .customers
+                            .into_iter()
+                            .map(|c| option(c.clone(), c, &query.customer))
+                            .collect_view()}
                     </select>
                 </div>
             </div>
@@ -111,7 +134,9 @@ fn SearchForm(query: SearchQuery, page: SearchPage) -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <button type="submit" class="primary">"Cerca"</button>
+            <button type="submit" class="primary">
+                "Cerca"
+            </button>
         </form>
     }
 }
@@ -138,22 +163,30 @@ fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
                 <tbody>
                     {items
                         .into_iter()
-                        .map(|h| view! {
-                            <tr>
-                                <td><a href=crate::routes::mailbox(&h.userid)>{h.userid.clone()}</a></td>
-                                <td>{h.address}</td>
-                                <td>{h.state.code()}</td>
-                                <td>{h.holder}</td>
-                                <td>{h.tax_code}</td>
-                                <td><a href=crate::routes::order(&h.order_number)>{h.order_number.clone()}</a></td>
-                                <td>{h.reference}</td>
-                                <td>{h.customer}</td>
-                            </tr>
+                        .map(|h| {
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a href=crate::routes::mailbox(&h.userid)>{h.userid.clone()}</a>
+                                    </td>
+                                    <td>{h.address}</td>
+                                    <td>{h.state.code()}</td>
+                                    <td>{h.holder}</td>
+                                    <td>{h.tax_code}</td>
+                                    <td>
+                                        <a href=crate::routes::order(
+                                            &h.order_number,
+                                        )>{h.order_number.clone()}</a>
+                                    </td>
+                                    <td>{h.reference}</td>
+                                    <td>{h.customer}</td>
+                                </tr>
+                            }
                         })
                         .collect_view()}
                 </tbody>
             </table>
         </div>
-        <Pager page=page pages=pages link=move |p| query_link(&query, p)/>
+        <Pager page=page pages=pages link=move |p| query_link(&query, p) />
     }
 }

@@ -22,10 +22,10 @@ const CHECK_DELAY_MS: u32 = 400;
 #[component]
 pub fn MailboxesStep() -> impl IntoView {
     view! {
-        <Title text="Attivazione casella — Caselle PEC"/>
+        <Title text="Attivazione casella — Caselle PEC" />
         <h1>"Attivazione casella"</h1>
-        <StepList current=2/>
-        {with_wizard(|data| view! { <MailboxesForm data=data/> })}
+        <StepList current=2 />
+        {with_wizard(|data| view! { <MailboxesForm data=data /> })}
     }
 }
 
@@ -54,7 +54,7 @@ fn field_index(f: MailboxField) -> usize {
 fn MailboxesForm(data: WizardData) -> impl IntoView {
     let WizardData { id, draft, order_number, rules, large, .. } = data;
     if order_number.is_some() {
-        return view! { <AlreadyOrdered id=id/> }.into_any();
+        return view! { <AlreadyOrdered id=id /> }.into_any();
     }
     // A large request (a CSV import, mostly) is shown as a table; its rows stay on the server.
     let table_mode = large.is_some();
@@ -250,10 +250,17 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         <h2>"Caselle PEC"</h2>
         <form method="post" action=SaveMailboxes::url() novalidate on:submit=on_submit class="wizard-form">
             // Enter in a field continues (the first submit button is the form's default).
-            <button type="submit" name="azione" value="continua" class="default-submit" tabindex="-1" aria-hidden="true">
+            <button
+                type="submit"
+                name="azione"
+                value="continua"
+                class="default-submit"
+                tabindex="-1"
+                aria-hidden="true"
+            >
                 "Continua"
             </button>
-            <input type="hidden" name="draft" value=id/>
+            <input type="hidden" name="draft" value=id />
             {move || {
                 let errors = all_errors();
                 (attempted.get() && !errors.is_empty())
@@ -265,7 +272,13 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                                 <ul>
                                     {errors
                                         .into_iter()
-                                        .map(|(fid, msg)| view! { <li><a href=format!("#{fid}")>{msg}</a></li> })
+                                        .map(|(fid, msg)| {
+                                            view! {
+                                                <li>
+                                                    <a href=format!("#{fid}")>{msg}</a>
+                                                </li>
+                                            }
+                                        })
                                         .collect_view()}
                                 </ul>
                             </div>
@@ -273,23 +286,42 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                     })
             }}
             <div class="header-fields">
-                <TextField id="expiry-year" name="expiry_year" label="Anno scadenza caselle" value=expiry
-                    touched=expiry_touched error=header_error(RequestField::ExpiryYear, expiry_touched)
-                    required=true inputmode=Some("numeric")/>
-                <TextField id="customer-po" name="customer_po" label="Numero ordine" value=po touched=po_touched
-                    error=header_error(RequestField::CustomerPo, po_touched)/>
+                <TextField
+                    id="expiry-year"
+                    name="expiry_year"
+                    label="Anno scadenza caselle"
+                    value=expiry
+                    touched=expiry_touched
+                    error=header_error(RequestField::ExpiryYear, expiry_touched)
+                    required=true
+                    inputmode=Some("numeric")
+                />
+                <TextField
+                    id="customer-po"
+                    name="customer_po"
+                    label="Numero ordine"
+                    value=po
+                    touched=po_touched
+                    error=header_error(RequestField::CustomerPo, po_touched)
+                />
             </div>
-            <UploadZone action=upload_action existing=existing rules=rules/>
-            {last_import.map(|note| view! { <ImportResult note=note report_link=report_link.clone()/> })}
+            <UploadZone action=upload_action existing=existing rules=rules />
+            {last_import.map(|note| view! { <ImportResult note=note report_link=report_link.clone() /> })}
             <h2 class="mailbox-count">{move || format!("CASELLE LEGALMAIL ({})", count())}</h2>
             {if let Some(table) = large {
                 view! {
-                    <RowTable draft=table_draft.clone() table=table rules=rules editor=editor attempted=attempted/>
+                    <RowTable
+                        draft=table_draft.clone()
+                        table=table
+                        rules=rules
+                        editor=editor
+                        attempted=attempted
+                    />
                 }
-                .into_any()
+                    .into_any()
             } else {
                 view! {
-            <For
+                    <For
                         each=move || blocks.get()
                         key=|b| b.key
                         children=move |block: Block| {
@@ -301,10 +333,17 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                                     if !(attempted.get() || block.fields.touched[fi].get()) {
                                         return None;
                                     }
-                                    reports.with(|r| r.get(idx.get()).and_then(|r| r.error(f)).map(ToString::to_string))
+                                    reports
+                                        .with(|r| {
+                                            r.get(idx.get()).and_then(|r| r.error(f)).map(ToString::to_string)
+                                        })
                                 });
                                 let warning = Signal::derive(move || {
-                                    reports.with(|r| r.get(idx.get()).and_then(|r| r.warning(f)).map(ToString::to_string))
+                                    let i = idx.get();
+                                    reports
+                                        .with(|r| {
+                                            r.get(i).and_then(|r| r.warning(f)).map(ToString::to_string)
+                                        })
                                 });
                                 let kind = if f == MailboxField::PasswordEmail { "email" } else { "text" };
                                 view! {
@@ -319,7 +358,9 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                                         required=f.required()
                                         kind=kind
                                         autocomplete=Some("off")
-                                        clear=Signal::derive(move || WizardAction::Clear(idx.get(), f).value())
+                                        clear=Signal::derive(move || {
+                                            WizardAction::Clear(idx.get(), f).value()
+                                        })
                                     />
                                 }
                             };
@@ -346,10 +387,17 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                         }
                     />
                 }
-                .into_any()
+                    .into_any()
             }}
             <div class="add-row">
-                <button type="submit" name="azione" value="aggiungi" id="add-mailbox" class="add" on:click=add>
+                <button
+                    type="submit"
+                    name="azione"
+                    value="aggiungi"
+                    id="add-mailbox"
+                    class="add"
+                    on:click=add
+                >
                     <span aria-hidden="true">"+ "</span>
                     "Aggiungi casella"
                 </button>
@@ -359,7 +407,9 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                     <span aria-hidden="true">"← "</span>
                     "Indietro"
                 </button>
-                <button type="submit" name="azione" value="continua" class="primary">"Continua"</button>
+                <button type="submit" name="azione" value="continua" class="primary">
+                    "Continua"
+                </button>
             </div>
         </form>
     }
@@ -388,20 +438,34 @@ fn ImportResult(note: ImportNote, report_link: String) -> impl IntoView {
             view! {
                 <div class="notice" role="status" id="esito-importazione">
                     <p>{format!("{file}{added}.")}</p>
-                    {note.example_line.map(|line| view! {
-                        <p>{format!("La riga {line} è la riga di esempio del modello ed è stata ignorata.")}</p>
-                    })}
-                    {(!note.ignored_columns.is_empty()).then(|| view! {
-                        <p>{format!("Colonne ignorate: {}.", note.ignored_columns.join(", "))}</p>
-                    })}
-                    {(note.added > 0).then(|| view! {
-                        <p>
-                            <a href=report_link download="caselle-con-errori.csv" rel="external">
-                                "Scarica le righe con errori (CSV)"
-                            </a>
-                            " per correggerle nel foglio di calcolo e caricarle di nuovo."
-                        </p>
-                    })}
+                    {note
+                        .example_line
+                        .map(|line| {
+                            view! {
+                                <p>
+                                    {format!(
+                                        "La riga {line} è la riga di esempio del modello ed è stata ignorata.",
+                                    )}
+                                </p>
+                            }
+                        })}
+                    {(!note.ignored_columns.is_empty())
+                        .then(|| {
+                            view! {
+                                <p>{format!("Colonne ignorate: {}.", note.ignored_columns.join(", "))}</p>
+                            }
+                        })}
+                    {(note.added > 0)
+                        .then(|| {
+                            view! {
+                                <p>
+                                    <a href=report_link download="caselle-con-errori.csv" rel="external">
+                                        "Scarica le righe con errori (CSV)"
+                                    </a>
+                                    " per correggerle nel foglio di calcolo e caricarle di nuovo."
+                                </p>
+                            }
+                        })}
                 </div>
             }
             .into_any()

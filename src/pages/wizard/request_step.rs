@@ -15,11 +15,11 @@ pub fn request_field_id(f: RequestField) -> String {
 #[component]
 pub fn RequestStep() -> impl IntoView {
     view! {
-        <Title text="Attivazione casella — Richiesta"/>
+        <Title text="Attivazione casella — Richiesta" />
         <h1>"Attivazione casella"</h1>
-        <StepList current=1/>
+        <StepList current=1 />
         <h2>"Dati richiesta"</h2>
-        {with_wizard(|data| view! { <RequestForm data=data/> })}
+        {with_wizard(|data| view! { <RequestForm data=data /> })}
     }
 }
 
@@ -27,7 +27,7 @@ pub fn RequestStep() -> impl IntoView {
 fn RequestForm(data: WizardData) -> impl IntoView {
     let WizardData { id, draft, order_number, rules, offers, customers, .. } = data;
     if order_number.is_some() {
-        return view! { <AlreadyOrdered id=id/> }.into_any();
+        return view! { <AlreadyOrdered id=id /> }.into_any();
     }
     let values = RequestField::STEP1.map(|f| RwSignal::new(draft.get(f).to_string()));
     let touched = RequestField::STEP1.map(|f| RwSignal::new(!draft.get(f).is_empty()));
@@ -87,15 +87,32 @@ fn RequestForm(data: WizardData) -> impl IntoView {
     let text = move |i: usize, kind: &'static str, list: Option<&'static str>| {
         let (fid, name, label, required) = field(i);
         view! {
-            <TextField id=fid name=name label=label value=values[i] touched=touched[i]
-                error=shown(i) required=required kind=kind list=list/>
+            <TextField
+                id=fid
+                name=name
+                label=label
+                value=values[i]
+                touched=touched[i]
+                error=shown(i)
+                required=required
+                kind=kind
+                list=list
+            />
         }
     };
     let select = move |i: usize, options: Vec<(String, String)>| {
         let (fid, name, label, required) = field(i);
         view! {
-            <SelectField id=fid name=name label=label value=values[i] touched=touched[i]
-                options=options error=shown(i) required=required/>
+            <SelectField
+                id=fid
+                name=name
+                label=label
+                value=values[i]
+                touched=touched[i]
+                options=options
+                error=shown(i)
+                required=required
+            />
         }
     };
     let kinds = CustomerKind::ALL.iter().map(|k| (k.code().to_string(), k.label().to_string())).collect();
@@ -103,9 +120,12 @@ fn RequestForm(data: WizardData) -> impl IntoView {
 
     view! {
         <form method="post" action=SaveRequest::url() novalidate on:submit=on_submit class="wizard-form">
-            <input type="hidden" name="draft" value=id/>
+            <input type="hidden" name="draft" value=id />
             <datalist id="clienti">
-                {customers.with_value(|cs| cs.iter().map(|c| view! { <option value=c.name.clone()></option> }).collect_view())}
+                {customers
+                    .with_value(|cs| {
+                        cs.iter().map(|c| view! { <option value=c.name.clone()></option> }).collect_view()
+                    })}
             </datalist>
             {text(0, "text", Some("clienti"))}
             {select(1, kinds)}
@@ -113,13 +133,21 @@ fn RequestForm(data: WizardData) -> impl IntoView {
             {text(3, "email", None)}
             {select(4, offer_options)}
             <div class="field checkbox">
-                <input type="checkbox" id="consent" name="consent" value="on" checked=draft.consent
+                <input
+                    type="checkbox"
+                    id="consent"
+                    name="consent"
+                    value="on"
+                    checked=draft.consent
                     prop:checked=move || consent.get()
-                    on:change=move |ev| consent.set(event_target_checked(&ev))/>
+                    on:change=move |ev| consent.set(event_target_checked(&ev))
+                />
                 <label for="consent">"Consenso trattamenti"</label>
             </div>
             <div class="actions">
-                <button type="submit" name="azione" value="continua" class="primary">"Continua"</button>
+                <button type="submit" name="azione" value="continua" class="primary">
+                    "Continua"
+                </button>
             </div>
         </form>
     }

@@ -12,10 +12,10 @@ use leptos_meta::Title;
 #[component]
 pub fn ReviewStep() -> impl IntoView {
     view! {
-        <Title text="Attivazione casella — Verifica"/>
+        <Title text="Attivazione casella — Verifica" />
         <h1>"Attivazione casella"</h1>
-        <StepList current=2/>
-        {with_wizard(|data| view! { <Review data=data/> })}
+        <StepList current=2 />
+        {with_wizard(|data| view! { <Review data=data /> })}
     }
 }
 
@@ -23,7 +23,7 @@ pub fn ReviewStep() -> impl IntoView {
 fn Review(data: WizardData) -> impl IntoView {
     let WizardData { id, draft, order_number, offers, large, .. } = data;
     if order_number.is_some() {
-        return view! { <AlreadyOrdered id=id/> }.into_any();
+        return view! { <AlreadyOrdered id=id /> }.into_any();
     }
     // A large request comes a page at a time; a small one whole.
     let (total, page, rows) = match large {
@@ -50,15 +50,23 @@ fn Review(data: WizardData) -> impl IntoView {
     view! {
         <h2>"Verifica dei dati"</h2>
         <dl class="summary">
-            <dt>"Denominazione"</dt><dd>{draft.customer_name.clone()}</dd>
-            <dt>"Tipo cliente"</dt><dd>{customer_kind_label(&draft.customer_kind).to_string()}</dd>
-            <dt>"Legale rappresentante"</dt><dd>{draft.legal_rep_cf.trim().to_uppercase()}</dd>
-            <dt>"Tipologia casella"</dt><dd>{offer}</dd>
-            <dt>"Anno scadenza caselle"</dt><dd>{draft.expiry_year.clone()}</dd>
-            <dt>"Numero ordine"</dt><dd>{draft.customer_po.clone()}</dd>
+            <dt>"Denominazione"</dt>
+            <dd>{draft.customer_name.clone()}</dd>
+            <dt>"Tipo cliente"</dt>
+            <dd>{customer_kind_label(&draft.customer_kind).to_string()}</dd>
+            <dt>"Legale rappresentante"</dt>
+            <dd>{draft.legal_rep_cf.trim().to_uppercase()}</dd>
+            <dt>"Tipologia casella"</dt>
+            <dd>{offer}</dd>
+            <dt>"Anno scadenza caselle"</dt>
+            <dd>{draft.expiry_year.clone()}</dd>
+            <dt>"Numero ordine"</dt>
+            <dd>{draft.customer_po.clone()}</dd>
         </dl>
-        <h3 id="caselle" tabindex="-1">{format!("CASELLE LEGALMAIL ({total})")}</h3>
-        <MailboxPager rows=page link=page_link.clone()/>
+        <h3 id="caselle" tabindex="-1">
+            {format!("CASELLE LEGALMAIL ({total})")}
+        </h3>
+        <MailboxPager rows=page link=page_link.clone() />
         <div class="table-wrap">
             <table class="review">
                 <caption>"Caselle richieste"</caption>
@@ -85,14 +93,16 @@ fn Review(data: WizardData) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        {(page.pages > 1).then(|| view! { <MailboxPager rows=page link=page_link/> })}
+        {(page.pages > 1).then(|| view! { <MailboxPager rows=page link=page_link /> })}
         <form method="post" action=ConfirmOrder::url() on:submit=on_submit class="actions">
-            <input type="hidden" name="draft" value=id/>
+            <input type="hidden" name="draft" value=id />
             <button type="submit" name="azione" value="indietro">
                 <span aria-hidden="true">"← "</span>
                 "Indietro"
             </button>
-            <button type="submit" name="azione" value="conferma" class="primary">"Conferma"</button>
+            <button type="submit" name="azione" value="conferma" class="primary">
+                "Conferma"
+            </button>
         </form>
     }
     .into_any()

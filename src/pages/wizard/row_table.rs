@@ -75,7 +75,10 @@ pub fn RowTable(
                 <td>{state}</td>
                 <td>{first_error}</td>
                 <td class="row-actions">
-                    <button type="submit" name="azione" id=format!("correggi-{n}")
+                    <button
+                        type="submit"
+                        name="azione"
+                        id=format!("correggi-{n}")
                         value=WizardAction::Edit(i).value()
                         on:click=move |ev| {
                             ev.prevent_default();
@@ -94,7 +97,9 @@ pub fn RowTable(
 
     let pager_button = move |p: usize, label: &'static str| {
         view! {
-            <button type="submit" name="azione" value=WizardAction::Page(p).value()>{label}</button>
+            <button type="submit" name="azione" value=WizardAction::Page(p).value()>
+                {label}
+            </button>
         }
     };
     let title = match errors {
@@ -106,9 +111,11 @@ pub fn RowTable(
 
     view! {
         <section id="tabella" class="row-table" aria-labelledby="tabella-titolo">
-            <input type="hidden" name="righe" value="bozza"/>
-            <input type="hidden" name="pagina" value=page.page.to_string()/>
-            <h3 id="tabella-titolo" tabindex="-1">{title}</h3>
+            <input type="hidden" name="righe" value="bozza" />
+            <input type="hidden" name="pagina" value=page.page.to_string() />
+            <h3 id="tabella-titolo" tabindex="-1">
+                {title}
+            </h3>
             <div class="table-tools">
                 <label class="check">
                     <input
@@ -121,12 +128,25 @@ pub fn RowTable(
                     />
                     " solo righe con errori"
                 </label>
-                <button type="submit" name="azione" value="filtra" id="filtra" class="no-js-only">"Filtra"</button>
+                <button type="submit" name="azione" value="filtra" id="filtra" class="no-js-only">
+                    "Filtra"
+                </button>
             </div>
             {move || {
-                editor.index.get().map(|i| view! {
-                    <RowEditorView index=i draft=draft.get_value() rules=rules editor=editor attempted=attempted/>
-                })
+                editor
+                    .index
+                    .get()
+                    .map(|i| {
+                        view! {
+                            <RowEditorView
+                                index=i
+                                draft=draft.get_value()
+                                rules=rules
+                                editor=editor
+                                attempted=attempted
+                            />
+                        }
+                    })
             }}
             <table class="rows">
                 <caption class="visually-hidden">"Caselle della richiesta"</caption>
@@ -226,7 +246,7 @@ fn RowEditorView(
     view! {
         <fieldset class="mailbox editor" id="editor">
             <legend>{format!("Casella {n}")}</legend>
-            <input type="hidden" name="riga_indice" value=index.to_string()/>
+            <input type="hidden" name="riga_indice" value=index.to_string() />
             <div class="mailbox-fields">
                 {MailboxField::ALL.into_iter().enumerate().map(field_view).collect_view()}
             </div>
@@ -234,7 +254,10 @@ fn RowEditorView(
                 <button type="submit" name="azione" value="salva" class="primary">
                     {format!("Salva casella {n}")}
                 </button>
-                <button type="submit" name="azione" value="annulla"
+                <button
+                    type="submit"
+                    name="azione"
+                    value="annulla"
                     on:click=move |ev| {
                         ev.prevent_default();
                         editor.index.set(None);

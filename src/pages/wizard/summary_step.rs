@@ -33,10 +33,10 @@ pub fn SummaryStep() -> impl IntoView {
         |(id, page)| async move { get_summary(id, page).await },
     );
     view! {
-        <Title text="Riepilogo ordine"/>
+        <Title text="Riepilogo ordine" />
         <h1>"Riepilogo"</h1>
-        <StepList current=3/>
-        {loaded(order, |o| view! { <Summary order=o/> })}
+        <StepList current=3 />
+        {loaded(order, |o| view! { <Summary order=o /> })}
     }
 }
 
@@ -47,14 +47,21 @@ fn Summary(order: OrderDetail) -> impl IntoView {
     let page_link = move |p: usize| format!("{here}?pagina={p}#prodotto");
     view! {
         <h2>"Riepilogo ordine"</h2>
-        <p class="success" role="status">"La sua prenotazione è andata a buon fine"</p>
+        <p class="success" role="status">
+            "La sua prenotazione è andata a buon fine"
+        </p>
         <dl class="summary">
-            <dt>"Ordine"</dt><dd class="order-number">{order.number.clone()}</dd>
-            <dt>"Denominazione"</dt><dd>{order.customer_name.clone()}</dd>
-            <dt>"Legale rappresentante"</dt><dd>{order.legal_rep_cf.clone()}</dd>
+            <dt>"Ordine"</dt>
+            <dd class="order-number">{order.number.clone()}</dd>
+            <dt>"Denominazione"</dt>
+            <dd>{order.customer_name.clone()}</dd>
+            <dt>"Legale rappresentante"</dt>
+            <dd>{order.legal_rep_cf.clone()}</dd>
         </dl>
-        <h3 id="prodotto" tabindex="-1">"DETTAGLIO PRODOTTO"</h3>
-        <MailboxPager rows=order.rows link=page_link/>
+        <h3 id="prodotto" tabindex="-1">
+            "DETTAGLIO PRODOTTO"
+        </h3>
+        <MailboxPager rows=order.rows link=page_link />
         <div class="table-wrap">
             <table>
                 <caption>"Dettaglio prodotto"</caption>
@@ -62,7 +69,9 @@ fn Summary(order: OrderDetail) -> impl IntoView {
                     <tr>
                         <th scope="col">"Nome casella"</th>
                         <th scope="col">"Userid"</th>
-                        <th scope="col">"Mail dove l'utente riceverà il link per la creazione della password"</th>
+                        <th scope="col">
+                            "Mail dove l'utente riceverà il link per la creazione della password"
+                        </th>
                         <th scope="col">"Numero riferimento"</th>
                     </tr>
                 </thead>
@@ -74,7 +83,9 @@ fn Summary(order: OrderDetail) -> impl IntoView {
                             view! {
                                 <tr>
                                     <td>{m.address}</td>
-                                    <td><a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a></td>
+                                    <td>
+                                        <a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a>
+                                    </td>
                                     <td>{m.password_email}</td>
                                     <td>{m.reference}</td>
                                 </tr>
@@ -85,8 +96,11 @@ fn Summary(order: OrderDetail) -> impl IntoView {
             </table>
         </div>
         <p>"Per attivare le caselle, acquisire il contratto o firmare il contratto."</p>
-        <crate::pages::order_detail::ContractControls number=order.number.clone() state=order.state
-            signed=order.contract/>
+        <crate::pages::order_detail::ContractControls
+            number=order.number.clone()
+            state=order.state
+            signed=order.contract
+        />
         <p>"La invitiamo a stampare questa pagina e a conservarla."</p>
         <p class="no-print">
             "È possibile verificare la corretta attivazione delle caselle consultando la richiesta nelle "
@@ -95,9 +109,15 @@ fn Summary(order: OrderDetail) -> impl IntoView {
         </p>
         <div class="actions no-print">
             // Printing needs the browser's script; without it the browser's own print command works.
-            <button type="button" class="js-only" on:click=move |_| {
-                let _ = window().print();
-            }>"Stampa pagina"</button>
+            <button
+                type="button"
+                class="js-only"
+                on:click=move |_| {
+                    let _ = window().print();
+                }
+            >
+                "Stampa pagina"
+            </button>
         </div>
     }
 }

@@ -79,15 +79,31 @@ pub fn UploadZone(
         >
             <p class="drop-text">"Trascina i file da allegare o sfoglia"</p>
             <label for="csv-file">"Carica file CSV"</label>
-            <input type="file" id="csv-file" name="file" accept=".csv,text/csv,text/plain" on:change=on_change/>
+            <input
+                type="file"
+                id="csv-file"
+                name="file"
+                accept=".csv,text/csv,text/plain"
+                on:change=on_change
+            />
             // Without JavaScript: posts the whole form with the file. With it, choosing is enough.
-            <button type="submit" id="csv-upload" name="azione" value="carica" class="no-js-only"
-                formaction=action.get_value() formenctype="multipart/form-data" formnovalidate=true>
+            <button
+                type="submit"
+                id="csv-upload"
+                name="azione"
+                value="carica"
+                class="no-js-only"
+                formaction=action.get_value()
+                formenctype="multipart/form-data"
+                formnovalidate=true
+            >
                 "Carica"
             </button>
             <p class="template-link">
                 // A file, not a page: the router must not handle it.
-                <a href=crate::routes::CSV_TEMPLATE download="modello-caselle.csv" rel="external">"Scarica un esempio"</a>
+                <a href=crate::routes::CSV_TEMPLATE download="modello-caselle.csv" rel="external">
+                    "Scarica un esempio"
+                </a>
                 " (le colonne e una riga di esempio, che non serve cancellare)"
             </p>
             {move || preview_view(preview.get())}
@@ -113,7 +129,11 @@ fn preview_view(p: Preview) -> impl IntoView {
             let percent = (sent * 100.0).round() as u32;
             view! {
                 <div role="status" id="anteprima" data-parse-ms=format!("{ms:.1}")>
-                    <p>{format!("File «{file}»: {rows_text}{errors_text}{example_text}. Invio in corso…")}</p>
+                    <p>
+                        {format!(
+                            "File «{file}»: {rows_text}{errors_text}{example_text}. Invio in corso…",
+                        )}
+                    </p>
                     <progress max="100" value=percent.to_string() aria-label="Invio del file">
                         {format!("{percent}%")}
                     </progress>
