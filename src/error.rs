@@ -79,6 +79,20 @@ impl FromServerFnError for AppError {
             other => Self::Transport(other.to_string()),
         }
     }
+
+    /// On the server, the error sets the status of its response as it is encoded (401, 403,
+    /// 404, 400, 429 with Retry-After, 503...), rather than every error answering 500.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(self.status());
+            if let Some(seconds) = self.retry_after() {
+                res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+            }
+        }
+        <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)
+            .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(b"\"Internal\""))
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -146,27 +146,6 @@ pub async fn body_limit(State(limit): State<usize>, req: Request, next: Next) ->
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// Server functions answer every error with 500; the error itself says which status it is
-/// (401, 403, 404, 400, 429...), so that clients and tests can tell them apart.
-pub async fn api_error_status(req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
-    let res = next.run(req).await;
-    if !api || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return AppError::Internal.into_response();
-    };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = error.status();
-        if let Some(seconds) = error.retry_after() {
-            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-    }
-    Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
 /// Headers every response carries. Pages set their own Content-Security-Policy (with the
 /// nonce of their inline script, see `app::shell`); everything else gets the strictest one.
 pub fn security_headers<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum::Router<S> {

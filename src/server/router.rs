@@ -43,7 +43,6 @@ pub fn build(state: AppState) -> axum::Router {
         .merge(pages)
         // The extractors' own limit (multipart, forms) is the largest of the two above.
         .layer(DefaultBodyLimit::max(edge::UPLOAD_LIMIT))
-        .layer(from_fn(edge::api_error_status))
         .layer(from_fn_with_state(state.clone(), edge::session))
         .layer(from_fn_with_state(state.clone(), edge::throttle_credentials))
         .layer(from_fn(edge::csrf))
