@@ -128,6 +128,56 @@ impl EditRefusal {
     }
 }
 
+/// Why a login did not open a session (`?errore=` on the login page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginRefusal {
+    /// Wrong name or password (the same answer for both, and for unknown names).
+    Invalid,
+    /// Too many failures: the name is locked for a while from this address.
+    Locked,
+    /// Too many attempts in a short time (rate limit).
+    TooMany,
+    /// The server is saturated.
+    Busy,
+}
+
+impl LoginRefusal {
+    pub const ALL: [Self; 4] = [Self::Invalid, Self::Locked, Self::TooMany, Self::Busy];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Invalid => "credenziali",
+            Self::Locked => "bloccato",
+            Self::TooMany => "troppi",
+            Self::Busy => "occupato",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Invalid => "Nome utente o password non validi.",
+            Self::Locked => "Troppi tentativi non riusciti: l'accesso è bloccato per 15 minuti.",
+            Self::TooMany => "Troppi tentativi in poco tempo: attendere qualche minuto e riprovare.",
+            Self::Busy => "Il server è momentaneamente sovraccarico: riprovare tra qualche secondo.",
+        }
+    }
+}
+
+/// The login page again, saying why; the name typed comes back only if it is a valid user
+/// name (nothing else typed there, an e-mail address say, goes into a URL).
+pub fn login_refused(why: LoginRefusal, valid_username: &str, next: &str) -> String {
+    format!("{LOGIN}?errore={}&utente={}&next={}", why.code(), url_encode(valid_username), url_encode(next))
+}
+
+/// The holder's password page, with the link's token (the credential the e-mail carried).
+pub fn holder_password(token: &str) -> String {
+    format!("/attiva?token={}", url_encode(token))
+}
+
 pub fn order_outcome(number: &str, outcome: OrderOutcome) -> String {
     format!("{}?esito={}", order(number), outcome.code())
 }
@@ -161,6 +211,9 @@ mod tests {
         }
         for r in [ContractRefusal::NotBooked, ContractRefusal::File(ContractFileError::TooLarge)] {
             assert_eq!(ContractRefusal::from_code(r.code()), Some(r));
+        }
+        for r in LoginRefusal::ALL {
+            assert_eq!(LoginRefusal::from_code(r.code()), Some(r));
         }
         for r in [EditRefusal::Invalid, EditRefusal::Taken] {
             assert_eq!(EditRefusal::from_code(r.code()), Some(r));

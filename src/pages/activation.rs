@@ -43,26 +43,32 @@ pub async fn link_info(token: String) -> Result<LinkedMailbox, AppError> {
 /// (costly), and used atomically afterwards.
 #[server(endpoint = "attiva/password")]
 pub async fn set_password(token: String, password: String, password_again: String) -> Result<(), AppError> {
-    use crate::domain::lifecycle::PasswordError;
     let state = crate::server::state()?;
-    let token = token.trim().to_string();
-    if !crate::store::is_token(&token) || state.store.link_target(&token).await?.is_none() {
-        return Err(link_not_working());
-    }
-    if let Err(e) = mailbox_password(&password, &password_again) {
-        let code = match e {
-            PasswordError::Mismatch => "diverse",
-            PasswordError::Weak(_) => "regole",
-        };
-        crate::server::redirect::redirect(&format!("/attiva?token={token}&errore={code}"));
-        return Ok(());
-    }
-    let hash = crate::server::auth::hash_password_async(&state.throttle, &password).await?;
-    if !state.store.set_mailbox_password(&token, &hash).await? {
-        return Err(link_not_working());
-    }
-    crate::server::redirect::redirect("/attiva?fatto=1");
+    let to = holder_sets_password(&state, token.trim(), &password, &password_again).await?;
+    crate::server::redirect::redirect(&to);
     Ok(())
+}
+
+/// The link is checked (cheap) before the password is hashed (costly), and used atomically
+/// afterwards. A password the rules refuse sends the holder back to the form with the reason.
+#[cfg(feature = "ssr")]
+async fn holder_sets_password(
+    state: &crate::server::AppState,
+    token: &str,
+    password: &str,
+    again: &str,
+) -> Result<String, AppError> {
+    if !crate::store::is_token(token) || state.store.link_target(token).await?.is_none() {
+        return Err(link_not_working());
+    }
+    if let Err(e) = mailbox_password(password, again) {
+        return Ok(format!("{}&errore={}", crate::routes::holder_password(token), e.code()));
+    }
+    let hash = crate::server::auth::hash_password_async(&state.throttle, password).await?;
+    if !state.store.set_mailbox_password(token, &hash).await? {
+        return Err(link_not_working());
+    }
+    Ok("/attiva?fatto=1".into())
 }
 
 /// An operator sends a mailbox's holder a new link (the earlier ones stop working).
@@ -110,9 +116,13 @@ pub fn ActivationPage() -> impl IntoView {
 fn PasswordForm(token: String, error: Option<String>) -> impl IntoView {
     let key = token.clone();
     let info = Resource::new(move || key.clone(), |t| async move { link_info(t).await });
-    let error = error.map(|code| match code.as_str() {
-        "diverse" => "Le due password non coincidono: le scriva di nuovo.",
-        _ => "La password non rispetta le regole indicate: ne scelga un'altra.",
+    let mismatch = crate::domain::lifecycle::PasswordError::Mismatch.code();
+    let error = error.map(|code| {
+        if code == mismatch {
+            "Le due password non coincidono: le scriva di nuovo."
+        } else {
+            "La password non rispetta le regole indicate: ne scelga un'altra."
+        }
     });
     crate::components::loaded(info, move |info: LinkedMailbox| {
         let password = RwSignal::new(String::new());

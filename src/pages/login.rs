@@ -9,42 +9,17 @@ use leptos_router::hooks::use_query_map;
 
 #[server(endpoint = "accedi")]
 pub async fn login(username: String, password: String, next: String) -> Result<(), AppError> {
-    use crate::server::auth::{self, LoginOutcome};
     let state = crate::server::state()?;
     let source = use_context::<http::request::Parts>()
         .and_then(|p| state.throttle.client_ip(&p))
         .map(|ip| ip.to_string())
         .unwrap_or_default();
-    let outcome = match auth::login(&state.store, &state.throttle, &username, &password, &source).await {
-        Err(AppError::TooManyRequests(_)) => Err("troppi"),
-        Err(AppError::Busy) => Err("occupato"),
-        Err(e) => return Err(e),
-        Ok(LoginOutcome::Success { token, .. }) => Ok(token),
-        Ok(LoginOutcome::Locked) => Err("bloccato"),
-        Ok(LoginOutcome::Invalid) => Err("credenziali"),
-    };
-    let to = match outcome {
-        Ok(token) => {
-            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                let cookie = auth::session_cookie(&token, state.secure_cookies);
-                if let Ok(v) = http::HeaderValue::from_str(&cookie) {
-                    res.append_header(http::header::SET_COOKIE, v);
-                }
-            }
-            auth::safe_next(&next).to_string()
-        }
-        Err(code) => {
-            // The name comes back to the form only if it is a valid user name: nothing else
-            // typed there (an e-mail address, say) goes into a URL.
-            let user = crate::domain::auth::username(&username).unwrap_or_default();
-            format!(
-                "{}?errore={code}&utente={user}&next={}",
-                auth::LOGIN_PATH,
-                auth::url_encode(auth::safe_next(&next))
-            )
-        }
-    };
-    crate::server::redirect::redirect(&to);
+    let signed = crate::server::auth::sign_in(&state, &username, &password, &next, &source).await?;
+    let cookie = signed.cookie.and_then(|c| http::HeaderValue::from_str(&c).ok());
+    if let (Some(cookie), Some(res)) = (cookie, use_context::<leptos_axum::ResponseOptions>()) {
+        res.append_header(http::header::SET_COOKIE, cookie);
+    }
+    crate::server::redirect::redirect(&signed.to);
     Ok(())
 }
 
@@ -76,11 +51,9 @@ pub async fn whoami() -> Result<Operator, AppError> {
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let error = move || {
-        query.read().get("errore").map(|code| match code.as_str() {
-            "bloccato" => "Troppi tentativi non riusciti: l'accesso è bloccato per 15 minuti.",
-            "troppi" => "Troppi tentativi in poco tempo: attendere qualche minuto e riprovare.",
-            "occupato" => "Il server è momentaneamente sovraccarico: riprovare tra qualche secondo.",
-            _ => "Nome utente o password non validi.",
+        query.read().get("errore").map(|code| {
+            use crate::routes::LoginRefusal;
+            LoginRefusal::from_code(&code).unwrap_or(LoginRefusal::Invalid).message()
         })
     };
     let username = query.read_untracked().get("utente").unwrap_or_default();

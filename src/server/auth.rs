@@ -182,6 +182,39 @@ pub async fn login(
     }
 }
 
+/// What a login form post ends in: the address to go to, and the session cookie to set when
+/// the login succeeded.
+pub struct SignIn {
+    pub to: String,
+    pub cookie: Option<String>,
+}
+
+/// A login as the form posts it: checks the name and password (counted per source address,
+/// see [`login`]) and answers where to go. Rate limits and a busy server are refusals with
+/// their reason, not errors: the form says them.
+pub async fn sign_in(
+    state: &super::AppState,
+    username: &str,
+    password: &str,
+    next: &str,
+    source: &str,
+) -> Result<SignIn, AppError> {
+    use crate::routes::{login_refused, LoginRefusal};
+    let refusal = match login(&state.store, &state.throttle, username, password, source).await {
+        Ok(LoginOutcome::Success { token, .. }) => {
+            let cookie = Some(session_cookie(&token, state.secure_cookies));
+            return Ok(SignIn { to: safe_next(next).to_string(), cookie });
+        }
+        Ok(LoginOutcome::Locked) => LoginRefusal::Locked,
+        Ok(LoginOutcome::Invalid) => LoginRefusal::Invalid,
+        Err(AppError::TooManyRequests(_)) => LoginRefusal::TooMany,
+        Err(AppError::Busy) => LoginRefusal::Busy,
+        Err(e) => return Err(e),
+    };
+    let user = crate::domain::auth::username(username).unwrap_or_default();
+    Ok(SignIn { to: login_refused(refusal, &user, safe_next(next)), cookie: None })
+}
+
 /// Ends the session of this token.
 pub async fn logout(store: &Store, op: &Operator, token: &str) -> Result<(), AppError> {
     store.delete_session(&token_hash(token)).await?;

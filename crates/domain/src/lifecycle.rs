@@ -206,6 +206,16 @@ pub enum PasswordError {
     Mismatch,
 }
 
+impl PasswordError {
+    /// The code of the refusal in the password page's URL (`?errore=`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Mismatch => "diverse",
+            Self::Weak(_) => "regole",
+        }
+    }
+}
+
 /// A password a holder may set, typed twice.
 pub fn mailbox_password(pw: &str, again: &str) -> Result<(), PasswordError> {
     let missing: Vec<&str> = password_checks(pw).into_iter().filter(|(_, ok)| !ok).map(|(r, _)| r).collect();
