@@ -261,30 +261,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                 "Continua"
             </button>
             <input type="hidden" name="draft" value=id />
-            {move || {
-                let errors = all_errors();
-                (attempted.get() && !errors.is_empty())
-                    .then(|| {
-                        view! {
-                            <div id="errori" class="error-summary" role="alert" tabindex="-1">
-                                <h3>"Correggere i dati indicati prima di proseguire"</h3>
-
-                                <ul>
-                                    {errors
-                                        .into_iter()
-                                        .map(|(fid, msg)| {
-                                            view! {
-                                                <li>
-                                                    <a href=format!("#{fid}")>{msg}</a>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            </div>
-                        }
-                    })
-            }}
+            <ErrorSummary errors=Signal::derive(all_errors) shown=attempted />
             <div class="header-fields">
                 <TextField
                     id="expiry-year"
@@ -327,62 +304,14 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
                         children=move |block: Block| {
                             let key = block.key;
                             let idx = Memo::new(move |_| position(key).unwrap_or(0));
-                            let field_view = move |f: MailboxField| {
-                                let fi = field_index(f);
-                                let error = Signal::derive(move || {
-                                    if !(attempted.get() || block.fields.touched[fi].get()) {
-                                        return None;
-                                    }
-                                    reports
-                                        .with(|r| {
-                                            r.get(idx.get()).and_then(|r| r.error(f)).map(ToString::to_string)
-                                        })
-                                });
-                                let warning = Signal::derive(move || {
-                                    let i = idx.get();
-                                    reports
-                                        .with(|r| {
-                                            r.get(i).and_then(|r| r.warning(f)).map(ToString::to_string)
-                                        })
-                                });
-                                let kind = if f == MailboxField::PasswordEmail { "email" } else { "text" };
-                                view! {
-                                    <TextField
-                                        id=Signal::derive(move || mailbox_field_id(idx.get(), f))
-                                        name=Signal::derive(move || mailbox_field_name(idx.get(), f))
-                                        label=f.label()
-                                        value=block.fields.values[fi]
-                                        touched=block.fields.touched[fi]
-                                        error=error
-                                        warning=warning
-                                        required=f.required()
-                                        kind=kind
-                                        autocomplete=Some("off")
-                                        clear=Signal::derive(move || {
-                                            WizardAction::Clear(idx.get(), f).value()
-                                        })
-                                    />
-                                }
-                            };
                             view! {
-                                <fieldset class="mailbox" id=move || format!("casella-{}", idx.get() + 1)>
-                                    <legend>{move || format!("Casella {}", idx.get() + 1)}</legend>
-                                    <div class="mailbox-fields">
-                                        {MailboxField::ALL.into_iter().map(field_view).collect_view()}
-                                    </div>
-                                    <button
-                                        type="submit"
-                                        name="azione"
-                                        class="remove"
-                                        value=move || WizardAction::Remove(idx.get()).value()
-                                        on:click=move |ev| {
-                                            ev.prevent_default();
-                                            remove(key);
-                                        }
-                                    >
-                                        {move || format!("Rimuovi casella {}", idx.get() + 1)}
-                                    </button>
-                                </fieldset>
+                                <MailboxBlock
+                                    block=block
+                                    idx=idx
+                                    reports=reports
+                                    attempted=attempted
+                                    on_remove=move || remove(key)
+                                />
                             }
                         }
                     />
@@ -414,6 +343,95 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
         </form>
     }
     .into_any()
+}
+
+/// "Correggere i dati indicati prima di proseguire": every error of the step, each a link to
+/// its field; shown once the user tried to continue.
+#[component]
+fn ErrorSummary(errors: Signal<Vec<(String, String)>>, shown: RwSignal<bool>) -> impl IntoView {
+    move || {
+        let errors = errors.get();
+        (shown.get() && !errors.is_empty()).then(|| {
+            view! {
+                <div id="errori" class="error-summary" role="alert" tabindex="-1">
+                    <h3>"Correggere i dati indicati prima di proseguire"</h3>
+
+                    <ul>
+                        {errors
+                            .into_iter()
+                            .map(|(fid, msg)| {
+                                view! {
+                                    <li>
+                                        <a href=format!("#{fid}")>{msg}</a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+        })
+    }
+}
+
+/// One mailbox of a small request: its fields, checked on every keystroke, and "Rimuovi
+/// casella N". `idx` is its position now (blocks above it may be removed).
+#[component]
+fn MailboxBlock(
+    block: Block,
+    idx: Memo<usize>,
+    reports: Memo<Vec<crate::domain::MailboxReport>>,
+    attempted: RwSignal<bool>,
+    on_remove: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let field_view = move |f: MailboxField| {
+        let fi = field_index(f);
+        let error = Signal::derive(move || {
+            if !(attempted.get() || block.fields.touched[fi].get()) {
+                return None;
+            }
+            let i = idx.get();
+            reports.with(|r| r.get(i).and_then(|r| r.error(f)).map(ToString::to_string))
+        });
+        let warning = Signal::derive(move || {
+            let i = idx.get();
+            reports.with(|r| r.get(i).and_then(|r| r.warning(f)).map(ToString::to_string))
+        });
+        let kind = if f == MailboxField::PasswordEmail { "email" } else { "text" };
+        view! {
+            <TextField
+                id=Signal::derive(move || mailbox_field_id(idx.get(), f))
+                name=Signal::derive(move || mailbox_field_name(idx.get(), f))
+                label=f.label()
+                value=block.fields.values[fi]
+                touched=block.fields.touched[fi]
+                error=error
+                warning=warning
+                required=f.required()
+                kind=kind
+                autocomplete=Some("off")
+                clear=Signal::derive(move || { WizardAction::Clear(idx.get(), f).value() })
+            />
+        }
+    };
+    view! {
+        <fieldset class="mailbox" id=move || format!("casella-{}", idx.get() + 1)>
+            <legend>{move || format!("Casella {}", idx.get() + 1)}</legend>
+            <div class="mailbox-fields">{MailboxField::ALL.into_iter().map(field_view).collect_view()}</div>
+            <button
+                type="submit"
+                name="azione"
+                class="remove"
+                value=move || WizardAction::Remove(idx.get()).value()
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    on_remove();
+                }
+            >
+                {move || format!("Rimuovi casella {}", idx.get() + 1)}
+            </button>
+        </fieldset>
+    }
 }
 
 /// What the last CSV upload did: rows added, example row skipped, columns ignored, or why
