@@ -81,10 +81,19 @@ impl FromServerFnError for AppError {
     }
 
     /// On the server, the error sets the status of its response as it is encoded (401, 403,
-    /// 404, 400, 429 with Retry-After, 503...), rather than every error answering 500.
+    /// 404, 400, 429 with Retry-After, 503...), rather than every error answering 500. Not for
+    /// a plain form post from a page: that one is answered with a redirect back to the page,
+    /// which shows the error (a status here would replace the redirect's).
     fn ser(&self) -> leptos::server_fn::Bytes {
         #[cfg(feature = "ssr")]
-        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        let redirected_back = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| {
+            let html = p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok());
+            html.is_some_and(|v| v.contains("text/html")) && p.headers.contains_key(http::header::REFERER)
+        });
+        #[cfg(feature = "ssr")]
+        if let Some(res) =
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>().filter(|_| !redirected_back)
+        {
             res.set_status(self.status());
             if let Some(seconds) = self.retry_after() {
                 res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));

@@ -1320,6 +1320,23 @@ async fn pages_of_a_ten_thousand_mailbox_request_stay_small() {
     assert_eq!(all.mailboxes.len(), ROWS);
 }
 
+/// A plain form post (no JavaScript) that fails goes back to its page, which says why; the
+/// same failure asked by a script answers with its own status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_form_post_goes_back_to_its_page_and_scripts_get_the_status() {
+    let store = common::sqlite_store().await;
+    let app = app(&store);
+    let cookie = login(&app, "alfa").await;
+    let form = "draft=0000&azione=conferma";
+    let mut req = post("/api/richiesta/conferma", form, Some(&cookie), Some(ORIGIN), true);
+    req.headers_mut().insert(header::REFERER, format!("{ORIGIN}/richiesta").parse().unwrap());
+    let r = send(&app, req).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert!(r.location().starts_with(&format!("{ORIGIN}/richiesta")) && r.location().contains("__err"));
+    let r = send(&app, post("/api/richiesta/conferma", form, Some(&cookie), Some(ORIGIN), false)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
 /// Hashed bundle files are cached for a year (immutable); a missing one is not, and nothing is
 /// when file names carry no hash.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

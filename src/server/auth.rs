@@ -159,9 +159,9 @@ pub async fn login(
                     r.operator.id,
                     &stamp(now + IDLE_TIMEOUT),
                     &stamp(now + MAX_SESSION),
+                    &audit("LOGIN"),
                 )
                 .await?;
-            store.audit(&audit("LOGIN")).await?;
             Ok(LoginOutcome::Success { token, operator: r.operator.clone() })
         }
         _ if claim.locked => {
@@ -217,8 +217,9 @@ pub async fn sign_in(
 
 /// Ends the session of this token.
 pub async fn logout(store: &Store, op: &Operator, token: &str) -> Result<(), AppError> {
-    store.delete_session(&token_hash(token)).await?;
-    store.audit(&AuditRecord::by(op, "LOGOUT", "operatore", &op.username)).await?;
+    store
+        .delete_session(&token_hash(token), &AuditRecord::by(op, "LOGOUT", "operatore", &op.username))
+        .await?;
     Ok(())
 }
 

@@ -24,14 +24,17 @@ pub fn new_token() -> String {
 }
 
 impl Store {
+    /// Opens a session, with the audit line of the login, in one transaction.
     pub async fn create_session(
         &self,
         token_hash: &str,
         operator_id: i64,
         expires_at: &str,
         max_expires_at: &str,
+        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
         let t = now();
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, operator_id, created_at, last_seen_at, expires_at, max_expires_at) \
              VALUES ($1, $2, $3, $3, $4, $5)",
@@ -41,8 +44,10 @@ impl Store {
         .bind(&t)
         .bind(expires_at)
         .bind(max_expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -109,11 +114,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+    /// Ends a session, with the audit line of the logout, in one transaction.
+    pub async fn delete_session(&self, token_hash: &str, audit: &AuditRecord) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 }
