@@ -87,6 +87,33 @@ for (const js of [true, false]) {
       await expect(page.getByRole("cell", { name: `${prefix}.2@testcert.legalmail.it` })).toBeVisible();
     });
 
+    test("a request larger than a page is paged by the server: step 2, review and summary", async ({ page }) => {
+      const log = consoleErrors(page);
+      await toStepTwo(page, js);
+      const prefix = `pag${uniq()}`;
+      await upload(page, js, csvFile(prefix, 150));
+      await expect(page.getByRole("heading", { name: "CASELLE LEGALMAIL (150)" })).toBeVisible();
+      const table = page.getByRole("table", { name: "Caselle della richiesta" });
+      await expect(table.locator("tbody tr")).toHaveCount(100);
+      await expect(page.getByText("Pagina 1 di 2")).toBeVisible();
+      await page.getByRole("button", { name: "Pagina successiva" }).click();
+      await expect(page.getByText("Pagina 2 di 2")).toBeVisible();
+      await expect(table.locator("tbody tr")).toHaveCount(50);
+      await expect(table.locator("#riga-150")).toContainText(`${prefix}.150@testcert.legalmail.it`);
+      if (js) await hydrated(page);
+      await page.getByRole("button", { name: "Continua" }).click();
+      await expect(page).toHaveURL(/\/verifica$/);
+      await expect(page.getByText("Caselle 1–100 di 150").first()).toBeVisible();
+      await page.getByRole("link", { name: "Pagina successiva" }).first().click();
+      await expect(page.getByText("Caselle 101–150 di 150").first()).toBeVisible();
+      await expect(page.getByRole("cell", { name: `${prefix}.150@testcert.legalmail.it` })).toBeVisible();
+      if (js) await hydrated(page);
+      await page.getByRole("button", { name: "Conferma" }).click();
+      await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
+      await expect(page.getByText("Caselle 1–100 di 150").first()).toBeVisible();
+      if (js) log.check();
+    });
+
     test("a large file becomes a table: filter, fix a row in place, remove one, order", async ({ page }) => {
       const log = consoleErrors(page);
       await toStepTwo(page, js);
