@@ -5,12 +5,8 @@
 use crate::components::url_encode;
 use crate::domain::contract::ContractFileError;
 
-pub const HOME: &str = "/";
 pub const LOGIN: &str = "/accesso";
-pub const RECENT: &str = "/recenti";
-pub const SEARCH: &str = "/ricerca";
 pub const NEW_REQUEST: &str = "/richiesta";
-pub const OPERATORS: &str = "/configurazione/operatori";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 
@@ -23,14 +19,20 @@ pub mod pattern {
     pub const CONTRACT_UPLOAD: &str = "/ordini/{numero}/contratto";
 }
 
+/// One path segment from data: everything but unreserved characters is percent-encoded, `/`
+/// included, so that a value can never add a segment (`url_encode` keeps `/` for `next=`).
+fn segment(value: &str) -> String {
+    url_encode(value).replace('/', "%2F")
+}
+
 /// "Dettaglio casella".
 pub fn mailbox(userid: &str) -> String {
-    format!("/caselle/{}", url_encode(userid))
+    format!("/caselle/{}", segment(userid))
 }
 
 /// "Dettaglio ordine".
 pub fn order(number: &str) -> String {
-    format!("/ordini/{}", url_encode(number))
+    format!("/ordini/{}", segment(number))
 }
 
 /// Page `page` (1-based) of an order's mailboxes.
@@ -52,7 +54,7 @@ pub fn contract_upload(number: &str) -> String {
 
 /// A wizard draft's address, followed by `rest` ("/caselle", "/verifica"...).
 pub fn draft(id: &str, rest: &str) -> String {
-    format!("/richiesta/{}{rest}", url_encode(id))
+    format!("/richiesta/{}{rest}", segment(id))
 }
 
 pub fn upload_csv(draft_id: &str) -> String {
@@ -175,7 +177,7 @@ pub fn login_refused(why: LoginRefusal, valid_username: &str, next: &str) -> Str
 
 /// The holder's password page, with the link's token (the credential the e-mail carried).
 pub fn holder_password(token: &str) -> String {
-    format!("/attiva?token={}", url_encode(token))
+    format!("/attiva?token={}", segment(token))
 }
 
 pub fn order_outcome(number: &str, outcome: OrderOutcome) -> String {
@@ -199,6 +201,8 @@ mod tests {
     fn data_in_paths_is_encoded() {
         assert_eq!(mailbox("VIT03933"), "/caselle/VIT03933");
         assert_eq!(mailbox("a?b#c"), "/caselle/a%3Fb%23c");
+        assert_eq!(order("1/../x"), "/ordini/1%2F..%2Fx");
+        assert_eq!(draft("a/b", "/caselle"), "/richiesta/a%2Fb/caselle");
         assert_eq!(order_page("10295763", 2), "/ordini/10295763?pagina=2#caselle-h");
         assert_eq!(contract_pdf("1"), "/ordini/1/contratto.pdf");
         assert_eq!(draft("ab12", "/caselle"), "/richiesta/ab12/caselle");

@@ -46,3 +46,20 @@ fn check_csv_accepts_a_good_file_and_refuses_a_bad_one() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("il contenuto non è testo"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With hashed file names on, the server refuses to start without the list of names beside it
+/// (every page would otherwise fail), and says how to fix it.
+#[test]
+fn serve_refuses_to_start_without_the_hash_list() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pec-manager"))
+        .arg("serve")
+        .env("LEPTOS_HASH_FILES", "true")
+        .env("LEPTOS_HASH_FILE_NAME", "no-such-hash-list.txt")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .expect("run the binary");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such-hash-list.txt") && err.contains("make build"), "{err}");
+}

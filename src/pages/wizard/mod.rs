@@ -153,7 +153,7 @@ impl WizardAction {
 /// error) with one row editor instead of a block per mailbox, and keeps the rows on the server.
 pub const TABLE_FROM: usize = 51;
 /// Rows per page of that table.
-pub const TABLE_PAGE_ROWS: usize = 100;
+pub const TABLE_PAGE_ROWS: usize = crate::domain::records::LIST_PAGE_ROWS;
 
 /// How the table of a large request is shown: it lives in the URL (`?errori=1&pagina=2&riga=7`)
 /// so that it works without JavaScript and survives a reload.
@@ -385,11 +385,6 @@ pub fn StepList(current: u8) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct WizardReload(pub Resource<Result<WizardData, AppError>>);
 
-/// What the last in-place change of a large request's table said ("Casella 5 salvata."): it
-/// outlives the re-render that reloading the data causes.
-#[derive(Clone, Copy)]
-pub struct TableNotice(pub RwSignal<Option<String>>);
-
 /// Loads the wizard data for the `:draft` route parameter and renders `page` with it.
 pub fn with_wizard<F, V>(page: F) -> impl IntoView
 where
@@ -408,7 +403,6 @@ where
         |(id, view)| async move { get_wizard(id, view).await },
     );
     provide_context(WizardReload(data));
-    provide_context(TableNotice(RwSignal::new(None)));
     crate::components::loaded(data, page)
 }
 
