@@ -1,7 +1,6 @@
 //! Test databases: a fresh SQLite file, and a fresh PostgreSQL database on the server named by
 //! TEST_POSTGRES_URL (the test command starts a throw-away one). With PEC_REQUIRE_POSTGRES=1
 //! a missing PostgreSQL is a failure, not a skip.
-#![allow(dead_code)]
 
 use pec_manager::domain::auth::Operator;
 use pec_manager::domain::MailboxInput;

@@ -1,8 +1,7 @@
 //! After the order, on SQLite and PostgreSQL: the signed contract fulfils it, each holder's
 //! password link is queued and sent (retried when the mail server fails), and works once.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-mod common;
+use crate::common;
 
 use common::{draft_with, mailbox};
 use pec_manager::domain::lifecycle::Date;

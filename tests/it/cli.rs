@@ -1,5 +1,4 @@
 //! The command line: `check-csv` reports per row with the site's rules, offline.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::process::Command;
 

@@ -1,8 +1,7 @@
 //! Sessions, roles, isolation between organisations, CSRF, escaping and headers, through the
 //! real HTTP application (router, guard, pages, server functions), on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
@@ -682,7 +681,7 @@ async fn a_csv_upload_joins_the_typed_mailboxes_and_a_bad_file_changes_nothing()
             ("mailboxes[0][address]", "digitata@legalmail.it"),
             ("mailboxes[0][password_email]", "pwd@example.it"),
         ];
-        let seed: &'static [u8] = include_bytes!("data/seed.csv");
+        let seed: &'static [u8] = include_bytes!("../data/seed.csv");
         let r = send(&app, upload(typed.clone(), Some(("seed.csv", seed)), cookie.clone())).await;
         assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
         assert_eq!(r.location(), format!("/richiesta/{id}/caselle#importazione"));

@@ -1,7 +1,6 @@
 //! The store and the wizard's server operations, on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-mod common;
+use crate::common;
 
 use pec_manager::domain::auth::{Operator, Scope};
 use pec_manager::domain::{MailboxField, MailboxInput, Rules};

@@ -1,0 +1,9 @@
+//! Integration tests, in one binary: each test file linked on its own made a copy of the whole
+//! application (leptos, axum, sqlx) per file, which multiplied build time and disk.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
+
+mod activation;
+mod cli;
+mod common;
+mod security;
+mod store;
