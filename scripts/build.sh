@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh "${1:-run}"
-cargo leptos build --release --precompress
+# --split: each lazy route (src/app.rs) becomes its own WASM chunk, loaded when first shown.
+cargo leptos build --release --precompress --split

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The first load's budget: what a browser with a cold cache downloads before any page works —
-# the bundle's JS and WASM as the server sends them (brotli, precompressed by the build) — must
-# not grow past BUNDLE_BUDGET bytes. Run after scripts/build.sh; .ci/run runs it.
+# The bundle's budget, from the built files: the main module that every first visit downloads
+# (JS, the split loader and the main WASM, brotli as the server sends them) must not grow past
+# MAIN_BUDGET bytes. What each page loads on top of it (its own chunks) is measured in Chromium
+# by end2end/tests/budget.spec.ts, which holds the per-page budgets. Run after scripts/build.sh.
 #
-# The goal of issue 10 is 200 kB for the login page; without code splitting every page loads
-# the whole bundle (README, "Bundle"), so the budget holds today's size and stops it growing
-# while the goal is not met.
+# Issue 10's goal is 200 kB for the login page. With every page a lazy route the main module
+# is almost only the framework (README, "Bundle"), so the budget holds today's size and stops it
+# growing while the goal is not met.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUNDLE_BUDGET="${BUNDLE_BUDGET:-425000}"
+MAIN_BUDGET="${MAIN_BUDGET:-220000}"
 GOAL=200000
 pkg=target/site/pkg
 hashes=target/release/hash.txt
@@ -17,13 +18,21 @@ hash_of() { sed -n "s/^$1: //p" "$hashes"; }
 js="$pkg/pec-manager.$(hash_of js).js"
 wasm="$pkg/pec-manager.$(hash_of wasm).wasm"
 css="$pkg/pec-manager.$(hash_of css).css"
+split_js=$(ls "$pkg"/__wasm_split.*.js)
 size() { stat -c %s "$1"; }
-first_load=$(( $(size "$js.br") + $(size "$wasm.br") ))
-printf 'first load (brotli): JS %d + WASM %d = %d bytes (CSS %d more); raw WASM %d\n' \
-  "$(size "$js.br")" "$(size "$wasm.br")" "$first_load" "$(size "$css.br")" "$(size "$wasm")"
-printf 'budget %d bytes; goal %d bytes (%s)\n' "$BUNDLE_BUDGET" "$GOAL" \
-  "$([ "$first_load" -le "$GOAL" ] && echo met || echo "not met: $(( first_load - GOAL )) bytes over")"
-if [ "$first_load" -gt "$BUNDLE_BUDGET" ]; then
-  echo "the first load grew past its budget: $first_load > $BUNDLE_BUDGET bytes" >&2
+sum() { local t=0 f; for f in "$@"; do t=$(( t + $(size "$f") )); done; echo "$t"; }
+main=$(( $(size "$js.br") + $(size "$split_js.br") + $(size "$wasm.br") ))
+printf 'main module (brotli): JS %d + split loader %d + WASM %d = %d bytes (CSS %d more); raw WASM %d\n' \
+  "$(size "$js.br")" "$(size "$split_js.br")" "$(size "$wasm.br")" "$main" "$(size "$css.br")" "$(size "$wasm")"
+shopt -s nullglob
+routes=("$pkg"/split_*.wasm.br)
+shared=("$pkg"/chunk_*.wasm.br)
+printf 'lazy chunks (brotli): %d route chunks, %d bytes; %d shared chunks, %d bytes\n' \
+  "${#routes[@]}" "$(sum "${routes[@]}")" "${#shared[@]}" "$(sum "${shared[@]}")"
+[ "${#routes[@]}" -gt 0 ] || { echo "no route chunks: was the site built with --split?" >&2; exit 1; }
+printf 'budget %d bytes; goal %d bytes (%s)\n' "$MAIN_BUDGET" "$GOAL" \
+  "$([ "$main" -le "$GOAL" ] && echo met || echo "not met: $(( main - GOAL )) bytes over")"
+if [ "$main" -gt "$MAIN_BUDGET" ]; then
+  echo "the main module grew past its budget: $main > $MAIN_BUDGET bytes" >&2
   exit 1
 fi

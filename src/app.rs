@@ -14,7 +14,7 @@ use crate::pages::wizard::{MailboxesStep, RequestStep, ReviewStep, SummaryStep};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The page's Content-Security-Policy names the nonce of this response's inline script.
@@ -70,23 +70,89 @@ pub fn App() -> impl IntoView {
                     <FormErrorBanner />
                     <Routes fallback=|| view! { <NotFoundPage /> }>
                         <Route path=path!("") view=HomePage ssr=ssr.clone() />
-                        <Route path=path!("/accesso") view=LoginPage />
-                        <Route path=path!("/attiva") view=ActivationPage ssr=ssr.clone() />
-                        <Route path=path!("/configurazione") view=ConfigurationPage ssr=ssr.clone() />
-                        <Route path=path!("/configurazione/operatori") view=OperatorsPage ssr=ssr.clone() />
-                        <Route path=path!("/configurazione/registro") view=AuditPage ssr=ssr.clone() />
-                        <Route path=path!("/richiesta") view=RequestStep ssr=ssr.clone() />
-                        <Route path=path!("/richiesta/:draft") view=RequestStep ssr=ssr.clone() />
-                        <Route path=path!("/richiesta/:draft/caselle") view=MailboxesStep ssr=ssr.clone() />
-                        <Route path=path!("/richiesta/:draft/verifica") view=ReviewStep ssr=ssr.clone() />
-                        <Route path=path!("/richiesta/:draft/riepilogo") view=SummaryStep ssr=ssr.clone() />
-                        <Route path=path!("/recenti") view=RecentPage ssr=ssr.clone() />
-                        <Route path=path!("/ricerca") view=SearchPageView ssr=ssr.clone() />
-                        <Route path=path!("/ordini/:numero") view=OrderPage ssr=ssr.clone() />
-                        <Route path=path!("/caselle/:userid") view=MailboxPage ssr=ssr />
+                        <Route path=path!("/accesso") view=LoginRoute::page() />
+                        <Route path=path!("/attiva") view=ActivationRoute::page() ssr=ssr.clone() />
+                        <Route
+                            path=path!("/configurazione")
+                            view=ConfigurationRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route
+                            path=path!("/configurazione/operatori")
+                            view=OperatorsRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route
+                            path=path!("/configurazione/registro")
+                            view=AuditRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route path=path!("/richiesta") view=RequestRoute::page() ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft") view=RequestRoute::page() ssr=ssr.clone() />
+                        <Route
+                            path=path!("/richiesta/:draft/caselle")
+                            view=MailboxesRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route
+                            path=path!("/richiesta/:draft/verifica")
+                            view=ReviewRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route
+                            path=path!("/richiesta/:draft/riepilogo")
+                            view=SummaryRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route path=path!("/recenti") view=RecentRoute::page() ssr=ssr.clone() />
+                        <Route path=path!("/ricerca") view=SearchRoute::page() ssr=ssr.clone() />
+                        <Route path=path!("/ordini/:numero") view=OrderRoute::page() ssr=ssr.clone() />
+                        <Route path=path!("/caselle/:userid") view=MailboxRoute::page() ssr=ssr />
                     </Routes>
                 </main>
             </div>
         </Router>
     }
+}
+
+/// A page whose code the browser loads the first time it is shown (`cargo leptos build
+/// --split`): the first load carries the shell and the menu, not every page.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        pub struct $route;
+
+        impl $route {
+            /// What the router shows for this route's path.
+            pub fn page() -> Lazy<Self> {
+                Lazy::new()
+            }
+        }
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    LoginRoute => LoginPage,
+    ActivationRoute => ActivationPage,
+    ConfigurationRoute => ConfigurationPage,
+    OperatorsRoute => OperatorsPage,
+    AuditRoute => AuditPage,
+    RequestRoute => RequestStep,
+    MailboxesRoute => MailboxesStep,
+    ReviewRoute => ReviewStep,
+    SummaryRoute => SummaryStep,
+    RecentRoute => RecentPage,
+    SearchRoute => SearchPageView,
+    OrderRoute => OrderPage,
+    MailboxRoute => MailboxPage,
 }

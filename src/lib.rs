@@ -22,15 +22,20 @@ pub use pec_store as store;
 pub fn hydrate() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Marked after the current task, when Suspense content (fed by the data serialised in the
-    // page) has hydrated too: tests and scripts wait for it before typing.
-    set_timeout(
-        || {
-            if let Some(body) = document().body() {
-                let _ = body.set_attribute("data-hydrated", "true");
-            }
-        },
-        std::time::Duration::ZERO,
-    );
+    // Pages are lazy routes: hydration waits for the page's own WASM chunk, so it is async.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else { return };
+        let mounted = leptos::mount::hydrate_from_async(body, app::App).await;
+        mounted.forget();
+        // Marked after the current task, when Suspense content (fed by the data serialised in
+        // the page) has hydrated too: tests and scripts wait for it before typing.
+        set_timeout(
+            || {
+                if let Some(body) = document().body() {
+                    let _ = body.set_attribute("data-hydrated", "true");
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    });
 }
