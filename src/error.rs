@@ -1,6 +1,7 @@
 //! The error type every server function returns. Typed, serialisable, with Italian messages
 //! for the user; details of internal failures stay in the server log.
 
+use crate::domain::{DraftId, OrderNumber, UserId};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -36,13 +37,30 @@ pub enum AppError {
 
 impl AppError {
     /// An order that does not exist for this operator.
-    pub fn no_order(number: &str) -> Self {
+    pub fn no_order(number: &OrderNumber) -> Self {
         Self::NotFound(format!("Ordine {number} non trovato"))
     }
 
     /// A mailbox that does not exist for this operator.
-    pub fn no_mailbox(userid: &str) -> Self {
+    pub fn no_mailbox(userid: &UserId) -> Self {
         Self::NotFound(format!("Casella {userid} non trovata"))
+    }
+
+    /// The order a page or form asks for: "not found" when the text cannot be an order number.
+    pub fn order_asked(number: &str) -> Result<OrderNumber, Self> {
+        // Text that cannot be a number is not echoed back.
+        OrderNumber::parse(number.trim()).ok_or_else(|| Self::NotFound("Ordine non trovato".into()))
+    }
+
+    /// The mailbox a page or form asks for (userids are upper case, as people may type them).
+    pub fn mailbox_asked(userid: &str) -> Result<UserId, Self> {
+        UserId::parse(&userid.trim().to_uppercase())
+            .ok_or_else(|| Self::NotFound("Casella non trovata".into()))
+    }
+
+    /// The wizard draft in an address.
+    pub fn draft_asked(id: &str) -> Result<DraftId, Self> {
+        DraftId::parse(id).ok_or_else(|| Self::NotFound("Richiesta non trovata".into()))
     }
 
     /// Seconds a client should wait before trying again (`Retry-After`), for the errors that

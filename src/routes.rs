@@ -4,6 +4,7 @@
 
 use crate::components::url_encode;
 use crate::domain::contract::ContractFileError;
+use crate::domain::{DraftId, OrderNumber, UserId};
 
 pub const LOGIN: &str = "/accesso";
 pub const NEW_REQUEST: &str = "/richiesta";
@@ -26,42 +27,42 @@ fn segment(value: &str) -> String {
 }
 
 /// "Dettaglio casella".
-pub fn mailbox(userid: &str) -> String {
-    format!("/caselle/{}", segment(userid))
+pub fn mailbox(userid: &UserId) -> String {
+    format!("/caselle/{}", segment(userid.as_str()))
 }
 
 /// "Dettaglio ordine".
-pub fn order(number: &str) -> String {
-    format!("/ordini/{}", segment(number))
+pub fn order(number: &OrderNumber) -> String {
+    format!("/ordini/{}", segment(number.as_str()))
 }
 
 /// Page `page` (1-based) of an order's mailboxes.
-pub fn order_page(number: &str, page: usize) -> String {
+pub fn order_page(number: &OrderNumber, page: usize) -> String {
     format!("{}?pagina={page}#caselle-h", order(number))
 }
 
-pub fn contract_pdf(number: &str) -> String {
+pub fn contract_pdf(number: &OrderNumber) -> String {
     format!("{}/contratto.pdf", order(number))
 }
 
-pub fn signed_contract(number: &str) -> String {
+pub fn signed_contract(number: &OrderNumber) -> String {
     format!("{}/contratto-firmato", order(number))
 }
 
-pub fn contract_upload(number: &str) -> String {
+pub fn contract_upload(number: &OrderNumber) -> String {
     format!("{}/contratto", order(number))
 }
 
 /// A wizard draft's address, followed by `rest` ("/caselle", "/verifica"...).
-pub fn draft(id: &str, rest: &str) -> String {
-    format!("/richiesta/{}{rest}", segment(id))
+pub fn draft(id: &DraftId, rest: &str) -> String {
+    format!("/richiesta/{}{rest}", segment(id.as_str()))
 }
 
-pub fn upload_csv(draft_id: &str) -> String {
+pub fn upload_csv(draft_id: &DraftId) -> String {
     draft(draft_id, "/carica")
 }
 
-pub fn error_report(draft_id: &str) -> String {
+pub fn error_report(draft_id: &DraftId) -> String {
     draft(draft_id, "/errori.csv")
 }
 
@@ -180,16 +181,16 @@ pub fn holder_password(token: &str) -> String {
     format!("/attiva?token={}", segment(token))
 }
 
-pub fn order_outcome(number: &str, outcome: OrderOutcome) -> String {
+pub fn order_outcome(number: &OrderNumber, outcome: OrderOutcome) -> String {
     format!("{}?esito={}", order(number), outcome.code())
 }
 
-pub fn order_refused(number: &str, why: ContractRefusal) -> String {
+pub fn order_refused(number: &OrderNumber, why: ContractRefusal) -> String {
     format!("{}?errore={}", order(number), why.code())
 }
 
 /// The mailbox page with its edit form open again, saying why it was refused.
-pub fn mailbox_edit_refused(userid: &str, why: EditRefusal) -> String {
+pub fn mailbox_edit_refused(userid: &UserId, why: EditRefusal) -> String {
     format!("{}?modifica=1&errore={}#modifica", mailbox(userid), why.code())
 }
 
@@ -199,13 +200,17 @@ mod tests {
 
     #[test]
     fn data_in_paths_is_encoded() {
-        assert_eq!(mailbox("VIT03933"), "/caselle/VIT03933");
-        assert_eq!(mailbox("a?b#c"), "/caselle/a%3Fb%23c");
-        assert_eq!(order("1/../x"), "/ordini/1%2F..%2Fx");
-        assert_eq!(draft("a/b", "/caselle"), "/richiesta/a%2Fb/caselle");
-        assert_eq!(order_page("10295763", 2), "/ordini/10295763?pagina=2#caselle-h");
-        assert_eq!(contract_pdf("1"), "/ordini/1/contratto.pdf");
-        assert_eq!(draft("ab12", "/caselle"), "/richiesta/ab12/caselle");
+        // Ids from outside are checked (`parse`), but a stored one is still encoded.
+        let user = |s: &str| UserId::from_stored(s.into());
+        let order_no = |s: &str| OrderNumber::from_stored(s.into());
+        let draft_id = |s: &str| DraftId::from_stored(s.into());
+        assert_eq!(mailbox(&user("VIT03933")), "/caselle/VIT03933");
+        assert_eq!(mailbox(&user("a?b#c")), "/caselle/a%3Fb%23c");
+        assert_eq!(order(&order_no("1/../x")), "/ordini/1%2F..%2Fx");
+        assert_eq!(draft(&draft_id("a/b"), "/caselle"), "/richiesta/a%2Fb/caselle");
+        assert_eq!(order_page(&order_no("10295763"), 2), "/ordini/10295763?pagina=2#caselle-h");
+        assert_eq!(contract_pdf(&order_no("1")), "/ordini/1/contratto.pdf");
+        assert_eq!(draft(&draft_id("ab12"), "/caselle"), "/richiesta/ab12/caselle");
     }
 
     #[test]

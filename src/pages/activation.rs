@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// The mailbox a link is for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkedMailbox {
-    pub userid: String,
+    pub userid: crate::domain::UserId,
     pub address: String,
 }
 
@@ -76,7 +76,7 @@ async fn holder_sets_password(
 pub async fn resend_link(userid: String) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let state = crate::server::state()?;
-    let userid = userid.trim().to_uppercase();
+    let userid = AppError::mailbox_asked(&userid)?;
     let mail = crate::server::mail::link_mail(&state.public_url);
     if !state.store.resend_link(&op, &userid, &mail).await? {
         return Err(AppError::NotFound(format!("Nessuna casella attiva con userid «{userid}»")));

@@ -50,7 +50,7 @@ fn typed(form: &AdminForm) -> std::collections::HashMap<String, String> {
 
 /// The stash key of a mailbox's small forms.
 #[cfg(feature = "ssr")]
-fn actions_form_key(userid: &str) -> String {
+fn actions_form_key(userid: &crate::domain::UserId) -> String {
     format!("casella/{userid}/azione")
 }
 
@@ -73,6 +73,7 @@ const RETURNED: [&str; 11] = [
 pub async fn load_admin_data(userid: String) -> Result<AdminData, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
+    let userid = AppError::mailbox_asked(&userid)?;
     let missing = || AppError::no_mailbox(&userid);
     let extras = store.mailbox_extras(op.scope(), &userid).await?.ok_or_else(missing)?;
     let refused = crate::server::stash::kept(&actions_form_key(&userid)).await?;
@@ -81,7 +82,7 @@ pub async fn load_admin_data(userid: String) -> Result<AdminData, AppError> {
 
 #[server(endpoint = "casella/azione")]
 pub async fn apply_mailbox_action(
-    userid: String,
+    userid: crate::domain::UserId,
     azione: String,
     #[server(default)] form: AdminForm,
 ) -> Result<(), AppError> {
@@ -101,7 +102,7 @@ pub async fn apply_mailbox_action(
 async fn apply_action(
     store: &crate::store::Store,
     op: &crate::domain::auth::Operator,
-    userid: &str,
+    userid: &crate::domain::UserId,
     action: crate::domain::mailbox_admin::MailboxAction,
     form: AdminForm,
 ) -> Result<String, AppError> {
@@ -301,7 +302,9 @@ fn Forms(
                                     {extras
                                         .orders
                                         .iter()
-                                        .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
+                                        .map(|n| {
+                                            view! { <option value=n.to_string()>{n.to_string()}</option> }
+                                        })
                                         .collect_view()}
                                 </select>
                             </div>
@@ -390,7 +393,7 @@ fn Forms(
                                 view! {
                                     <li>
                                         <a href=crate::routes::mailbox(a) rel="external">
-                                            {a.clone()}
+                                            {a.to_string()}
                                         </a>
                                     </li>
                                 }

@@ -4,6 +4,7 @@ use crate::components::loaded;
 use crate::components::{focus_element, MailboxFields, TextField};
 use crate::domain::fields::name_key;
 use crate::domain::records::{italian_date, AuditEntry, MailboxDetail};
+use crate::domain::UserId;
 use crate::domain::{MailboxField, MailboxInput, Rules};
 use crate::error::AppError;
 use crate::pages::activation::ResendLink;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
+    let userid = AppError::mailbox_asked(&userid)?;
     let missing = || AppError::no_mailbox(&userid);
     store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)
 }
@@ -31,12 +33,12 @@ pub struct EditBasis {
 
 /// The stash key of this mailbox's edit form.
 #[cfg(feature = "ssr")]
-fn edit_form_key(userid: &str) -> String {
+fn edit_form_key(userid: &UserId) -> String {
     format!("casella/{userid}/modifica")
 }
 
 #[server(endpoint = "casella/regole")]
-pub async fn edit_start(userid: String) -> Result<EditBasis, AppError> {
+pub async fn edit_start(userid: UserId) -> Result<EditBasis, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     Ok(EditBasis {
@@ -54,7 +56,7 @@ pub async fn edit_start(userid: String) -> Result<EditBasis, AppError> {
 /// typed values the server keeps for the session.
 #[server(endpoint = "casella/modifica")]
 pub async fn update_mailbox(
-    userid: String,
+    userid: UserId,
     #[server(default)] mailbox: MailboxInput,
 ) -> Result<(), AppError> {
     let op = crate::server::require()?;
@@ -70,7 +72,7 @@ pub async fn update_mailbox(
 async fn edit_mailbox(
     store: &crate::store::Store,
     op: &crate::domain::auth::Operator,
-    userid: &str,
+    userid: &UserId,
     mut m: MailboxInput,
 ) -> Result<String, AppError> {
     use crate::store::EditError;
@@ -108,7 +110,7 @@ async fn edit_mailbox(
 
 /// A state change from the page ("Transizioni di stato"); only what the lifecycle table allows.
 #[server(endpoint = "casella/stato")]
-pub async fn change_state(userid: String, transizione: String) -> Result<(), AppError> {
+pub async fn change_state(userid: UserId, transizione: String) -> Result<(), AppError> {
     use crate::domain::lifecycle::Transition;
     use crate::store::TransitionError;
     let op = crate::server::require()?;
@@ -132,16 +134,19 @@ pub async fn change_state(userid: String, transizione: String) -> Result<(), App
 pub async fn mailbox_history(userid: String) -> Result<Vec<AuditEntry>, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
+    let userid = AppError::mailbox_asked(&userid)?;
     if store.mailbox(op.scope(), &userid).await?.is_none() {
         return Err(AppError::no_mailbox(&userid));
     }
-    Ok(store.audit_of(op.scope(), "casella", &userid, 100).await?)
+    Ok(store.audit_of(op.scope(), "casella", userid.as_str(), 100).await?)
 }
 
 #[component]
 pub fn MailboxPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    // "↻ Aggiorna" reloads this very address.
+    let here = leptos_router::hooks::use_location().pathname;
     let mailbox = Resource::new(
         move || params.read().get("userid").unwrap_or_default(),
         |u| async move { get_mailbox(u).await },
@@ -151,10 +156,7 @@ pub fn MailboxPage() -> impl IntoView {
         <h1>"Dettaglio casella"</h1>
         // A full reload, as the guide's ↻: the data may have changed elsewhere.
         <p class="no-print">
-            <a
-                href=move || crate::routes::mailbox(&params.read().get("userid").unwrap_or_default())
-                rel="external"
-            >
+            <a href=move || here.get() rel="external">
                 <span aria-hidden="true">"↻ "</span>
                 "Aggiorna"
             </a>
@@ -253,7 +255,7 @@ fn History() -> impl IntoView {
 
 /// "Transizioni di stato": only the transitions the lifecycle table allows from this state.
 #[component]
-fn Transitions(userid: String, state: crate::domain::MailboxState) -> impl IntoView {
+fn Transitions(userid: UserId, state: crate::domain::MailboxState) -> impl IntoView {
     use crate::domain::lifecycle::offered;
     let options = offered(state);
     view! {
@@ -265,7 +267,7 @@ fn Transitions(userid: String, state: crate::domain::MailboxState) -> impl IntoV
             } else {
                 view! {
                     <form method="post" action=ChangeState::url() class="narrow-form">
-                        <input type="hidden" name="userid" value=userid />
+                        <input type="hidden" name="userid" value=userid.to_string() />
                         <fieldset>
                             <legend>"Transizione"</legend>
                             {options
@@ -315,7 +317,7 @@ fn service(on: bool, name: String) -> impl IntoView {
 fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
     let m = mailbox;
     view! {
-        <p>"Ordine " <a href=crate::routes::order(&m.order_number)>{m.order_number.clone()}</a></p>
+        <p>"Ordine " <a href=crate::routes::order(&m.order_number)>{m.order_number.to_string()}</a></p>
         <section aria-labelledby="richiesta-h">
             <h2 id="richiesta-h">"Richiesta"</h2>
             <dl class="detail">
@@ -330,7 +332,7 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 <dt>"Riferimento"</dt>
                 <dd>{m.reference.clone()}</dd>
                 <dt>"Userid"</dt>
-                <dd>{m.userid.clone()}</dd>
+                <dd>{m.userid.to_string()}</dd>
                 <dt>"Stato casella"</dt>
                 <dd>{m.state.code()}</dd>
                 <dt>"Data richiesta"</dt>
@@ -348,7 +350,7 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 .then(|| {
                     view! {
                         <form method="post" action=ResendLink::url() class="inline-form">
-                            <input type="hidden" name="userid" value=m.userid.clone() />
+                            <input type="hidden" name="userid" value=m.userid.to_string() />
                             <button type="submit">"Invia di nuovo il collegamento per la password"</button>
                         </form>
                     }
@@ -550,7 +552,7 @@ fn EditForm(
                         </div>
                     }
                 })}
-            <input type="hidden" name="userid" value=userid.clone() />
+            <input type="hidden" name="userid" value=userid.to_string() />
             {(!booked)
                 .then(|| {
                     view! { <input type="hidden" name="mailbox[address]" value=mailbox.address.clone() /> }

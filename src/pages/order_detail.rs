@@ -14,13 +14,14 @@ use leptos_router::hooks::use_params_map;
 pub async fn get_order(number: String, pagina: usize) -> Result<OrderDetail, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
+    let number = AppError::order_asked(&number)?;
     let missing = || AppError::no_order(&number);
     store.order_page(op.scope(), &number, pagina).await?.ok_or_else(missing)
 }
 
 /// Cancels a booked order (its mailboxes are released).
 #[server(endpoint = "ordine/annulla")]
-pub async fn cancel_order(number: String) -> Result<(), AppError> {
+pub async fn cancel_order(number: crate::domain::OrderNumber) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     if !store.cancel_order(&op, &number).await? {
@@ -71,7 +72,7 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
             <h2 id="richiesta-h">"Richiesta"</h2>
             <dl class="detail">
                 <dt>"Ordine"</dt>
-                <dd>{order.number.clone()}</dd>
+                <dd>{order.number.to_string()}</dd>
                 <dt>"Stato"</dt>
                 <dd>{order.state.code()}</dd>
                 <dt>"Data richiesta"</dt>
@@ -125,7 +126,9 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td>
-                                            <a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a>
+                                            <a href=crate::routes::mailbox(
+                                                &m.userid,
+                                            )>{m.userid.to_string()}</a>
                                         </td>
                                         <td>{m.reference}</td>
                                         <td>{m.state.code()}</td>
@@ -196,7 +199,11 @@ fn ContractOutcome() -> impl IntoView {
 /// "Download Contratto", and for a booked order "Upload Firma Contratto" (a plain multipart
 /// form; with JavaScript choosing the file is enough).
 #[component]
-pub fn ContractControls(number: String, state: crate::domain::OrderState, signed: bool) -> impl IntoView {
+pub fn ContractControls(
+    number: crate::domain::OrderNumber,
+    state: crate::domain::OrderState,
+    signed: bool,
+) -> impl IntoView {
     let submit_on_choose = move |ev: leptos::ev::Event| {
         use leptos::wasm_bindgen::JsCast;
         let form = ev
@@ -259,7 +266,7 @@ pub fn ContractControls(number: String, state: crate::domain::OrderState, signed
                             </button>
                         </form>
                         <form method="post" action=CancelOrder::url() class="inline-form">
-                            <input type="hidden" name="number" value=number.clone() />
+                            <input type="hidden" name="number" value=number.to_string() />
                             <button type="submit" class="danger">
                                 "Annulla ordine"
                             </button>

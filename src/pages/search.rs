@@ -167,7 +167,7 @@ fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
                             view! {
                                 <tr>
                                     <td>
-                                        <a href=crate::routes::mailbox(&h.userid)>{h.userid.clone()}</a>
+                                        <a href=crate::routes::mailbox(&h.userid)>{h.userid.to_string()}</a>
                                     </td>
                                     <td>{h.address}</td>
                                     <td>{h.state.code()}</td>
@@ -176,7 +176,7 @@ fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
                                     <td>
                                         <a href=crate::routes::order(
                                             &h.order_number,
-                                        )>{h.order_number.clone()}</a>
+                                        )>{h.order_number.to_string()}</a>
                                     </td>
                                     <td>{h.reference}</td>
                                     <td>{h.customer}</td>

@@ -114,6 +114,7 @@ pub async fn download(
     SignedIn(op): SignedIn,
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
+    let number = AppError::order_asked(&number)?;
     let order = state.store.order(op.scope(), &number).await?.ok_or_else(|| AppError::no_order(&number))?;
     let disposition = format!("attachment; filename=\"contratto-{}.pdf\"", order.number);
     let headers =
@@ -127,6 +128,7 @@ pub async fn download_signed(
     SignedIn(op): SignedIn,
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
+    let number = AppError::order_asked(&number)?;
     let (_, kind, data) = state
         .store
         .signed_contract(op.scope(), &number)
@@ -147,6 +149,7 @@ pub async fn upload(
     Path(number): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
+    let number = AppError::order_asked(&number)?;
     use crate::routes::{order_outcome, order_refused, ContractRefusal, OrderOutcome};
     let back = |to: String| Ok(super::redirect::see_other(&to));
     let refused = |why: ContractFileError| back(order_refused(&number, ContractRefusal::File(why)));

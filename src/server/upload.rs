@@ -24,6 +24,8 @@ pub async fn upload(
     headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
+    // Checked before the body is read.
+    let draft = AppError::draft_asked(&draft)?;
     // Sent by the page's script, which reloads its data itself: no page to redirect to.
     let by_script = headers.get("x-pec-upload").is_some();
     let (mut expiry, mut po, mut file) = (String::new(), String::new(), None);
@@ -76,6 +78,7 @@ pub async fn error_report(
     SignedIn(op): SignedIn,
     Path(draft): Path<String>,
 ) -> Result<Response, AppError> {
+    let draft = AppError::draft_asked(&draft)?;
     let bytes = crate::pages::wizard::operations::error_report(&state.store, &op, &draft).await?;
     let headers = [
         (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),

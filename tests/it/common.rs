@@ -3,7 +3,7 @@
 //! a missing PostgreSQL is a failure, not a skip.
 
 use pec_manager::domain::auth::Operator;
-use pec_manager::domain::MailboxInput;
+use pec_manager::domain::{DraftId, MailboxInput, UserId};
 use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::pages::wizard::{RequestForm, WizardAction};
 use pec_manager::server;
@@ -94,9 +94,9 @@ pub fn request_form() -> RequestForm {
 }
 
 /// Walks the wizard through the server operations, as the forms do, up to the review.
-pub async fn draft_with(store: &Store, op: &Operator, mailboxes: Vec<MailboxInput>) -> String {
-    let to = wizard::save_request(store, op, "", request_form(), WizardAction::Continue).await.unwrap();
-    let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+pub async fn draft_with(store: &Store, op: &Operator, mailboxes: Vec<MailboxInput>) -> DraftId {
+    let to = wizard::save_request(store, op, None, request_form(), WizardAction::Continue).await.unwrap();
+    let id = DraftId::parse(to.trim_start_matches("/richiesta/").trim_end_matches("/caselle")).unwrap();
     assert_eq!(to, format!("/richiesta/{id}/caselle"), "step 1 valid → step 2");
     let year = (server::current_year() + 1).to_string();
     let to = wizard::save_mailboxes(store, op, &id, year, String::new(), mailboxes, WizardAction::Continue)
@@ -104,4 +104,15 @@ pub async fn draft_with(store: &Store, op: &Operator, mailboxes: Vec<MailboxInpu
         .unwrap();
     assert_eq!(to, format!("/richiesta/{id}/verifica"), "step 2 valid → review");
     id
+}
+
+/// The draft named in a wizard address (`/richiesta/<id>/...`).
+pub fn draft_of(to: &str) -> DraftId {
+    let id = to.trim_start_matches("/richiesta/").split(['/', '#', '?']).next().unwrap_or_default();
+    DraftId::parse(id).unwrap_or_else(|| panic!("no draft in {to}"))
+}
+
+/// A userid as a test writes it.
+pub fn uid(text: &str) -> UserId {
+    UserId::parse(text).unwrap()
 }

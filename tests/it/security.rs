@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use pec_manager::domain::auth::{Operator, Scope};
-use pec_manager::domain::MailboxInput;
+use pec_manager::domain::{DraftId, MailboxInput, OrderNumber};
 use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::pages::wizard::{RequestForm, WizardAction};
 use pec_manager::server::{self, router, AppState};
@@ -110,7 +110,7 @@ fn mailbox(address: &str) -> MailboxInput {
 }
 
 /// An order made by `op` through the wizard's operations; returns (draft, number).
-async fn order_by(store: &Store, op: &Operator, customer: &str, m: MailboxInput) -> (String, String) {
+async fn order_by(store: &Store, op: &Operator, customer: &str, m: MailboxInput) -> (DraftId, OrderNumber) {
     let form = RequestForm {
         customer_name: customer.into(),
         customer_kind: "IMPRESA".into(),
@@ -119,8 +119,8 @@ async fn order_by(store: &Store, op: &Operator, customer: &str, m: MailboxInput)
         offer: "CONSIP".into(),
         consent: true,
     };
-    let to = wizard::save_request(store, op, "", form, WizardAction::Continue).await.unwrap();
-    let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+    let to = wizard::save_request(store, op, None, form, WizardAction::Continue).await.unwrap();
+    let id = common::draft_of(&to);
     let year = (server::current_year() + 1).to_string();
     wizard::save_mailboxes(
         store,
@@ -352,14 +352,13 @@ async fn organisations_cannot_see_or_change_each_others_data() {
         let pending = wizard::save_request(
             &store,
             &alfa,
-            "",
+            None,
             RequestForm { customer_name: "Altro".into(), ..Default::default() },
             WizardAction::Back,
         )
         .await
-        .unwrap()
-        .trim_start_matches("/richiesta/")
-        .to_string();
+        .unwrap();
+        let pending = common::draft_of(&pending);
 
         let b = login(&app, "beta").await;
         for page in [
@@ -420,14 +419,14 @@ async fn organisations_cannot_see_or_change_each_others_data() {
         assert_eq!(store.load_draft(&pending).await.unwrap().unwrap(), before);
 
         let r = send(&app, get("/recenti", Some(&b))).await;
-        assert!(!r.body.contains(&number), "Beta's recent activity lists Alfa's order");
-        let data = wizard::wizard_data(&store, &beta, "", Default::default()).await.unwrap();
+        assert!(!r.body.contains(number.as_str()), "Beta's recent activity lists Alfa's order");
+        let data = wizard::wizard_data(&store, &beta, None, Default::default()).await.unwrap();
         assert!(data.customers.iter().all(|c| c.name != "Cliente Alfa"), "Alfa's customer offered to Beta");
 
         // A reseller's own domain is not Beta's.
         let alfa_org = store.organisation_by_name("Rivenditore Alfa").await.unwrap().unwrap().id;
         store.add_domain(alfa_org, "alfa.legalmail.it").await.unwrap();
-        assert!(wizard::wizard_data(&store, &alfa, "", Default::default())
+        assert!(wizard::wizard_data(&store, &alfa, None, Default::default())
             .await
             .unwrap()
             .rules
@@ -658,8 +657,8 @@ async fn a_csv_upload_joins_the_typed_mailboxes_and_a_bad_file_changes_nothing()
             offer: "CONSIP".into(),
             ..Default::default()
         };
-        let to = wizard::save_request(&store, &alfa, "", form, WizardAction::Continue).await.unwrap();
-        let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+        let to = wizard::save_request(&store, &alfa, None, form, WizardAction::Continue).await.unwrap();
+        let id = common::draft_of(&to);
         let cookie = login(&app, "alfa").await;
         let upload = |fields: Vec<(&'static str, &'static str)>,
                       file: Option<(&'static str, &'static [u8])>,
@@ -757,8 +756,8 @@ async fn the_error_report_lists_the_rows_with_errors_formula_safe() {
     let app = app(&store);
     let alfa = common::operator(&store, "alfa").await;
     let to =
-        wizard::save_request(&store, &alfa, "", RequestForm::default(), WizardAction::Back).await.unwrap();
-    let id = to.trim_start_matches("/richiesta/").to_string();
+        wizard::save_request(&store, &alfa, None, RequestForm::default(), WizardAction::Back).await.unwrap();
+    let id = common::draft_of(&to);
     let mut bad = mailbox("=cmd|' /C calc'!A0");
     bad.description = "=HYPERLINK(\"http://evil.example\")".into();
     wizard::save_mailboxes(
@@ -809,7 +808,7 @@ async fn the_contract_routes_check_the_session_the_organisation_and_the_file() {
             r.body(Body::from(body)).unwrap()
         };
         let scope = alfa.scope();
-        let state = move |store: Store, number: String| async move {
+        let state = move |store: Store, number: OrderNumber| async move {
             store.order(scope, &number).await.unwrap().unwrap().state
         };
 
@@ -1234,10 +1233,10 @@ async fn pages_of_a_ten_thousand_mailbox_request_stay_small() {
         .map(|i| common::mailbox(&format!("grande.{i}@legalmail.it"), &format!("grande{i}")))
         .collect();
     rows[ROWS - 1].tax_code = "RSSMRA70A01H501X".into();
-    let to = wizard::save_request(&store, &alfa, "", common::request_form(), WizardAction::Continue)
+    let to = wizard::save_request(&store, &alfa, None, common::request_form(), WizardAction::Continue)
         .await
         .unwrap();
-    let draft = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+    let draft = common::draft_of(&to);
     let year = (server::current_year() + 1).to_string();
     let to = wizard::save_mailboxes(&store, &alfa, &draft, year, String::new(), rows, WizardAction::Continue)
         .await

@@ -3,7 +3,8 @@
 use crate::common;
 
 use pec_manager::domain::auth::{Operator, Scope};
-use pec_manager::domain::{MailboxField, MailboxInput, Rules};
+use pec_manager::domain::{DraftId, MailboxField, MailboxInput, Rules};
+use pec_manager::error::AppError;
 use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::pages::wizard::{TableForm, TableView, WizardAction};
 use pec_manager::server;
@@ -11,7 +12,7 @@ use pec_manager::store::{CreateOrderError, Store};
 
 use common::{draft_with, mailbox, request_form};
 
-async fn valid_order_of(store: &Store, op: &Operator, id: &str) -> pec_manager::domain::ValidOrder {
+async fn valid_order_of(store: &Store, op: &Operator, id: &DraftId) -> pec_manager::domain::ValidOrder {
     let d = store.load_draft(id).await.unwrap().unwrap().draft;
     let rules: Rules = wizard::rules_for(store, op, &d).await.unwrap();
     pec_manager::domain::request::validate_order(&d, &rules).unwrap()
@@ -84,7 +85,7 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
         assert_eq!(recent.total, 1);
         assert_eq!(recent.items[0].number, number);
         assert_eq!(recent.items[0].mailbox_count, 2);
-        let m = store.mailbox(Scope::All, "VIT03934").await.unwrap().expect("mailbox");
+        let m = store.mailbox(Scope::All, &common::uid("VIT03934")).await.unwrap().expect("mailbox");
         assert_eq!(m.nickname, "altro.nickname.utente");
         assert_eq!(m.state.code(), "PRENOTATA");
         assert_eq!(m.tax_code, "CGNNMO80A01H501M");
@@ -95,7 +96,7 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
         let order2 = store.recent_orders(Scope::All, 1, 25).await.unwrap().items[0].clone();
         assert_eq!(order2.number, "10295764");
         assert_eq!(
-            store.mailbox(Scope::All, "VIT03935").await.unwrap().unwrap().address,
+            store.mailbox(Scope::All, &common::uid("VIT03935")).await.unwrap().unwrap().address,
             "terza@legalmail.it"
         );
     }
@@ -149,7 +150,7 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
         // Through the server operation: back to step 2, where the field says why.
         let to = wizard::confirm(&store, &op, &second, WizardAction::Continue).await.unwrap();
         assert_eq!(to, format!("/richiesta/{second}/caselle#errori"));
-        let data = wizard::wizard_data(&store, &op, &second, Default::default()).await.unwrap();
+        let data = wizard::wizard_data(&store, &op, Some(&second), Default::default()).await.unwrap();
         assert!(data.draft.attempted_mailboxes);
         let reports = pec_manager::domain::request::validate_mailboxes(&data.draft.mailboxes, &data.rules);
         assert_eq!(
@@ -210,16 +211,16 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         // Step 1 with errors: back to step 1, values kept, errors now shown.
         let mut form = request_form();
         form.legal_rep_cf = "RSSMRA70A01H5015".into();
-        let to = wizard::save_request(&store, &op, "", form, WizardAction::Continue).await.unwrap();
-        let id = to.trim_start_matches("/richiesta/").to_string();
-        assert!(!id.contains('/'), "{to}");
+        let to = wizard::save_request(&store, &op, None, form, WizardAction::Continue).await.unwrap();
+        let id = common::draft_of(&to);
         let d = store.load_draft(&id).await.unwrap().unwrap().draft;
         assert!(d.attempted_request);
         assert_eq!(d.legal_rep_cf, "RSSMRA70A01H5015");
         assert_eq!(d.customer_name, "Collaudo");
 
-        let to =
-            wizard::save_request(&store, &op, &id, request_form(), WizardAction::Continue).await.unwrap();
+        let to = wizard::save_request(&store, &op, Some(&id), request_form(), WizardAction::Continue)
+            .await
+            .unwrap();
         assert_eq!(to, format!("/richiesta/{id}/caselle"));
 
         let year = (server::current_year() + 1).to_string();
@@ -316,7 +317,10 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
         assert_eq!(store.mailbox_count().await.unwrap(), 0);
 
         // An unknown draft is a typed "not found".
-        let e = wizard::wizard_data(&store, &op, "nonexistent", Default::default()).await.unwrap_err();
+        let e = AppError::draft_asked("nonexistent").unwrap_err();
+        assert_eq!(e.to_string(), "Richiesta non trovata");
+        let unknown = DraftId::parse("0123456789abcdef0123456789abcdef").unwrap();
+        let e = wizard::wizard_data(&store, &op, Some(&unknown), Default::default()).await.unwrap_err();
         assert_eq!(e.to_string(), "Richiesta non trovata");
     }
 }
@@ -325,8 +329,9 @@ async fn wizard_keeps_everything_typed_and_applies_buttons() {
 async fn a_large_request_is_corrected_row_by_row_and_ordered() {
     for store in common::stores().await {
         let op = common::operator(&store, "operatore").await;
-        let to = wizard::save_request(&store, &op, "", request_form(), WizardAction::Continue).await.unwrap();
-        let id = to.trim_start_matches("/richiesta/").trim_end_matches("/caselle").to_string();
+        let to =
+            wizard::save_request(&store, &op, None, request_form(), WizardAction::Continue).await.unwrap();
+        let id = common::draft_of(&to);
         let here = format!("/richiesta/{id}/caselle");
         let year = (server::current_year() + 1).to_string();
         let mut rows: Vec<MailboxInput> =

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod contract;
 pub mod csv_file;
 pub mod fields;
+pub mod ids;
 pub mod lifecycle;
 pub mod mailbox;
 pub mod mailbox_admin;
@@ -14,6 +15,7 @@ pub mod states;
 pub mod tax_code;
 
 pub use fields::{FieldError, FieldWarning};
+pub use ids::{DraftId, OrderNumber, UserId};
 pub use request::{
     CustomerKind, MailboxField, MailboxInput, MailboxReport, OrderDraft, OrderErrors, RequestField, Rules,
     ValidMailbox, ValidOrder,

@@ -2,6 +2,7 @@
 //! their values and rules, shared by the page and the server.
 
 use super::fields::{self, FieldError};
+use super::ids::{OrderNumber, UserId};
 use super::records::Services;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -20,6 +21,10 @@ pub enum AdminError {
     TooMany(usize),
     #[error("Cellulare: solo cifre, con o senza +, da 6 a 15 cifre")]
     Phone,
+    #[error("Numero d'ordine non valido: solo cifre")]
+    OrderNumber,
+    #[error("Userid non valido: solo lettere e cifre")]
+    UserId,
 }
 
 pub const MAX_DISK_GB: i64 = 100;
@@ -217,10 +222,10 @@ pub enum MailboxChange {
     /// Trasforma: another offer, whose services the mailbox takes.
     Offer(String),
     /// Sposta: to another order of the same organisation.
-    Move(String),
+    Move(OrderNumber),
     Note(String),
     AddUser(ExtraUser),
-    Associate(String),
+    Associate(UserId),
     Settings(ExtraSettings),
 }
 
@@ -263,10 +268,14 @@ pub fn change_from_form(
             },
         )?),
         MailboxAction::Transform => MailboxChange::Offer(form.offer.trim().to_string()),
-        MailboxAction::Move => MailboxChange::Move(form.order.trim().to_string()),
+        MailboxAction::Move => {
+            MailboxChange::Move(OrderNumber::parse(form.order.trim()).ok_or(AdminError::OrderNumber)?)
+        }
         MailboxAction::Note => MailboxChange::Note(note(&form.note)?),
         MailboxAction::AddUser => MailboxChange::AddUser(extra_user(&form.user)?),
-        MailboxAction::Associate => MailboxChange::Associate(form.associate.trim().to_uppercase()),
+        MailboxAction::Associate => MailboxChange::Associate(
+            UserId::parse(&form.associate.trim().to_uppercase()).ok_or(AdminError::UserId)?,
+        ),
         MailboxAction::Filters => MailboxChange::Settings(ExtraSettings {
             blocked_senders: blocked_senders(&form.blocked)?,
             pec_only: on(&form.pec_only),

@@ -1,6 +1,7 @@
 //! Plain data that server functions return to pages (read models). No behaviour beyond
 //! presentation helpers that both sides need.
 
+use crate::ids::{OrderNumber, UserId};
 use crate::request::CustomerKind;
 use crate::states::{MailboxState, OrderState};
 use serde::{Deserialize, Serialize};
@@ -29,7 +30,7 @@ pub struct Customer {
 /// One line of "Attività recenti".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
-    pub number: String,
+    pub number: OrderNumber,
     pub created_at: String,
     pub customer_name: String,
     pub mailbox_count: i64,
@@ -82,7 +83,7 @@ impl PageOf {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxRow {
-    pub userid: String,
+    pub userid: UserId,
     pub reference: String,
     pub address: String,
     pub password_email: String,
@@ -92,7 +93,7 @@ pub struct MailboxRow {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDetail {
-    pub number: String,
+    pub number: OrderNumber,
     pub state: OrderState,
     pub created_at: String,
     pub customer_name: String,
@@ -112,8 +113,8 @@ pub struct OrderDetail {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxDetail {
-    pub order_number: String,
-    pub userid: String,
+    pub order_number: OrderNumber,
+    pub userid: UserId,
     pub reference: String,
     pub address: String,
     pub description: String,
@@ -233,9 +234,9 @@ pub struct ActivityEntry {
     pub at: String,
     pub kind: String,
     pub summary: String,
-    /// Empty when the event has no order (or it was cancelled).
-    pub order_number: String,
-    pub userid: String,
+    /// None when the event has no order (or it was cancelled).
+    pub order_number: Option<OrderNumber>,
+    pub userid: Option<UserId>,
 }
 
 /// "Ricerca": one text searched as a prefix in many fields, and filters (empty means any).
@@ -250,13 +251,13 @@ pub struct SearchQuery {
 /// A mailbox found by "Ricerca".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
-    pub userid: String,
+    pub userid: UserId,
     pub address: String,
     pub state: MailboxState,
     pub reference: String,
     pub holder: String,
     pub tax_code: String,
-    pub order_number: String,
+    pub order_number: OrderNumber,
     pub customer: String,
     pub offer: String,
 }
@@ -275,8 +276,8 @@ pub struct MailboxExtras {
     pub notes: Vec<Note>,
     pub users: Vec<super::mailbox_admin::ExtraUser>,
     /// Userids of the associated mailboxes.
-    pub associations: Vec<String>,
+    pub associations: Vec<UserId>,
     pub settings: super::mailbox_admin::ExtraSettings,
     /// Other orders of the organisation a mailbox may move to ("Sposta").
-    pub orders: Vec<String>,
+    pub orders: Vec<OrderNumber>,
 }

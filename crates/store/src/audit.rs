@@ -8,6 +8,7 @@ use pec_domain::records::ActivityEntry;
 use pec_domain::records::AuditEntry;
 use pec_domain::records::AuditFilter;
 use pec_domain::records::Paged;
+use pec_domain::{OrderNumber, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Any;
 use sqlx::Row;
@@ -28,27 +29,28 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    pub fn by(op: &Operator, action: &str, object_type: &str, object_id: &str) -> Self {
+    /// `object_id` is the object's own identifier (a userid, an order number, a username).
+    pub fn by(op: &Operator, action: &str, object_type: &str, object_id: impl AsRef<str>) -> Self {
         Self {
             operator_id: Some(op.id),
             organisation_id: Some(op.organisation_id),
             username: op.username.clone(),
             action: action.into(),
             object_type: object_type.into(),
-            object_id: object_id.into(),
+            object_id: object_id.as_ref().into(),
             before: String::new(),
             after: String::new(),
         }
     }
 
-    pub fn anonymous(username: &str, action: &str, object_type: &str, object_id: &str) -> Self {
+    pub fn anonymous(username: &str, action: &str, object_type: &str, object_id: impl AsRef<str>) -> Self {
         Self {
             operator_id: None,
             organisation_id: None,
             username: username.into(),
             action: action.into(),
             object_type: object_type.into(),
-            object_id: object_id.into(),
+            object_id: object_id.as_ref().into(),
             before: String::new(),
             after: String::new(),
         }
@@ -226,7 +228,7 @@ impl Store {
     /// The latest events (orders, activations, state changes, passwords), newest first.
     pub async fn recent_activity(&self, scope: Scope, limit: i64) -> Result<Vec<ActivityEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.at, a.kind, a.summary, COALESCE(o.number, '') AS number, COALESCE(m.userid, '') AS userid \
+            "SELECT a.at, a.kind, a.summary, o.number, m.userid \
              FROM activity a LEFT JOIN orders o ON o.id = a.order_id LEFT JOIN mailboxes m ON m.id = a.mailbox_id \
              WHERE $1 = 0 OR a.organisation_id = $1 ORDER BY a.id DESC LIMIT $2",
         )
@@ -240,8 +242,8 @@ impl Store {
                     at: r.try_get("at")?,
                     kind: r.try_get("kind")?,
                     summary: r.try_get("summary")?,
-                    order_number: r.try_get("number")?,
-                    userid: r.try_get("userid")?,
+                    order_number: r.try_get::<Option<String>, _>("number")?.map(OrderNumber::from_stored),
+                    userid: r.try_get::<Option<String>, _>("userid")?.map(UserId::from_stored),
                 })
             })
             .collect()

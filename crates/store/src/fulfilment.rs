@@ -11,6 +11,7 @@ use pec_domain::lifecycle::Date;
 use pec_domain::lifecycle::Transition;
 use pec_domain::MailboxState;
 use pec_domain::OrderState;
+use pec_domain::{OrderNumber, UserId};
 use sqlx::Any;
 use sqlx::Row;
 use sqlx::Transaction;
@@ -58,13 +59,13 @@ struct OrderRow {
 async fn order_row(
     tx: &mut Transaction<'_, Any>,
     scope: Scope,
-    number: &str,
+    number: &OrderNumber,
 ) -> Result<Option<OrderRow>, StoreError> {
     let row = sqlx::query(
         "SELECT id, state, expiry_year, offer_id, organisation_id FROM orders \
          WHERE number = $1 AND ($2 = 0 OR organisation_id = $2)",
     )
-    .bind(number)
+    .bind(number.as_str())
     .bind(scope.sql_value())
     .fetch_optional(&mut **tx)
     .await?;
@@ -87,7 +88,7 @@ impl Store {
     pub async fn fulfil_order(
         &self,
         op: &Operator,
-        number: &str,
+        number: &OrderNumber,
         contract: &SignedContract,
         today: Date,
         link_mail: &LinkMail,
@@ -142,8 +143,12 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         for r in &rows {
-            let (id, userid, address, recipient): (i64, String, String, String) =
-                (r.try_get("id")?, r.try_get("userid")?, r.try_get("address")?, r.try_get("password_email")?);
+            let (id, userid, address, recipient): (i64, UserId, String, String) = (
+                r.try_get("id")?,
+                user_id_of(r, "userid")?,
+                r.try_get("address")?,
+                r.try_get("password_email")?,
+            );
             link_in(&mut tx, id, &address, &userid, &recipient, link_mail).await?;
         }
         let summary = format!("Ordine {number} evaso: {} caselle attivate", rows.len());
@@ -171,13 +176,13 @@ impl Store {
     pub async fn signed_contract(
         &self,
         scope: Scope,
-        number: &str,
+        number: &OrderNumber,
     ) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
         let row = sqlx::query(
             "SELECT c.file_name, c.kind, c.data FROM contracts c JOIN orders o ON o.id = c.order_id \
              WHERE o.number = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
-        .bind(number)
+        .bind(number.as_str())
         .bind(scope.sql_value())
         .fetch_optional(&self.pool)
         .await?;

@@ -43,7 +43,9 @@ use operators::{operator_from_row, OPERATOR_COLUMNS};
 use outbox::queue_in;
 use reference::{services_from_offer, services_of, OFFER_SERVICES};
 
+use pec_domain::{OrderNumber, UserId};
 use sqlx::any::AnyPoolOptions;
+use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use demo::{seed_demo, DEMO_OPERATORS};
@@ -220,4 +222,14 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), StoreError> {
             .map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
     }
     Ok(())
+}
+
+/// A userid read back from a row: the store wrote it, so it is not checked again.
+pub(crate) fn user_id_of(row: &AnyRow, column: &str) -> Result<UserId, sqlx::Error> {
+    sqlx::Row::try_get::<String, _>(row, column).map(UserId::from_stored)
+}
+
+/// An order number read back from a row.
+pub(crate) fn order_number_of(row: &AnyRow, column: &str) -> Result<OrderNumber, sqlx::Error> {
+    sqlx::Row::try_get::<String, _>(row, column).map(OrderNumber::from_stored)
 }

@@ -8,6 +8,7 @@ use pec_domain::lifecycle::Date;
 use pec_domain::lifecycle::Transition;
 use pec_domain::lifecycle::TransitionRefused;
 use pec_domain::MailboxState;
+use pec_domain::UserId;
 use sqlx::Row;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +33,7 @@ impl Store {
     pub async fn change_state(
         &self,
         op: &Operator,
-        userid: &str,
+        userid: &UserId,
         t: Transition,
     ) -> Result<MailboxState, TransitionError> {
         let mut tx = self.begin_write().await?;
@@ -40,7 +41,7 @@ impl Store {
             "SELECT m.id, m.state, m.address, o.id AS order_id, o.organisation_id FROM mailboxes m \
              JOIN orders o ON o.id = m.order_id WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
-        .bind(userid)
+        .bind(userid.as_str())
         .bind(op.scope().sql_value())
         .fetch_optional(&mut *tx)
         .await?
@@ -121,9 +122,9 @@ impl Store {
         .await?;
         let mut expired = 0;
         for r in &rows {
-            let (id, userid, address, order_id, organisation_id): (i64, String, String, i64, i64) = (
+            let (id, userid, address, order_id, organisation_id): (i64, UserId, String, i64, i64) = (
                 r.try_get("id")?,
-                r.try_get("userid")?,
+                user_id_of(r, "userid")?,
                 r.try_get("address")?,
                 r.try_get("order_id")?,
                 r.try_get("organisation_id")?,

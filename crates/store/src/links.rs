@@ -4,6 +4,7 @@
 use super::*;
 use pec_domain::auth::Operator;
 use pec_domain::MailboxState;
+use pec_domain::UserId;
 use sqlx::Any;
 use sqlx::Row;
 use sqlx::Transaction;
@@ -25,7 +26,7 @@ pub type LinkMail = dyn Fn(LinkFor<'_>) -> Mail + Send + Sync;
 /// What the holder's link opens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkTarget {
-    pub userid: String,
+    pub userid: UserId,
     pub address: String,
 }
 
@@ -34,7 +35,7 @@ pub(crate) async fn link_in(
     tx: &mut Transaction<'_, Any>,
     mailbox_id: i64,
     address: &str,
-    userid: &str,
+    userid: &UserId,
     recipient: &str,
     link_mail: &LinkMail,
 ) -> Result<(), StoreError> {
@@ -51,7 +52,7 @@ pub(crate) async fn link_in(
     .bind(recipient)
     .execute(&mut **tx)
     .await?;
-    let mut mail = link_mail(LinkFor { address, userid, token: &token, expires: &expires });
+    let mut mail = link_mail(LinkFor { address, userid: userid.as_str(), token: &token, expires: &expires });
     mail.recipient = recipient.to_string();
     queue_in(tx, &mail).await
 }
@@ -73,7 +74,7 @@ impl Store {
     pub async fn resend_link(
         &self,
         op: &Operator,
-        userid: &str,
+        userid: &UserId,
         link_mail: &LinkMail,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -81,7 +82,7 @@ impl Store {
             "SELECT m.id, m.address, m.password_email FROM mailboxes m JOIN orders o ON o.id = m.order_id \
              WHERE m.userid = $1 AND m.state = $2 AND ($3 = 0 OR o.organisation_id = $3)",
         )
-        .bind(userid)
+        .bind(userid.as_str())
         .bind(MailboxState::Attiva.code())
         .bind(op.scope().sql_value())
         .fetch_optional(&mut *tx)
@@ -113,7 +114,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(match row {
-            Some(r) => Some(LinkTarget { userid: r.try_get("userid")?, address: r.try_get("address")? }),
+            Some(r) => Some(LinkTarget { userid: user_id_of(&r, "userid")?, address: r.try_get("address")? }),
             None => None,
         })
     }
@@ -148,8 +149,8 @@ impl Store {
         .bind(mailbox_id)
         .fetch_one(&mut *tx)
         .await?;
-        let (userid, address, organisation_id, order_id): (String, String, i64, i64) = (
-            r.try_get("userid")?,
+        let (userid, address, organisation_id, order_id): (UserId, String, i64, i64) = (
+            user_id_of(&r, "userid")?,
             r.try_get("address")?,
             r.try_get("organisation_id")?,
             r.try_get("order_id")?,

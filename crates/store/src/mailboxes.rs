@@ -12,6 +12,7 @@ use pec_domain::records::MailboxDetail;
 use pec_domain::records::MailboxExtras;
 use pec_domain::records::Note;
 use pec_domain::MailboxState;
+use pec_domain::UserId;
 use pec_domain::ValidMailbox;
 use sqlx::Any;
 use sqlx::Row;
@@ -59,13 +60,13 @@ async fn settings_in(tx: &mut Transaction<'_, Any>, mailbox_id: i64) -> Result<E
 async fn find(
     tx: &mut Transaction<'_, Any>,
     scope: Scope,
-    userid: &str,
+    userid: &UserId,
 ) -> Result<Option<(i64, i64, i64)>, StoreError> {
     let row = sqlx::query(
         "SELECT m.id, m.order_id, o.organisation_id FROM mailboxes m JOIN orders o ON o.id = m.order_id \
          WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
     )
-    .bind(userid)
+    .bind(userid.as_str())
     .bind(scope.sql_value())
     .fetch_optional(&mut **tx)
     .await?;
@@ -80,7 +81,7 @@ impl Store {
     pub async fn mailbox_extras(
         &self,
         scope: Scope,
-        userid: &str,
+        userid: &UserId,
     ) -> Result<Option<MailboxExtras>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let Some((id, order_id, organisation_id)) = find(&mut tx, scope, userid).await? else {
@@ -122,7 +123,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(|r| r.try_get("userid"))
+        .map(|r| user_id_of(r, "userid"))
         .collect::<Result<_, _>>()?;
         let orders = sqlx::query(
             "SELECT t.number FROM orders t JOIN orders o ON o.id = $2 \
@@ -133,7 +134,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(|r| r.try_get("number"))
+        .map(|r| order_number_of(r, "number"))
         .collect::<Result<_, _>>()?;
         let settings = settings_in(&mut tx, id).await?;
         tx.commit().await?;
@@ -145,7 +146,7 @@ impl Store {
     pub async fn change_mailbox(
         &self,
         op: &Operator,
-        userid: &str,
+        userid: &UserId,
         change: MailboxChange,
     ) -> Result<(), ChangeError> {
         let mut tx = self.begin_write().await?;
@@ -202,7 +203,7 @@ impl Store {
                     "SELECT t.id FROM orders t JOIN orders o ON o.id = $3 \
                      WHERE t.number = $1 AND t.organisation_id = $2 AND t.id <> $3 AND t.state = o.state",
                 )
-                .bind(number)
+                .bind(number.as_str())
                 .bind(organisation_id)
                 .bind(order_id)
                 .fetch_optional(&mut *tx)
@@ -244,7 +245,7 @@ impl Store {
                 (serde_json::Value::Null, serde_json::to_value(u).unwrap_or_default())
             }
             MailboxChange::Associate(other) => {
-                let other_id = match find(&mut tx, op.scope(), other.trim()).await? {
+                let other_id = match find(&mut tx, op.scope(), other).await? {
                     Some((other_id, _, _)) if other_id != id => other_id,
                     _ => return Err(ChangeError::UnknownMailbox),
                 };
@@ -267,7 +268,7 @@ impl Store {
                 .bind(now())
                 .execute(&mut *tx)
                 .await?;
-                (serde_json::Value::Null, serde_json::json!({ "associata": other.trim() }))
+                (serde_json::Value::Null, serde_json::json!({ "associata": other.as_str() }))
             }
             MailboxChange::Settings(s) => {
                 let old = settings_in(&mut tx, id).await?;
@@ -331,7 +332,7 @@ impl From<sqlx::Error> for EditError {
 
 impl Store {
     /// A mailbox, if it exists and is in the scope.
-    pub async fn mailbox(&self, scope: Scope, userid: &str) -> Result<Option<MailboxDetail>, StoreError> {
+    pub async fn mailbox(&self, scope: Scope, userid: &UserId) -> Result<Option<MailboxDetail>, StoreError> {
         let row = sqlx::query(
             "SELECT o.number, o.expiry_year, m.userid, m.reference, m.address, m.description, m.password_email, \
              f.name AS offer_name, m.state, m.first_name, m.last_name, m.tax_code, m.nickname, m.created_at, \
@@ -340,14 +341,14 @@ impl Store {
              FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN offers f ON f.id = m.offer_id \
              WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
-        .bind(userid)
+        .bind(userid.as_str())
         .bind(scope.sql_value())
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(MailboxDetail {
-            order_number: r.try_get("number")?,
-            userid: r.try_get("userid")?,
+            order_number: order_number_of(&r, "number")?,
+            userid: user_id_of(&r, "userid")?,
             reference: r.try_get("reference")?,
             address: r.try_get("address")?,
             description: r.try_get("description")?,
@@ -372,7 +373,7 @@ impl Store {
     pub async fn update_mailbox(
         &self,
         op: &Operator,
-        userid: &str,
+        userid: &UserId,
         m: &ValidMailbox,
     ) -> Result<(), EditError> {
         let mut tx = self.begin_write().await?;
@@ -381,7 +382,7 @@ impl Store {
              m.nickname, m.order_id, o.organisation_id FROM mailboxes m JOIN orders o ON o.id = m.order_id \
              WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
-        .bind(userid)
+        .bind(userid.as_str())
         .bind(op.scope().sql_value())
         .fetch_optional(&mut *tx)
         .await?

@@ -14,6 +14,7 @@ use pec_domain::CustomerKind;
 use pec_domain::MailboxState;
 use pec_domain::OrderState;
 use pec_domain::ValidOrder;
+use pec_domain::{DraftId, OrderNumber, UserId};
 use sqlx::Any;
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -138,10 +139,10 @@ impl Store {
     /// same draft again returns the same number (double click, retry, back button).
     pub async fn create_order(
         &self,
-        draft_id: &str,
+        draft_id: &DraftId,
         order: &ValidOrder,
         operator: &Operator,
-    ) -> Result<String, CreateOrderError> {
+    ) -> Result<OrderNumber, CreateOrderError> {
         let created = self.try_create_order(draft_id, order, operator).await;
         // After a bulk order PostgreSQL's statistics still describe the smaller table, and its
         // planner then scans instead of using the unique indexes for the next availability
@@ -168,7 +169,7 @@ impl Store {
         }
     }
 
-    async fn draft_order_number(&self, draft_id: &str) -> Result<Option<String>, StoreError> {
+    async fn draft_order_number(&self, draft_id: &DraftId) -> Result<Option<OrderNumber>, StoreError> {
         Ok(self.load_draft(draft_id).await?.and_then(|d| d.order_number))
     }
 
@@ -183,17 +184,17 @@ impl Store {
 
     async fn try_create_order(
         &self,
-        draft_id: &str,
+        draft_id: &DraftId,
         order: &ValidOrder,
         operator: &Operator,
-    ) -> Result<String, CreateOrderError> {
+    ) -> Result<OrderNumber, CreateOrderError> {
         let t = now();
         let mut tx = self.begin_write().await?;
         // Claim the draft first: a write, so that concurrent confirmations of the same draft
         // queue here (row lock on PostgreSQL, write lock on SQLite) and the loser sees the order.
         let claimed = sqlx::query("UPDATE drafts SET updated_at = $1 WHERE id = $2 AND order_id IS NULL")
             .bind(&t)
-            .bind(draft_id)
+            .bind(draft_id.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -206,7 +207,7 @@ impl Store {
         let organisation_id: i64 = sqlx::query_scalar(
             "SELECT p.organisation_id FROM drafts d JOIN operators p ON p.id = d.operator_id WHERE d.id = $1",
         )
-        .bind(draft_id)
+        .bind(draft_id.as_str())
         .fetch_one(&mut *tx)
         .await?;
 
@@ -227,7 +228,7 @@ impl Store {
             .try_get("id")?;
 
         let number = bump(&mut tx, "order_number", 1).await?;
-        let number = format!("{number:0ORDER_DIGITS$}");
+        let number = OrderNumber::from_stored(format!("{number:0ORDER_DIGITS$}"));
         let count = order.mailboxes.len() as i64;
         let last_userid = bump(&mut tx, "userid", count).await?;
         let first_userid = last_userid - count + 1;
@@ -248,7 +249,7 @@ impl Store {
              legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13) RETURNING id",
         )
-        .bind(&number)
+        .bind(number.as_str())
         .bind(organisation_id)
         .bind(operator.id)
         .bind(customer_id)
@@ -312,12 +313,12 @@ impl Store {
         });
         audit_in(
             &mut tx,
-            &AuditRecord::by(operator, "ORDINE_CREATO", "ordine", &number).after(after.to_string()),
+            &AuditRecord::by(operator, "ORDINE_CREATO", "ordine", number.as_str()).after(after.to_string()),
         )
         .await?;
         sqlx::query("UPDATE drafts SET order_id = $1 WHERE id = $2")
             .bind(order_id)
-            .bind(draft_id)
+            .bind(draft_id.as_str())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -354,7 +355,7 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(OrderSummary {
-                    number: r.try_get("number")?,
+                    number: OrderNumber::from_stored(r.try_get("number")?),
                     created_at: r.try_get("created_at")?,
                     customer_name: r.try_get("customer_name")?,
                     mailbox_count: r.try_get("mailbox_count")?,
@@ -367,7 +368,7 @@ impl Store {
 
     /// An order with all its mailboxes (the contract lists them all), if it exists and is in
     /// the scope (otherwise `None`: others' orders do not exist).
-    pub async fn order(&self, scope: Scope, number: &str) -> Result<Option<OrderDetail>, StoreError> {
+    pub async fn order(&self, scope: Scope, number: &OrderNumber) -> Result<Option<OrderDetail>, StoreError> {
         self.order_rows(scope, number, None).await
     }
 
@@ -375,7 +376,7 @@ impl Store {
     pub async fn order_page(
         &self,
         scope: Scope,
-        number: &str,
+        number: &OrderNumber,
         page: usize,
     ) -> Result<Option<OrderDetail>, StoreError> {
         self.order_rows(scope, number, Some(page)).await
@@ -384,7 +385,7 @@ impl Store {
     async fn order_rows(
         &self,
         scope: Scope,
-        number: &str,
+        number: &OrderNumber,
         page: Option<usize>,
     ) -> Result<Option<OrderDetail>, StoreError> {
         let row = sqlx::query(
@@ -395,7 +396,7 @@ impl Store {
              JOIN operators p ON p.id = o.operator_id \
              WHERE o.number = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
-        .bind(number)
+        .bind(number.as_str())
         .bind(scope.sql_value())
         .fetch_optional(&self.pool)
         .await?;
@@ -428,7 +429,7 @@ impl Store {
             .iter()
             .map(|m| {
                 Ok(MailboxRow {
-                    userid: m.try_get("userid")?,
+                    userid: UserId::from_stored(m.try_get("userid")?),
                     reference: m.try_get("reference")?,
                     address: m.try_get("address")?,
                     password_email: m.try_get("password_email")?,
@@ -438,7 +439,7 @@ impl Store {
             })
             .collect::<Result<_, StoreError>>()?;
         Ok(Some(OrderDetail {
-            number: r.try_get("number")?,
+            number: OrderNumber::from_stored(r.try_get("number")?),
             state: code_of(&r, "state", OrderState::from_code)?,
             created_at: r.try_get("created_at")?,
             customer_name: r.try_get("customer_name")?,
@@ -459,12 +460,12 @@ impl Store {
     /// Cancels a booked order: ANNULLATO, and its mailboxes are dropped with their notes, users,
     /// associations and settings, so that their names are free again (the audit entry keeps
     /// them). `false` when it is not a booked order in scope.
-    pub async fn cancel_order(&self, op: &Operator, number: &str) -> Result<bool, StoreError> {
+    pub async fn cancel_order(&self, op: &Operator, number: &OrderNumber) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT id, organisation_id FROM orders WHERE number = $1 AND state = $2 AND ($3 = 0 OR organisation_id = $3)",
         )
-        .bind(number)
+        .bind(number.as_str())
         .bind(OrderState::Prenotato.code())
         .bind(op.scope().sql_value())
         .fetch_optional(&mut *tx)
@@ -525,7 +526,7 @@ impl Store {
         let after = serde_json::json!({ "stato": OrderState::Annullato.code() });
         audit_in(
             &mut tx,
-            &AuditRecord::by(op, "ORDINE_ANNULLATO", "ordine", number)
+            &AuditRecord::by(op, "ORDINE_ANNULLATO", "ordine", number.as_str())
                 .before(before.to_string())
                 .after(after.to_string()),
         )

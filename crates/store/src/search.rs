@@ -86,7 +86,7 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(SearchHit {
-                    userid: r.try_get("userid")?,
+                    userid: user_id_of(r, "userid")?,
                     address: r.try_get("address")?,
                     state: code_of(r, "state", MailboxState::from_code)?,
                     reference: r.try_get("reference")?,
@@ -98,7 +98,7 @@ impl Store {
                     .trim()
                     .to_string(),
                     tax_code: r.try_get("tax_code")?,
-                    order_number: r.try_get("number")?,
+                    order_number: order_number_of(r, "number")?,
                     customer: r.try_get("customer")?,
                     offer: r.try_get("offer")?,
                 })

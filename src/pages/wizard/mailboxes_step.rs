@@ -12,6 +12,7 @@ use crate::components::{focus_element, sleep_ms, MailboxFields, TextField};
 use crate::domain::csv_file::ImportNote;
 use crate::domain::request::{validate_mailboxes, validate_mailboxes_header};
 use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, RequestField};
+use crate::pages::home::NotFoundPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -53,6 +54,8 @@ fn field_index(f: MailboxField) -> usize {
 #[component]
 fn MailboxesForm(data: WizardData) -> impl IntoView {
     let WizardData { id, draft, order_number, rules, large, .. } = data;
+    // Step 2 is always of a saved draft (its address names it).
+    let Some(id) = id else { return view! { <NotFoundPage /> }.into_any() };
     if order_number.is_some() {
         return view! { <AlreadyOrdered id=id /> }.into_any();
     }
@@ -260,7 +263,7 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
             >
                 "Continua"
             </button>
-            <input type="hidden" name="draft" value=id />
+            <input type="hidden" name="draft" value=id.to_string() />
             <ErrorSummary errors=Signal::derive(all_errors) shown=attempted />
             <div class="header-fields">
                 <TextField

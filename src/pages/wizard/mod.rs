@@ -21,7 +21,7 @@ pub use review_step::ReviewStep;
 pub use summary_step::SummaryStep;
 
 use crate::domain::records::{Customer, Offer, PageOf};
-use crate::domain::{MailboxField, MailboxInput, MailboxReport, OrderDraft, Rules};
+use crate::domain::{DraftId, MailboxField, MailboxInput, MailboxReport, OrderDraft, OrderNumber, Rules};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -31,11 +31,11 @@ use std::collections::BTreeSet;
 /// What every wizard page needs, loaded in one call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WizardData {
-    /// Empty for a request not yet saved.
-    pub id: String,
+    /// None for a request not yet saved.
+    pub id: Option<DraftId>,
     /// The draft; for a large request without its rows (they are in `large`, a page at a time).
     pub draft: OrderDraft,
-    pub order_number: Option<String>,
+    pub order_number: Option<OrderNumber>,
     pub rules: Rules,
     pub offers: Vec<Offer>,
     pub customers: Vec<Customer>,
@@ -81,9 +81,8 @@ pub enum Step {
 }
 
 impl Step {
-    pub fn url(self, id: &str) -> String {
+    pub fn url(self, id: &DraftId) -> String {
         match self {
-            Step::Request if id.is_empty() => crate::routes::NEW_REQUEST.into(),
             Step::Request => crate::routes::draft(id, ""),
             Step::Mailboxes => crate::routes::draft(id, "/caselle"),
             Step::Review => crate::routes::draft(id, "/verifica"),
@@ -234,19 +233,29 @@ pub fn mailbox_field_name(i: usize, f: MailboxField) -> String {
     format!("mailboxes[{i}][{}]", f.key())
 }
 
+/// The draft of a wizard address or form; empty is a new request.
+#[cfg(feature = "ssr")]
+fn new_or_draft(text: &str) -> Result<Option<DraftId>, AppError> {
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        AppError::draft_asked(text).map(Some)
+    }
+}
+
 /// The wizard's data for a draft; `view` picks the page of a large request's rows.
 #[server(endpoint = "richiesta/dati", input = Json)]
 pub async fn get_wizard(draft: String, view: TableView) -> Result<WizardData, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    operations::wizard_data(&store, &op, &draft, view).await
+    operations::wizard_data(&store, &op, new_or_draft(&draft)?.as_ref(), view).await
 }
 
 /// The full check of the large request's row editor while typing: duplicates of earlier rows
 /// and names taken on the platform, which the browser cannot see (the rows stay here).
 #[server(endpoint = "richiesta/verifica-riga", input = Json)]
 pub async fn check_row(
-    draft: String,
+    draft: DraftId,
     index: usize,
     mailbox: MailboxInput,
 ) -> Result<MailboxReport, AppError> {
@@ -276,7 +285,9 @@ pub async fn save_request(
         offer,
         consent: consent.is_some(),
     };
-    let to = operations::save_request(&store, &op, &draft, form, WizardAction::parse(&azione)).await?;
+    let draft = new_or_draft(&draft)?;
+    let to =
+        operations::save_request(&store, &op, draft.as_ref(), form, WizardAction::parse(&azione)).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
 }
@@ -299,6 +310,7 @@ pub async fn save_mailboxes(
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let action = WizardAction::parse(&azione);
+    let draft = AppError::draft_asked(&draft)?;
     let to = if righe.as_deref() == Some("bozza") {
         let edited = riga_indice.and_then(|i| i.parse().ok()).map(|i| (i, riga.unwrap_or_default()));
         let view = TableView::from_query(solo_errori.as_deref(), pagina.as_deref(), None);
@@ -314,7 +326,7 @@ pub async fn save_mailboxes(
 /// The row editor of a large request, with JavaScript: saves row `index` (`index` = number of
 /// rows adds one) and nothing else.
 #[server(endpoint = "richiesta/salva-riga")]
-pub async fn save_row(draft: String, index: usize, mailbox: MailboxInput) -> Result<(), AppError> {
+pub async fn save_row(draft: DraftId, index: usize, mailbox: MailboxInput) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     operations::save_row(&store, &op, &draft, index, Some(mailbox)).await
@@ -322,7 +334,7 @@ pub async fn save_row(draft: String, index: usize, mailbox: MailboxInput) -> Res
 
 /// Removes row `index` of a large request, with JavaScript.
 #[server(endpoint = "richiesta/rimuovi-riga")]
-pub async fn remove_row(draft: String, index: usize) -> Result<(), AppError> {
+pub async fn remove_row(draft: DraftId, index: usize) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     operations::save_row(&store, &op, &draft, index, None).await
@@ -332,6 +344,7 @@ pub async fn remove_row(draft: String, index: usize) -> Result<(), AppError> {
 pub async fn confirm_order(draft: String, azione: String) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
+    let draft = AppError::draft_asked(&draft)?;
     let to = operations::confirm(&store, &op, &draft, WizardAction::parse(&azione)).await?;
     crate::server::redirect::redirect(&to);
     Ok(())

@@ -12,7 +12,7 @@ use crate::domain::request::{
     validate_mailbox_after, validate_mailboxes, validate_mailboxes_header, validate_order,
     validate_request_step,
 };
-use crate::domain::{MailboxField, MailboxInput, MailboxReport, OrderDraft, Rules};
+use crate::domain::{DraftId, MailboxField, MailboxInput, MailboxReport, OrderDraft, OrderNumber, Rules};
 use crate::error::AppError;
 use crate::server::current_year;
 use crate::store::{CreateOrderError, Store, StoredDraft};
@@ -24,19 +24,20 @@ pub async fn rules_for(store: &Store, op: &Operator, draft: &OrderDraft) -> Resu
     crate::server::rules::rules_for_names(store, op, &addresses, &nicknames).await
 }
 
-/// Everything a wizard page shows. An empty `draft_id` is a new request. A large request comes
-/// without its rows: `view` says which page of them (and which row in the editor) to send.
+/// Everything a wizard page shows; no draft is a new request. A large request comes without
+/// its rows: `view` says which page of them (and which row in the editor) to send.
 pub async fn wizard_data(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: Option<&DraftId>,
     view: TableView,
 ) -> Result<WizardData, AppError> {
-    let (mut draft, order_number) = if draft_id.is_empty() {
-        (OrderDraft::new(current_year()), None)
-    } else {
-        let stored = load(store, op, draft_id).await?;
-        (stored.draft, stored.order_number)
+    let (mut draft, order_number) = match draft_id {
+        None => (OrderDraft::new(current_year()), None),
+        Some(id) => {
+            let stored = load(store, op, id).await?;
+            (stored.draft, stored.order_number)
+        }
     };
     let rules = rules_for(store, op, &draft).await?;
     let large = (draft.mailboxes.len() >= TABLE_FROM).then(|| {
@@ -45,7 +46,7 @@ pub async fn wizard_data(
         large
     });
     Ok(WizardData {
-        id: draft_id.to_string(),
+        id: draft_id.cloned(),
         draft,
         order_number,
         rules,
@@ -90,8 +91,8 @@ fn large_request(rows: &[MailboxInput], rules: &Rules, view: TableView) -> Large
 pub async fn order_of_draft(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
-) -> Result<Option<String>, AppError> {
+    draft_id: &DraftId,
+) -> Result<Option<OrderNumber>, AppError> {
     Ok(load(store, op, draft_id).await?.order_number)
 }
 
@@ -100,7 +101,7 @@ pub async fn order_of_draft(
 pub async fn check_row(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: &DraftId,
     index: usize,
     row: &MailboxInput,
 ) -> Result<MailboxReport, AppError> {
@@ -117,7 +118,7 @@ fn not_found() -> AppError {
 }
 
 /// A draft of the operator's organisation; others' drafts do not exist for them.
-async fn load(store: &Store, op: &Operator, id: &str) -> Result<StoredDraft, AppError> {
+async fn load(store: &Store, op: &Operator, id: &DraftId) -> Result<StoredDraft, AppError> {
     match store.load_draft(id).await? {
         Some(d) if op.can_access(d.organisation_id) => Ok(d),
         _ => Err(not_found()),
@@ -125,7 +126,11 @@ async fn load(store: &Store, op: &Operator, id: &str) -> Result<StoredDraft, App
 }
 
 /// Loads a draft that may still be changed; a confirmed one sends the user to its summary.
-async fn open_draft(store: &Store, op: &Operator, id: &str) -> Result<Result<OrderDraft, String>, AppError> {
+async fn open_draft(
+    store: &Store,
+    op: &Operator,
+    id: &DraftId,
+) -> Result<Result<OrderDraft, String>, AppError> {
     let stored = load(store, op, id).await?;
     Ok(match stored.order_number {
         Some(_) => Err(Step::Summary.url(id)),
@@ -138,7 +143,7 @@ async fn open_draft(store: &Store, op: &Operator, id: &str) -> Result<Result<Ord
 async fn open_with_step2(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: &DraftId,
     expiry_year: String,
     customer_po: String,
     mailboxes: Option<Vec<MailboxInput>>,
@@ -167,17 +172,16 @@ async fn step2_ready(store: &Store, op: &Operator, draft: &mut OrderDraft) -> Re
 pub async fn save_request(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: Option<&DraftId>,
     form: RequestForm,
     action: WizardAction,
 ) -> Result<String, AppError> {
-    let (id, mut draft) = if draft_id.is_empty() {
-        (String::new(), OrderDraft::new(current_year()))
-    } else {
-        match open_draft(store, op, draft_id).await? {
-            Ok(d) => (draft_id.to_string(), d),
+    let (id, mut draft) = match draft_id {
+        None => (None, OrderDraft::new(current_year())),
+        Some(id) => match open_draft(store, op, id).await? {
+            Ok(d) => (Some(id.clone()), d),
             Err(location) => return Ok(location),
-        }
+        },
     };
     form.apply(&mut draft);
     let next = if action == WizardAction::Continue {
@@ -191,11 +195,12 @@ pub async fn save_request(
     } else {
         Step::Request
     };
-    let id = if id.is_empty() {
-        store.create_draft(&draft, op.id).await?
-    } else {
-        store.save_draft(&id, &draft).await?;
-        id
+    let id = match id {
+        None => store.create_draft(&draft, op.id).await?,
+        Some(id) => {
+            store.save_draft(&id, &draft).await?;
+            id
+        }
     };
     Ok(next.url(&id))
 }
@@ -204,7 +209,7 @@ pub async fn save_request(
 pub async fn save_mailboxes(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: &DraftId,
     expiry_year: String,
     customer_po: String,
     mailboxes: Vec<MailboxInput>,
@@ -263,7 +268,7 @@ pub async fn save_mailboxes(
 pub async fn save_table(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: &DraftId,
     form: TableForm,
     action: WizardAction,
 ) -> Result<String, AppError> {
@@ -353,7 +358,7 @@ fn put_row(rows: &mut Vec<MailboxInput>, index: usize, row: MailboxInput) -> Opt
 pub async fn save_row(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: &DraftId,
     index: usize,
     row: Option<MailboxInput>,
 ) -> Result<(), AppError> {
@@ -383,7 +388,7 @@ pub async fn save_row(
 pub async fn confirm(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: &DraftId,
     action: WizardAction,
 ) -> Result<String, AppError> {
     let started = std::time::Instant::now();
@@ -457,7 +462,7 @@ pub async fn confirm(
 pub async fn upload_csv(
     store: &Store,
     op: &Operator,
-    draft_id: &str,
+    draft_id: &DraftId,
     expiry_year: String,
     customer_po: String,
     mailboxes: Option<Vec<MailboxInput>>,
@@ -496,7 +501,7 @@ pub async fn upload_csv(
 }
 
 /// The mailboxes of a draft that have errors, as a CSV file to fix in a spreadsheet.
-pub async fn error_report(store: &Store, op: &Operator, draft_id: &str) -> Result<Vec<u8>, AppError> {
+pub async fn error_report(store: &Store, op: &Operator, draft_id: &DraftId) -> Result<Vec<u8>, AppError> {
     use crate::domain::csv_file::{self, CsvRow};
     let draft = load(store, op, draft_id).await?.draft;
     let rules = rules_for(store, op, &draft).await?;
@@ -510,7 +515,7 @@ pub async fn error_report(store: &Store, op: &Operator, draft_id: &str) -> Resul
     Ok(csv_file::error_report(&rows, &reports))
 }
 
-async fn confirmed_meanwhile(store: &Store, draft_id: &str) -> Result<bool, AppError> {
+async fn confirmed_meanwhile(store: &Store, draft_id: &DraftId) -> Result<bool, AppError> {
     Ok(store.load_draft(draft_id).await?.is_some_and(|d| d.order_number.is_some()))
 }
 

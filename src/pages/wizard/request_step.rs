@@ -3,7 +3,7 @@
 use super::{with_wizard, SaveRequest, Step, StepList, WizardData};
 use crate::components::{focus_element, SelectField, TextField};
 use crate::domain::request::validate_request_step;
-use crate::domain::{CustomerKind, OrderDraft, RequestField};
+use crate::domain::{CustomerKind, DraftId, OrderDraft, RequestField};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -26,8 +26,8 @@ pub fn RequestStep() -> impl IntoView {
 #[component]
 fn RequestForm(data: WizardData) -> impl IntoView {
     let WizardData { id, draft, order_number, rules, offers, customers, .. } = data;
-    if order_number.is_some() {
-        return view! { <AlreadyOrdered id=id /> }.into_any();
+    if let (Some(id), Some(_)) = (&id, &order_number) {
+        return view! { <AlreadyOrdered id=id.clone() /> }.into_any();
     }
     let values = RequestField::STEP1.map(|f| RwSignal::new(draft.get(f).to_string()));
     let touched = RequestField::STEP1.map(|f| RwSignal::new(!draft.get(f).is_empty()));
@@ -120,7 +120,7 @@ fn RequestForm(data: WizardData) -> impl IntoView {
 
     view! {
         <form method="post" action=SaveRequest::url() novalidate on:submit=on_submit class="wizard-form">
-            <input type="hidden" name="draft" value=id />
+            <input type="hidden" name="draft" value=id.map(|i| i.to_string()).unwrap_or_default() />
             <datalist id="clienti">
                 {customers
                     .with_value(|cs| {
@@ -156,7 +156,7 @@ fn RequestForm(data: WizardData) -> impl IntoView {
 
 /// A request that was already confirmed can only be looked at.
 #[component]
-pub fn AlreadyOrdered(id: String) -> impl IntoView {
+pub fn AlreadyOrdered(id: DraftId) -> impl IntoView {
     view! {
         <p class="notice" role="status">
             "Questa richiesta è già stata confermata. "

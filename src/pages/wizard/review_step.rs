@@ -5,6 +5,7 @@ use super::{with_wizard, ConfirmOrder, Step, StepList, WizardData};
 use crate::components::MailboxPager;
 use crate::domain::records::{customer_kind_label, PageOf};
 use crate::domain::MailboxField;
+use crate::pages::home::NotFoundPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -22,6 +23,8 @@ pub fn ReviewStep() -> impl IntoView {
 #[component]
 fn Review(data: WizardData) -> impl IntoView {
     let WizardData { id, draft, order_number, offers, large, .. } = data;
+    // The review is always of a saved draft (its address names it).
+    let Some(id) = id else { return view! { <NotFoundPage /> }.into_any() };
     if order_number.is_some() {
         return view! { <AlreadyOrdered id=id /> }.into_any();
     }
@@ -95,7 +98,7 @@ fn Review(data: WizardData) -> impl IntoView {
         </div>
         {(page.pages > 1).then(|| view! { <MailboxPager rows=page link=page_link /> })}
         <form method="post" action=ConfirmOrder::url() on:submit=on_submit class="actions">
-            <input type="hidden" name="draft" value=id />
+            <input type="hidden" name="draft" value=id.to_string() />
             <button type="submit" name="azione" value="indietro">
                 <span aria-hidden="true">"← "</span>
                 "Indietro"

@@ -48,7 +48,7 @@ pub fn editor_field_id(f: MailboxField) -> String {
 
 #[component]
 pub fn RowTable(
-    draft: String,
+    draft: crate::domain::DraftId,
     table: LargeRequest,
     rules: Memo<Rules>,
     editor: RowEditor,
@@ -185,7 +185,7 @@ fn click_element(id: &str) {
 #[component]
 fn RowEditorView(
     index: usize,
-    draft: String,
+    draft: crate::domain::DraftId,
     rules: Memo<Rules>,
     editor: RowEditor,
     attempted: RwSignal<bool>,

@@ -16,6 +16,7 @@ pub async fn get_summary(draft: String, pagina: usize) -> Result<OrderDetail, Ap
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let missing = || AppError::NotFound("Ordine non trovato".into());
+    let draft = AppError::draft_asked(&draft)?;
     // Who may see a draft is decided in one place: the wizard's own loading.
     let number = super::operations::order_of_draft(&store, &op, &draft).await?.ok_or_else(missing)?;
     store.order_page(op.scope(), &number, pagina).await?.ok_or_else(missing)
@@ -52,7 +53,7 @@ fn Summary(order: OrderDetail) -> impl IntoView {
         </p>
         <dl class="summary">
             <dt>"Ordine"</dt>
-            <dd class="order-number">{order.number.clone()}</dd>
+            <dd class="order-number">{order.number.to_string()}</dd>
             <dt>"Denominazione"</dt>
             <dd>{order.customer_name.clone()}</dd>
             <dt>"Legale rappresentante"</dt>
@@ -84,7 +85,7 @@ fn Summary(order: OrderDetail) -> impl IntoView {
                                 <tr>
                                     <td>{m.address}</td>
                                     <td>
-                                        <a href=crate::routes::mailbox(&m.userid)>{m.userid.clone()}</a>
+                                        <a href=crate::routes::mailbox(&m.userid)>{m.userid.to_string()}</a>
                                     </td>
                                     <td>{m.password_email}</td>
                                     <td>{m.reference}</td>
