@@ -11,7 +11,6 @@ pub mod router;
 pub mod rules;
 pub mod stash;
 pub mod throttle;
-pub mod upload;
 
 pub use auth::{require, require_admin};
 

@@ -27,13 +27,13 @@ pub fn build(state: AppState) -> axum::Router {
     let options = state.leptos_options.clone();
     // File uploads, with their own body limit.
     let uploads = axum::Router::new()
-        .route(routes::pattern::UPLOAD_CSV, post(super::upload::upload))
+        .route(routes::pattern::UPLOAD_CSV, post(crate::pages::wizard::csv_routes::upload))
         .route(routes::pattern::CONTRACT_UPLOAD, post(super::contract::upload))
         .layer(from_fn_with_state(edge::UPLOAD_LIMIT, edge::body_limit));
     // Pages, server functions and files; forms get the general limit.
     let pages = axum::Router::new()
         .route(routes::CSV_TEMPLATE, get(csv_template))
-        .route(routes::pattern::ERROR_REPORT, get(super::upload::error_report))
+        .route(routes::pattern::ERROR_REPORT, get(crate::pages::wizard::csv_routes::error_report))
         .route(routes::pattern::CONTRACT_PDF, get(super::contract::download))
         .route(routes::pattern::SIGNED_CONTRACT, get(super::contract::download_signed))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))

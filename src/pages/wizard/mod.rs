@@ -6,6 +6,8 @@
 // Server functions take one argument per field of their form, as the browser posts them.
 #![allow(clippy::too_many_arguments)]
 
+#[cfg(feature = "ssr")]
+pub mod csv_routes;
 mod mailboxes_step;
 #[cfg(feature = "ssr")]
 pub mod operations;

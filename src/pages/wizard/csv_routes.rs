@@ -1,10 +1,11 @@
-//! The CSV upload of step 2: a multipart post of the whole step-2 form plus the file (the
-//! "Carica" button posts there, with or without JavaScript), so nothing typed is lost.
+//! The wizard's plain HTTP routes (server only): the CSV upload of step 2, a multipart post of
+//! the whole step-2 form plus the file (the "Carica" button posts there, with or without
+//! JavaScript, so nothing typed is lost), and the report of the rows with errors.
 
-use super::auth::SignedIn;
-use super::AppState;
 use crate::domain::{MailboxField, MailboxInput};
 use crate::error::AppError;
+use crate::server::auth::SignedIn;
+use crate::server::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
@@ -62,13 +63,11 @@ pub async fn upload(
         }
     }
     let mailboxes = (!rows_in_draft).then(|| mailboxes.into_values().collect());
-    let to =
-        crate::pages::wizard::operations::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file)
-            .await?;
+    let to = super::operations::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file).await?;
     Ok(if by_script {
         axum::http::StatusCode::NO_CONTENT.into_response()
     } else {
-        super::redirect::see_other(&to)
+        crate::server::redirect::see_other(&to)
     })
 }
 
@@ -79,7 +78,7 @@ pub async fn error_report(
     Path(draft): Path<String>,
 ) -> Result<Response, AppError> {
     let draft = AppError::draft_asked(&draft)?;
-    let bytes = crate::pages::wizard::operations::error_report(&state.store, &op, &draft).await?;
+    let bytes = super::operations::error_report(&state.store, &op, &draft).await?;
     let headers = [
         (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
         (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"caselle-con-errori.csv\""),
