@@ -16,6 +16,7 @@ use crate::pages::home::NotFoundPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use std::collections::BTreeSet;
 
 /// Debounce of the availability check while typing.
 const CHECK_DELAY_MS: u32 = 400;
@@ -49,6 +50,60 @@ impl Block {
 
 fn field_index(f: MailboxField) -> usize {
     MailboxField::ALL.iter().position(|g| *g == f).unwrap_or(0)
+}
+
+/// Names are checked against the platform a moment after the typing stops. The first run
+/// is skipped: the server checked the saved values when it rendered the page.
+fn watch_availability(
+    blocks: RwSignal<Vec<Block>>,
+    domains: Vec<String>,
+    taken_addresses: RwSignal<BTreeSet<String>>,
+    taken_nicknames: RwSignal<BTreeSet<String>>,
+) {
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |prev: Option<()>| {
+        let (address, nickname) = (field_index(MailboxField::Address), field_index(MailboxField::Nickname));
+        // The names being typed: every block's, or the table's row editor's.
+        // (The table's row editor asks the server about its row itself.)
+        let typed: Vec<(String, String)> = blocks.with(|bs| {
+            bs.iter().map(|b| (b.fields.values[address].get(), b.fields.values[nickname].get())).collect()
+        });
+        let addresses: Vec<String> =
+            typed.iter().filter_map(|(a, _)| fields::mailbox_address(a, &domains).ok()).collect();
+        let nicknames: Vec<String> =
+            typed.iter().filter_map(|(_, n)| fields::nickname(n).ok().filter(|n| !n.is_empty())).collect();
+        // Offline, nothing to ask: the server checks again on Conferma.
+        if prev.is_none() || !window().navigator().on_line() {
+            return;
+        }
+        generation.update_value(|g| *g += 1);
+        let current = generation.get_value();
+        leptos::task::spawn_local(async move {
+            sleep_ms(CHECK_DELAY_MS).await;
+            // `try_`: the form may be gone meanwhile (a CSV upload re-renders it).
+            if generation.try_get_value() != Some(current) {
+                return;
+            }
+            // Offline or failing: keep the last answer; the server checks again on Conferma.
+            let asked = (addresses.clone(), nicknames.clone());
+            if let Ok(av) = check_availability(addresses, nicknames).await {
+                if generation.try_get_value() == Some(current) {
+                    // Only the names asked about change: the others keep what the server said.
+                    let merge = |set: &mut BTreeSet<String>, asked: &[String], taken: &BTreeSet<String>| {
+                        for name in asked.iter().map(|n| fields::name_key(n)) {
+                            if taken.contains(&name) {
+                                set.insert(name);
+                            } else {
+                                set.remove(&name);
+                            }
+                        }
+                    };
+                    taken_addresses.try_update(|s| merge(s, &asked.0, &av.taken_addresses));
+                    taken_nicknames.try_update(|s| merge(s, &asked.1, &av.taken_nicknames));
+                }
+            }
+        });
+    });
 }
 
 #[component]
@@ -102,55 +157,12 @@ fn MailboxesForm(data: WizardData) -> impl IntoView {
     };
     let position = move |key: u64| blocks.with(|bs| bs.iter().position(|b| b.key == key));
 
-    // Names are checked against the platform a moment after the typing stops. The first run
-    // is skipped: the server checked the saved values when it rendered the page.
-    let generation = StoredValue::new(0u64);
-    Effect::new(move |prev: Option<()>| {
-        let domains = base_rules.with_value(|r| r.domains.clone());
-        let (address, nickname) = (field_index(MailboxField::Address), field_index(MailboxField::Nickname));
-        // The names being typed: every block's, or the table's row editor's.
-        // (The table's row editor asks the server about its row itself.)
-        let typed: Vec<(String, String)> = blocks.with(|bs| {
-            bs.iter().map(|b| (b.fields.values[address].get(), b.fields.values[nickname].get())).collect()
-        });
-        let addresses: Vec<String> =
-            typed.iter().filter_map(|(a, _)| fields::mailbox_address(a, &domains).ok()).collect();
-        let nicknames: Vec<String> =
-            typed.iter().filter_map(|(_, n)| fields::nickname(n).ok().filter(|n| !n.is_empty())).collect();
-        // Offline, nothing to ask: the server checks again on Conferma.
-        if prev.is_none() || !window().navigator().on_line() {
-            return;
-        }
-        generation.update_value(|g| *g += 1);
-        let current = generation.get_value();
-        leptos::task::spawn_local(async move {
-            sleep_ms(CHECK_DELAY_MS).await;
-            // `try_`: the form may be gone meanwhile (a CSV upload re-renders it).
-            if generation.try_get_value() != Some(current) {
-                return;
-            }
-            // Offline or failing: keep the last answer; the server checks again on Conferma.
-            let asked = (addresses.clone(), nicknames.clone());
-            if let Ok(av) = check_availability(addresses, nicknames).await {
-                if generation.try_get_value() == Some(current) {
-                    // Only the names asked about change: the others keep what the server said.
-                    let merge = |set: &mut std::collections::BTreeSet<String>,
-                                 asked: &[String],
-                                 taken: &std::collections::BTreeSet<String>| {
-                        for name in asked.iter().map(|n| fields::name_key(n)) {
-                            if taken.contains(&name) {
-                                set.insert(name);
-                            } else {
-                                set.remove(&name);
-                            }
-                        }
-                    };
-                    taken_addresses.try_update(|s| merge(s, &asked.0, &av.taken_addresses));
-                    taken_nicknames.try_update(|s| merge(s, &asked.1, &av.taken_nicknames));
-                }
-            }
-        });
-    });
+    watch_availability(
+        blocks,
+        base_rules.with_value(|r| r.domains.clone()),
+        taken_addresses,
+        taken_nicknames,
+    );
 
     let add = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
