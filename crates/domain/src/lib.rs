@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod contract;
 pub mod csv_file;
+pub mod domains;
 pub mod fields;
 pub mod ids;
 pub mod lifecycle;
