@@ -4,6 +4,7 @@ use crate::components::{FormErrorBanner, MainMenu};
 use crate::pages::activation::ActivationPage;
 use crate::pages::audit::AuditPage;
 use crate::pages::configuration::{ConfigurationPage, OperatorsPage};
+use crate::pages::domains::DomainsPage;
 use crate::pages::home::{HomePage, NotFoundPage};
 use crate::pages::login::{LoginPage, SessionBar};
 use crate::pages::mailbox_detail::MailboxPage;
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
                             view=SummaryRoute::page()
                             ssr=ssr.clone()
                         />
+                        <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/recenti") view=RecentRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/ricerca") view=SearchRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/ordini/:numero") view=OrderRoute::page() ssr=ssr.clone() />
@@ -147,6 +149,7 @@ lazy_page! {
     ConfigurationRoute => ConfigurationPage,
     OperatorsRoute => OperatorsPage,
     AuditRoute => AuditPage,
+    DomainsRoute => DomainsPage,
     RequestRoute => RequestStep,
     MailboxesRoute => MailboxesStep,
     ReviewRoute => ReviewStep,

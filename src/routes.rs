@@ -8,6 +8,8 @@ use crate::domain::{DraftId, OrderNumber, UserId};
 
 pub const LOGIN: &str = "/accesso";
 pub const NEW_REQUEST: &str = "/richiesta";
+/// "Gestione domini".
+pub const DOMAINS: &str = "/domini";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 
@@ -174,6 +176,16 @@ impl LoginRefusal {
 /// name (nothing else typed there, an e-mail address say, goes into a URL).
 pub fn login_refused(why: LoginRefusal, valid_username: &str, next: &str) -> String {
     format!("{LOGIN}?errore={}&utente={}&next={}", why.code(), url_encode(valid_username), url_encode(next))
+}
+
+/// "Gestione domini" after a domain was added (its checked name, not what was typed).
+pub fn domains_added(name: &str) -> String {
+    format!("{DOMAINS}?aggiunto={}", url_encode(name))
+}
+
+/// "Gestione domini" with "Nuovo dominio" refused, and why (`NewDomainError::code`).
+pub fn domains_refused(code: &str) -> String {
+    format!("{DOMAINS}?errore={}#nuovo-dominio-h", url_encode(code))
 }
 
 /// The holder's password page, with the link's token (the credential the e-mail carried).

@@ -5,5 +5,6 @@
 mod activation;
 mod cli;
 mod common;
+mod domains;
 mod security;
 mod store;

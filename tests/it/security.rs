@@ -1405,3 +1405,40 @@ async fn credential_posts_are_rate_limited_per_address_and_per_name() {
     );
     throttle.check_user("luigi").unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gestione_domini_lets_administrators_add_and_shows_each_organisation_its_own() {
+    for store in common::stores().await {
+        let app = app(&store);
+        // Without a session: the login page.
+        let r = send(&app, get("/domini", None)).await;
+        assert!(r.location().starts_with("/accesso"), "{}", r.location());
+
+        // An operator reads the list but may not add.
+        let operator = login(&app, "alfa").await;
+        let r = send(&app, get("/domini", Some(&operator))).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("<h1>Gestione domini"), "{}", r.body);
+        assert!(!r.body.contains("Aggiungi dominio"), "{}", r.body);
+        let form = "form%5Bname%5D=alfa.legalmail.it&form%5Bkind%5D=TERZO_LIVELLO";
+        let r = send(&app, post("/api/domini/nuovo", form, Some(&operator), Some(ORIGIN), false)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // A reseller's administrator: a third-level name is added; a shared one refused, with
+        // the reason in the address and nothing stored.
+        let admin = login(&app, "alfa.admin").await;
+        let r = send(&app, post("/api/domini/nuovo", form, Some(&admin), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/domini?aggiunto=alfa.legalmail.it", "{}", r.body);
+        let shared = "form%5Bname%5D=alfa-pec.it&form%5Bkind%5D=CONDIVISO";
+        let r = send(&app, post("/api/domini/nuovo", shared, Some(&admin), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/domini?errore=condiviso#nuovo-dominio-h");
+        let page = send(&app, get("/domini?errore=condiviso", Some(&admin))).await;
+        assert!(page.body.contains("Solo il fornitore aggiunge domini condivisi"), "{}", page.body);
+        assert!(page.body.contains("value=\"alfa-pec.it\""), "what was typed is kept");
+
+        // Another reseller sees the shared domains, not Alfa's.
+        let beta = login(&app, "beta").await;
+        let r = send(&app, get("/domini", Some(&beta))).await;
+        assert!(r.body.contains("legalmail.it") && !r.body.contains("alfa.legalmail.it"), "{}", r.body);
+    }
+}

@@ -235,6 +235,102 @@ impl DomainAction {
     }
 }
 
+/// "Nuovo dominio" as posted (kept as typed when refused).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewDomainForm {
+    pub name: String,
+    pub customer: String,
+    pub kind: String,
+}
+
+/// A domain to add, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDomain {
+    pub name: String,
+    pub kind: DomainKind,
+    /// The customer it serves, by name, in the operator's organisation.
+    pub customer: Option<String>,
+}
+
+/// Why a new domain is refused; its code travels in the page's address.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum NewDomainError {
+    #[error("Nome dominio: {0}")]
+    Name(DomainNameError),
+    #[error("Scegliere il tipo di dominio")]
+    Kind,
+    #[error("Solo il fornitore aggiunge domini condivisi")]
+    SharedByProvider,
+    #[error("Un dominio condiviso non appartiene a un cliente")]
+    SharedWithCustomer,
+    #[error("Il dominio del cliente richiede il cliente")]
+    CustomerRequired,
+    #[error("Cliente sconosciuto: lo si crea con la sua prima richiesta")]
+    UnknownCustomer,
+    #[error("Dominio già presente")]
+    Taken,
+    #[error(
+        "Il dominio, o un dominio che lo contiene o che esso contiene, appartiene a un'altra organizzazione"
+    )]
+    OwnedElsewhere,
+    #[error("Un dominio di terzo livello sta sotto un dominio condiviso (es. comune.legalmail.it)")]
+    NotUnderShared,
+    #[error("Sotto un dominio condiviso si aggiungono solo domini di terzo livello")]
+    UnderShared,
+}
+
+impl NewDomainError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Name(_) => "nome",
+            Self::Kind => "tipo",
+            Self::SharedByProvider => "condiviso",
+            Self::SharedWithCustomer => "condiviso-cliente",
+            Self::CustomerRequired => "cliente",
+            Self::UnknownCustomer => "cliente-sconosciuto",
+            Self::Taken => "presente",
+            Self::OwnedElsewhere => "altrui",
+            Self::NotUnderShared => "terzo-livello",
+            Self::UnderShared => "sotto-condiviso",
+        }
+    }
+
+    /// The message of a code read back from an address (the name's own error is re-checked on
+    /// the page from what was typed).
+    pub fn message_of(code: &str) -> String {
+        let all = [
+            Self::Kind,
+            Self::SharedByProvider,
+            Self::SharedWithCustomer,
+            Self::CustomerRequired,
+            Self::UnknownCustomer,
+            Self::Taken,
+            Self::OwnedElsewhere,
+            Self::NotUnderShared,
+            Self::UnderShared,
+        ];
+        all.into_iter()
+            .find(|e| e.code() == code)
+            .map_or_else(|| "Nome dominio non valido".to_string(), |e| e.to_string())
+    }
+}
+
+/// Checks "Nuovo dominio" for an operator of the provider (`provider`) or of a reseller. What
+/// needs the database (duplicates, other organisations' domains, the customer) the store checks
+/// in the same transaction as the insert.
+pub fn new_domain(form: &NewDomainForm, provider: bool) -> Result<NewDomain, NewDomainError> {
+    let name = domain_name(&form.name).map_err(NewDomainError::Name)?;
+    let kind = DomainKind::from_code(&form.kind).ok_or(NewDomainError::Kind)?;
+    let customer = Some(form.customer.trim()).filter(|c| !c.is_empty()).map(str::to_string);
+    match (kind, &customer) {
+        (DomainKind::Shared, _) if !provider => Err(NewDomainError::SharedByProvider),
+        (DomainKind::Shared, Some(_)) => Err(NewDomainError::SharedWithCustomer),
+        (DomainKind::Customer, None) => Err(NewDomainError::CustomerRequired),
+        _ => Ok(NewDomain { name, kind, customer }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +378,37 @@ mod tests {
         assert!(is_within("legalmail.it", "legalmail.it"));
         assert!(!is_within("altralegalmail.it", "legalmail.it"));
         assert!(!is_within("legalmail.it", "comune.legalmail.it"));
+    }
+
+    #[test]
+    fn new_domains_by_kind_and_organisation() {
+        let form = |name: &str, customer: &str, kind: DomainKind| NewDomainForm {
+            name: name.into(),
+            customer: customer.into(),
+            kind: kind.code().into(),
+        };
+        let ok = new_domain(&form("Comune.Legalmail.it", "", DomainKind::ThirdLevel), false);
+        assert_eq!(ok.map(|d| d.name), Ok("comune.legalmail.it".into()));
+        let e = |f: NewDomainForm, provider| new_domain(&f, provider).err();
+        assert_eq!(e(form("pec.it", "", DomainKind::Shared), false), Some(NewDomainError::SharedByProvider));
+        assert_eq!(
+            e(form("pec.it", "Rossi", DomainKind::Shared), true),
+            Some(NewDomainError::SharedWithCustomer)
+        );
+        assert_eq!(
+            e(form("rossi.it", " ", DomainKind::Customer), true),
+            Some(NewDomainError::CustomerRequired)
+        );
+        assert_eq!(
+            e(form("rossi", "Rossi", DomainKind::Customer), true),
+            Some(NewDomainError::Name(DomainNameError::OneLabel))
+        );
+        assert_eq!(
+            e(NewDomainForm { name: "a.it".into(), ..Default::default() }, true),
+            Some(NewDomainError::Kind)
+        );
+        assert_eq!(NewDomainError::message_of("presente"), "Dominio già presente");
+        assert_eq!(NewDomainError::message_of("???"), "Nome dominio non valido");
     }
 
     #[test]

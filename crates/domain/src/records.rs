@@ -1,6 +1,7 @@
 //! Plain data that server functions return to pages (read models). No behaviour beyond
 //! presentation helpers that both sides need.
 
+use crate::domains::{DomainKind, DomainState};
 use crate::ids::{OrderNumber, UserId};
 use crate::request::CustomerKind;
 use crate::states::{MailboxState, OrderState};
@@ -280,4 +281,25 @@ pub struct MailboxExtras {
     pub settings: super::mailbox_admin::ExtraSettings,
     /// Other orders of the organisation a mailbox may move to ("Sposta").
     pub orders: Vec<OrderNumber>,
+}
+
+/// One line of "Gestione domini".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainRow {
+    pub name: String,
+    /// The customer it serves; none for the provider's shared domains.
+    pub customer: Option<String>,
+    pub kind: DomainKind,
+    pub state: DomainState,
+    pub mailboxes: i64,
+    pub created_at: String,
+}
+
+/// "Gestione domini" filter: a prefix of the name, a customer, a state (empty means any).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DomainFilter {
+    pub name: String,
+    pub customer: String,
+    pub state: String,
 }

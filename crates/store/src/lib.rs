@@ -12,6 +12,7 @@
 
 mod audit;
 mod demo;
+mod domains;
 mod drafts;
 mod fulfilment;
 mod lifecycle;
@@ -25,6 +26,7 @@ mod search;
 mod sessions;
 
 pub use audit::AuditRecord;
+pub use domains::AddDomainError;
 pub use drafts::StoredDraft;
 pub use fulfilment::{FulfilError, SignedContract};
 pub use lifecycle::TransitionError;

@@ -59,11 +59,12 @@ pub(crate) fn services_of(r: &AnyRow) -> Result<Services, sqlx::Error> {
 
 impl Store {
     /// Domains on which mailboxes may be created in this scope: the organisation's own and
-    /// the provider's, which are shared.
+    /// the provider's, which are shared; only certified ones ("Gestione domini").
     pub async fn usable_domains(&self, scope: Scope) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
             "SELECT d.name FROM domains d JOIN organisations o ON o.id = d.organisation_id \
-             WHERE $1 = 0 OR d.organisation_id = $1 OR o.kind = 'FORNITORE' ORDER BY d.name",
+             WHERE ($1 = 0 OR d.organisation_id = $1 OR o.kind = 'FORNITORE') AND d.state = 'CERTIFICATO' \
+             ORDER BY d.name",
         )
         .bind(scope.sql_value())
         .fetch_all(&self.pool)
@@ -72,12 +73,17 @@ impl Store {
     }
 
     pub async fn add_domain(&self, organisation_id: i64, name: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO domains (organisation_id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(organisation_id)
-            .bind(name.to_lowercase())
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
+        // The provider's domains are shared; a reseller's are third-level names under them.
+        sqlx::query(
+            "INSERT INTO domains (organisation_id, name, kind, created_at) VALUES ($1, $2, \
+             CASE WHEN (SELECT kind FROM organisations WHERE id = $1) = 'FORNITORE' \
+             THEN 'CONDIVISO' ELSE 'TERZO_LIVELLO' END, $3)",
+        )
+        .bind(organisation_id)
+        .bind(name.to_lowercase())
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

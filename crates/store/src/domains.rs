@@ -1,0 +1,162 @@
+//! "Gestione domini": the domains on which mailboxes are created, who owns them, their state.
+
+use super::*;
+use pec_domain::auth::{Operator, Scope};
+use pec_domain::domains::{DomainKind, DomainState, NewDomain, NewDomainError};
+use pec_domain::records::{DomainFilter, DomainRow, Paged};
+use sqlx::Row;
+
+/// Why the store refused a new domain (what the domain rules cannot know alone).
+#[derive(Debug, thiserror::Error)]
+pub enum AddDomainError {
+    #[error(transparent)]
+    Refused(NewDomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for AddDomainError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unique_violation(&e) {
+            Self::Refused(NewDomainError::Taken)
+        } else {
+            Self::Store(e.into())
+        }
+    }
+}
+
+/// Which domains an operator sees: the provider all, a reseller its own and the shared ones.
+const VISIBLE: &str = "($1 = 0 OR d.organisation_id = $1 OR d.kind = 'CONDIVISO')";
+
+impl Store {
+    /// One page of the domains visible in `scope`, by name, with how many mailboxes use each.
+    pub async fn domain_page(
+        &self,
+        scope: Scope,
+        filter: &DomainFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Paged<DomainRow>, StoreError> {
+        let name = format!("{}%", escape_like(&filter.name.trim().to_lowercase()));
+        let customer = pec_domain::fields::name_key(&filter.customer);
+        let state = filter.state.trim().to_string();
+        let condition = format!(
+            "{VISIBLE} AND d.name LIKE $2 ESCAPE '\\' AND ($3 = '' OR c.name_key = $3) AND ($4 = '' OR d.state = $4)"
+        );
+        let total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM domains d LEFT JOIN customers c ON c.id = d.customer_id WHERE {condition}"
+        ))
+        .bind(scope.sql_value())
+        .bind(&name)
+        .bind(&customer)
+        .bind(&state)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let pages = ((total + per_page - 1) / per_page).max(1);
+        let page = page.clamp(1, pages);
+        // Mailbox addresses end with "@<domain>"; the count is per page of domains only.
+        let rows = sqlx::query(&format!(
+            "SELECT d.name, c.name AS customer, d.kind, d.state, d.created_at, \
+             (SELECT COUNT(*) FROM mailboxes m WHERE m.address LIKE '%@' || d.name) AS mailboxes \
+             FROM domains d LEFT JOIN customers c ON c.id = d.customer_id WHERE {condition} \
+             ORDER BY d.name LIMIT $5 OFFSET $6"
+        ))
+        .bind(scope.sql_value())
+        .bind(&name)
+        .bind(&customer)
+        .bind(&state)
+        .bind(per_page)
+        .bind((page - 1) * per_page)
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(DomainRow {
+                    name: r.try_get("name")?,
+                    customer: r.try_get("customer")?,
+                    kind: code_of(r, "kind", DomainKind::from_code)?,
+                    state: code_of(r, "state", DomainState::from_code)?,
+                    mailboxes: r.try_get("mailboxes")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Paged { items, page, pages, total })
+    }
+
+    /// Adds a checked domain for the operator's organisation, with its audit line, in one
+    /// transaction: the names around it are read in the transaction that inserts it, and the
+    /// database's UNIQUE(name) refuses a duplicate that arrives meanwhile.
+    pub async fn create_domain(&self, op: &Operator, new: &NewDomain) -> Result<(), AddDomainError> {
+        let refused = |e| Err(AddDomainError::Refused(e));
+        let mut tx = self.begin_write().await?;
+        let customer_id: Option<i64> = match &new.customer {
+            None => None,
+            Some(name) => {
+                let row =
+                    sqlx::query("SELECT id FROM customers WHERE organisation_id = $1 AND name_key = $2")
+                        .bind(op.organisation_id)
+                        .bind(pec_domain::fields::name_key(name))
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match row {
+                    Some(r) => Some(r.try_get("id")?),
+                    None => return refused(NewDomainError::UnknownCustomer),
+                }
+            }
+        };
+        // The domains that contain it or that it contains.
+        let around = sqlx::query(
+            "SELECT name, kind, organisation_id FROM domains \
+             WHERE name = $1 OR $1 LIKE '%.' || name OR name LIKE '%.' || $1",
+        )
+        .bind(&new.name)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut under_shared = false;
+        for r in &around {
+            let name: String = r.try_get("name")?;
+            let kind: String = r.try_get("kind")?;
+            let owner: i64 = r.try_get("organisation_id")?;
+            let parent = pec_domain::domains::is_within(&new.name, &name);
+            if name == new.name {
+                return refused(NewDomainError::Taken);
+            } else if parent && kind == DomainKind::Shared.code() {
+                under_shared = true;
+            } else if owner != op.organisation_id {
+                return refused(NewDomainError::OwnedElsewhere);
+            }
+        }
+        match (new.kind, under_shared) {
+            (DomainKind::ThirdLevel, false) => return refused(NewDomainError::NotUnderShared),
+            (DomainKind::Customer | DomainKind::Shared, true) => return refused(NewDomainError::UnderShared),
+            _ => {}
+        }
+        sqlx::query(
+            "INSERT INTO domains (organisation_id, name, kind, state, customer_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(op.organisation_id)
+        .bind(&new.name)
+        .bind(new.kind.code())
+        .bind(new.kind.initial_state().code())
+        .bind(customer_id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let after = serde_json::json!({
+            "tipo": new.kind.code(),
+            "stato": new.kind.initial_state().code(),
+            "cliente": new.customer,
+        });
+        audit_in(
+            &mut tx,
+            &AuditRecord::by(op, "DOMINIO_AGGIUNTO", "dominio", &new.name).after(after.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

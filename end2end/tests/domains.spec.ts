@@ -1,0 +1,66 @@
+import { expect, test } from "@playwright/test";
+import { consoleErrors, hydrated, login, orderUpToReview, uniq } from "./helpers";
+
+for (const js of [true, false]) {
+  test.describe(js ? "with JavaScript" : "without JavaScript", () => {
+    test.use({ javaScriptEnabled: js });
+
+    test("Gestione domini adds a checked domain, refuses a duplicate, and the wizard takes it", async ({
+      page,
+    }) => {
+      const log = consoleErrors(page);
+      await login(page, "admin");
+      await page.goto("/domini");
+      if (js) await hydrated(page);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText("Gestione domini");
+      const form = page.getByRole("form", { name: "Nuovo dominio" });
+      const field = form.getByLabel("Nome dominio");
+      const name = `uffici${uniq()}.legalmail.it`;
+
+      if (js) {
+        // Checked on every keystroke by the shared core, before anything is sent.
+        await field.fill("uffici_tecnici.legalmail.it");
+        await expect(field).toHaveAttribute("aria-invalid", "true");
+        await expect(form).toContainText("non è ammesso");
+      }
+      await field.fill(name.toUpperCase());
+      if (js) await expect(field).not.toHaveAttribute("aria-invalid", "true");
+      await form.getByLabel("Tipo").selectOption({ label: "di terzo livello" });
+      await form.getByRole("button", { name: "Aggiungi dominio" }).click();
+      await expect(page.getByRole("status")).toContainText(`Dominio ${name} aggiunto`);
+      const table = page.getByRole("table", { name: /Domini/ });
+      await expect(table.getByRole("cell", { name, exact: true })).toBeVisible();
+      await expect(table.getByRole("columnheader", { name: "Caselle" })).toBeVisible();
+
+      // The same name again, in another case: refused, and what was typed is still there.
+      await form.getByLabel("Nome dominio").fill(name.replace("uffici", "UFFICI"));
+      await form.getByLabel("Tipo").selectOption({ label: "di terzo livello" });
+      await form.getByRole("button", { name: "Aggiungi dominio" }).click();
+      await expect(page.getByRole("alert")).toContainText("Dominio già presente");
+      await expect(page.getByRole("form", { name: "Nuovo dominio" }).getByLabel("Nome dominio")).toHaveValue(
+        name.replace("uffici", "UFFICI"),
+      );
+
+      // The filter finds it by the start of its name.
+      await page.getByLabel("Nome", { exact: true }).fill(name.slice(0, 12));
+      await page.getByRole("button", { name: "Filtra" }).click();
+      await expect(page.getByRole("table", { name: /Domini \(1\)/ })).toBeVisible();
+
+      if (js) {
+        // A mailbox on the new domain is accepted by the wizard and ordered.
+        await orderUpToReview(page, [{ address: `protocollo@${name}`, passwordEmail: "titolare@example.it" }]);
+        await page.getByRole("button", { name: "Conferma" }).click();
+        await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
+      }
+      log.check();
+    });
+  });
+}
+
+test("operators see the domains but may not add one", async ({ page }) => {
+  await login(page, "operatore");
+  await page.goto("/domini");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Gestione domini");
+  await expect(page.getByRole("columnheader", { name: "Dominio" })).toBeVisible();
+  await expect(page.getByRole("form", { name: "Nuovo dominio" })).toHaveCount(0);
+});

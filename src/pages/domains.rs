@@ -1,0 +1,299 @@
+//! "Gestione domini": the domains visible to the operator, filtered and paged, and (for
+//! administrators) "Nuovo dominio", whose name is checked on every keystroke by the shared core.
+
+use crate::components::{loaded, Pager, TextField};
+use crate::domain::domains::{domain_name, DomainKind, DomainState, NewDomainError, NewDomainForm};
+use crate::domain::records::{italian_date, DomainFilter, DomainRow, Paged};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+pub const PER_PAGE: i64 = 50;
+
+#[cfg(feature = "ssr")]
+const NEW_DOMAIN_FORM: &str = "domini/nuovo";
+
+/// What the page shows besides the list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DomainsData {
+    pub domains: Paged<DomainRow>,
+    /// The organisation's customers, for "Cliente".
+    pub customers: Vec<String>,
+    /// Administrators add domains; the provider's may add shared ones.
+    pub can_add: bool,
+    pub provider: bool,
+    /// The last refused "Nuovo dominio" of this session.
+    pub typed: Option<NewDomainForm>,
+}
+
+#[server(endpoint = "domini")]
+pub async fn list_domains(filter: DomainFilter, page: i64) -> Result<DomainsData, AppError> {
+    let op = crate::server::require()?;
+    let store = crate::server::store()?;
+    Ok(DomainsData {
+        domains: store.domain_page(op.scope(), &filter, page, PER_PAGE).await?,
+        customers: store.customers(op.scope()).await?.into_iter().map(|c| c.name).collect(),
+        can_add: op.is_admin(),
+        provider: op.scope() == crate::domain::auth::Scope::All,
+        typed: crate::server::stash::kept(NEW_DOMAIN_FORM).await?,
+    })
+}
+
+#[server(endpoint = "domini/nuovo")]
+pub async fn add_domain(#[server(default)] form: NewDomainForm) -> Result<(), AppError> {
+    let op = crate::server::require_admin()?;
+    let store = crate::server::store()?;
+    let to = add(&store, &op, form).await?;
+    crate::server::redirect::redirect(&to);
+    Ok(())
+}
+
+/// Checks and stores a new domain; a refusal keeps what was typed for this session and names
+/// its reason in the address. Answers the page to go back to.
+#[cfg(feature = "ssr")]
+async fn add(
+    store: &crate::store::Store,
+    op: &crate::domain::auth::Operator,
+    form: NewDomainForm,
+) -> Result<String, AppError> {
+    use crate::store::AddDomainError;
+    let provider = op.scope() == crate::domain::auth::Scope::All;
+    let outcome = match crate::domain::domains::new_domain(&form, provider) {
+        Ok(new) => match store.create_domain(op, &new).await {
+            Ok(()) => Ok(new.name),
+            Err(AddDomainError::Refused(e)) => Err(e),
+            Err(AddDomainError::Store(e)) => return Err(e.into()),
+        },
+        Err(e) => Err(e),
+    };
+    Ok(match outcome {
+        Ok(name) => {
+            crate::server::stash::forget(NEW_DOMAIN_FORM).await?;
+            crate::routes::domains_added(&name)
+        }
+        Err(e) => {
+            crate::server::stash::keep(NEW_DOMAIN_FORM, &form).await?;
+            crate::routes::domains_refused(e.code())
+        }
+    })
+}
+
+fn filter_from_query(q: &leptos_router::params::ParamsMap) -> (DomainFilter, i64) {
+    let get = |k: &str| q.get(k).unwrap_or_default();
+    let filter = DomainFilter { name: get("nome"), customer: get("cliente"), state: get("stato") };
+    (filter, get("pagina").parse().unwrap_or(1))
+}
+
+#[component]
+pub fn DomainsPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(move || filter_from_query(&query.read()), |(f, p)| list_domains(f, p));
+    let (filter, _) = filter_from_query(&query.read_untracked());
+    view! {
+        <Title text="Gestione domini" />
+        <h1>"Gestione domini"</h1>
+        // A GET form: the filter lives in the address (works without JavaScript, bookmarkable).
+        <form method="get" action=crate::routes::DOMAINS class="filters">
+            <div class="field">
+                <label for="f-nome">"Nome"</label>
+                <input type="text" id="f-nome" name="nome" value=filter.name.clone() />
+            </div>
+            <div class="field">
+                <label for="f-cliente">"Cliente"</label>
+                <input type="text" id="f-cliente" name="cliente" value=filter.customer.clone() />
+            </div>
+            <div class="field">
+                <label for="f-stato">"Stato"</label>
+                <select id="f-stato" name="stato">
+                    <option value="">"Tutti"</option>
+                    {DomainState::ALL
+                        .map(|s| {
+                            view! {
+                                <option value=s.code() selected=filter.state == s.code()>
+                                    {s.code()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="submit">"Filtra"</button>
+        </form>
+        {loaded(data, |d| view! { <DomainsView data=d /> })}
+    }
+}
+
+#[component]
+fn DomainsView(data: DomainsData) -> impl IntoView {
+    let query = use_query_map();
+    let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
+    let (added, error) = (q("aggiunto"), q("errore"));
+    let DomainsData { domains, customers, can_add, provider, typed } = data;
+    let typed = typed.filter(|_| !error.is_empty()).unwrap_or_default();
+    view! {
+        {(!added.is_empty())
+            .then(|| {
+                view! {
+                    <p class="notice" role="status">
+                        {format!("Dominio {added} aggiunto.")}
+                    </p>
+                }
+            })}
+        <DomainsTable paged=domains />
+        {can_add
+            .then(|| {
+                view! { <NewDomain customers=customers provider=provider typed=typed error=error.clone() /> }
+            })}
+    }
+}
+
+#[component]
+fn DomainsTable(paged: Paged<DomainRow>) -> impl IntoView {
+    let query = use_query_map();
+    let Paged { items, page, pages, total } = paged;
+    let link = move |p: i64| {
+        let mut q = query.read_untracked().clone();
+        q.replace("pagina", p.to_string());
+        format!("{}{}", crate::routes::DOMAINS, q.to_query_string())
+    };
+    view! {
+        <div class="table-wrap">
+            <table>
+                <caption>{format!("Domini ({total})")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Dominio"</th>
+                        <th scope="col">"Cliente"</th>
+                        <th scope="col">"Tipo"</th>
+                        <th scope="col">"Stato"</th>
+                        <th scope="col">"Caselle"</th>
+                        <th scope="col">"Creato il"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|d| {
+                            let shown = crate::domain::domains::display_name(&d.name);
+                            let name = if shown == d.name { d.name } else { format!("{} ({shown})", d.name) };
+                            let customer = match (d.kind, d.customer) {
+                                (DomainKind::Shared, _) => "condiviso".to_string(),
+                                (_, Some(c)) => c,
+                                (_, None) => String::new(),
+                            };
+                            view! {
+                                <tr>
+                                    <td>{name}</td>
+                                    <td>{customer}</td>
+                                    <td>{d.kind.label()}</td>
+                                    <td>{d.state.code()}</td>
+                                    <td>{d.mailboxes}</td>
+                                    <td>{italian_date(&d.created_at)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager page=page pages=pages link=link />
+    }
+}
+
+/// "Nuovo dominio": the name checked by the shared core as it is typed, and again on the server.
+#[component]
+fn NewDomain(customers: Vec<String>, provider: bool, typed: NewDomainForm, error: String) -> impl IntoView {
+    let name = RwSignal::new(typed.name.clone());
+    let touched = RwSignal::new(!typed.name.is_empty() || error == "nome");
+    let name_error = Signal::derive(move || {
+        touched.get().then(|| name.with(|n| domain_name(n).err().map(|e| e.to_string()))).flatten()
+    });
+    // A refusal the browser could not foresee (duplicates, other organisations) comes back in
+    // the address; a name error is shown by the field itself.
+    let refused = (!error.is_empty() && error != "nome").then(|| NewDomainError::message_of(&error));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if name.with_untracked(|n| domain_name(n).is_err()) {
+            ev.prevent_default();
+            touched.set(true);
+            crate::components::focus_element("nuovo-dominio-nome");
+        }
+    };
+    let kinds = DomainKind::ALL.into_iter().filter(move |k| provider || *k != DomainKind::Shared);
+    let chosen_kind =
+        if typed.kind.is_empty() { DomainKind::ThirdLevel.code().to_string() } else { typed.kind.clone() };
+    view! {
+        <section aria-labelledby="nuovo-dominio-h">
+            <h2 id="nuovo-dominio-h">"Nuovo dominio"</h2>
+            {refused
+                .map(|m| {
+                    view! {
+                        <div class="error-panel" role="alert">
+                            <p>{m}</p>
+                        </div>
+                    }
+                })}
+            <form
+                method="post"
+                action=AddDomain::url()
+                aria-labelledby="nuovo-dominio-h"
+                class="wizard-form"
+                novalidate
+                on:submit=on_submit
+            >
+                <TextField
+                    id="nuovo-dominio-nome"
+                    name="form[name]"
+                    label="Nome dominio"
+                    value=name
+                    touched=touched
+                    error=name_error
+                    required=true
+                    autocomplete=Some("off")
+                />
+                <div class="field">
+                    <label for="nuovo-dominio-cliente">"Cliente"</label>
+                    <div class="control">
+                        <select id="nuovo-dominio-cliente" name="form[customer]">
+                            <option value="">"Nessuno"</option>
+                            {customers
+                                .into_iter()
+                                .map(|c| {
+                                    let selected = c == typed.customer;
+                                    view! {
+                                        <option value=c.clone() selected=selected>
+                                            {c.clone()}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                </div>
+                <div class="field">
+                    <label for="nuovo-dominio-tipo">"Tipo"</label>
+                    <div class="control">
+                        <select id="nuovo-dominio-tipo" name="form[kind]">
+                            {kinds
+                                .map(|k| {
+                                    view! {
+                                        <option value=k.code() selected=chosen_kind == k.code()>
+                                            {k.label()}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary">
+                        "Aggiungi dominio"
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,108 @@
+//! "Gestione domini" on SQLite and PostgreSQL: what may be added by whom, refusals that need the
+//! database, and what each organisation sees and may use.
+
+use crate::common;
+use pec_manager::domain::auth::Operator;
+use pec_manager::domain::domains::{new_domain, DomainKind, DomainState, NewDomainError, NewDomainForm};
+use pec_manager::domain::records::DomainFilter;
+use pec_manager::store::{AddDomainError, Store};
+
+fn form(name: &str, customer: &str, kind: DomainKind) -> NewDomainForm {
+    NewDomainForm { name: name.into(), customer: customer.into(), kind: kind.code().into() }
+}
+
+async fn add(store: &Store, op: &Operator, f: NewDomainForm) -> Result<(), NewDomainError> {
+    let provider = op.scope() == pec_manager::domain::auth::Scope::All;
+    let new = new_domain(&f, provider)?;
+    match store.create_domain(op, &new).await {
+        Ok(()) => Ok(()),
+        Err(AddDomainError::Refused(e)) => Err(e),
+        Err(AddDomainError::Store(e)) => panic!("store: {e}"),
+    }
+}
+
+async fn names(store: &Store, op: &Operator) -> Vec<String> {
+    let page = store.domain_page(op.scope(), &DomainFilter::default(), 1, 500).await.unwrap();
+    page.items.into_iter().map(|d| d.name).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domains_are_checked_owned_and_kept_apart() {
+    for store in common::stores().await {
+        let admin = common::operator(&store, "admin").await;
+        let alfa = common::operator(&store, "alfa.admin").await;
+        let beta = common::operator(&store, "beta").await;
+
+        // The provider adds a shared domain; the same name in another case is a duplicate.
+        add(&store, &admin, form("PEC-Esempio.IT", "", DomainKind::Shared)).await.unwrap();
+        assert_eq!(
+            add(&store, &admin, form("pec-esempio.it", "", DomainKind::Shared)).await,
+            Err(NewDomainError::Taken)
+        );
+        // Only the provider adds shared domains.
+        assert_eq!(
+            add(&store, &alfa, form("alfa-pec.it", "", DomainKind::Shared)).await,
+            Err(NewDomainError::SharedByProvider)
+        );
+        // A reseller's third-level name under a shared domain; not under anything else.
+        add(&store, &alfa, form("comune.pec-esempio.it", "", DomainKind::ThirdLevel)).await.unwrap();
+        assert_eq!(
+            add(&store, &alfa, form("comune.altrove.it", "", DomainKind::ThirdLevel)).await,
+            Err(NewDomainError::NotUnderShared)
+        );
+        // Another organisation cannot take a name inside it, nor one that contains it.
+        assert_eq!(
+            add(&store, &beta, form("uffici.comune.pec-esempio.it", "", DomainKind::ThirdLevel)).await,
+            Err(NewDomainError::OwnedElsewhere)
+        );
+        // A customer's own domain needs a customer of the organisation, and waits for its DNS.
+        assert_eq!(
+            add(&store, &alfa, form("rossi.it", "Nessuno", DomainKind::Customer)).await,
+            Err(NewDomainError::UnknownCustomer)
+        );
+        assert_eq!(
+            add(&store, &admin, form("collaudo.pec-esempio.it", "Collaudo", DomainKind::Customer)).await,
+            Err(NewDomainError::UnderShared)
+        );
+        add(&store, &admin, form("collaudo.it", "collaudo", DomainKind::Customer)).await.unwrap();
+
+        // What each organisation sees: its own and the shared ones.
+        let seen_by_beta = names(&store, &beta).await;
+        assert!(seen_by_beta.contains(&"pec-esempio.it".to_string()), "{seen_by_beta:?}");
+        assert!(!seen_by_beta.iter().any(|n| n.contains("comune") || n == "collaudo.it"), "{seen_by_beta:?}");
+        let seen_by_alfa = names(&store, &alfa).await;
+        assert!(seen_by_alfa.contains(&"comune.pec-esempio.it".to_string()));
+        let page = store.domain_page(admin.scope(), &DomainFilter::default(), 1, 500).await.unwrap();
+        let collaudo = page.items.iter().find(|d| d.name == "collaudo.it").unwrap();
+        assert_eq!((collaudo.state, collaudo.customer.as_deref()), (DomainState::Pending, Some("Collaudo")));
+
+        // Filters: a name prefix, a customer, a state.
+        let f = |name: &str, customer: &str, state: &str| DomainFilter {
+            name: name.into(),
+            customer: customer.into(),
+            state: state.into(),
+        };
+        let count = |filter: DomainFilter| {
+            let store = store.clone();
+            let scope = admin.scope();
+            async move { store.domain_page(scope, &filter, 1, 500).await.unwrap().total }
+        };
+        assert_eq!(count(f("COMUNE.", "", "")).await, 1);
+        assert_eq!(count(f("", "collaudo", "")).await, 1);
+        assert_eq!(count(f("", "", "IN_ATTESA")).await, 1);
+        assert_eq!(count(f("%", "", "")).await, 0, "LIKE wildcards are text");
+
+        // Only certified domains take mailboxes: the new customer domain not yet.
+        let usable = store.usable_domains(admin.scope()).await.unwrap();
+        assert!(usable.contains(&"comune.pec-esempio.it".to_string()));
+        assert!(!usable.contains(&"collaudo.it".to_string()));
+        assert!(!store.usable_domains(beta.scope()).await.unwrap().contains(&"comune.pec-esempio.it".into()));
+
+        // Each addition is in the audit log.
+        let filter = pec_manager::domain::records::AuditFilter {
+            action: "DOMINIO_AGGIUNTO".into(),
+            ..Default::default()
+        };
+        assert_eq!(store.audit_entries(admin.scope(), &filter, 1, 50).await.unwrap().total, 3);
+    }
+}
