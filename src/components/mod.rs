@@ -297,6 +297,17 @@ pub fn FormErrorBanner() -> impl IntoView {
     }
 }
 
+/// The address of page `p` of the filtered list at `base`: the filter in the current address
+/// is kept, `pagina` set (the `link` of a `Pager`).
+pub fn page_of_list(base: &'static str) -> impl Fn(i64) -> String + Clone + 'static {
+    let query = leptos_router::hooks::use_query_map();
+    move |p| {
+        let mut q = query.read_untracked().clone();
+        q.replace("pagina", p.to_string());
+        format!("{base}{}", q.to_query_string())
+    }
+}
+
 /// Links to the previous and next page of a paged list; `link` makes the address of a page.
 #[component]
 pub fn Pager(page: i64, pages: i64, link: impl Fn(i64) -> String + 'static) -> impl IntoView {

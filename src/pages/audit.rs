@@ -1,7 +1,7 @@
 //! "Registro attività" (administrators): every login and change, filterable. The provider's
 //! administrators see everything, a reseller's only its own organisation.
 
-use crate::components::{loaded, Pager};
+use crate::components::{loaded, page_of_list, Pager};
 use crate::domain::records::{AuditEntry, AuditFilter, Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -92,13 +92,8 @@ pub fn AuditPage() -> impl IntoView {
 
 #[component]
 fn AuditTable(paged: Paged<AuditEntry>) -> impl IntoView {
-    let query = use_query_map();
     let Paged { items, page, pages, total } = paged;
-    let link = move |p: i64| {
-        let mut q = query.read_untracked().clone();
-        q.replace("pagina", p.to_string());
-        format!("/configurazione/registro{}", q.to_query_string())
-    };
+    let link = page_of_list("/configurazione/registro");
     view! {
         <div class="table-wrap">
             <table>

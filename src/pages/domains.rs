@@ -1,7 +1,7 @@
 //! "Gestione domini": the domains visible to the operator, filtered and paged, and (for
 //! administrators) "Nuovo dominio", whose name is checked on every keystroke by the shared core.
 
-use crate::components::{loaded, Pager, TextField};
+use crate::components::{loaded, page_of_list, Pager, TextField};
 use crate::domain::domains::{domain_name, DomainKind, DomainState, NewDomainError, NewDomainForm};
 use crate::domain::records::{italian_date, DomainFilter, DomainRow, Paged};
 use crate::error::AppError;
@@ -152,13 +152,8 @@ fn DomainsView(data: DomainsData) -> impl IntoView {
 
 #[component]
 fn DomainsTable(paged: Paged<DomainRow>) -> impl IntoView {
-    let query = use_query_map();
     let Paged { items, page, pages, total } = paged;
-    let link = move |p: i64| {
-        let mut q = query.read_untracked().clone();
-        q.replace("pagina", p.to_string());
-        format!("{}{}", crate::routes::DOMAINS, q.to_query_string())
-    };
+    let link = page_of_list(crate::routes::DOMAINS);
     view! {
         <div class="table-wrap">
             <table>
