@@ -130,12 +130,14 @@ pub fn DomainsPage() -> impl IntoView {
 fn DomainsView(data: DomainsData) -> impl IntoView {
     let query = use_query_map();
     let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
-    let (added, error) = (q("aggiunto"), q("errore"));
+    // The address is anyone's to write: only a valid domain name is repeated on the page.
+    let added = domain_name(&q("aggiunto")).ok();
+    let error = q("errore");
     let DomainsData { domains, customers, can_add, provider, typed } = data;
     let typed = typed.filter(|_| !error.is_empty()).unwrap_or_default();
     view! {
-        {(!added.is_empty())
-            .then(|| {
+        {added
+            .map(|added| {
                 view! {
                     <p class="notice" role="status">
                         {format!("Dominio {added} aggiunto.")}

@@ -1442,3 +1442,15 @@ async fn gestione_domini_lets_administrators_add_and_shows_each_organisation_its
         assert!(r.body.contains("legalmail.it") && !r.body.contains("alfa.legalmail.it"), "{}", r.body);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gestione_domini_repeats_only_a_valid_name_from_its_address() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let admin = login(&app, "alfa.admin").await;
+        let r =
+            send(&app, get("/domini?aggiunto=pagate%20qui%20https%3A%2F%2Fx.example", Some(&admin))).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(!r.body.contains("pagate qui"), "raw text from the address is echoed");
+    }
+}

@@ -92,6 +92,13 @@ impl Store {
     pub async fn create_domain(&self, op: &Operator, new: &NewDomain) -> Result<(), AddDomainError> {
         let refused = |e| Err(AddDomainError::Refused(e));
         let mut tx = self.begin_write().await?;
+        // The decision reads the names around the new one, then inserts: two organisations
+        // adding nested names at once must not both pass. SQLite's write lock (BEGIN IMMEDIATE)
+        // already orders them; on PostgreSQL this lock, which conflicts only with itself and
+        // writers, does (readers of the table go on).
+        if self.backend == Backend::Postgres {
+            sqlx::query("LOCK TABLE domains IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+        }
         let customer_id: Option<i64> = match &new.customer {
             None => None,
             Some(name) => {

@@ -173,14 +173,6 @@ impl Store {
         self.pool.close().await;
     }
 
-    // ---- reference data -------------------------------------------------------------
-
-    // ---- availability ---------------------------------------------------------------
-
-    // ---- drafts ---------------------------------------------------------------------
-
-    // ---- orders ---------------------------------------------------------------------
-
     /// Runs one statement as is: for tests that must bypass the application's own checks.
     #[cfg(any(test, feature = "testing"))]
     pub async fn raw_execute(&self, sql: &str) -> Result<u64, StoreError> {
