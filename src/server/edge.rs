@@ -65,6 +65,26 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 }
 
 /// Refuses a forged state-changing request.
+/// Each request starts and leaves its thread with no current reactive owner. leptos_axum 0.8
+/// makes each page's root owner current on the worker thread and leaves it there when the
+/// render awaits, so the next request polled on that thread (a server function) would be
+/// created as that page's child and could read the page's context.
+pub async fn own_owner(req: Request, next: Next) -> Response {
+    fn clear() {
+        if let Some(owner) = leptos::prelude::Owner::current() {
+            owner.unset();
+        }
+    }
+    let mut answer = std::pin::pin!(next.run(req));
+    std::future::poll_fn(|cx| {
+        clear();
+        let polled = std::future::Future::poll(answer.as_mut(), cx);
+        clear();
+        polled
+    })
+    .await
+}
+
 pub async fn csrf(req: Request, next: Next) -> Response {
     if !is_safe(req.method()) && !same_origin(req.headers()) {
         return (StatusCode::FORBIDDEN, "Richiesta rifiutata: origine non riconosciuta").into_response();

@@ -19,12 +19,27 @@ async fn csv_template(_: auth::SignedIn) -> axum::response::Response {
     (headers, crate::domain::csv_file::template()).into_response()
 }
 
+/// Any path that is neither a page, a server function nor a file: the application's
+/// "Pagina non trovata" (its own status 404), rendered with the state its pages read.
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let options = state.leptos_options.clone();
+    leptos_axum::render_app_async_with_context(
+        move || leptos::prelude::provide_context(state.clone()),
+        move || shell(options.clone()),
+    )(req)
+    .await
+}
+
 pub fn build(state: AppState) -> axum::Router {
     use axum::middleware::{from_fn, from_fn_with_state};
     use axum::routing::{get, post};
     let hashed_files = state.leptos_options.hash_files;
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let site_root = state.leptos_options.site_root.to_string();
     // File uploads, with their own body limit.
     let uploads = axum::Router::new()
         .route(routes::pattern::UPLOAD_CSV, post(crate::pages::wizard::csv_routes::upload))
@@ -36,8 +51,21 @@ pub fn build(state: AppState) -> axum::Router {
         .route(routes::pattern::ERROR_REPORT, get(crate::pages::wizard::csv_routes::error_report))
         .route(routes::pattern::CONTRACT_PDF, get(super::contract::download))
         .route(routes::pattern::SIGNED_CONTRACT, get(super::contract::download_signed))
-        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, || (), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        // The site's files (bundle, styles, favicon; precompressed copies preferred), else the
+        // 404 page. Not leptos_axum's `file_and_error_handler`: in 0.8 it gives each file
+        // response the headers of the page its thread rendered last, taking them from that page
+        // (its Content-Security-Policy, so the page could not hydrate).
+        .fallback_service(
+            tower_http::services::ServeDir::new(site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(axum::handler::Handler::with_state(not_found, state.clone())),
+        )
         .layer(from_fn_with_state(edge::BODY_LIMIT, edge::body_limit));
     let app = uploads
         .merge(pages)
@@ -46,7 +74,8 @@ pub fn build(state: AppState) -> axum::Router {
         .layer(from_fn_with_state(state.clone(), edge::session))
         .layer(from_fn_with_state(state.clone(), edge::throttle_credentials))
         .layer(from_fn(edge::csrf))
-        .layer(from_fn_with_state(hashed_files, edge::cache_hashed_files));
+        .layer(from_fn_with_state(hashed_files, edge::cache_hashed_files))
+        .layer(from_fn(edge::own_owner));
     edge::security_headers(app)
         // Pages and server-function answers compressed (brotli or gzip, as the browser asks), at
         // a middle quality (brotli's 11 would cost far more CPU per page than it saves). Static

@@ -1454,3 +1454,40 @@ async fn gestione_domini_repeats_only_a_valid_name_from_its_address() {
         assert!(!r.body.contains("pagate qui"), "raw text from the address is echoed");
     }
 }
+
+/// A page and a static file answered at the same time on one thread: the page keeps its own
+/// Content-Security-Policy (with its nonce) and its status, and the file takes none of them.
+/// leptos_axum 0.8's file handler read the response options of whatever page the thread had
+/// rendered last, so a page racing a `/pkg/` file lost its policy and never hydrated.
+#[tokio::test(flavor = "current_thread")]
+async fn a_page_keeps_its_headers_while_files_are_served_beside_it() {
+    let site = std::env::temp_dir().join(format!("pec-site-{}", std::process::id()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    std::fs::write(site.join("pkg/app.css"), "body{}").unwrap();
+    for store in common::stores().await {
+        let mut st = state(&store);
+        st.leptos_options.site_root = site.to_string_lossy().into_owned().into();
+        let app = router::build(st);
+        let cookie = login(&app, "alfa").await;
+        for round in 0..20 {
+            let file = if round % 2 == 0 { "/favicon.svg" } else { "/pkg/app.css" };
+            let (page, missing, file) = tokio::join!(
+                send(&app, get("/richiesta", Some(&cookie))),
+                send(&app, get("/non-esiste", Some(&cookie))),
+                send(&app, get(file, None)),
+            );
+            assert_eq!(page.status, StatusCode::OK, "round {round}");
+            let csp = page.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+            let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next());
+            let nonce = nonce.unwrap_or_else(|| panic!("round {round}: the page lost its policy: {csp}"));
+            assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "round {round}");
+            assert_eq!(missing.status, StatusCode::NOT_FOUND, "round {round}");
+            assert!(missing.body.contains("Pagina non trovata"), "round {round}");
+            assert_eq!(file.status, StatusCode::OK, "round {round}: {file:?}", file = file.headers);
+            let file_csp = file.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+            assert!(file_csp.starts_with("default-src 'none'"), "round {round}: {file_csp}");
+        }
+    }
+    std::fs::remove_dir_all(&site).ok();
+}
