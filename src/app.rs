@@ -8,6 +8,7 @@ use crate::pages::domains::DomainsPage;
 use crate::pages::home::{HomePage, NotFoundPage};
 use crate::pages::login::{LoginPage, SessionBar};
 use crate::pages::mailbox_detail::MailboxPage;
+use crate::pages::offers::OffersPage;
 use crate::pages::order_detail::OrderPage;
 use crate::pages::recent::RecentPage;
 use crate::pages::search::SearchPageView;
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                             ssr=ssr.clone()
                         />
                         <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
+                        <Route path=path!("/offerte") view=OffersRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/recenti") view=RecentRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/ricerca") view=SearchRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/ordini/:numero") view=OrderRoute::page() ssr=ssr.clone() />
@@ -150,6 +152,7 @@ lazy_page! {
     OperatorsRoute => OperatorsPage,
     AuditRoute => AuditPage,
     DomainsRoute => DomainsPage,
+    OffersRoute => OffersPage,
     RequestRoute => RequestStep,
     MailboxesRoute => MailboxesStep,
     ReviewRoute => ReviewStep,

@@ -233,8 +233,9 @@ async fn create_operator(args: &[String]) -> Result<(), String> {
         None => store.create_organisation(&organisation, kind).await.map_err(|e| e.to_string())?,
     };
     let hash = hash_password(&password).map_err(|e| e.to_string())?;
-    let record = AuditRecord::anonymous("riga di comando", "OPERATORE_CREATO", "operatore", &username)
-        .after(format!("organizzazione: {organisation}; ruolo: {}", role.code()));
+    let record =
+        AuditRecord::anonymous(pec_manager::store::COMMAND_LINE, "OPERATORE_CREATO", "operatore", &username)
+            .after(format!("organizzazione: {organisation}; ruolo: {}", role.code()));
     let new = NewOperator {
         organisation_id: org_id,
         username: &username,

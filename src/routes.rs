@@ -10,6 +10,8 @@ pub const LOGIN: &str = "/accesso";
 pub const NEW_REQUEST: &str = "/richiesta";
 /// "Gestione domini".
 pub const DOMAINS: &str = "/domini";
+/// "Offerte".
+pub const OFFERS: &str = "/offerte";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 
@@ -204,6 +206,25 @@ pub fn order_refused(number: &OrderNumber, why: ContractRefusal) -> String {
 /// The mailbox page with its edit form open again, saying why it was refused.
 pub fn mailbox_edit_refused(userid: &UserId, why: EditRefusal) -> String {
     format!("{}?modifica=1&errore={}#modifica", mailbox(userid), why.code())
+}
+
+/// "Offerte" with offer `code` in its edit form.
+pub fn offer_edit(code: &str) -> String {
+    format!("{OFFERS}?modifica={}#offerta-h", url_encode(code))
+}
+
+/// "Offerte" after saving offer `code`.
+pub fn offer_saved(code: &str) -> String {
+    format!("{OFFERS}?salvata={}", url_encode(code))
+}
+
+/// "Offerte" after a refused save: the typed form is kept for the session; `editing` is the
+/// code of the offer being edited, if any; `reason` a stable code.
+pub fn offer_refused(editing: Option<&str>, reason: &str) -> String {
+    match editing {
+        Some(code) => format!("{OFFERS}?modifica={}&errore={reason}#offerta-h", url_encode(code)),
+        None => format!("{OFFERS}?errore={reason}#offerta-h"),
+    }
 }
 
 #[cfg(test)]

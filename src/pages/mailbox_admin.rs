@@ -77,7 +77,7 @@ pub async fn load_admin_data(userid: String) -> Result<AdminData, AppError> {
     let missing = || AppError::no_mailbox(&userid);
     let extras = store.mailbox_extras(op.scope(), &userid).await?.ok_or_else(missing)?;
     let refused = crate::server::stash::kept(&actions_form_key(&userid)).await?;
-    Ok(AdminData { extras, offers: store.offers().await?, refused })
+    Ok(AdminData { extras, offers: store.usable_offers(op.scope(), op.organisation_id).await?, refused })
 }
 
 #[server(endpoint = "casella/azione")]

@@ -8,6 +8,7 @@ pub mod home;
 pub mod login;
 pub mod mailbox_admin;
 pub mod mailbox_detail;
+pub mod offers;
 pub mod order_detail;
 pub mod recent;
 pub mod search;

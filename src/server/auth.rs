@@ -102,6 +102,16 @@ pub fn require_admin() -> Result<Operator, AppError> {
     }
 }
 
+/// An administrator of the provider, or 403.
+pub fn require_provider_admin() -> Result<Operator, AppError> {
+    let op = require()?;
+    if op.is_provider_admin() {
+        Ok(op)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// The session token to put in the cookie.

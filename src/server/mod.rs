@@ -12,7 +12,7 @@ pub mod rules;
 pub mod stash;
 pub mod throttle;
 
-pub use auth::{require, require_admin};
+pub use auth::{require, require_admin, require_provider_admin};
 
 use crate::error::AppError;
 use crate::store::Store;

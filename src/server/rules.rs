@@ -14,7 +14,8 @@ pub async fn rules_for_names(
     nicknames: &[&str],
 ) -> Result<Rules, AppError> {
     let domains = store.usable_domains(op.scope()).await?;
-    let offers = store.offers().await?.into_iter().map(|o| o.code).collect();
+    let offers =
+        store.usable_offers(op.scope(), op.organisation_id).await?.into_iter().map(|o| o.code).collect();
     let addresses: Vec<String> =
         addresses.iter().filter_map(|a| fields::mailbox_address(a, &domains).ok()).collect();
     let nicknames: Vec<String> =

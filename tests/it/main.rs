@@ -6,5 +6,6 @@ mod activation;
 mod cli;
 mod common;
 mod domains;
+mod offers;
 mod security;
 mod store;

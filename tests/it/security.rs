@@ -1491,3 +1491,54 @@ async fn a_page_keeps_its_headers_while_files_are_served_beside_it() {
     }
     std::fs::remove_dir_all(&site).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offerte_are_edited_by_the_provider_and_read_by_resellers() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let r = send(&app, get("/offerte", None)).await;
+        assert!(r.location().starts_with("/accesso"), "{}", r.location());
+
+        let alfa_org = common::operator(&store, "alfa").await.organisation_id;
+        let form = format!(
+            "original=&form%5Bcode%5D=pec_plus&form%5Bname%5D=PEC+Plus&form%5Bdescription%5D=&form%5Bmonths%5D=36\
+             &form%5Bdisk_gb%5D=8&form%5Bprice%5D=49%2C90&form%5Bsms%5D=1&form%5Bactive%5D=1\
+             &form%5Bresellers%5D%5B{alfa_org}%5D=1"
+        );
+        // A reseller's administrator reads the catalogue but may not change it.
+        let reseller_admin = login(&app, "alfa.admin").await;
+        let r =
+            send(&app, post("/api/offerte/salva", &form, Some(&reseller_admin), Some(ORIGIN), false)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = send(&app, get("/offerte", Some(&reseller_admin))).await;
+        assert!(r.body.contains("<h1>Offerte") && r.body.contains("CONSIP"), "{}", r.body);
+        assert!(!r.body.contains("Salva offerta"), "{}", r.body);
+
+        // The provider's administrator adds it, sold by Alfa only.
+        let admin = login(&app, "admin").await;
+        let r = send(&app, post("/api/offerte/salva", &form, Some(&admin), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/offerte?salvata=PEC_PLUS", "{}", r.body);
+        let page = send(&app, get("/offerte?salvata=PEC_PLUS", Some(&admin))).await;
+        assert!(page.body.contains("Offerta PEC_PLUS salvata."), "{}", page.body);
+        assert!(page.body.contains("€ 49,90"), "{}", page.body);
+        let alfa = common::operator(&store, "alfa").await;
+        let usable = store.usable_offers(alfa.scope(), alfa.organisation_id).await.unwrap();
+        assert!(usable.iter().any(|o| o.code == "PEC_PLUS"), "the checkbox of the reseller was read");
+        let beta = login(&app, "beta").await;
+        assert!(!send(&app, get("/offerte", Some(&beta))).await.body.contains("PEC_PLUS"));
+
+        // A refused form comes back as typed, with the field's message.
+        let bad = "original=PEC_PLUS&form%5Bcode%5D=PEC_PLUS&form%5Bname%5D=PEC+Plus&form%5Bmonths%5D=0\
+                   &form%5Bdisk_gb%5D=8&form%5Bprice%5D=49%2C90";
+        let r = send(&app, post("/api/offerte/salva", bad, Some(&admin), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/offerte?modifica=PEC_PLUS&errore=campi#offerta-h");
+        let page = send(&app, get("/offerte?modifica=PEC_PLUS&errore=campi", Some(&admin))).await;
+        assert!(page.body.contains("Un numero intero da 1 a 120"), "{}", page.body);
+        assert!(page.body.contains("Modifica offerta PEC_PLUS"), "{}", page.body);
+        // An edit of an unknown offer changes nothing.
+        let other =
+            bad.replace("original=PEC_PLUS", "original=NESSUNA").replace("months%5D=0", "months%5D=12");
+        let r = send(&app, post("/api/offerte/salva", &other, Some(&admin), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/offerte?modifica=NESSUNA&errore=non-trovata#offerta-h");
+    }
+}

@@ -98,6 +98,11 @@ impl Operator {
         self.role == Role::Amministratore
     }
 
+    /// An administrator of the provider: manages the catalogue, the resellers and the settings.
+    pub fn is_provider_admin(&self) -> bool {
+        self.is_admin() && self.scope() == Scope::All
+    }
+
     /// May this operator see or change data of that organisation?
     pub fn can_access(&self, organisation_id: i64) -> bool {
         match self.scope() {

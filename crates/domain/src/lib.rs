@@ -10,6 +10,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod mailbox;
 pub mod mailbox_admin;
+pub mod offers;
 pub mod records;
 pub mod request;
 pub mod states;

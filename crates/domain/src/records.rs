@@ -303,3 +303,13 @@ pub struct DomainFilter {
     pub customer: String,
     pub state: String,
 }
+
+/// One offer of the catalogue ("Offerte"), with the resellers that may sell it and how many
+/// mailboxes have it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferRow {
+    pub offer: crate::offers::NewOffer,
+    /// Names of the resellers in `offer.resellers`, in the same order.
+    pub reseller_names: Vec<String>,
+    pub mailboxes: i64,
+}

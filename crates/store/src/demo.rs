@@ -74,6 +74,13 @@ pub async fn seed_demo(store: &Store, password_hash: &str) -> Result<bool, Store
         .execute(&store.pool)
         .await?;
     }
+    // Every reseller sells the demo offers.
+    sqlx::query(
+        "INSERT INTO offer_resellers (offer_id, organisation_id) \
+         SELECT f.id, o.id FROM offers f CROSS JOIN organisations o WHERE o.kind <> 'FORNITORE'",
+    )
+    .execute(&store.pool)
+    .await?;
     // Values are bound, never written into the SQL: statements are logged at debug level.
     sqlx::query(
         "INSERT INTO customers (organisation_id, name, name_key, kind, legal_rep_cf, contact_email, created_at) \

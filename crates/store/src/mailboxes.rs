@@ -23,7 +23,7 @@ use thiserror::Error;
 pub enum ChangeError {
     #[error("Casella non trovata")]
     NotFound,
-    #[error("Offerta sconosciuta")]
+    #[error("Offerta non disponibile: non attiva o non venduta dalla propria organizzazione")]
     UnknownOffer,
     #[error("Ordine di destinazione non trovato, uguale a quello attuale o in uno stato diverso (una casella si sposta solo tra ordini nello stesso stato)")]
     UnknownOrder,
@@ -182,12 +182,9 @@ impl Store {
                 )
             }
             MailboxChange::Offer(code) => {
-                let offer_id: i64 = sqlx::query("SELECT id FROM offers WHERE code = $1")
-                    .bind(code)
-                    .fetch_optional(&mut *tx)
+                let offer_id = crate::offers::usable_offer_id(&mut tx, organisation_id, code)
                     .await?
-                    .ok_or(ChangeError::UnknownOffer)?
-                    .try_get("id")?;
+                    .ok_or(ChangeError::UnknownOffer)?;
                 let transform = format!(
                     "UPDATE mailboxes SET offer_id = $1, {} WHERE id = $2",
                     services_from_offer("$1")

@@ -220,12 +220,11 @@ impl Store {
             return Err(CreateOrderError::Taken { addresses: taken_a, nicknames: taken_n });
         }
 
-        let offer_id: i64 = sqlx::query("SELECT id FROM offers WHERE code = $1")
-            .bind(&order.offer)
-            .fetch_optional(&mut *tx)
+        // Active and allowed to the organisation at this moment (an offer may have been
+        // deactivated since the draft was checked).
+        let offer_id = crate::offers::usable_offer_id(&mut tx, organisation_id, &order.offer)
             .await?
-            .ok_or_else(|| CreateOrderError::UnknownOffer(order.offer.clone()))?
-            .try_get("id")?;
+            .ok_or_else(|| CreateOrderError::UnknownOffer(order.offer.clone()))?;
 
         let number = bump(&mut tx, "order_number", 1).await?;
         let number = OrderNumber::from_stored(format!("{number:0ORDER_DIGITS$}"));

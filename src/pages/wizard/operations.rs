@@ -50,7 +50,7 @@ pub async fn wizard_data(
         draft,
         order_number,
         rules,
-        offers: store.offers().await?,
+        offers: store.usable_offers(op.scope(), op.organisation_id).await?,
         customers: store.customers(op.scope()).await?,
         large,
     })
