@@ -19,10 +19,19 @@ Uso:
         --utente NOME_UTENTE --nome \"Nome Cognome\" --ruolo amministratore|operatore
                              crea un operatore (e l'organizzazione se non esiste); la password
                              è letta da PEC_OPERATOR_PASSWORD o, se assente, dallo standard input
-  pec-manager check-csv FILE [--domini dominio1,dominio2]
-                             controlla un file CSV di caselle senza server né database (stesse regole
-                             del sito; domini gestiti di default: legalmail.it, testcert.legalmail.it);
-                             esce con errore se una riga non è valida
+  pec-manager add-domain NOME --tipo condiviso|terzo-livello|cliente [--organizzazione NOME]
+        [--cliente NOME]     aggiunge un dominio (di default all'organizzazione del fornitore), con le
+                             stesse regole di Gestione domini; i domini condivisi sono subito certificati
+  pec-manager import-offers FILE
+                             aggiunge al catalogo le offerte di un file CSV (colonne: Codice, Nome,
+                             Descrizione, Durata (mesi), Spazio disco (GB), Prezzo di listino, una per
+                             servizio con sì/no, Attiva); le offerte già presenti (stesso codice)
+                             restano come sono; tutto o niente
+  pec-manager check-csv FILE [--domini dominio1,dominio2 | --organizzazione NOME]
+                             controlla un file CSV di caselle con le regole del sito; i domini ammessi
+                             sono quelli certificati del database (di un'organizzazione, se indicata),
+                             oppure, senza database, quelli di --domini; esce con errore se una riga
+                             non è valida
   pec-manager --help         questo aiuto
 
 Variabili d'ambiente:
@@ -47,7 +56,9 @@ async fn main() -> ExitCode {
         "serve" => serve().await,
         "migrate" => open_store().await.map(|_| ()),
         "create-operator" => create_operator(&args[1..]).await,
-        "check-csv" => check_csv(&args[1..]),
+        "check-csv" => check_csv(&args[1..]).await,
+        "add-domain" => add_domain(&args[1..]).await,
+        "import-offers" => import_offers(&args[1..]).await,
         "--help" | "-h" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -153,21 +164,69 @@ async fn serve() -> Result<(), String> {
         .map_err(|e| format!("server: {e}"))
 }
 
-/// `check-csv`: the per-row report of a file, with the rules of the site, offline.
-fn check_csv(args: &[String]) -> Result<(), String> {
+/// `--name value` pairs of a command.
+fn options(args: &[String]) -> Result<std::collections::HashMap<String, String>, String> {
+    let mut opts = std::collections::HashMap::new();
+    let mut it = args.iter();
+    while let Some(key) = it.next() {
+        let key = key.strip_prefix("--").ok_or_else(|| format!("argomento inatteso: {key}"))?;
+        let value = it.next().ok_or_else(|| format!("manca il valore di --{key}"))?;
+        opts.insert(key.to_string(), value.clone());
+    }
+    Ok(opts)
+}
+
+/// The organisation named by `--organizzazione`, or the provider's.
+async fn organisation_of(
+    store: &Store,
+    name: Option<&String>,
+) -> Result<pec_manager::domain::records::Organisation, String> {
+    let all = store.organisations(auth::Scope::All).await.map_err(|e| e.to_string())?;
+    let found = match name {
+        Some(n) => all.into_iter().find(|o| &o.name == n),
+        None => all.into_iter().find(|o| o.kind == OrganisationKind::Fornitore.code()),
+    };
+    found.ok_or_else(|| match name {
+        Some(n) => format!("organizzazione sconosciuta: {n}"),
+        None => "nessun fornitore: crearlo prima con create-operator --tipo fornitore".into(),
+    })
+}
+
+/// `check-csv`: the per-row report of a file, with the rules of the site.
+async fn check_csv(args: &[String]) -> Result<(), String> {
     use pec_manager::domain::{csv_file, request, Rules};
-    let (file, domains) = match args {
-        [file] => (file, "legalmail.it,testcert.legalmail.it".to_string()),
-        [file, flag, domains] if flag == "--domini" => (file, domains.clone()),
-        _ => return Err(format!("uso: pec-manager check-csv FILE [--domini d1,d2]\n\n{USAGE}")),
+    let usage =
+        || format!("uso: pec-manager check-csv FILE [--domini d1,d2 | --organizzazione NOME]\n\n{USAGE}");
+    let (file, rest) = args.split_first().ok_or_else(usage)?;
+    let opts = options(rest)?;
+    let domains: Vec<String> = if let Some(list) = opts.get("domini") {
+        if opts.len() > 1 {
+            return Err(usage());
+        }
+        list.split(',').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect()
+    } else {
+        if opts.keys().any(|k| k != "organizzazione") {
+            return Err(usage());
+        }
+        let store = open_store().await?;
+        let scope = match opts.get("organizzazione") {
+            None => auth::Scope::All,
+            Some(name) => {
+                let org = organisation_of(&store, Some(name)).await?;
+                if org.kind == OrganisationKind::Fornitore.code() {
+                    auth::Scope::All
+                } else {
+                    auth::Scope::Organisation(org.id)
+                }
+            }
+        };
+        let domains = store.usable_domains(scope).await.map_err(|e| e.to_string());
+        store.close().await;
+        domains?
     };
     let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
     let import = csv_file::read(&bytes).map_err(|e| format!("{file}: {e}"))?;
-    let rules = Rules {
-        current_year: pec_manager::server::current_year(),
-        domains: domains.split(',').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect(),
-        ..Rules::default()
-    };
+    let rules = Rules { current_year: pec_manager::server::current_year(), domains, ..Rules::default() };
     let inputs: Vec<_> = import.rows.iter().map(|r| r.mailbox.clone()).collect();
     let reports = request::validate_mailboxes(&inputs, &rules);
     println!(
@@ -203,13 +262,7 @@ fn check_csv(args: &[String]) -> Result<(), String> {
 
 /// `create-operator`: the first administrator of a new installation, or any operator.
 async fn create_operator(args: &[String]) -> Result<(), String> {
-    let mut opts = std::collections::HashMap::new();
-    let mut it = args.iter();
-    while let Some(key) = it.next() {
-        let key = key.strip_prefix("--").ok_or_else(|| format!("argomento inatteso: {key}"))?;
-        let value = it.next().ok_or_else(|| format!("manca il valore di --{key}"))?;
-        opts.insert(key.to_string(), value.clone());
-    }
+    let opts = options(args)?;
     let get = |k: &str| opts.get(k).cloned().ok_or_else(|| format!("manca --{k}\n\n{USAGE}"));
     let organisation = get("organizzazione")?;
     let kind =
@@ -249,5 +302,64 @@ async fn create_operator(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("il nome utente {username} è già in uso"))?;
     println!("Operatore {username} ({}) creato in {organisation}.", role.label());
+    Ok(())
+}
+
+/// `add-domain`: a domain added as "Nuovo dominio" adds it, for a scripted install.
+async fn add_domain(args: &[String]) -> Result<(), String> {
+    use pec_manager::domain::domains::{new_domain, DomainKind, NewDomainForm};
+    use pec_manager::store::AddDomainError;
+    let (name, rest) = args.split_first().ok_or_else(|| format!("manca il nome del dominio\n\n{USAGE}"))?;
+    let opts = options(rest)?;
+    let kind = match opts.get("tipo").map(|t| t.to_lowercase()).as_deref() {
+        Some("condiviso") => DomainKind::Shared,
+        Some("terzo-livello") => DomainKind::ThirdLevel,
+        Some("cliente") => DomainKind::Customer,
+        _ => return Err(format!("--tipo: condiviso, terzo-livello o cliente\n\n{USAGE}")),
+    };
+    let store = open_store().await?;
+    let org = organisation_of(&store, opts.get("organizzazione")).await?;
+    let provider = org.kind == OrganisationKind::Fornitore.code();
+    let form = NewDomainForm {
+        name: name.clone(),
+        customer: opts.get("cliente").cloned().unwrap_or_default(),
+        kind: kind.code().into(),
+    };
+    let new = new_domain(&form, provider).map_err(|e| e.to_string())?;
+    let record =
+        AuditRecord::anonymous(pec_manager::store::COMMAND_LINE, "DOMINIO_AGGIUNTO", "dominio", &new.name);
+    let result = store.create_domain_in(org.id, &new, record).await;
+    store.close().await;
+    match result {
+        Ok(()) => {
+            println!(
+                "Dominio {} ({}) aggiunto a {}: {}.",
+                new.name,
+                kind.label(),
+                org.name,
+                kind.initial_state().code()
+            );
+            Ok(())
+        }
+        Err(AddDomainError::Refused(e)) => Err(e.to_string()),
+        Err(AddDomainError::Store(e)) => Err(e.to_string()),
+    }
+}
+
+/// `import-offers`: the catalogue from a CSV file, for a scripted install.
+async fn import_offers(args: &[String]) -> Result<(), String> {
+    let [file] = args else { return Err(format!("uso: pec-manager import-offers FILE\n\n{USAGE}")) };
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+    let offers = pec_manager::domain::offers::read_offers(&bytes)
+        .map_err(|errors| format!("{file}: nessuna offerta importata.\n{}", errors.join("\n")))?;
+    let store = open_store().await?;
+    let added = store.import_offers(&offers).await.map_err(|e| e.to_string());
+    store.close().await;
+    let added = added?;
+    println!(
+        "{file}: {} offerte lette, {added} aggiunte al catalogo, {} già presenti.",
+        offers.len(),
+        offers.len() - added
+    );
     Ok(())
 }

@@ -6,6 +6,7 @@ fn check_csv(path: &std::path::Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pec-manager"))
         .args(["check-csv"])
         .arg(path)
+        .args(["--domini", "legalmail.it,testcert.legalmail.it"])
         .env("RUST_LOG", "error")
         .output()
         .expect("run pec-manager")

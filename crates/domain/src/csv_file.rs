@@ -97,8 +97,20 @@ pub fn check(bytes: &[u8], existing: &[MailboxInput], rules: &Rules) -> Result<F
     Ok(FileCheck { rows, errors, example_line: import.example_line })
 }
 
-/// Reads a whole file.
-pub fn read(bytes: &[u8]) -> Result<CsvImport, CsvError> {
+/// A CSV file as rows of cells, read with the platform's rules: at most 5 MB and `MAX_ROWS`
+/// rows, text only (UTF-8, UTF-16 or Windows-1252), `,` or `;`, blank rows skipped. Shared by
+/// the mailbox import and `pec-manager import-offers`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    /// The first non-blank row, cells trimmed.
+    pub header: Vec<String>,
+    /// (row number as a spreadsheet shows it, cells trimmed).
+    pub rows: Vec<(u64, Vec<String>)>,
+    pub encoding: &'static str,
+    pub separator: char,
+}
+
+pub fn read_table(bytes: &[u8]) -> Result<Table, CsvError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(CsvError::TooLarge);
     }
@@ -127,12 +139,32 @@ pub fn read(bytes: &[u8]) -> Result<CsvImport, CsvError> {
             None => return Err(CsvError::Empty),
         }
     };
-    let mut columns: Vec<Option<MailboxField>> = Vec::with_capacity(header.len());
+    let header = header.iter().map(|c| clean(c).to_string()).collect();
+    let mut rows = Vec::new();
+    for record in records {
+        row_number += 1;
+        let record = record.map_err(|_| malformed(row_number))?;
+        if record.iter().all(|c| clean(c).is_empty()) {
+            continue;
+        }
+        // One more than a file may hold, so that the caller can tell it was too long.
+        if rows.len() > MAX_ROWS {
+            return Err(CsvError::TooManyRows(MAX_ROWS));
+        }
+        rows.push((row_number, record.iter().map(|c| clean(c).to_string()).collect()));
+    }
+    Ok(Table { header, rows, encoding, separator })
+}
+
+/// Reads a whole file of mailboxes.
+pub fn read(bytes: &[u8]) -> Result<CsvImport, CsvError> {
+    let table = read_table(bytes)?;
+    let mut columns: Vec<Option<MailboxField>> = Vec::with_capacity(table.header.len());
     let mut ignored_columns = Vec::new();
-    for name in header.iter() {
+    for name in &table.header {
         let field = field_of(name).filter(|f| !columns.contains(&Some(*f)));
-        if field.is_none() && !clean(name).is_empty() {
-            ignored_columns.push(clean(name).to_string());
+        if field.is_none() && !name.is_empty() {
+            ignored_columns.push(name.clone());
         }
         columns.push(field);
     }
@@ -143,17 +175,11 @@ pub fn read(bytes: &[u8]) -> Result<CsvImport, CsvError> {
     }
     let mut rows = Vec::new();
     let mut example_line = None;
-    for record in records {
-        row_number += 1;
-        let record = record.map_err(|_| malformed(row_number))?;
-        if record.iter().all(|c| clean(c).is_empty()) {
-            continue;
-        }
-        let line = row_number;
+    for (line, cells) in table.rows {
         let mut mailbox = MailboxInput::default();
-        for (value, field) in record.iter().zip(&columns) {
+        for (value, field) in cells.into_iter().zip(&columns) {
             if let Some(f) = field {
-                mailbox.set(*f, clean(value).to_string());
+                mailbox.set(*f, value);
             }
         }
         if example_line.is_none() && mailbox.address.trim().eq_ignore_ascii_case(EXAMPLE[0]) {
@@ -168,7 +194,13 @@ pub fn read(bytes: &[u8]) -> Result<CsvImport, CsvError> {
     if rows.is_empty() && example_line.is_none() {
         return Err(CsvError::HeaderOnly);
     }
-    Ok(CsvImport { rows, example_line, ignored_columns, encoding: encoding.into(), separator })
+    Ok(CsvImport {
+        rows,
+        example_line,
+        ignored_columns,
+        encoding: table.encoding.into(),
+        separator: table.separator,
+    })
 }
 
 fn malformed(line: u64) -> CsvError {

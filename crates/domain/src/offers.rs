@@ -271,6 +271,81 @@ pub fn check_offer(form: &OfferForm, resellers: &[i64]) -> Result<NewOffer, Offe
     }
 }
 
+/// Columns of an offers file (`pec-manager import-offers`): Codice, Nome, Descrizione,
+/// Durata (mesi), Spazio disco (GB), Prezzo di listino, one per service (sì/no, also x, 1, true)
+/// and Attiva (missing means active).
+fn yes(value: &str) -> bool {
+    matches!(value.trim().to_lowercase().as_str(), "sì" | "si" | "s" | "x" | "1" | "true" | "vero")
+}
+
+/// Reads an offers file with the shared CSV reader and checks every row as "Nuova offerta"
+/// does. All or nothing: any error gives the list of errors, by row.
+pub fn read_offers(bytes: &[u8]) -> Result<Vec<NewOffer>, Vec<String>> {
+    let table = crate::csv_file::read_table(bytes).map_err(|e| vec![e.to_string()])?;
+    let key = |h: &str| h.trim().to_lowercase();
+    let col = |name: &str| table.header.iter().position(|h| key(h) == key(name));
+    let missing: Vec<String> = ["Codice", "Nome", "Durata (mesi)", "Spazio disco (GB)", "Prezzo di listino"]
+        .iter()
+        .filter(|c| col(c).is_none())
+        .map(|c| format!("Manca la colonna obbligatoria «{c}»"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    if table.rows.is_empty() {
+        return Err(vec![crate::csv_file::CsvError::HeaderOnly.to_string()]);
+    }
+    let mut offers = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (line, cells) in &table.rows {
+        let cell = |name: &str| col(name).and_then(|i| cells.get(i)).cloned().unwrap_or_default();
+        let service = |label: &str| yes(&cell(label)).then(|| "1".to_string());
+        let form = OfferForm {
+            code: cell("Codice"),
+            name: cell("Nome"),
+            description: cell("Descrizione"),
+            months: cell("Durata (mesi)"),
+            disk_gb: cell("Spazio disco (GB)"),
+            price: cell("Prezzo di listino"),
+            sms: service(SERVICES[0].1),
+            security_archive: service(SERVICES[1].1),
+            legal_preservation: service(SERVICES[2].1),
+            shadow_pec: service(SERVICES[3].1),
+            push_imap: service(SERVICES[4].1),
+            phishing_protection: service(SERVICES[5].1),
+            active: (col("Attiva").is_none() || yes(&cell("Attiva"))).then(|| "1".to_string()),
+            resellers: BTreeMap::new(),
+        };
+        match check_offer(&form, &[]) {
+            Ok(o) if !seen.insert(o.code.clone()) => {
+                errors.push(format!("Riga {line}: codice {} ripetuto", o.code))
+            }
+            Ok(o) => offers.push(o),
+            Err(e) => errors.extend(e.into_iter().map(|(f, m)| format!("Riga {line}: {}: {m}", f.label()))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(offers)
+    } else {
+        Err(errors)
+    }
+}
+
+impl OfferField {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Code => "Codice",
+            Self::Name => "Nome",
+            Self::Description => "Descrizione",
+            Self::Months => "Durata (mesi)",
+            Self::DiskGb => "Spazio disco (GB)",
+            Self::Price => "Prezzo di listino",
+            Self::Resellers => "Rivenditori",
+        }
+    }
+}
+
 /// Refusals only the catalogue can tell (the form was valid).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum OfferRefusal {
@@ -378,6 +453,27 @@ mod tests {
         assert_eq!(price_text(123_450), "1.234,50");
         assert_eq!(price_text(5), "0,05");
         assert_eq!(price_text(PRICE_MAX_CENTS), "100.000,00");
+    }
+
+    #[test]
+    fn an_offers_file_is_read_with_the_shared_reader_and_checked_row_by_row() {
+        let file = "Codice;Nome;Durata (mesi);Spazio disco (GB);Prezzo di listino;Push IMAP;Attiva\r\n\
+                    base;PEC Base;12;2;25,00;sì;sì\r\n\
+                    PRO;PEC Pro;24;10;1.200,50;no;no\r\n";
+        let offers = read_offers(file.as_bytes()).unwrap();
+        assert_eq!(offers.len(), 2);
+        assert_eq!((offers[0].code.as_str(), offers[0].services[4], offers[0].active), ("BASE", true, true));
+        assert_eq!((offers[1].price_cents, offers[1].active), (120_050, false));
+
+        let bad = "Codice,Nome,Durata (mesi),Spazio disco (GB),Prezzo di listino\nBASE,PEC Base,0,2,1\nBASE,Altra,12,2,1\nBASE,Ancora,12,2,1\n";
+        let errors = read_offers(bad.as_bytes()).unwrap_err();
+        assert_eq!(
+            errors,
+            vec!["Riga 2: Durata (mesi): Un numero intero da 1 a 120", "Riga 4: codice BASE ripetuto"]
+        );
+        let errors = read_offers(b"Codice,Nome\nA,B\n").unwrap_err();
+        assert!(errors[0].contains("Durata (mesi)"), "{errors:?}");
+        assert!(read_offers(b"\x89PNG\r\n\x1a\n\x00").is_err());
     }
 
     #[test]

@@ -90,6 +90,18 @@ impl Store {
     /// transaction: the names around it are read in the transaction that inserts it, and the
     /// database's UNIQUE(name) refuses a duplicate that arrives meanwhile.
     pub async fn create_domain(&self, op: &Operator, new: &NewDomain) -> Result<(), AddDomainError> {
+        let record = AuditRecord::by(op, "DOMINIO_AGGIUNTO", "dominio", &new.name);
+        self.create_domain_in(op.organisation_id, new, record).await
+    }
+
+    /// `create_domain` for organisation `organisation_id`, recorded as `record` says (the
+    /// command line's `add-domain` has no operator).
+    pub async fn create_domain_in(
+        &self,
+        organisation_id: i64,
+        new: &NewDomain,
+        record: AuditRecord,
+    ) -> Result<(), AddDomainError> {
         let refused = |e| Err(AddDomainError::Refused(e));
         let mut tx = self.begin_write().await?;
         // The decision reads the names around the new one, then inserts: two organisations
@@ -104,7 +116,7 @@ impl Store {
             Some(name) => {
                 let row =
                     sqlx::query("SELECT id FROM customers WHERE organisation_id = $1 AND name_key = $2")
-                        .bind(op.organisation_id)
+                        .bind(organisation_id)
                         .bind(pec_domain::fields::name_key(name))
                         .fetch_optional(&mut *tx)
                         .await?;
@@ -132,7 +144,7 @@ impl Store {
                 return refused(NewDomainError::Taken);
             } else if parent && kind == DomainKind::Shared.code() {
                 under_shared = true;
-            } else if owner != op.organisation_id {
+            } else if owner != organisation_id {
                 return refused(NewDomainError::OwnedElsewhere);
             }
         }
@@ -145,7 +157,7 @@ impl Store {
             "INSERT INTO domains (organisation_id, name, kind, state, customer_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(op.organisation_id)
+        .bind(organisation_id)
         .bind(&new.name)
         .bind(new.kind.code())
         .bind(new.kind.initial_state().code())
@@ -158,11 +170,7 @@ impl Store {
             "stato": new.kind.initial_state().code(),
             "cliente": new.customer,
         });
-        audit_in(
-            &mut tx,
-            &AuditRecord::by(op, "DOMINIO_AGGIUNTO", "dominio", &new.name).after(after.to_string()),
-        )
-        .await?;
+        audit_in(&mut tx, &record.in_organisation(organisation_id).after(after.to_string())).await?;
         tx.commit().await?;
         Ok(())
     }
