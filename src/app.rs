@@ -4,6 +4,7 @@ use crate::components::{FormErrorBanner, MainMenu};
 use crate::pages::activation::ActivationPage;
 use crate::pages::audit::AuditPage;
 use crate::pages::configuration::{ConfigurationPage, OperatorsPage};
+use crate::pages::customers::CustomersPage;
 use crate::pages::domains::DomainsPage;
 use crate::pages::home::{HomePage, NotFoundPage};
 use crate::pages::login::{LoginPage, SessionBar};
@@ -108,6 +109,11 @@ pub fn App() -> impl IntoView {
                         />
                         <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/offerte") view=OffersRoute::page() ssr=ssr.clone() />
+                        <Route
+                            path=path!("/configurazione/clienti")
+                            view=CustomersRoute::page()
+                            ssr=ssr.clone()
+                        />
                         <Route path=path!("/recenti") view=RecentRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/ricerca") view=SearchRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/ordini/:numero") view=OrderRoute::page() ssr=ssr.clone() />
@@ -153,6 +159,7 @@ lazy_page! {
     AuditRoute => AuditPage,
     DomainsRoute => DomainsPage,
     OffersRoute => OffersPage,
+    CustomersRoute => CustomersPage,
     RequestRoute => RequestStep,
     MailboxesRoute => MailboxesStep,
     ReviewRoute => ReviewStep,

@@ -12,6 +12,8 @@ pub const NEW_REQUEST: &str = "/richiesta";
 pub const DOMAINS: &str = "/domini";
 /// "Offerte".
 pub const OFFERS: &str = "/offerte";
+/// "Clienti" (Configurazione).
+pub const CUSTOMERS: &str = "/configurazione/clienti";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 
@@ -224,6 +226,24 @@ pub fn offer_refused(editing: Option<&str>, reason: &str) -> String {
     match editing {
         Some(code) => format!("{OFFERS}?modifica={}&errore={reason}#offerta-h", url_encode(code)),
         None => format!("{OFFERS}?errore={reason}#offerta-h"),
+    }
+}
+
+/// "Clienti" with customer `id` in its edit form (a number: no personal data in the address).
+pub fn customer_edit(id: i64) -> String {
+    format!("{CUSTOMERS}?modifica={id}#cliente-h")
+}
+
+/// "Clienti" after a save.
+pub fn customer_saved() -> String {
+    format!("{CUSTOMERS}?salvato=1")
+}
+
+/// "Clienti" after a refused save (the typed form is kept for the session).
+pub fn customer_refused(editing: Option<i64>, reason: &str) -> String {
+    match editing {
+        Some(id) => format!("{CUSTOMERS}?modifica={id}&errore={reason}#cliente-h"),
+        None => format!("{CUSTOMERS}?errore={reason}#cliente-h"),
     }
 }
 

@@ -166,6 +166,9 @@ pub fn ConfigurationPage() -> impl IntoView {
                             <a href="/configurazione/operatori">"Operatori"</a>
                         </li>
                         <li>
+                            <a href=crate::routes::CUSTOMERS>"Clienti"</a>
+                        </li>
+                        <li>
                             <a href="/configurazione/registro">"Registro attività"</a>
                         </li>
                     </ul>

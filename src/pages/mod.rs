@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod audit;
 pub mod configuration;
+pub mod customers;
 pub mod domains;
 pub mod home;
 pub mod login;

@@ -5,6 +5,7 @@
 mod activation;
 mod cli;
 mod common;
+mod customers;
 mod domains;
 mod offers;
 mod security;

@@ -1650,3 +1650,46 @@ async fn an_empty_install_is_provisioned_from_the_command_line_and_takes_an_orde
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clienti_are_added_by_operators_and_refusals_keep_what_was_typed() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let alfa = login(&app, "alfa").await;
+        let form = "id=0&form%5Bname%5D=Studio+Verdi&form%5Bkind%5D=PROFESSIONISTA\
+                    &form%5Blegal_rep_cf%5D=RCLMRA74D15F205V&form%5Bcontact_email%5D=";
+        let r = send(&app, post("/api/configurazione/cliente", form, Some(&alfa), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/configurazione/clienti?salvato=1", "{}", r.body);
+        let page = send(&app, get("/configurazione/clienti?salvato=1", Some(&alfa))).await;
+        assert!(page.body.contains("<h1>Clienti") && page.body.contains("Studio Verdi"), "{}", page.body);
+        // Again: a duplicate, kept as typed.
+        let r = send(&app, post("/api/configurazione/cliente", form, Some(&alfa), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/configurazione/clienti?errore=duplicato#cliente-h");
+        let page = send(&app, get("/configurazione/clienti?errore=duplicato", Some(&alfa))).await;
+        assert!(page.body.contains("Esiste già un cliente con questa denominazione"), "{}", page.body);
+        // Beta does not see it and cannot edit it by its number.
+        let beta = login(&app, "beta").await;
+        assert!(!send(&app, get("/configurazione/clienti", Some(&beta))).await.body.contains("Studio Verdi"));
+        let alfa_op = common::operator(&store, "alfa").await;
+        let id = store
+            .customer_rows(alfa_op.scope())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.customer.name == "Studio Verdi")
+            .unwrap()
+            .id;
+        let edit = form.replace("id=0", &format!("id={id}")).replace("Studio+Verdi", "Preso");
+        let r = send(&app, post("/api/configurazione/cliente", &edit, Some(&beta), Some(ORIGIN), true)).await;
+        assert_eq!(
+            r.location(),
+            format!("/configurazione/clienti?modifica={id}&errore=non-trovato#cliente-h")
+        );
+        assert!(store
+            .customer_rows(alfa_op.scope())
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.customer.name == "Studio Verdi"));
+    }
+}

@@ -313,3 +313,12 @@ pub struct OfferRow {
     pub reseller_names: Vec<String>,
     pub mailboxes: i64,
 }
+
+/// One line of "Clienti".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub organisation: String,
+    pub customer: crate::customers::NewCustomer,
+    pub orders: i64,
+}

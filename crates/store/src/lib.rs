@@ -11,6 +11,7 @@
 //! login attempts), `audit` (audit log and activity feed), `search`, and `demo` data.
 
 mod audit;
+mod customers;
 mod demo;
 mod domains;
 mod drafts;
@@ -27,6 +28,7 @@ mod search;
 mod sessions;
 
 pub use audit::AuditRecord;
+pub use customers::CustomerError;
 pub use domains::AddDomainError;
 pub use drafts::StoredDraft;
 pub use fulfilment::{FulfilError, SignedContract};

@@ -1,9 +1,7 @@
-//! Reference data: managed domains, offers (and the services they give), customers, settings and
-//! counters.
+//! Reference data: managed domains, offers (and the services they give), settings and counters.
 
 use super::*;
 use pec_domain::auth::Scope;
-use pec_domain::records::Customer;
 use pec_domain::records::Offer;
 use pec_domain::records::Services;
 use sqlx::any::AnyRow;
@@ -95,26 +93,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(offer_from_row).collect()
-    }
-
-    pub async fn customers(&self, scope: Scope) -> Result<Vec<Customer>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT name, kind, legal_rep_cf, contact_email FROM customers \
-             WHERE $1 = 0 OR organisation_id = $1 ORDER BY name",
-        )
-        .bind(scope.sql_value())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Customer {
-                    name: r.try_get("name")?,
-                    kind: r.try_get("kind")?,
-                    legal_rep_cf: r.try_get("legal_rep_cf")?,
-                    contact_email: r.try_get("contact_email")?,
-                })
-            })
-            .collect()
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
