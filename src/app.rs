@@ -13,6 +13,7 @@ use crate::pages::offers::OffersPage;
 use crate::pages::order_detail::OrderPage;
 use crate::pages::recent::RecentPage;
 use crate::pages::search::SearchPageView;
+use crate::pages::settings::SettingsPage;
 use crate::pages::wizard::{MailboxesStep, RequestStep, ReviewStep, SummaryStep};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
@@ -110,6 +111,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/offerte") view=OffersRoute::page() ssr=ssr.clone() />
                         <Route
+                            path=path!("/configurazione/impostazioni")
+                            view=SettingsRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route
                             path=path!("/configurazione/clienti")
                             view=CustomersRoute::page()
                             ssr=ssr.clone()
@@ -160,6 +166,7 @@ lazy_page! {
     DomainsRoute => DomainsPage,
     OffersRoute => OffersPage,
     CustomersRoute => CustomersPage,
+    SettingsRoute => SettingsPage,
     RequestRoute => RequestStep,
     MailboxesRoute => MailboxesStep,
     ReviewRoute => ReviewStep,

@@ -142,6 +142,7 @@ async fn serve() -> Result<(), String> {
         mailer,
         public_url: public_url.trim_end_matches('/').to_string(),
         throttle,
+        settings: Default::default(),
     };
     let app = router::build(state);
     use axum::serve::ListenerExt;

@@ -14,6 +14,8 @@ pub const DOMAINS: &str = "/domini";
 pub const OFFERS: &str = "/offerte";
 /// "Clienti" (Configurazione).
 pub const CUSTOMERS: &str = "/configurazione/clienti";
+/// "Impostazioni" (Configurazione).
+pub const SETTINGS: &str = "/configurazione/impostazioni";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 

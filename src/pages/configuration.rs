@@ -168,6 +168,16 @@ pub fn ConfigurationPage() -> impl IntoView {
                         <li>
                             <a href=crate::routes::CUSTOMERS>"Clienti"</a>
                         </li>
+                        {d
+                            .me
+                            .is_provider_admin()
+                            .then(|| {
+                                view! {
+                                    <li>
+                                        <a href=crate::routes::SETTINGS>"Impostazioni"</a>
+                                    </li>
+                                }
+                            })}
                         <li>
                             <a href="/configurazione/registro">"Registro attività"</a>
                         </li>

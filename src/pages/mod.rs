@@ -13,4 +13,5 @@ pub mod offers;
 pub mod order_detail;
 pub mod recent;
 pub mod search;
+pub mod settings;
 pub mod wizard;

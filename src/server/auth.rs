@@ -14,14 +14,9 @@ use chrono::{Duration, Utc};
 use leptos::prelude::use_context;
 
 pub const SESSION_COOKIE: &str = "pec_session";
-/// A session ends after this long without requests...
-pub const IDLE_TIMEOUT: Duration = Duration::minutes(120);
-/// ...and in any case this long after login.
-pub const MAX_SESSION: Duration = Duration::hours(12);
-/// Failed logins in a row (each within `LOCK_TIME` of the last) that lock a user name from one
-/// source address...
-pub const MAX_FAILED_LOGINS: i64 = 5;
-/// ...for this long.
+// A session's idle and absolute times and the failed logins in a row (each within `LOCK_TIME`
+// of the last) that lock a user name from one source address are settings (Impostazioni).
+/// How long a lock-out lasts.
 pub const LOCK_TIME: Duration = Duration::minutes(15);
 /// Every failed attempt waits this long: slows down guessing.
 const FAILED_LOGIN_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
@@ -131,6 +126,7 @@ pub enum LoginOutcome {
 pub async fn login(
     store: &Store,
     throttle: &Throttle,
+    settings: &crate::domain::settings::Settings,
     username: &str,
     password: &str,
     source: &str,
@@ -148,7 +144,7 @@ pub async fn login(
     }
     let now = Utc::now();
     let claim = store
-        .claim_login_attempt(&username, source, MAX_FAILED_LOGINS, &stamp(now + LOCK_TIME), LOCK_TIME)
+        .claim_login_attempt(&username, source, settings.lockout_failures, &stamp(now + LOCK_TIME), LOCK_TIME)
         .await?;
     let record = store.login_record(&username).await?;
     let usable = record.as_ref().filter(|r| r.active && !claim.locked);
@@ -167,8 +163,8 @@ pub async fn login(
                 .create_session(
                     &token_hash(&token),
                     r.operator.id,
-                    &stamp(now + IDLE_TIMEOUT),
-                    &stamp(now + MAX_SESSION),
+                    &stamp(now + Duration::minutes(settings.session_idle_minutes)),
+                    &stamp(now + Duration::hours(settings.session_max_hours)),
                     &audit("LOGIN"),
                 )
                 .await?;
@@ -180,7 +176,7 @@ pub async fn login(
             Ok(LoginOutcome::Locked)
         }
         _ => {
-            let locks = claim.ordinal >= MAX_FAILED_LOGINS;
+            let locks = claim.ordinal >= settings.lockout_failures;
             if locks {
                 store.lock_login(&username, source, &stamp(now + LOCK_TIME)).await?;
             }
@@ -210,9 +206,11 @@ pub async fn sign_in(
     source: &str,
 ) -> Result<SignIn, AppError> {
     use crate::routes::{login_refused, LoginRefusal};
-    let refusal = match login(&state.store, &state.throttle, username, password, source).await {
+    let settings = state.settings.get(&state.store).await?;
+    let refusal = match login(&state.store, &state.throttle, &settings, username, password, source).await {
         Ok(LoginOutcome::Success { token, .. }) => {
-            let cookie = Some(session_cookie(&token, state.secure_cookies));
+            let max_age = Duration::hours(settings.session_max_hours);
+            let cookie = Some(session_cookie(&token, max_age, state.secure_cookies));
             return Ok(SignIn { to: safe_next(next).to_string(), cookie });
         }
         Ok(LoginOutcome::Locked) => LoginRefusal::Locked,
@@ -239,11 +237,11 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
 }
 
-pub fn session_cookie(token: &str, secure: bool) -> String {
+pub fn session_cookie(token: &str, max_age: Duration, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        MAX_SESSION.num_seconds()
+        max_age.num_seconds()
     )
 }
 
@@ -294,8 +292,8 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, axum::http::HeaderValue::from_static("a=1; pec_session=abc; b=2"));
         assert_eq!(token_from(&h).as_deref(), Some("abc"));
-        assert!(session_cookie("t", true).contains("HttpOnly; SameSite=Lax"));
-        assert!(session_cookie("t", true).ends_with("; Secure"));
+        assert!(session_cookie("t", Duration::hours(12), true).contains("HttpOnly; SameSite=Lax"));
+        assert!(session_cookie("t", Duration::hours(12), true).ends_with("; Secure"));
         assert_eq!(safe_next("/ordini/1"), "/ordini/1");
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");

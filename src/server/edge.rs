@@ -11,7 +11,7 @@
 //!
 //! Nothing here reads a body or hashes anything before the session is known.
 
-use super::auth::{token_from, url_encode, CurrentOperator, IDLE_TIMEOUT, LOGIN_API, LOGIN_PATH};
+use super::auth::{token_from, url_encode, CurrentOperator, LOGIN_API, LOGIN_PATH};
 use super::AppState;
 use crate::error::AppError;
 use crate::store::{stamp, token_hash};
@@ -110,7 +110,11 @@ pub async fn throttle_credentials(State(state): State<AppState>, req: Request, n
 pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let operator = match token_from(req.headers()) {
         Some(token) => {
-            match state.store.session_operator(&token_hash(&token), &stamp(Utc::now() + IDLE_TIMEOUT)).await {
+            let idle = match state.settings.get(&state.store).await {
+                Ok(s) => chrono::Duration::minutes(s.session_idle_minutes),
+                Err(e) => return e.into_response(),
+            };
+            match state.store.session_operator(&token_hash(&token), &stamp(Utc::now() + idle)).await {
                 Ok(op) => op,
                 Err(e) => {
                     tracing::error!(error = %e, "session lookup failed");

@@ -9,4 +9,5 @@ mod customers;
 mod domains;
 mod offers;
 mod security;
+mod settings;
 mod store;

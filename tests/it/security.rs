@@ -37,6 +37,7 @@ fn state(store: &Store) -> AppState {
         mailer,
         public_url: "http://pec.example".into(),
         throttle: Default::default(),
+        settings: Default::default(),
     }
 }
 
@@ -1691,5 +1692,88 @@ async fn clienti_are_added_by_operators_and_refusals_keep_what_was_typed() {
             .unwrap()
             .iter()
             .any(|r| r.customer.name == "Studio Verdi"));
+    }
+}
+
+/// Impostazioni through the HTTP application: only the provider's administrators; the lock-out
+/// threshold and the session's length are read by the login that follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn impostazioni_are_changed_by_the_provider_and_read_by_the_login() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let fields = |failures: &str, hours: &str| {
+            let s = pec_manager::domain::settings::Settings::default();
+            let mut form = pec_manager::domain::settings::form_of(&s);
+            form.insert("userid_prefix".into(), "VIT".into());
+            form.insert("next_order_number".into(), "99000000".into());
+            form.insert("lockout_failures".into(), failures.into());
+            form.insert("session_max_hours".into(), hours.into());
+            form.iter().map(|(k, v)| format!("form%5B{k}%5D={}", enc(v))).collect::<Vec<_>>().join("&")
+        };
+        let reseller_admin = login(&app, "alfa.admin").await;
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/salva-impostazioni",
+                &fields("3", "2"),
+                Some(&reseller_admin),
+                Some(ORIGIN),
+                false,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = send(&app, get("/configurazione/impostazioni", Some(&reseller_admin))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        let admin = login(&app, "admin").await;
+        // Out of range: refused, kept as typed, nothing changed.
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/salva-impostazioni",
+                &fields("2", "2"),
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/configurazione/impostazioni?errore=campi");
+        let page = send(&app, get("/configurazione/impostazioni?errore=campi", Some(&admin))).await;
+        assert!(page.body.contains("Un numero intero da 3 a 20"), "{}", page.body);
+        assert_eq!(store.settings().await.unwrap().lockout_failures, 5);
+
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/salva-impostazioni",
+                &fields("3", "2"),
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/configurazione/impostazioni?salvate=1", "{}", r.body);
+        let page = send(&app, get("/configurazione/impostazioni?salvate=1", Some(&admin))).await;
+        assert!(page.body.contains("<h1>Impostazioni") && page.body.contains("Impostazioni salvate."));
+
+        // A session now lasts two hours at most...
+        let form = format!("username=alfa&password={}&next=%2F", enc(common::PASSWORD));
+        let r = send(&app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
+        let cookie = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(cookie.contains("Max-Age=7200"), "{cookie}");
+        // ...and three failures lock the name.
+        for _ in 0..3 {
+            send(
+                &app,
+                post("/api/accedi", "username=beta&password=sbagliata&next=%2F", None, Some(ORIGIN), true),
+            )
+            .await;
+        }
+        let form = format!("username=beta&password={}&next=%2F", enc(common::PASSWORD));
+        let r = send(&app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
+        assert!(r.location().contains("errore=bloccato"), "{}", r.location());
     }
 }

@@ -38,8 +38,8 @@ pub enum CsvError {
     Binary,
     #[error("Manca la colonna obbligatoria «{0}»")]
     MissingColumn(String),
-    #[error("File troppo grande: il massimo è 5 MB")]
-    TooLarge,
+    #[error("File troppo grande: il massimo è {0} MB")]
+    TooLarge(usize),
     #[error("Troppe righe: il massimo è {0} caselle per file")]
     TooManyRows(usize),
     #[error("Riga {line}: {message}")]
@@ -111,8 +111,33 @@ pub struct Table {
 }
 
 pub fn read_table(bytes: &[u8]) -> Result<Table, CsvError> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(CsvError::TooLarge);
+    read_table_within(bytes, Limits::default())
+}
+
+/// How much one file may hold: the platform's maxima, or the lower ones of the settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub max_bytes: usize,
+    pub max_rows: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_bytes: MAX_FILE_BYTES, max_rows: MAX_ROWS }
+    }
+}
+
+impl Limits {
+    /// `mb` and `rows` as the settings hold them, never above the platform's maxima.
+    pub fn of(mb: i64, rows: i64) -> Self {
+        let mb = usize::try_from(mb).unwrap_or(1).clamp(1, MAX_FILE_BYTES / (1024 * 1024));
+        Self { max_bytes: mb * 1024 * 1024, max_rows: usize::try_from(rows).unwrap_or(1).clamp(1, MAX_ROWS) }
+    }
+}
+
+fn read_table_within(bytes: &[u8], limits: Limits) -> Result<Table, CsvError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(CsvError::TooLarge(limits.max_bytes / (1024 * 1024)));
     }
     let (text, encoding) = decode(bytes);
     if text.chars().take(8192).any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')) {
@@ -148,17 +173,22 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, CsvError> {
             continue;
         }
         // One more than a file may hold, so that the caller can tell it was too long.
-        if rows.len() > MAX_ROWS {
-            return Err(CsvError::TooManyRows(MAX_ROWS));
+        if rows.len() > limits.max_rows {
+            return Err(CsvError::TooManyRows(limits.max_rows));
         }
         rows.push((row_number, record.iter().map(|c| clean(c).to_string()).collect()));
     }
     Ok(Table { header, rows, encoding, separator })
 }
 
-/// Reads a whole file of mailboxes.
+/// Reads a whole file of mailboxes, within the platform's maxima.
 pub fn read(bytes: &[u8]) -> Result<CsvImport, CsvError> {
-    let table = read_table(bytes)?;
+    read_within(bytes, Limits::default())
+}
+
+/// Reads a whole file of mailboxes within `limits` (the settings' on the server).
+pub fn read_within(bytes: &[u8], limits: Limits) -> Result<CsvImport, CsvError> {
+    let table = read_table_within(bytes, limits)?;
     let mut columns: Vec<Option<MailboxField>> = Vec::with_capacity(table.header.len());
     let mut ignored_columns = Vec::new();
     for name in &table.header {
@@ -186,8 +216,8 @@ pub fn read(bytes: &[u8]) -> Result<CsvImport, CsvError> {
             example_line = Some(line);
             continue;
         }
-        if rows.len() == MAX_ROWS {
-            return Err(CsvError::TooManyRows(MAX_ROWS));
+        if rows.len() == limits.max_rows {
+            return Err(CsvError::TooManyRows(limits.max_rows));
         }
         rows.push(CsvRow { line, mailbox });
     }
@@ -513,7 +543,13 @@ mod tests {
             read(b"Nome casella;Descrizione\r\na@legalmail.it;x\r\n").unwrap_err().to_string(),
             "Manca la colonna obbligatoria «Email gestione password»"
         );
-        assert_eq!(read(&vec![b'a'; MAX_FILE_BYTES + 1]), Err(CsvError::TooLarge));
+        assert_eq!(read(&vec![b'a'; MAX_FILE_BYTES + 1]), Err(CsvError::TooLarge(5)));
+        // The settings may lower the limits, never raise them.
+        let small = Limits::of(1, 2);
+        assert_eq!(read_within(&vec![b'a'; 1024 * 1024 + 1], small), Err(CsvError::TooLarge(1)));
+        let three = "Email gestione password,Nome casella\na@b.it,a@legalmail.it\nb@b.it,b@legalmail.it\nc@b.it,c@legalmail.it\n";
+        assert_eq!(read_within(three.as_bytes(), small), Err(CsvError::TooManyRows(2)));
+        assert_eq!(Limits::of(50, 1_000_000), Limits::default());
         let mut many = String::from("Nome casella;Email gestione password\n");
         for i in 0..=MAX_ROWS {
             many.push_str(&format!("c{i}@legalmail.it;p@x.it\n"));

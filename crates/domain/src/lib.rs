@@ -14,6 +14,7 @@ pub mod mailbox_admin;
 pub mod offers;
 pub mod records;
 pub mod request;
+pub mod settings;
 pub mod states;
 pub mod tax_code;
 

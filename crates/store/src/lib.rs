@@ -26,6 +26,7 @@ mod outbox;
 mod reference;
 mod search;
 mod sessions;
+mod settings;
 
 pub use audit::AuditRecord;
 pub use customers::CustomerError;
@@ -33,13 +34,14 @@ pub use domains::AddDomainError;
 pub use drafts::StoredDraft;
 pub use fulfilment::{FulfilError, SignedContract};
 pub use lifecycle::TransitionError;
-pub use links::{LinkFor, LinkMail, LinkTarget, LINK_VALID_DAYS};
+pub use links::{LinkFor, LinkMail, LinkTarget};
 pub use mailboxes::{ChangeError, EditError, MailboxChange};
 pub use offers::{OfferError, COMMAND_LINE};
 pub use operators::{AttemptClaim, LoginRecord, NewOperator};
 pub use orders::CreateOrderError;
 pub use outbox::{Mail, QueuedMail};
 pub use sessions::{is_token, new_token, token_hash};
+pub use settings::SettingsError;
 
 // Helpers the aggregate files share (each starts with `use super::*`): writing the audit and
 // activity lines inside a change's transaction, links and mails queued with it, offer services.

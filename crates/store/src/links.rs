@@ -9,9 +9,6 @@ use sqlx::Any;
 use sqlx::Row;
 use sqlx::Transaction;
 
-/// How long a password link works.
-pub const LINK_VALID_DAYS: i64 = 7;
-
 /// A mailbox that has just been given a password link; `link_mail` turns it into the e-mail.
 pub struct LinkFor<'a> {
     pub address: &'a str,
@@ -40,7 +37,12 @@ pub(crate) async fn link_in(
     link_mail: &LinkMail,
 ) -> Result<(), StoreError> {
     let token = new_token();
-    let expires = from_now(chrono::Duration::days(LINK_VALID_DAYS));
+    // Read where it is used: "Validità link password" of Impostazioni.
+    let days = crate::settings::setting_in(tx, pec_domain::settings::SettingField::LinkValidDays)
+        .await?
+        .parse::<i64>()
+        .unwrap_or(pec_domain::settings::Settings::default().link_valid_days);
+    let expires = from_now(chrono::Duration::days(days));
     sqlx::query(
         "INSERT INTO activation_links (token_hash, mailbox_id, created_at, expires_at, recipient) \
          VALUES ($1, $2, $3, $4, $5)",

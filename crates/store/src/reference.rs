@@ -1,4 +1,4 @@
-//! Reference data: managed domains, offers (and the services they give), settings and counters.
+//! Reference data: managed domains and the services offers give.
 
 use super::*;
 use pec_domain::auth::Scope;
@@ -93,26 +93,5 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(offer_from_row).collect()
-    }
-
-    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn set_counter(&self, name: &str, value: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE counters SET value = $1 WHERE name = $2")
-            .bind(value)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 }

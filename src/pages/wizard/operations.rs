@@ -474,8 +474,14 @@ pub async fn upload_csv(
         Err(location) => return Ok(location),
     };
     let (file_name, bytes) = file.unwrap_or_default();
-    let read =
-        if file_name.is_empty() && bytes.is_empty() { Err(CsvError::NoFile) } else { csv_file::read(&bytes) };
+    // The settings may lower the platform's limits (Impostazioni).
+    let settings = store.settings().await?;
+    let limits = csv_file::Limits::of(settings.csv_max_mb, settings.csv_max_rows);
+    let read = if file_name.is_empty() && bytes.is_empty() {
+        Err(CsvError::NoFile)
+    } else {
+        csv_file::read_within(&bytes, limits)
+    };
     let note = match read {
         Err(error) => ImportNote { file_name, error: Some(error), ..ImportNote::default() },
         Ok(import) => {

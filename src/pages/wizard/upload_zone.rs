@@ -263,7 +263,10 @@ mod browser {
         match xhr.status().unwrap_or(0) {
             200..=299 => Ok(()),
             0 => Err("server non raggiungibile".into()),
-            413 => Err(crate::domain::csv_file::CsvError::TooLarge.to_string()),
+            413 => Err(crate::domain::csv_file::CsvError::TooLarge(
+                crate::domain::csv_file::MAX_FILE_BYTES / (1024 * 1024),
+            )
+            .to_string()),
             _ => Err(xhr.response_text().ok().flatten().unwrap_or_default()),
         }
     }
