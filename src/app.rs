@@ -11,6 +11,7 @@ use crate::pages::login::{LoginPage, SessionBar};
 use crate::pages::mailbox_detail::MailboxPage;
 use crate::pages::offers::OffersPage;
 use crate::pages::order_detail::OrderPage;
+use crate::pages::organisations::OrganisationsPage;
 use crate::pages::recent::RecentPage;
 use crate::pages::search::SearchPageView;
 use crate::pages::settings::SettingsPage;
@@ -111,6 +112,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/offerte") view=OffersRoute::page() ssr=ssr.clone() />
                         <Route
+                            path=path!("/configurazione/organizzazioni")
+                            view=OrganisationsRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route
                             path=path!("/configurazione/impostazioni")
                             view=SettingsRoute::page()
                             ssr=ssr.clone()
@@ -167,6 +173,7 @@ lazy_page! {
     OffersRoute => OffersPage,
     CustomersRoute => CustomersPage,
     SettingsRoute => SettingsPage,
+    OrganisationsRoute => OrganisationsPage,
     RequestRoute => RequestStep,
     MailboxesRoute => MailboxesStep,
     ReviewRoute => ReviewStep,

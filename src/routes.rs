@@ -16,6 +16,8 @@ pub const OFFERS: &str = "/offerte";
 pub const CUSTOMERS: &str = "/configurazione/clienti";
 /// "Impostazioni" (Configurazione).
 pub const SETTINGS: &str = "/configurazione/impostazioni";
+/// "Organizzazioni" (Configurazione).
+pub const ORGANISATIONS: &str = "/configurazione/organizzazioni";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 

@@ -174,6 +174,9 @@ pub fn ConfigurationPage() -> impl IntoView {
                             .then(|| {
                                 view! {
                                     <li>
+                                        <a href=crate::routes::ORGANISATIONS>"Organizzazioni"</a>
+                                    </li>
+                                    <li>
                                         <a href=crate::routes::SETTINGS>"Impostazioni"</a>
                                     </li>
                                 }

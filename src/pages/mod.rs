@@ -11,6 +11,7 @@ pub mod mailbox_admin;
 pub mod mailbox_detail;
 pub mod offers;
 pub mod order_detail;
+pub mod organisations;
 pub mod recent;
 pub mod search;
 pub mod settings;

@@ -1777,3 +1777,181 @@ async fn impostazioni_are_changed_by_the_provider_and_read_by_the_login() {
         assert!(r.location().contains("errore=bloccato"), "{}", r.location());
     }
 }
+
+/// Organizzazioni: a reseller created with its first administrator, who logs in with the
+/// password shown once; disabled, its sessions end and its operators cannot log in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizzazioni_create_resellers_whose_administrators_log_in_until_disabled() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let reseller_admin = login(&app, "alfa.admin").await;
+        let form = "form%5Bname%5D=Rivenditore+Gamma&form%5Busername%5D=gamma.admin&form%5Bdisplay_name%5D=Gina+Gamma";
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/nuova-organizzazione",
+                form,
+                Some(&reseller_admin),
+                Some(ORIGIN),
+                false,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        let admin = login(&app, "admin").await;
+        let r = send(
+            &app,
+            post("/api/configurazione/nuova-organizzazione", form, Some(&admin), Some(ORIGIN), true),
+        )
+        .await;
+        assert_eq!(r.location(), "/configurazione/organizzazioni?creata=1", "{}", r.body);
+        let page = send(&app, get("/configurazione/organizzazioni?creata=1", Some(&admin))).await;
+        assert!(
+            page.body
+                .contains("Organizzazione Rivenditore Gamma creata con l&#x27;amministratore gamma.admin")
+                || page
+                    .body
+                    .contains("Organizzazione Rivenditore Gamma creata con l'amministratore gamma.admin"),
+            "{}",
+            page.body
+        );
+        let password = page
+            .body
+            .split("<code>")
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .expect("password shown")
+            .to_string();
+        assert!(password.len() >= 12);
+        // Shown once only.
+        let again = send(&app, get("/configurazione/organizzazioni?creata=1", Some(&admin))).await;
+        assert!(!again.body.contains(&password));
+        // The same name again: refused, nothing created.
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/nuova-organizzazione",
+                &form.replace("gamma.admin", "altro.admin"),
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/configurazione/organizzazioni?errore=nome-esistente");
+        assert!(store.login_record("altro.admin").await.unwrap().is_none());
+
+        // The new administrator logs in and sees only its organisation.
+        let form = format!("username=gamma.admin&password={}&next=%2F", enc(&password));
+        let r = send(&app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
+        let gamma = r
+            .headers
+            .get(header::SET_COOKIE)
+            .expect("logged in")
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let ops = send(&app, get("/configurazione/operatori", Some(&gamma))).await;
+        assert!(ops.body.contains("gamma.admin") && !ops.body.contains("alfa.admin"), "{}", ops.body);
+
+        // Disabled: its session ends at once, and it cannot log in again; enabled: it can.
+        let id = store
+            .organisation_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.name == "Rivenditore Gamma")
+            .unwrap()
+            .id;
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/organizzazione",
+                &format!("id={id}&azione=disattiva"),
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/configurazione/organizzazioni?modificata=1");
+        let r = send(&app, get("/recenti", Some(&gamma))).await;
+        assert!(r.location().starts_with("/accesso"), "{}", r.location());
+        let r = send(&app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
+        assert!(
+            r.headers.get(header::SET_COOKIE).is_none() && r.location().contains("errore="),
+            "{}",
+            r.location()
+        );
+        send(
+            &app,
+            post(
+                "/api/configurazione/organizzazione",
+                &format!("id={id}&azione=riattiva"),
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        let r = send(&app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
+        assert!(r.headers.get(header::SET_COOKIE).is_some(), "{}", r.location());
+        // The provider is never disabled; renames are checked.
+        let provider = store.organisation_rows().await.unwrap()[0].id;
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/organizzazione",
+                &format!("id={provider}&azione=disattiva"),
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/configurazione/organizzazioni?errore=fornitore");
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/organizzazione",
+                &format!("id={id}&azione=rinomina&name=Rivenditore+Alfa"),
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(
+            r.location(),
+            format!("/configurazione/organizzazioni?rinomina={id}&errore=nome-esistente")
+        );
+        let r = send(
+            &app,
+            post(
+                "/api/configurazione/organizzazione",
+                &format!("id={id}&azione=rinomina&name=Gamma+Srl"),
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/configurazione/organizzazioni?modificata=1");
+        let log = store
+            .audit_entries(pec_manager::domain::auth::Scope::All, &Default::default(), 1, 30)
+            .await
+            .unwrap();
+        for action in [
+            "ORGANIZZAZIONE_CREATA",
+            "ORGANIZZAZIONE_DISATTIVATA",
+            "ORGANIZZAZIONE_RIATTIVATA",
+            "ORGANIZZAZIONE_RINOMINATA",
+        ] {
+            assert!(log.items.iter().any(|e| e.action == action), "{action} not audited");
+        }
+    }
+}

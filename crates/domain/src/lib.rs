@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod mailbox;
 pub mod mailbox_admin;
 pub mod offers;
+pub mod organisations;
 pub mod records;
 pub mod request;
 pub mod settings;

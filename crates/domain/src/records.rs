@@ -322,3 +322,14 @@ pub struct CustomerRow {
     pub customer: crate::customers::NewCustomer,
     pub orders: i64,
 }
+
+/// One line of "Organizzazioni".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: crate::auth::OrganisationKind,
+    pub active: bool,
+    pub operators: i64,
+    pub created_at: String,
+}

@@ -62,7 +62,7 @@ impl Store {
         let row = sqlx::query(&format!(
             "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators p ON p.id = s.operator_id \
              JOIN organisations g ON g.id = p.organisation_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active = 1"
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active = 1 AND g.active = 1"
         ))
         .bind(token_hash)
         .bind(&t)
