@@ -196,6 +196,16 @@ pub fn domains_refused(code: &str) -> String {
     format!("{DOMAINS}?errore={}#nuovo-dominio-h", url_encode(code))
 }
 
+/// "Gestione domini" after `action` (a `DomainAction` code, or "rimuovi") on domain `name`.
+pub fn domains_changed(action: &str, name: &str) -> String {
+    format!("{DOMAINS}?esito={}&dominio={}", url_encode(action), url_encode(name))
+}
+
+/// "Gestione domini" after a refused change of a domain (`in-uso`, `stato`, `non-trovato`).
+pub fn domains_change_refused(code: &str) -> String {
+    format!("{DOMAINS}?rifiuto={}", url_encode(code))
+}
+
 /// The holder's password page, with the link's token (the credential the e-mail carried).
 pub fn holder_password(token: &str) -> String {
     format!("/attiva?token={}", segment(token))

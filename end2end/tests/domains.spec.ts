@@ -52,6 +52,12 @@ for (const js of [true, false]) {
         await page.getByRole("button", { name: "Conferma" }).click();
         await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
       }
+      // Suspended by its button: no longer offered to new mailboxes.
+      await page.goto("/domini");
+      if (js) await hydrated(page);
+      await page.getByRole("button", { name: `Sospendi ${name}` }).click();
+      await expect(page.getByRole("status")).toContainText(`Dominio ${name} sospeso.`);
+      await expect(page.getByRole("row").filter({ hasText: name })).toContainText("SOSPESO");
       log.check();
     });
   });

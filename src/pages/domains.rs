@@ -2,7 +2,9 @@
 //! administrators) "Nuovo dominio", whose name is checked on every keystroke by the shared core.
 
 use crate::components::{loaded, page_of_list, Pager, TextField};
-use crate::domain::domains::{domain_name, DomainKind, DomainState, NewDomainError, NewDomainForm};
+use crate::domain::domains::{
+    domain_name, DomainAction, DomainKind, DomainState, NewDomainError, NewDomainForm,
+};
 use crate::domain::records::{italian_date, DomainFilter, DomainRow, Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -40,6 +42,75 @@ pub async fn list_domains(filter: DomainFilter, page: i64) -> Result<DomainsData
         provider: op.scope() == crate::domain::auth::Scope::All,
         typed: crate::server::stash::kept(NEW_DOMAIN_FORM).await?,
     })
+}
+
+/// Sospendi, Riattiva, Dismetti (`DomainAction` codes) or "rimuovi" domain `name`.
+#[server(endpoint = "domini/azione")]
+pub async fn change_domain(name: String, azione: String) -> Result<(), AppError> {
+    let op = crate::server::require_admin()?;
+    let store = crate::server::store()?;
+    let to = change(&store, &op, &name, &azione).await?;
+    crate::server::redirect::redirect(&to);
+    Ok(())
+}
+
+/// Applies a state change or the removal; answers the page to go back to.
+#[cfg(feature = "ssr")]
+async fn change(
+    store: &crate::store::Store,
+    op: &crate::domain::auth::Operator,
+    name: &str,
+    action: &str,
+) -> Result<String, AppError> {
+    use crate::domain::domains::{DomainAction, DomainStateError};
+    use crate::store::DomainChangeError;
+    let Ok(name) = domain_name(name) else { return Ok(crate::routes::domains_change_refused(NOT_FOUND)) };
+    let done = match DomainAction::from_code(action) {
+        // Certification follows "Verifica DNS" only.
+        Some(DomainAction::Certify) | None if action != REMOVE => {
+            return Err(AppError::BadRequest("azione sconosciuta".into()));
+        }
+        Some(a) => store.change_domain_state(op, &name, a).await.map(|_| ()),
+        None => store.remove_domain(op, &name).await,
+    };
+    Ok(match done {
+        Ok(()) => crate::routes::domains_changed(action, &name),
+        Err(DomainChangeError::NotFound) => crate::routes::domains_change_refused(NOT_FOUND),
+        Err(DomainChangeError::Refused(DomainStateError::InUse(_))) => {
+            crate::routes::domains_change_refused(IN_USE)
+        }
+        Err(DomainChangeError::Refused(DomainStateError::NotAllowed(_))) => {
+            crate::routes::domains_change_refused(WRONG_STATE)
+        }
+        Err(DomainChangeError::Store(e)) => return Err(e.into()),
+    })
+}
+
+/// The removal's action code (the others are `DomainAction` codes).
+const REMOVE: &str = "rimuovi";
+/// Refusals of a change, in the address.
+const NOT_FOUND: &str = "non-trovato";
+const IN_USE: &str = "in-uso";
+const WRONG_STATE: &str = "stato";
+
+fn change_refusal(code: &str) -> Option<&'static str> {
+    match code {
+        NOT_FOUND => Some("Dominio non trovato"),
+        IN_USE => Some("Il dominio ha caselle: non si può dismettere né rimuovere"),
+        WRONG_STATE => Some("Operazione non ammessa nello stato attuale del dominio"),
+        _ => None,
+    }
+}
+
+/// What a done change is called on the page.
+fn change_done(action: &str) -> Option<&'static str> {
+    match action {
+        "sospendi" => Some("sospeso"),
+        "riattiva" => Some("riattivato"),
+        "dismetti" => Some("dismesso"),
+        REMOVE => Some("rimosso"),
+        _ => None,
+    }
 }
 
 #[server(endpoint = "domini/nuovo")]
@@ -132,6 +203,8 @@ fn DomainsView(data: DomainsData) -> impl IntoView {
     let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
     // The address is anyone's to write: only a valid domain name is repeated on the page.
     let added = domain_name(&q("aggiunto")).ok();
+    let changed = change_done(&q("esito")).zip(domain_name(&q("dominio")).ok());
+    let change_refused = change_refusal(&q("rifiuto"));
     let error = q("errore");
     let DomainsData { domains, customers, can_add, provider, typed } = data;
     let typed = typed.filter(|_| !error.is_empty()).unwrap_or_default();
@@ -144,7 +217,23 @@ fn DomainsView(data: DomainsData) -> impl IntoView {
                     </p>
                 }
             })}
-        <DomainsTable paged=domains />
+        {changed
+            .map(|(done, name)| {
+                view! {
+                    <p class="notice" role="status">
+                        {format!("Dominio {name} {done}.")}
+                    </p>
+                }
+            })}
+        {change_refused
+            .map(|m| {
+                view! {
+                    <div class="error-panel" role="alert">
+                        <p>{m}</p>
+                    </div>
+                }
+            })}
+        <DomainsTable paged=domains can_change=can_add provider=provider />
         {can_add
             .then(|| {
                 view! { <NewDomain customers=customers provider=provider typed=typed error=error.clone() /> }
@@ -153,7 +242,7 @@ fn DomainsView(data: DomainsData) -> impl IntoView {
 }
 
 #[component]
-fn DomainsTable(paged: Paged<DomainRow>) -> impl IntoView {
+fn DomainsTable(paged: Paged<DomainRow>, can_change: bool, provider: bool) -> impl IntoView {
     let Paged { items, page, pages, total } = paged;
     let link = page_of_list(crate::routes::DOMAINS);
     view! {
@@ -168,19 +257,36 @@ fn DomainsTable(paged: Paged<DomainRow>) -> impl IntoView {
                         <th scope="col">"Stato"</th>
                         <th scope="col">"Caselle"</th>
                         <th scope="col">"Creato il"</th>
+                        {can_change.then(|| view! { <th scope="col">"Azioni"</th> })}
                     </tr>
                 </thead>
                 <tbody>
                     {items
                         .into_iter()
                         .map(|d| {
+                            let target = d.name.clone();
                             let shown = crate::domain::domains::display_name(&d.name);
                             let name = if shown == d.name { d.name } else { format!("{} ({shown})", d.name) };
+                            let own = can_change && (provider || d.kind != DomainKind::Shared);
+                            let mut actions: Vec<(&'static str, &'static str)> = [
+                                (DomainAction::Suspend, "Sospendi"),
+                                (DomainAction::Resume, "Riattiva"),
+                                (DomainAction::Dismiss, "Dismetti"),
+                            ]
+                                .into_iter()
+                                .filter(|(a, _)| own && a.apply(d.state, d.mailboxes).is_ok())
+                                .map(|(a, label)| (a.code(), label))
+                                .collect();
+                            if own && d.mailboxes == 0 {
+                                actions.push((REMOVE, "Rimuovi"));
+                            }
                             let customer = match (d.kind, d.customer) {
                                 (DomainKind::Shared, _) => "condiviso".to_string(),
                                 (_, Some(c)) => c,
                                 (_, None) => String::new(),
                             };
+                            // An administrator changes the organisation's own domains (the
+                            // provider's: all of them); Certifica follows "Verifica DNS" only.
                             view! {
                                 <tr>
                                     <td>{name}</td>
@@ -189,6 +295,36 @@ fn DomainsTable(paged: Paged<DomainRow>) -> impl IntoView {
                                     <td>{d.state.code()}</td>
                                     <td>{d.mailboxes}</td>
                                     <td>{italian_date(&d.created_at)}</td>
+                                    {can_change
+                                        .then(|| {
+                                            view! {
+                                                <td>
+                                                    <form
+                                                        method="post"
+                                                        action=ChangeDomain::url()
+                                                        class="inline"
+                                                    >
+                                                        <input type="hidden" name="name" value=target.clone() />
+                                                        {actions
+                                                            .into_iter()
+                                                            .map(|(code, label)| {
+                                                                let named = format!("{label} {target}");
+                                                                view! {
+                                                                    <button
+                                                                        type="submit"
+                                                                        name="azione"
+                                                                        value=code
+                                                                        aria-label=named
+                                                                    >
+                                                                        {label}
+                                                                    </button>
+                                                                }
+                                                            })
+                                                            .collect_view()}
+                                                    </form>
+                                                </td>
+                                            }
+                                        })}
                                 </tr>
                             }
                         })

@@ -106,3 +106,89 @@ async fn domains_are_checked_owned_and_kept_apart() {
         assert_eq!(store.audit_entries(admin.scope(), &filter, 1, 50).await.unwrap().total, 3);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domains_change_state_by_the_table_and_are_kept_while_used() {
+    use pec_manager::domain::domains::{DomainAction, DomainStateError};
+    use pec_manager::store::DomainChangeError;
+    for store in common::stores().await {
+        let admin = common::operator(&store, "admin").await;
+        let alfa = common::operator(&store, "alfa.admin").await;
+        let beta = common::operator(&store, "beta").await;
+        add(&store, &alfa, form("uffici.legalmail.it", "", DomainKind::ThirdLevel)).await.unwrap();
+
+        // Another organisation: not found, nothing changed.
+        match store.change_domain_state(&beta, "uffici.legalmail.it", DomainAction::Suspend).await {
+            Err(DomainChangeError::NotFound) => {}
+            other => panic!("another organisation changed it: {other:?}"),
+        }
+        assert!(matches!(
+            store.remove_domain(&beta, "uffici.legalmail.it").await,
+            Err(DomainChangeError::NotFound)
+        ));
+        // A reseller cannot touch the shared domains.
+        assert!(matches!(
+            store.change_domain_state(&alfa, "legalmail.it", DomainAction::Suspend).await,
+            Err(DomainChangeError::NotFound)
+        ));
+
+        // Suspended: no longer usable; resumed: usable again; a wrong step is refused.
+        assert_eq!(
+            store.change_domain_state(&alfa, "uffici.legalmail.it", DomainAction::Suspend).await.unwrap(),
+            DomainState::Suspended
+        );
+        assert!(!store
+            .usable_domains(alfa.scope())
+            .await
+            .unwrap()
+            .contains(&"uffici.legalmail.it".to_string()));
+        assert!(matches!(
+            store.change_domain_state(&alfa, "uffici.legalmail.it", DomainAction::Suspend).await,
+            Err(DomainChangeError::Refused(DomainStateError::NotAllowed(DomainState::Suspended)))
+        ));
+        store.change_domain_state(&alfa, "uffici.legalmail.it", DomainAction::Resume).await.unwrap();
+        assert!(store
+            .usable_domains(alfa.scope())
+            .await
+            .unwrap()
+            .contains(&"uffici.legalmail.it".to_string()));
+
+        // With a mailbox on it: neither dismissed nor removed.
+        let d = common::draft_with(
+            &store,
+            &common::operator(&store, "alfa").await,
+            vec![common::mailbox("protocollo@uffici.legalmail.it", "")],
+        )
+        .await;
+        pec_manager::pages::wizard::operations::confirm(
+            &store,
+            &common::operator(&store, "alfa").await,
+            &d,
+            pec_manager::pages::wizard::WizardAction::Continue,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            store.change_domain_state(&alfa, "uffici.legalmail.it", DomainAction::Dismiss).await,
+            Err(DomainChangeError::Refused(DomainStateError::InUse(1)))
+        ));
+        assert!(matches!(
+            store.remove_domain(&alfa, "uffici.legalmail.it").await,
+            Err(DomainChangeError::Refused(DomainStateError::InUse(1)))
+        ));
+
+        // An unused one is removed, by its owner or the provider; audited.
+        add(&store, &alfa, form("vuoto.legalmail.it", "", DomainKind::ThirdLevel)).await.unwrap();
+        store.remove_domain(&admin, "vuoto.legalmail.it").await.unwrap();
+        assert!(!names(&store, &alfa).await.contains(&"vuoto.legalmail.it".to_string()));
+        let log = store.audit_entries(alfa.scope(), &Default::default(), 1, 30).await.unwrap();
+        assert!(log
+            .items
+            .iter()
+            .any(|e| e.action == "DOMINIO_RIMOSSO" && e.object_id == "vuoto.legalmail.it"));
+        assert!(log
+            .items
+            .iter()
+            .any(|e| e.action == "DOMINIO_STATO" && e.before == "CERTIFICATO" && e.after == "SOSPESO"));
+    }
+}

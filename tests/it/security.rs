@@ -1955,3 +1955,78 @@ async fn organizzazioni_create_resellers_whose_administrators_log_in_until_disab
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gestione_domini_suspends_and_removes_through_its_buttons() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let admin = login(&app, "alfa.admin").await;
+        let form = "form%5Bname%5D=sede.legalmail.it&form%5Bkind%5D=TERZO_LIVELLO";
+        send(&app, post("/api/domini/nuovo", form, Some(&admin), Some(ORIGIN), true)).await;
+        let page = send(&app, get("/domini", Some(&admin))).await;
+        assert!(page.body.contains("aria-label=\"Sospendi sede.legalmail.it\""), "{}", page.body);
+        assert!(
+            !page.body.contains("aria-label=\"Sospendi legalmail.it\""),
+            "a reseller's button on a shared domain"
+        );
+        let r = send(
+            &app,
+            post(
+                "/api/domini/azione",
+                "name=sede.legalmail.it&azione=sospendi",
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/domini?esito=sospendi&dominio=sede.legalmail.it");
+        let page = send(&app, get(r.location(), Some(&admin))).await;
+        assert!(page.body.contains("Dominio sede.legalmail.it sospeso."), "{}", page.body);
+        // Certification only through "Verifica DNS"; a shared domain is not the reseller's.
+        let r = send(
+            &app,
+            post(
+                "/api/domini/azione",
+                "name=sede.legalmail.it&azione=certifica",
+                Some(&admin),
+                Some(ORIGIN),
+                false,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        let r = send(
+            &app,
+            post("/api/domini/azione", "name=legalmail.it&azione=rimuovi", Some(&admin), Some(ORIGIN), true),
+        )
+        .await;
+        assert_eq!(r.location(), "/domini?rifiuto=non-trovato");
+        let r = send(
+            &app,
+            post(
+                "/api/domini/azione",
+                "name=sede.legalmail.it&azione=rimuovi",
+                Some(&admin),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/domini?esito=rimuovi&dominio=sede.legalmail.it");
+        // Operators may not change domains.
+        let operator = login(&app, "alfa").await;
+        let r = send(
+            &app,
+            post(
+                "/api/domini/azione",
+                "name=legalmail.it&azione=sospendi",
+                Some(&operator),
+                Some(ORIGIN),
+                false,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}

@@ -198,7 +198,7 @@ pub enum DomainAction {
 pub enum DomainStateError {
     #[error("Il dominio è {}: operazione non ammessa", .0.code())]
     NotAllowed(DomainState),
-    #[error("Il dominio ha {0} caselle: non si può dismettere")]
+    #[error("Il dominio ha {0} caselle: non si può dismettere né rimuovere")]
     InUse(i64),
 }
 

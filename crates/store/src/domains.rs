@@ -175,3 +175,87 @@ impl Store {
         Ok(())
     }
 }
+
+/// Why a domain's state was not changed or the domain not removed.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainChangeError {
+    #[error("Dominio non trovato")]
+    NotFound,
+    #[error(transparent)]
+    Refused(pec_domain::domains::DomainStateError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for DomainChangeError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+/// Mailboxes on domain `$1` (their addresses end with "@" and the name).
+const MAILBOXES_ON: &str = "SELECT COUNT(*) FROM mailboxes WHERE address LIKE '%@' || $1";
+
+impl Store {
+    /// The domain `name` of the operator's organisation (any, for the provider), locked for
+    /// the transaction's change: (id, state, mailboxes on it).
+    async fn owned_domain(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        op: &Operator,
+        name: &str,
+    ) -> Result<(i64, DomainState, i64, i64), DomainChangeError> {
+        let row = sqlx::query(
+            "SELECT id, state, organisation_id FROM domains WHERE name = $1 AND ($2 = 0 OR organisation_id = $2)",
+        )
+            .bind(name)
+            .bind(op.scope().sql_value())
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(DomainChangeError::NotFound)?;
+        let mailboxes: i64 = sqlx::query_scalar(MAILBOXES_ON).bind(name).fetch_one(&mut **tx).await?;
+        let owner: i64 = row.try_get("organisation_id")?;
+        Ok((row.try_get("id")?, code_of(&row, "state", DomainState::from_code)?, mailboxes, owner))
+    }
+
+    /// Applies `action` to domain `name` by the state table, with its audit line; answers the
+    /// new state. The decision and the change are in one write transaction.
+    pub async fn change_domain_state(
+        &self,
+        op: &Operator,
+        name: &str,
+        action: pec_domain::domains::DomainAction,
+    ) -> Result<DomainState, DomainChangeError> {
+        let mut tx = self.begin_write().await?;
+        let (id, from, mailboxes, owner) = Self::owned_domain(&mut tx, op, name).await?;
+        let to = action.apply(from, mailboxes).map_err(DomainChangeError::Refused)?;
+        sqlx::query("UPDATE domains SET state = $1 WHERE id = $2")
+            .bind(to.code())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        // Filed under the domain's organisation, which sees it in its log.
+        let record = AuditRecord::by(op, "DOMINIO_STATO", "dominio", name)
+            .in_organisation(owner)
+            .before(from.code().to_string())
+            .after(to.code().to_string());
+        audit_in(&mut tx, &record).await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// Removes domain `name`, refused while a mailbox uses it.
+    pub async fn remove_domain(&self, op: &Operator, name: &str) -> Result<(), DomainChangeError> {
+        let mut tx = self.begin_write().await?;
+        let (id, state, mailboxes, owner) = Self::owned_domain(&mut tx, op, name).await?;
+        if mailboxes > 0 {
+            return Err(DomainChangeError::Refused(pec_domain::domains::DomainStateError::InUse(mailboxes)));
+        }
+        sqlx::query("DELETE FROM domains WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        let record = AuditRecord::by(op, "DOMINIO_RIMOSSO", "dominio", name)
+            .in_organisation(owner)
+            .before(state.code().to_string());
+        audit_in(&mut tx, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -31,7 +31,7 @@ mod settings;
 
 pub use audit::AuditRecord;
 pub use customers::CustomerError;
-pub use domains::AddDomainError;
+pub use domains::{AddDomainError, DomainChangeError};
 pub use drafts::StoredDraft;
 pub use fulfilment::{FulfilError, SignedContract};
 pub use lifecycle::TransitionError;
