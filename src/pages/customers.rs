@@ -86,7 +86,16 @@ async fn save(
 
 #[component]
 pub fn CustomersPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_customers());
+    // The view reads the address (what is edited, what was saved or refused): a link within the
+    // page must show it again, as a reload would.
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (q.get("modifica"), q.get("salvato"), q.get("errore"))
+        },
+        |_| load_customers(),
+    );
     view! {
         <Title text="Clienti" />
         <h1>"Clienti"</h1>

@@ -100,7 +100,16 @@ async fn save(
 
 #[component]
 pub fn OffersPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_offers());
+    // The view reads the address (what is edited, what was saved or refused): a link within the
+    // page must show it again, as a reload would.
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (q.get("modifica"), q.get("salvata"), q.get("errore"))
+        },
+        |_| load_offers(),
+    );
     view! {
         <Title text="Offerte" />
         <h1>"Offerte"</h1>

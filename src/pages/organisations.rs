@@ -139,7 +139,16 @@ async fn change(
 
 #[component]
 pub fn OrganisationsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_organisations());
+    // The view reads the address (what is edited, what was saved or refused): a link within the
+    // page must show it again, as a reload would.
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (q.get("rinomina"), q.get("creata"), q.get("modificata"), q.get("errore"))
+        },
+        |_| load_organisations(),
+    );
     view! {
         <Title text="Organizzazioni" />
         <h1>"Organizzazioni"</h1>

@@ -76,7 +76,16 @@ async fn save(
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_settings());
+    // The view reads the address (what is edited, what was saved or refused): a link within the
+    // page must show it again, as a reload would.
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (q.get("salvate"), q.get("errore"))
+        },
+        |_| load_settings(),
+    );
     view! {
         <Title text="Impostazioni" />
         <h1>"Impostazioni"</h1>
