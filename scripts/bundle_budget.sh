@@ -6,10 +6,12 @@
 #
 # Issue 10's goal is 200 kB for the login page. With every page a lazy route the main module
 # is almost only the framework (README, "Bundle"), so the budget holds today's size and stops it
-# growing while the goal is not met.
+# growing while the goal is not met. Raised from 220,000 when issue 11 added four pages (each
+# lazy route adds its entry to the split loader and its static HTML to the main module's data:
+# 216,149 → 222,078 B).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MAIN_BUDGET="${MAIN_BUDGET:-220000}"
+MAIN_BUDGET="${MAIN_BUDGET:-230000}"
 GOAL=200000
 pkg=target/site/pkg
 hashes=target/release/hash.txt

@@ -7,9 +7,11 @@ import { fillRequest, hydrated, login } from "./helpers";
 // a page grows past its budget. The goals (200 kB, 200 kB, 260 kB) are not met: the budgets
 // hold the measured sizes plus a few per cent (README, "Bundle").
 const BUDGET = {
-  login: Number(process.env.BUDGET_LOGIN ?? 230_000),
-  recent: Number(process.env.BUDGET_RECENT ?? 272_000),
-  step2: Number(process.env.BUDGET_STEP2 ?? 425_000),
+  // Raised with issue 11's four pages (login 225,519 → 231,974; recent 269,550 → 276,734;
+  // step 2 421,255 → 442,940, the split tool having regrouped the shared chunks, 154 → 290).
+  login: Number(process.env.BUDGET_LOGIN ?? 240_000),
+  recent: Number(process.env.BUDGET_RECENT ?? 285_000),
+  step2: Number(process.env.BUDGET_STEP2 ?? 450_000),
 };
 
 type Session = Awaited<ReturnType<import("@playwright/test").BrowserContext["storageState"]>>;

@@ -1867,6 +1867,9 @@ async fn organizzazioni_create_resellers_whose_administrators_log_in_until_disab
             .find(|o| o.name == "Rivenditore Gamma")
             .unwrap()
             .id;
+        // It sells the active catalogue from the start.
+        let sold = store.usable_offers(pec_manager::domain::auth::Scope::Organisation(id), id).await.unwrap();
+        assert!(sold.iter().any(|o| o.code == "CONSIP"), "{sold:?}");
         let r = send(
             &app,
             post(

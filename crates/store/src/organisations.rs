@@ -1,4 +1,5 @@
-//! "Organizzazioni": the provider's resellers, created with their first administrator, renamed,
+//! "Organizzazioni": the provider's resellers, created with their first administrator (selling
+//! the active catalogue), renamed,
 //! disabled (which ends their operators' sessions) and enabled again; never deleted.
 
 use super::*;
@@ -89,6 +90,11 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return refused(OrganisationRefusal::UsernameTaken),
             Err(e) => return Err(e.into()),
         }
+        // A new reseller sells the active catalogue; Offerte narrows it.
+        sqlx::query("INSERT INTO offer_resellers (offer_id, organisation_id) SELECT id, $1 FROM offers WHERE active = 1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let org = AuditRecord::by(op, "ORGANIZZAZIONE_CREATA", "organizzazione", &new.name)
             .in_organisation(id)
             .after(serde_json::json!({ "nome": new.name, "tipo": "RIVENDITORE" }).to_string());
