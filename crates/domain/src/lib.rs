@@ -5,6 +5,7 @@ pub mod auth;
 pub mod contract;
 pub mod csv_file;
 pub mod customers;
+pub mod dns;
 pub mod domains;
 pub mod fields;
 pub mod ids;
