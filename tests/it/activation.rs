@@ -642,3 +642,37 @@ async fn concurrent_double_submits_get_the_normal_answer() {
         }
     }
 }
+
+/// "Validità link password" (Impostazioni) is read by the transaction that makes the links.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_links_last_as_long_as_the_settings_say() {
+    for store in common::stores().await {
+        let admin = common::operator(&store, "admin").await;
+        let mut form = pec_manager::domain::settings::form_of(&store.settings().await.unwrap());
+        form.insert("link_valid_days".into(), "2".into());
+        let two_days = pec_manager::domain::settings::check_settings(&form).unwrap();
+        store.save_settings(&admin, &two_days).await.unwrap();
+        let number = booked_order(&store, &[&format!("validita{}@legalmail.it", std::process::id())]).await;
+        let alfa = common::operator(&store, "alfa").await;
+        let expiries = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&expiries);
+        let link: Box<pec_manager::store::LinkMail> = Box::new(move |l: pec_manager::store::LinkFor<'_>| {
+            kept.lock().unwrap().push(l.expires.to_string());
+            pec_manager::store::Mail { recipient: String::new(), subject: "link".into(), body: String::new() }
+        });
+        let before = chrono::Utc::now();
+        store
+            .fulfil_order(&alfa, &number, &pdf(), Date { year: 2026, month: 11, day: 26 }, &*link)
+            .await
+            .unwrap();
+        let after = chrono::Utc::now();
+        let expiries = expiries.lock().unwrap().clone();
+        assert_eq!(expiries.len(), 1);
+        let day =
+            |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+        assert!(
+            expiries[0].starts_with(&day(before)) || expiries[0].starts_with(&day(after)),
+            "{expiries:?}"
+        );
+    }
+}

@@ -15,7 +15,7 @@ fn changed(s: &Settings, pairs: &[(&str, &str)]) -> Settings {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn settings_are_read_by_the_order_the_csv_reader_and_the_links() {
+async fn settings_are_read_by_the_order_and_the_csv_reader() {
     for store in common::stores().await {
         let admin = common::operator(&store, "admin").await;
         let alfa = common::operator(&store, "alfa").await;
