@@ -3,7 +3,7 @@
 //! the wizard offers them.
 
 use crate::components::{loaded, TextField};
-use crate::domain::customers::{field_error, CustomerForm, FIELDS};
+use crate::domain::customers::{field_error, CustomerForm, CustomerRefusal, FIELDS};
 use crate::domain::records::CustomerRow;
 use crate::domain::{CustomerKind, RequestField};
 use crate::error::AppError;
@@ -18,8 +18,6 @@ const CUSTOMER_FORM: &str = "configurazione/cliente";
 
 /// Refusal codes in the address.
 const FIELDS_REFUSED: &str = "campi";
-const DUPLICATE: &str = "duplicato";
-const NOT_FOUND: &str = "non-trovato";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomersData {
@@ -74,8 +72,8 @@ async fn save(
                     crate::server::stash::forget(CUSTOMER_FORM).await?;
                     return Ok(crate::routes::customer_saved());
                 }
-                Err(CustomerError::Duplicate) => DUPLICATE,
-                Err(CustomerError::NotFound) => NOT_FOUND,
+                Err(CustomerError::Duplicate) => CustomerRefusal::Duplicate.code(),
+                Err(CustomerError::NotFound) => CustomerRefusal::NotFound.code(),
                 Err(CustomerError::Store(e)) => return Err(e.into()),
             }
         }
@@ -182,11 +180,7 @@ fn CustomersTable(customers: Vec<CustomerRow>, provider: bool) -> impl IntoView 
 #[component]
 fn CustomerEditor(id: i64, form: CustomerForm, error: String) -> impl IntoView {
     let refused_fields = error == FIELDS_REFUSED;
-    let refused = match error.as_str() {
-        DUPLICATE => Some("Esiste già un cliente con questa denominazione"),
-        NOT_FOUND => Some("Cliente non trovato"),
-        _ => None,
-    };
+    let refused = CustomerRefusal::from_code(&error).map(|r| r.to_string());
     let field = |f: RequestField| {
         let value = RwSignal::new(form.get(f).to_string());
         let touched = RwSignal::new(refused_fields);

@@ -351,7 +351,7 @@ fn NewReseller(typed: NewResellerForm) -> impl IntoView {
             .get()
             .then(|| {
                 display.with(|d| {
-                    crate::domain::fields::free_text(d, 100, true)
+                    crate::domain::auth::display_name(d)
                         .err()
                         .map(|_| OrganisationRefusal::DisplayName.to_string())
                 })

@@ -187,6 +187,11 @@ impl NewOperatorError {
     }
 }
 
+/// An operator's name and surname as shown: 1 to 100 characters of text.
+pub fn display_name(raw: &str) -> Result<String, super::fields::FieldError> {
+    super::fields::free_text(raw, 100, true)
+}
+
 /// A new operator's fields, checked: the user name normalised, the display name trimmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewOperatorFields {
@@ -203,8 +208,7 @@ pub fn new_operator(
     password: &str,
 ) -> Result<NewOperatorFields, NewOperatorError> {
     let username = self::username(username).map_err(|_| NewOperatorError::Username)?;
-    let display_name =
-        super::fields::free_text(display_name, 100, true).map_err(|_| NewOperatorError::Name)?;
+    let display_name = self::display_name(display_name).map_err(|_| NewOperatorError::Name)?;
     let role = Role::from_code(role).ok_or(NewOperatorError::Role)?;
     new_password(password).map_err(|_| NewOperatorError::Password)?;
     Ok(NewOperatorFields { username, display_name, role })

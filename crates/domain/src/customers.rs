@@ -24,6 +24,28 @@ pub struct NewCustomer {
     pub contact_email: String,
 }
 
+/// Refusals only the store can tell; their codes travel in the page's address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CustomerRefusal {
+    #[error("Esiste già un cliente con questa denominazione")]
+    Duplicate,
+    #[error("Cliente non trovato")]
+    NotFound,
+}
+
+impl CustomerRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Duplicate => "duplicato",
+            Self::NotFound => "non-trovato",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Duplicate, Self::NotFound].into_iter().find(|r| r.code() == code)
+    }
+}
+
 /// The fields of the form, in its order (step 1's fields, whose labels they share).
 pub const FIELDS: [RequestField; 4] = [
     RequestField::CustomerName,

@@ -78,8 +78,8 @@ pub fn check_reseller(form: &NewResellerForm) -> Result<NewReseller, Organisatio
     let name = organisation_name(&form.name)?;
     let username = auth::username(&form.username).map_err(|_| OrganisationRefusal::Username)?;
     // The same rule as "Nuovo operatore"'s name.
-    let display_name = crate::fields::free_text(&form.display_name, 100, true)
-        .map_err(|_| OrganisationRefusal::DisplayName)?;
+    let display_name =
+        auth::display_name(&form.display_name).map_err(|_| OrganisationRefusal::DisplayName)?;
     Ok(NewReseller { name, username, display_name })
 }
 

@@ -11,9 +11,9 @@ use sqlx::Row;
 /// Why the store refused a customer.
 #[derive(Debug, thiserror::Error)]
 pub enum CustomerError {
-    #[error("Esiste già un cliente con questa denominazione")]
+    #[error("{}", pec_domain::customers::CustomerRefusal::Duplicate)]
     Duplicate,
-    #[error("Cliente non trovato")]
+    #[error("{}", pec_domain::customers::CustomerRefusal::NotFound)]
     NotFound,
     #[error(transparent)]
     Store(#[from] StoreError),

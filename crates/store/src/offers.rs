@@ -82,6 +82,30 @@ fn audit_value(o: &NewOffer) -> String {
     .to_string()
 }
 
+/// The one INSERT of an offer (the page's and the import's).
+async fn insert_offer(tx: &mut Transaction<'_, Any>, new: &NewOffer) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO offers (code, name, description, months, disk_gb, price_cents, active, sms, \
+         security_archive, legal_preservation, shadow_pec, push_imap, phishing_protection) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(&new.code)
+    .bind(&new.name)
+    .bind(&new.description)
+    .bind(new.months)
+    .bind(new.disk_gb)
+    .bind(new.price_cents)
+    .bind(i64::from(new.active))
+    .bind(i64::from(new.services[0]))
+    .bind(i64::from(new.services[1]))
+    .bind(i64::from(new.services[2]))
+    .bind(i64::from(new.services[3]))
+    .bind(i64::from(new.services[4]))
+    .bind(i64::from(new.services[5]))
+    .fetch_one(&mut **tx)
+    .await
+}
+
 async fn set_resellers(
     tx: &mut Transaction<'_, Any>,
     offer_id: i64,
@@ -142,17 +166,14 @@ impl Store {
         for r in &rows {
             let id: i64 = r.try_get("id")?;
             let mut ids = Vec::new();
-            let mut names = Vec::new();
+            let mut names: Vec<String> = Vec::new();
             for a in allowed.iter().filter(|a| a.try_get::<i64, _>("offer_id").is_ok_and(|o| o == id)) {
-                ids.push(a.try_get("id")?);
-                names.push(a.try_get("name")?);
-            }
-            // A reseller sees only itself among the resellers of an offer.
-            if let Scope::Organisation(own) = scope {
-                let keep: Vec<bool> = ids.iter().map(|i| *i == own).collect();
-                let mut k = keep.iter();
-                names.retain(|_| k.next() == Some(&true));
-                ids.retain(|i| *i == own);
+                let reseller: i64 = a.try_get("id")?;
+                // A reseller sees only itself among the resellers of an offer.
+                if scope == Scope::All || scope == Scope::Organisation(reseller) {
+                    ids.push(reseller);
+                    names.push(a.try_get("name")?);
+                }
             }
             out.push(OfferRow {
                 offer: new_offer_from_row(r, ids)?,
@@ -166,26 +187,7 @@ impl Store {
     /// Adds an offer to the catalogue with its audit line.
     pub async fn create_offer(&self, op: &Operator, new: &NewOffer) -> Result<(), OfferError> {
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO offers (code, name, description, months, disk_gb, price_cents, active, sms, \
-             security_archive, legal_preservation, shadow_pec, push_imap, phishing_protection) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(&new.code)
-        .bind(&new.name)
-        .bind(&new.description)
-        .bind(new.months)
-        .bind(new.disk_gb)
-        .bind(new.price_cents)
-        .bind(i64::from(new.active))
-        .bind(i64::from(new.services[0]))
-        .bind(i64::from(new.services[1]))
-        .bind(i64::from(new.services[2]))
-        .bind(i64::from(new.services[3]))
-        .bind(i64::from(new.services[4]))
-        .bind(i64::from(new.services[5]))
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = insert_offer(&mut tx, new).await?;
         set_resellers(&mut tx, id, &new.resellers).await?;
         audit_in(
             &mut tx,
@@ -268,26 +270,7 @@ impl Store {
             if exists.is_some() {
                 continue;
             }
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO offers (code, name, description, months, disk_gb, price_cents, active, sms, \
-                 security_archive, legal_preservation, shadow_pec, push_imap, phishing_protection) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-            )
-            .bind(&new.code)
-            .bind(&new.name)
-            .bind(&new.description)
-            .bind(new.months)
-            .bind(new.disk_gb)
-            .bind(new.price_cents)
-            .bind(i64::from(new.active))
-            .bind(i64::from(new.services[0]))
-            .bind(i64::from(new.services[1]))
-            .bind(i64::from(new.services[2]))
-            .bind(i64::from(new.services[3]))
-            .bind(i64::from(new.services[4]))
-            .bind(i64::from(new.services[5]))
-            .fetch_one(&mut *tx)
-            .await?;
+            let id = insert_offer(&mut tx, new).await?;
             sqlx::query(
                 "INSERT INTO offer_resellers (offer_id, organisation_id) SELECT $1, id FROM organisations \
                  WHERE kind <> 'FORNITORE'",
