@@ -64,7 +64,6 @@ fn accepts_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
-/// Refuses a forged state-changing request.
 /// Each request starts and leaves its thread with no current reactive owner. leptos_axum 0.8
 /// makes each page's root owner current on the worker thread and leaves it there when the
 /// render awaits, so the next request polled on that thread (a server function) would be
@@ -85,6 +84,7 @@ pub async fn own_owner(req: Request, next: Next) -> Response {
     .await
 }
 
+/// Refuses a forged state-changing request.
 pub async fn csrf(req: Request, next: Next) -> Response {
     if !is_safe(req.method()) && !same_origin(req.headers()) {
         return (StatusCode::FORBIDDEN, "Richiesta rifiutata: origine non riconosciuta").into_response();
