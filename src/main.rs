@@ -143,6 +143,7 @@ async fn serve() -> Result<(), String> {
         public_url: public_url.trim_end_matches('/').to_string(),
         throttle,
         settings: Default::default(),
+        dns: pec_manager::server::dns::DnsResolver::from_env()?,
     };
     let app = router::build(state);
     use axum::serve::ListenerExt;

@@ -2,6 +2,7 @@
 //! administrators) "Nuovo dominio", whose name is checked on every keystroke by the shared core.
 
 use crate::components::{loaded, page_of_list, Pager, TextField};
+use crate::domain::dns::{records_to_publish, DnsCheck, DnsOutcome, ProviderDns};
 use crate::domain::domains::{
     domain_name, DomainAction, DomainKind, DomainState, NewDomainError, NewDomainForm,
 };
@@ -17,6 +18,9 @@ pub const PER_PAGE: i64 = 50;
 
 #[cfg(feature = "ssr")]
 const NEW_DOMAIN_FORM: &str = "domini/nuovo";
+/// The last "Verifica DNS" of this session, shown after the redirect.
+#[cfg(feature = "ssr")]
+const DNS_CHECK: &str = "domini/verifica-dns";
 
 /// What the page shows besides the list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,35 +33,43 @@ pub struct DomainsData {
     pub provider: bool,
     /// The last refused "Nuovo dominio" of this session.
     pub typed: Option<NewDomainForm>,
+    /// What customers' domains must point to (Impostazioni).
+    pub provider_dns: ProviderDns,
+    /// The last "Verifica DNS" of this session.
+    pub dns_check: Option<DnsCheck>,
 }
 
 #[server(endpoint = "domini")]
 pub async fn list_domains(filter: DomainFilter, page: i64) -> Result<DomainsData, AppError> {
     let op = crate::server::require()?;
-    let store = crate::server::store()?;
+    let state = crate::server::state()?;
+    let store = state.store.clone();
     Ok(DomainsData {
         domains: store.domain_page(op.scope(), &filter, page, PER_PAGE).await?,
         customers: store.customers(op.scope()).await?.into_iter().map(|c| c.name).collect(),
         can_add: op.is_admin(),
         provider: op.scope() == crate::domain::auth::Scope::All,
         typed: crate::server::stash::kept(NEW_DOMAIN_FORM).await?,
+        provider_dns: state.settings.get(&store).await?.provider_dns(),
+        dns_check: crate::server::stash::kept(DNS_CHECK).await?,
     })
 }
 
-/// Sospendi, Riattiva, Dismetti (`DomainAction` codes) or "rimuovi" domain `name`.
+/// "Verifica DNS", Sospendi, Riattiva, Dismetti (`DomainAction` codes) or "rimuovi" domain
+/// `name`.
 #[server(endpoint = "domini/azione")]
 pub async fn change_domain(name: String, azione: String) -> Result<(), AppError> {
     let op = crate::server::require_admin()?;
-    let store = crate::server::store()?;
-    let to = change(&store, &op, &name, &azione).await?;
+    let state = crate::server::state()?;
+    let to = change(&state, &op, &name, &azione).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
 }
 
-/// Applies a state change or the removal; answers the page to go back to.
+/// Applies a state change, the removal or a "Verifica DNS"; answers the page to go back to.
 #[cfg(feature = "ssr")]
 async fn change(
-    store: &crate::store::Store,
+    state: &crate::server::AppState,
     op: &crate::domain::auth::Operator,
     name: &str,
     action: &str,
@@ -65,12 +77,17 @@ async fn change(
     use crate::domain::domains::{DomainAction, DomainStateError};
     use crate::store::DomainChangeError;
     let Ok(name) = domain_name(name) else { return Ok(crate::routes::domains_change_refused(NOT_FOUND)) };
+    let store = &state.store;
     let done = match DomainAction::from_code(action) {
         // Certification follows "Verifica DNS" only.
-        Some(DomainAction::Certify) | None if action != REMOVE => {
+        Some(DomainAction::Certify) | None if action != REMOVE && action != VERIFY => {
             return Err(AppError::BadRequest("azione sconosciuta".into()));
         }
         Some(a) => store.change_domain_state(op, &name, a).await.map(|_| ()),
+        None if action == VERIFY => match crate::server::dns::verify(store, &state.dns, op, &name).await {
+            Ok(check) => Ok(crate::server::stash::keep(DNS_CHECK, &check).await?),
+            Err(e) => Err(e),
+        },
         None => store.remove_domain(op, &name).await,
     };
     Ok(match done {
@@ -86,8 +103,9 @@ async fn change(
     })
 }
 
-/// The removal's action code (the others are `DomainAction` codes).
+/// The removal's and the verification's action codes (the others are `DomainAction` codes).
 const REMOVE: &str = "rimuovi";
+const VERIFY: &str = "verifica-dns";
 /// Refusals of a change, in the address.
 const NOT_FOUND: &str = "non-trovato";
 const IN_USE: &str = "in-uso";
@@ -206,7 +224,10 @@ fn DomainsView(data: DomainsData) -> impl IntoView {
     let changed = change_done(&q("esito")).zip(domain_name(&q("dominio")).ok());
     let change_refused = change_refusal(&q("rifiuto"));
     let error = q("errore");
-    let DomainsData { domains, customers, can_add, provider, typed } = data;
+    let DomainsData { domains, customers, can_add, provider, typed, provider_dns, dns_check } = data;
+    // The outcome of the verification this address reports (not an older one of the session).
+    let verified = (q("esito") == VERIFY).then(|| domain_name(&q("dominio")).ok()).flatten();
+    let dns_check = dns_check.filter(|c| verified.as_deref() == Some(c.domain.as_str()));
     let typed = typed.filter(|_| !error.is_empty()).unwrap_or_default();
     view! {
         {added
@@ -233,11 +254,88 @@ fn DomainsView(data: DomainsData) -> impl IntoView {
                     </div>
                 }
             })}
+        {dns_check.map(|c| view! { <DnsCheckView check=c provider=provider_dns.clone() /> })}
         <DomainsTable paged=domains can_change=can_add provider=provider />
         {can_add
             .then(|| {
-                view! { <NewDomain customers=customers provider=provider typed=typed error=error.clone() /> }
+                view! {
+                    <NewDomain customers=customers provider=provider typed=typed error=error.clone() />
+                    <section aria-labelledby="record-dns-h">
+                        <h2 id="record-dns-h">"Record DNS per i domini dei clienti"</h2>
+                        <p>
+                            "Un dominio del cliente resta IN_ATTESA finché il cliente non pubblica nel suo DNS questi record (@ è il dominio stesso); poi «Verifica DNS» li controlla e lo certifica."
+                        </p>
+                        <DnsRecords domain="@".to_string() provider=provider_dns />
+                    </section>
+                }
             })}
+    }
+}
+
+/// The outcome of a "Verifica DNS": certified, or what is still to publish, or why it could
+/// not be checked.
+#[component]
+fn DnsCheckView(check: DnsCheck, provider: ProviderDns) -> impl IntoView {
+    let DnsCheck { domain, outcome } = check;
+    match outcome {
+        DnsOutcome::Certified => view! {
+            <p class="notice" role="status">
+                {format!("Verifica DNS superata: il dominio {domain} è CERTIFICATO.")}
+            </p>
+        }
+        .into_any(),
+        DnsOutcome::Problems(problems) => view! {
+            <div class="error-panel" role="alert">
+                <p>{format!("Verifica DNS non superata: il dominio {domain} resta IN_ATTESA.")}</p>
+                <ul>{problems.into_iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}</ul>
+                <p>"Record da pubblicare:"</p>
+                <DnsRecords domain=domain provider=provider />
+            </div>
+        }
+        .into_any(),
+        DnsOutcome::Unanswered(why) => view! {
+            <div class="error-panel" role="alert">
+                <p>{format!("Verifica DNS del dominio {domain} non eseguita: {why}")}</p>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// The records a customer's domain publishes, each value selectable in one click.
+#[component]
+fn DnsRecords(domain: String, provider: ProviderDns) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="dns-records">
+                <caption>{format!("Record DNS per {domain}")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Tipo"</th>
+                        <th scope="col">"Nome"</th>
+                        <th scope="col">"Valore"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {records_to_publish(&domain, &provider)
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr>
+                                    <td>{r.kind}</td>
+                                    <td>
+                                        <code class="copy">{r.name}</code>
+                                    </td>
+                                    <td>
+                                        <code class="copy">{r.value}</code>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 
@@ -277,6 +375,9 @@ fn DomainsTable(paged: Paged<DomainRow>, can_change: bool, provider: bool) -> im
                                 .filter(|(a, _)| own && a.apply(d.state, d.mailboxes).is_ok())
                                 .map(|(a, label)| (a.code(), label))
                                 .collect();
+                            if own && d.state == DomainState::Pending {
+                                actions.insert(0, (VERIFY, "Verifica DNS"));
+                            }
                             if own && d.mailboxes == 0 {
                                 actions.push((REMOVE, "Rimuovi"));
                             }
@@ -286,7 +387,7 @@ fn DomainsTable(paged: Paged<DomainRow>, can_change: bool, provider: bool) -> im
                                 (_, None) => String::new(),
                             };
                             // An administrator changes the organisation's own domains (the
-                            // provider's: all of them); Certifica follows "Verifica DNS" only.
+                            // provider's: all of them); certification follows "Verifica DNS" only.
                             view! {
                                 <tr>
                                     <td>{name}</td>

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod contract;
+pub mod dns;
 pub mod edge;
 pub mod mail;
 pub mod redirect;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub throttle: std::sync::Arc<throttle::Throttle>,
     /// "Impostazioni" as last read.
     pub settings: std::sync::Arc<SettingsCache>,
+    /// Where "Verifica DNS" asks.
+    pub dns: dns::DnsResolver,
 }
 
 /// The settings in force, read from the database at most every few seconds: a change made on

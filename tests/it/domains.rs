@@ -192,3 +192,30 @@ async fn domains_change_state_by_the_table_and_are_kept_while_used() {
             .any(|e| e.action == "DOMINIO_STATO" && e.before == "CERTIFICATO" && e.after == "SOSPESO"));
     }
 }
+
+/// The order's own transaction re-checks each domain: one suspended after step 2 was checked
+/// (by another administrator, a moment before the confirmation) takes no mailbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_is_refused_on_a_domain_suspended_after_its_check() {
+    use pec_manager::domain::domains::DomainAction;
+    use pec_manager::store::CreateOrderError;
+    for store in common::stores().await {
+        let alfa_admin = common::operator(&store, "alfa.admin").await;
+        let alfa = common::operator(&store, "alfa").await;
+        add(&store, &alfa_admin, form("sedi.legalmail.it", "", DomainKind::ThirdLevel)).await.unwrap();
+        let id = common::draft_with(&store, &alfa, vec![common::mailbox("roma@sedi.legalmail.it", "")]).await;
+        let draft = store.load_draft(&id).await.unwrap().unwrap().draft;
+        let rules = pec_manager::pages::wizard::operations::rules_for(&store, &alfa, &draft).await.unwrap();
+        let order = pec_manager::domain::request::validate_order(&draft, &rules).unwrap();
+
+        store.change_domain_state(&alfa_admin, "sedi.legalmail.it", DomainAction::Suspend).await.unwrap();
+        match store.create_order(&id, &order, &alfa).await {
+            Err(CreateOrderError::UnusableDomain(d)) => assert_eq!(d, "sedi.legalmail.it"),
+            other => panic!("an order on a suspended domain: {other:?}"),
+        }
+        assert!(store.load_draft(&id).await.unwrap().unwrap().order_number.is_none());
+        // Resumed, the same order goes through.
+        store.change_domain_state(&alfa_admin, "sedi.legalmail.it", DomainAction::Resume).await.unwrap();
+        store.create_order(&id, &order, &alfa).await.unwrap();
+    }
+}

@@ -6,6 +6,7 @@ mod activation;
 mod cli;
 mod common;
 mod customers;
+mod dns;
 mod domains;
 mod offers;
 mod security;

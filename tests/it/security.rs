@@ -38,6 +38,7 @@ fn state(store: &Store) -> AppState {
         public_url: "http://pec.example".into(),
         throttle: Default::default(),
         settings: Default::default(),
+        dns: Default::default(),
     }
 }
 
@@ -2031,5 +2032,74 @@ async fn gestione_domini_suspends_and_removes_through_its_buttons() {
         )
         .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verifica_dns_through_the_page_shows_the_records_and_the_outcome() {
+    use std::collections::HashMap;
+    let zones = HashMap::from([
+        ("studio-bianchi.it", crate::dns::good_zone()),
+        ("studio-verdi.it", crate::dns::Zone { mx: vec!["mx.altro.it"], ..Default::default() }),
+    ]);
+    let dns = crate::dns::FakeDns::start(zones).await;
+    for store in common::stores().await {
+        let mut state = state(&store);
+        state.dns = dns.resolver();
+        let app = router::build(state);
+        let admin = login(&app, "admin").await;
+        for name in ["studio-bianchi.it", "studio-verdi.it"] {
+            let form = format!("form%5Bname%5D={name}&form%5Bkind%5D=CLIENTE&form%5Bcustomer%5D=Collaudo");
+            let r = send(&app, post("/api/domini/nuovo", &form, Some(&admin), Some(ORIGIN), true)).await;
+            assert_eq!(r.location(), format!("/domini?aggiunto={name}"));
+        }
+        // The records to publish, and the button on a domain awaiting certification only.
+        let page = send(&app, get("/domini", Some(&admin))).await;
+        assert!(page.body.contains("aria-label=\"Verifica DNS studio-bianchi.it\""), "{}", page.body);
+        assert!(!page.body.contains("aria-label=\"Verifica DNS legalmail.it\""), "{}", page.body);
+        assert!(page.body.contains(">10 mx.pec.fornitore.it.<"), "{}", page.body);
+        assert!(page.body.contains(">v=spf1 include:spf.pec.fornitore.it -all<"), "{}", page.body);
+
+        let verify = |name: &str| format!("name={name}&azione=verifica-dns");
+        let r = send(
+            &app,
+            post("/api/domini/azione", &verify("studio-verdi.it"), Some(&admin), Some(ORIGIN), true),
+        )
+        .await;
+        assert_eq!(r.location(), "/domini?esito=verifica-dns&dominio=studio-verdi.it");
+        let page = send(&app, get(r.location(), Some(&admin))).await;
+        assert!(page.body.contains("Verifica DNS non superata: il dominio studio-verdi.it resta IN_ATTESA."));
+        assert!(page.body.contains("Il record MX non punta a mx.pec.fornitore.it (trovati: mx.altro.it)"));
+        assert!(page.body.contains("Record DNS per studio-verdi.it"), "{}", page.body);
+        // The session's outcome shows only at the address that reports it.
+        let other =
+            send(&app, get("/domini?esito=verifica-dns&dominio=studio-bianchi.it", Some(&admin))).await;
+        assert!(!other.body.contains("Verifica DNS non superata"), "{}", other.body);
+
+        let r = send(
+            &app,
+            post("/api/domini/azione", &verify("studio-bianchi.it"), Some(&admin), Some(ORIGIN), true),
+        )
+        .await;
+        let page = send(&app, get(r.location(), Some(&admin))).await;
+        assert!(page.body.contains("Verifica DNS superata: il dominio studio-bianchi.it è CERTIFICATO."));
+        assert!(!page.body.contains("aria-label=\"Verifica DNS studio-bianchi.it\""), "{}", page.body);
+        // Again: not in a state that is verified.
+        let r = send(
+            &app,
+            post("/api/domini/azione", &verify("studio-bianchi.it"), Some(&admin), Some(ORIGIN), true),
+        )
+        .await;
+        assert_eq!(r.location(), "/domini?rifiuto=stato");
+        // A reseller's administrator cannot have another organisation's domain looked up.
+        let alfa = login(&app, "alfa.admin").await;
+        let asked = dns.questions_about("studio-verdi.it");
+        let r = send(
+            &app,
+            post("/api/domini/azione", &verify("studio-verdi.it"), Some(&alfa), Some(ORIGIN), true),
+        )
+        .await;
+        assert_eq!(r.location(), "/domini?rifiuto=non-trovato");
+        assert_eq!(dns.questions_about("studio-verdi.it"), asked);
     }
 }

@@ -40,6 +40,8 @@ pub fn records_to_publish(domain: &str, provider: &ProviderDns) -> Vec<RecordToP
 /// What the resolver found for the domain.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Found {
+    /// The name does not exist at all (NXDOMAIN).
+    pub no_domain: bool,
     /// MX exchanges (any case, with or without the final dot).
     pub mx: Vec<String>,
     /// TXT strings (each record's strings joined).
@@ -49,6 +51,8 @@ pub struct Found {
 /// Why a domain is not ready to be certified; each says what to fix, in Italian.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum DnsProblem {
+    #[error("Il dominio non esiste nel DNS: va prima registrato")]
+    NoDomain,
     #[error("Nessun record MX: pubblicare MX 10 {0}.")]
     NoMx(String),
     #[error("Il record MX non punta a {0} (trovati: {1})")]
@@ -69,6 +73,9 @@ fn host(name: &str) -> String {
 /// Checks what was found against the provider's values: every problem, in the order a
 /// customer would fix them; empty means the domain may be certified.
 pub fn check(found: &Found, provider: &ProviderDns) -> Vec<DnsProblem> {
+    if found.no_domain {
+        return vec![DnsProblem::NoDomain];
+    }
     let mut problems = Vec::new();
     let mx_host = host(&provider.mx_host);
     if found.mx.is_empty() {
@@ -99,6 +106,55 @@ pub fn check(found: &Found, provider: &ProviderDns) -> Vec<DnsProblem> {
     problems
 }
 
+/// Why the resolver gave nothing to judge: the domain's state is left as it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum LookupFailure {
+    #[error("Il DNS non ha risposto entro {0} secondi: riprovare più tardi")]
+    Timeout(u64),
+    #[error("Interrogazione DNS non riuscita: riprovare più tardi")]
+    Failed,
+}
+
+/// The outcome of one "Verifica DNS".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DnsOutcome {
+    /// The records are right: the domain is now certified.
+    Certified,
+    /// What the customer still has to publish or correct.
+    Problems(Vec<DnsProblem>),
+    Unanswered(LookupFailure),
+}
+
+impl DnsOutcome {
+    /// The outcome of a lookup.
+    pub fn of(found: Result<Found, LookupFailure>, provider: &ProviderDns) -> Self {
+        match found.map(|f| check(&f, provider)) {
+            Ok(problems) if problems.is_empty() => Self::Certified,
+            Ok(problems) => Self::Problems(problems),
+            Err(e) => Self::Unanswered(e),
+        }
+    }
+
+    /// One line for the audit log.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Certified => "superata".into(),
+            Self::Problems(p) => {
+                let named: Vec<String> = p.iter().map(ToString::to_string).collect();
+                format!("non superata: {}", named.join("; "))
+            }
+            Self::Unanswered(e) => format!("non eseguita: {e}"),
+        }
+    }
+}
+
+/// A "Verifica DNS" as the page shows it after the redirect.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsCheck {
+    pub domain: String,
+    pub outcome: DnsOutcome,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,12 +176,21 @@ mod tests {
         let found = Found {
             mx: vec!["mx.PEC.fornitore.it.".into()],
             txt: vec!["google-site-verification=x".into(), "v=spf1 include:spf.pec.fornitore.it ~all".into()],
+            ..Found::default()
         };
         assert_eq!(check(&found, &provider()), vec![]);
+        assert_eq!(DnsOutcome::of(Ok(found), &provider()), DnsOutcome::Certified);
+        let late = DnsOutcome::of(Err(LookupFailure::Timeout(5)), &provider());
+        assert_eq!(
+            late.summary(),
+            "non eseguita: Il DNS non ha risposto entro 5 secondi: riprovare più tardi"
+        );
     }
 
     #[test]
     fn each_problem_is_named() {
+        let gone = Found { no_domain: true, ..Found::default() };
+        assert_eq!(check(&gone, &provider()), vec![DnsProblem::NoDomain]);
         assert_eq!(
             check(&Found::default(), &provider()),
             vec![
@@ -136,6 +201,7 @@ mod tests {
         let found = Found {
             mx: vec!["mail.altro.it".into()],
             txt: vec!["v=spf1 include:_spf.altro.it -all".into(), "v=spf1 a -all".into()],
+            ..Found::default()
         };
         assert_eq!(
             check(&found, &provider()),
@@ -147,6 +213,7 @@ mod tests {
         let found = Found {
             mx: vec!["mx.pec.fornitore.it".into()],
             txt: vec!["v=spf1 include:_spf.altro.it -all".into()],
+            ..Found::default()
         };
         assert_eq!(
             check(&found, &provider()),
@@ -159,6 +226,7 @@ mod tests {
                 "v=spf10 include:spf.pec.fornitore.it".into(),
                 "v=spf1 include:spf.pec.fornitore.it.evil.example -all".into(),
             ],
+            ..Found::default()
         };
         assert_eq!(
             check(&found, &provider()),

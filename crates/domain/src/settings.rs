@@ -22,6 +22,10 @@ pub struct Settings {
     pub session_max_hours: i64,
     /// Failed logins in a row that lock a user name from one address.
     pub lockout_failures: i64,
+    /// The provider's mail exchanger, which a customer's domain names in its MX record.
+    pub dns_mx: String,
+    /// The provider's SPF domain, which a customer's SPF record includes.
+    pub dns_spf: String,
 }
 
 impl Default for Settings {
@@ -35,7 +39,16 @@ impl Default for Settings {
             session_idle_minutes: 120,
             session_max_hours: 12,
             lockout_failures: 5,
+            dns_mx: "mx.pec.fornitore.it".into(),
+            dns_spf: "spf.pec.fornitore.it".into(),
         }
+    }
+}
+
+impl Settings {
+    /// What "Verifica DNS" expects of a customer's domain.
+    pub fn provider_dns(&self) -> crate::dns::ProviderDns {
+        crate::dns::ProviderDns { mx_host: self.dns_mx.clone(), spf_include: self.dns_spf.clone() }
     }
 }
 
@@ -50,12 +63,14 @@ pub enum SettingField {
     SessionIdleMinutes,
     SessionMaxHours,
     LockoutFailures,
+    DnsMx,
+    DnsSpf,
 }
 
 pub const ORDER_NUMBER_MAX: i64 = 99_999_999;
 
 impl SettingField {
-    pub const ALL: [SettingField; 8] = [
+    pub const ALL: [SettingField; 10] = [
         Self::UseridPrefix,
         Self::NextOrderNumber,
         Self::CsvMaxMb,
@@ -64,6 +79,8 @@ impl SettingField {
         Self::SessionIdleMinutes,
         Self::SessionMaxHours,
         Self::LockoutFailures,
+        Self::DnsMx,
+        Self::DnsSpf,
     ];
 
     pub fn key(self) -> &'static str {
@@ -76,6 +93,8 @@ impl SettingField {
             Self::SessionIdleMinutes => "session_idle_minutes",
             Self::SessionMaxHours => "session_max_hours",
             Self::LockoutFailures => "lockout_failures",
+            Self::DnsMx => "dns_mx",
+            Self::DnsSpf => "dns_spf",
         }
     }
 
@@ -89,13 +108,15 @@ impl SettingField {
             Self::SessionIdleMinutes => "Inattività massima sessione (minuti)",
             Self::SessionMaxHours => "Durata massima sessione (ore)",
             Self::LockoutFailures => "Tentativi di accesso prima del blocco",
+            Self::DnsMx => "Server MX del fornitore",
+            Self::DnsSpf => "Dominio SPF del fornitore",
         }
     }
 
     /// The numeric range, for number fields.
     pub fn range(self) -> Option<(i64, i64)> {
         match self {
-            Self::UseridPrefix => None,
+            Self::UseridPrefix | Self::DnsMx | Self::DnsSpf => None,
             Self::NextOrderNumber => Some((1, ORDER_NUMBER_MAX)),
             Self::CsvMaxMb => Some((1, 5)),
             Self::CsvMaxRows => Some((1, crate::csv_file::MAX_ROWS as i64)),
@@ -116,13 +137,26 @@ impl SettingField {
             Self::SessionIdleMinutes => s.session_idle_minutes.to_string(),
             Self::SessionMaxHours => s.session_max_hours.to_string(),
             Self::LockoutFailures => s.lockout_failures.to_string(),
+            Self::DnsMx => s.dns_mx.clone(),
+            Self::DnsSpf => s.dns_spf.clone(),
         }
     }
 
     fn set(self, s: &mut Settings, text: &str) -> Result<(), String> {
-        if self == Self::UseridPrefix {
-            s.userid_prefix = userid_prefix(text)?;
-            return Ok(());
+        match self {
+            Self::UseridPrefix => {
+                s.userid_prefix = userid_prefix(text)?;
+                return Ok(());
+            }
+            Self::DnsMx => {
+                s.dns_mx = host_name(text)?;
+                return Ok(());
+            }
+            Self::DnsSpf => {
+                s.dns_spf = host_name(text)?;
+                return Ok(());
+            }
+            _ => {}
         }
         let (min, max) = self.range().unwrap_or((0, 0));
         let t = text.trim().replace('.', "");
@@ -132,7 +166,7 @@ impl SettingField {
             .filter(|n| (min..=max).contains(n) && t.len() <= 9)
             .ok_or_else(|| format!("Un numero intero da {min} a {max}"))?;
         match self {
-            Self::UseridPrefix => {}
+            Self::UseridPrefix | Self::DnsMx | Self::DnsSpf => {}
             Self::NextOrderNumber => s.next_order_number = n,
             Self::CsvMaxMb => s.csv_max_mb = n,
             Self::CsvMaxRows => s.csv_max_rows = n,
@@ -152,6 +186,18 @@ pub fn userid_prefix(text: &str) -> Result<String, String> {
         return Err("Da 1 a 6 lettere (es. PEC)".into());
     }
     Ok(p)
+}
+
+/// A host name of the provider's, checked as a domain name in ASCII; a label may begin with
+/// `_`, as SPF domains often do (`_spf.fornitore.it`).
+fn host_name(text: &str) -> Result<String, String> {
+    let typed = text.trim().trim_end_matches('.').to_lowercase();
+    let plain: Vec<&str> = typed.split('.').map(|l| l.strip_prefix('_').unwrap_or(l)).collect();
+    let plain = plain.join(".");
+    match crate::domains::domain_name(&plain) {
+        Ok(checked) if checked == plain => Ok(typed),
+        _ => Err("Un nome host valido in ASCII (es. mx.pec.fornitore.it)".into()),
+    }
 }
 
 /// The error of one field as typed.
@@ -215,8 +261,10 @@ mod tests {
         assert_eq!(check_settings(&form), Ok(Settings::default()));
         form.insert("userid_prefix".into(), " vit ".into());
         form.insert("next_order_number".into(), "10.295.763".into());
+        form.insert("dns_spf".into(), "_SPF.Fornitore.it.".into());
         let s = check_settings(&form).unwrap();
         assert_eq!((s.userid_prefix.as_str(), s.next_order_number), ("VIT", 10_295_763));
+        assert_eq!(s.dns_spf, "_spf.fornitore.it");
 
         for (key, bad) in [
             ("userid_prefix", "V1T"),
@@ -230,6 +278,10 @@ mod tests {
             ("session_max_hours", "25"),
             ("lockout_failures", "2"),
             ("lockout_failures", "tre"),
+            ("dns_mx", "mx pec"),
+            ("dns_spf", ""),
+            ("dns_spf", "_"),
+            ("dns_mx", "mx.pèc.it"),
         ] {
             let mut f = form_of(&Settings::default());
             f.insert(key.into(), bad.into());

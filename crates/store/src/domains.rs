@@ -2,7 +2,7 @@
 
 use super::*;
 use pec_domain::auth::{Operator, Scope};
-use pec_domain::domains::{DomainKind, DomainState, NewDomain, NewDomainError};
+use pec_domain::domains::{DomainAction, DomainKind, DomainState, NewDomain, NewDomainError};
 use pec_domain::records::{DomainFilter, DomainRow, Paged};
 use sqlx::Row;
 
@@ -197,24 +197,83 @@ impl From<sqlx::Error> for DomainChangeError {
 const MAILBOXES_ON: &str = "SELECT COUNT(*) FROM mailboxes WHERE address LIKE '%@' || $1";
 
 impl Store {
+    /// Row lock of a domain about to change, so that an order being stored on it (which holds
+    /// it `FOR SHARE`) finishes first and its mailboxes are counted; SQLite's write
+    /// transactions are serial already.
+    pub(crate) fn lock_clause(&self, mode: &'static str) -> &'static str {
+        match self.backend {
+            Backend::Postgres => mode,
+            Backend::Sqlite => "",
+        }
+    }
+
     /// The domain `name` of the operator's organisation (any, for the provider), locked for
-    /// the transaction's change: (id, state, mailboxes on it).
+    /// the transaction's change: (id, state, mailboxes on it, owning organisation).
     async fn owned_domain(
+        &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         op: &Operator,
         name: &str,
     ) -> Result<(i64, DomainState, i64, i64), DomainChangeError> {
-        let row = sqlx::query(
-            "SELECT id, state, organisation_id FROM domains WHERE name = $1 AND ($2 = 0 OR organisation_id = $2)",
-        )
-            .bind(name)
-            .bind(op.scope().sql_value())
-            .fetch_optional(&mut **tx)
-            .await?
-            .ok_or(DomainChangeError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT id, state, organisation_id FROM domains WHERE name = $1 AND ($2 = 0 OR organisation_id = $2){}",
+            self.lock_clause(" FOR UPDATE")
+        ))
+        .bind(name)
+        .bind(op.scope().sql_value())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(DomainChangeError::NotFound)?;
         let mailboxes: i64 = sqlx::query_scalar(MAILBOXES_ON).bind(name).fetch_one(&mut **tx).await?;
         let owner: i64 = row.try_get("organisation_id")?;
         Ok((row.try_get("id")?, code_of(&row, "state", DomainState::from_code)?, mailboxes, owner))
+    }
+
+    /// The state of domain `name` if the operator may change it.
+    pub async fn owned_domain_state(
+        &self,
+        op: &Operator,
+        name: &str,
+    ) -> Result<DomainState, DomainChangeError> {
+        let state: Option<String> = sqlx::query_scalar(
+            "SELECT state FROM domains WHERE name = $1 AND ($2 = 0 OR organisation_id = $2)",
+        )
+        .bind(name)
+        .bind(op.scope().sql_value())
+        .fetch_optional(&self.pool)
+        .await?;
+        let state = state.ok_or(DomainChangeError::NotFound)?;
+        DomainState::from_code(&state).ok_or_else(|| StoreError::Corrupt(format!("state: {state}")).into())
+    }
+
+    /// Files the outcome of a "Verifica DNS" of domain `name` and certifies it when the
+    /// records were right, by the state table (it may have changed during the lookup).
+    pub async fn record_dns_check(
+        &self,
+        op: &Operator,
+        name: &str,
+        outcome: &pec_domain::dns::DnsOutcome,
+    ) -> Result<DomainState, DomainChangeError> {
+        let mut tx = self.begin_write().await?;
+        let (id, from, mailboxes, owner) = self.owned_domain(&mut tx, op, name).await?;
+        let to = if *outcome == pec_domain::dns::DnsOutcome::Certified {
+            let to = DomainAction::Certify.apply(from, mailboxes).map_err(DomainChangeError::Refused)?;
+            sqlx::query("UPDATE domains SET state = $1 WHERE id = $2")
+                .bind(to.code())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            to
+        } else {
+            from
+        };
+        let record = AuditRecord::by(op, "DOMINIO_VERIFICA_DNS", "dominio", name)
+            .in_organisation(owner)
+            .before(from.code().to_string())
+            .after(format!("{}: verifica {}", to.code(), outcome.summary()));
+        audit_in(&mut tx, &record).await?;
+        tx.commit().await?;
+        Ok(to)
     }
 
     /// Applies `action` to domain `name` by the state table, with its audit line; answers the
@@ -223,10 +282,10 @@ impl Store {
         &self,
         op: &Operator,
         name: &str,
-        action: pec_domain::domains::DomainAction,
+        action: DomainAction,
     ) -> Result<DomainState, DomainChangeError> {
         let mut tx = self.begin_write().await?;
-        let (id, from, mailboxes, owner) = Self::owned_domain(&mut tx, op, name).await?;
+        let (id, from, mailboxes, owner) = self.owned_domain(&mut tx, op, name).await?;
         let to = action.apply(from, mailboxes).map_err(DomainChangeError::Refused)?;
         sqlx::query("UPDATE domains SET state = $1 WHERE id = $2")
             .bind(to.code())
@@ -246,7 +305,7 @@ impl Store {
     /// Removes domain `name`, refused while a mailbox uses it.
     pub async fn remove_domain(&self, op: &Operator, name: &str) -> Result<(), DomainChangeError> {
         let mut tx = self.begin_write().await?;
-        let (id, state, mailboxes, owner) = Self::owned_domain(&mut tx, op, name).await?;
+        let (id, state, mailboxes, owner) = self.owned_domain(&mut tx, op, name).await?;
         if mailboxes > 0 {
             return Err(DomainChangeError::Refused(pec_domain::domains::DomainStateError::InUse(mailboxes)));
         }

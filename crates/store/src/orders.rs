@@ -33,6 +33,9 @@ pub enum CreateOrderError {
     UnknownOffer(String),
     #[error("numerazione degli userid esaurita")]
     UseridsExhausted,
+    /// A domain of the order was suspended, dismissed or removed since the draft was checked.
+    #[error("dominio non più utilizzabile: {0}")]
+    UnusableDomain(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -42,6 +45,12 @@ impl From<sqlx::Error> for CreateOrderError {
         Self::Store(StoreError::Db(e))
     }
 }
+
+/// Domain `$2` if scope `$1` may create mailboxes on it now, as step 2 checked it
+/// (`usable_domains`): certified, and the organisation's own or the provider's (shared).
+const USABLE_DOMAIN: &str = "SELECT d.id FROM domains d WHERE d.name = $2 AND d.state = 'CERTIFICATO' \
+     AND ($1 = 0 OR d.organisation_id = $1 \
+     OR (SELECT kind FROM organisations WHERE id = d.organisation_id) = 'FORNITORE')";
 
 /// Digits of a generated userid after its prefix (seed: `VIT03933`).
 pub(crate) const USERID_DIGITS: usize = 5;
@@ -225,6 +234,22 @@ impl Store {
         let offer_id = crate::offers::usable_offer_id(&mut tx, organisation_id, &order.offer)
             .await?
             .ok_or_else(|| CreateOrderError::UnknownOffer(order.offer.clone()))?;
+        // Likewise each domain: certified and usable now, and kept so (FOR SHARE) until the
+        // mailboxes are stored, so that suspending or dismissing it waits for this order.
+        let domains: BTreeSet<&str> =
+            order.mailboxes.iter().filter_map(|m| m.address.rsplit_once('@').map(|(_, d)| d)).collect();
+        let usable = format!("{USABLE_DOMAIN}{}", self.lock_clause(" FOR SHARE OF d"));
+        for domain in domains {
+            let found: Option<i64> = sqlx::query_scalar(&usable)
+                .bind(operator.scope().sql_value())
+                .bind(domain)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if found.is_none() {
+                tx.rollback().await?;
+                return Err(CreateOrderError::UnusableDomain(domain.to_string()));
+            }
+        }
 
         let number = bump(&mut tx, "order_number", 1).await?;
         let number = OrderNumber::from_stored(format!("{number:0ORDER_DIGITS$}"));

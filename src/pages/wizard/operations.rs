@@ -437,8 +437,9 @@ pub async fn confirm(
         Err(CreateOrderError::Taken { .. }) if confirmed_meanwhile(store, draft_id).await? => {
             Ok(Step::Summary.url(draft_id))
         }
-        Err(CreateOrderError::Taken { .. }) => {
-            // Taken a moment ago by someone else: step 2 shows which, on the field.
+        Err(CreateOrderError::Taken { .. } | CreateOrderError::UnusableDomain(_)) => {
+            // Taken a moment ago by someone else, or the domain suspended meanwhile: step 2
+            // shows which, on the field.
             draft.attempted_mailboxes = true;
             store.save_draft(draft_id, &draft).await?;
             Ok(format!("{}#errori", Step::Mailboxes.url(draft_id)))
