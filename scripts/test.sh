@@ -7,8 +7,10 @@ source scripts/setup.sh test
 source scripts/postgres.sh
 
 SERVER_PID=""
+DNS_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  [ -n "$DNS_PID" ] && kill "$DNS_PID" 2>/dev/null || true
   pg_stop
 }
 trap cleanup EXIT
@@ -41,6 +43,15 @@ bash scripts/build.sh test
 echo "release build: $(( $(date +%s) - start )) s"
 source scripts/site.sh
 bash scripts/bundle_budget.sh
+
+# "Verifica DNS" asks the tests' own DNS server (end2end/support/fake-dns.mjs), on loopback.
+dns_out=$(mktemp /tmp/pec-dns.XXXXXX)
+node end2end/support/fake-dns.mjs >"$dns_out" &
+DNS_PID=$!
+for _ in $(seq 50); do [ -s "$dns_out" ] && break; sleep 0.1; done
+PEC_DNS_SERVER=$(head -n 1 "$dns_out")
+export PEC_DNS_SERVER
+rm -f "$dns_out"
 
 # The demo operators' password, for the server and for Playwright.
 export PEC_DEMO_PASSWORD="password-e2e-$$"

@@ -60,6 +60,57 @@ for (const js of [true, false]) {
       await expect(page.getByRole("row").filter({ hasText: name })).toContainText("SOSPESO");
       log.check();
     });
+
+    test("a customer's domain is certified by Verifica DNS and then takes a mailbox", async ({ page }) => {
+      const log = consoleErrors(page);
+      await login(page, "admin");
+      await page.goto("/domini");
+      if (js) await hydrated(page);
+      // What the customer publishes, copy-friendly (the test's DNS server: scripts/test.sh).
+      const records = page.getByRole("table", { name: "Record DNS per @" });
+      await expect(records).toContainText("10 mx.pec.fornitore.it.");
+      await expect(records).toContainText("v=spf1 include:spf.pec.fornitore.it -all");
+
+      const row = (name: string) => page.getByRole("table", { name: /^Domini/ }).getByRole("row").filter({ hasText: name });
+      const add = async (name: string) => {
+        const form = page.getByRole("form", { name: "Nuovo dominio" });
+        await form.getByLabel("Nome dominio").fill(name);
+        await form.getByLabel("Cliente").selectOption({ label: "Collaudo" });
+        await form.getByLabel("Tipo").selectOption({ label: "del cliente" });
+        await form.getByRole("button", { name: "Aggiungi dominio" }).click();
+        await expect(page.getByRole("status")).toContainText(`Dominio ${name} aggiunto`);
+        if (js) await hydrated(page);
+        await expect(row(name)).toContainText("IN_ATTESA");
+      };
+
+      // Records pointing elsewhere: what to fix is named, the domain keeps waiting.
+      const wrong = `dns-ko-${uniq()}.it`;
+      await add(wrong);
+      await page.getByRole("button", { name: `Verifica DNS ${wrong}` }).click();
+      const alert = page.getByRole("alert");
+      await expect(alert).toContainText(`Verifica DNS non superata: il dominio ${wrong} resta IN_ATTESA.`);
+      await expect(alert).toContainText("Il record MX non punta a mx.pec.fornitore.it (trovati: mail.altro.it)");
+      await expect(alert.getByRole("table", { name: `Record DNS per ${wrong}` })).toBeVisible();
+      await expect(row(wrong)).toContainText("IN_ATTESA");
+
+      // The provider's records: certified.
+      const right = `dns-ok-${uniq()}.it`;
+      if (js) await hydrated(page);
+      await add(right);
+      await page.getByRole("button", { name: `Verifica DNS ${right}` }).click();
+      await expect(page.getByRole("status")).toContainText(
+        `Verifica DNS superata: il dominio ${right} è CERTIFICATO.`,
+      );
+      await expect(row(right)).toContainText("CERTIFICATO");
+      await expect(page.getByRole("button", { name: `Verifica DNS ${right}` })).toHaveCount(0);
+
+      if (js) {
+        await orderUpToReview(page, [{ address: `protocollo@${right}`, passwordEmail: "titolare@example.it" }]);
+        await page.getByRole("button", { name: "Conferma" }).click();
+        await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
+      }
+      log.check();
+    });
   });
 }
 
