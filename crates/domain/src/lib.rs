@@ -15,6 +15,7 @@ pub mod mailbox_admin;
 pub mod offers;
 pub mod organisations;
 pub mod records;
+pub mod renewals;
 pub mod request;
 pub mod settings;
 pub mod states;

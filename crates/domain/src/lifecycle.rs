@@ -47,11 +47,13 @@ pub enum Transition {
     Revoke(RevocationReason),
     /// The expiry date passed.
     Expire,
+    /// A renewal order extended it (an expired one within the grace period comes back).
+    Renew,
 }
 
 impl Transition {
     /// Every transition, for tables and tests.
-    pub const ALL: [Transition; 7] = [
+    pub const ALL: [Transition; 8] = [
         Self::Activate,
         Self::Suspend,
         Self::Reactivate,
@@ -59,6 +61,7 @@ impl Transition {
         Self::Revoke(RevocationReason::CustomerRequest),
         Self::Revoke(RevocationReason::Immediate),
         Self::Expire,
+        Self::Renew,
     ];
 
     /// Form value.
@@ -69,6 +72,7 @@ impl Transition {
             Self::Reactivate => "RIATTIVA".into(),
             Self::Revoke(r) => format!("REVOCA_{}", r.code()),
             Self::Expire => "SCADENZA".into(),
+            Self::Renew => "RINNOVO".into(),
         }
     }
 
@@ -84,18 +88,19 @@ impl Transition {
             Self::Reactivate => "riattivazione",
             Self::Revoke(r) => r.label(),
             Self::Expire => "scadenza",
+            Self::Renew => "rinnovo",
         }
     }
 
     /// Whether an operator may ask for it from the mailbox page (activation comes with the
-    /// contract, expiry with the calendar).
+    /// contract, expiry with the calendar, renewal with a renewal order).
     pub fn by_operator(self) -> bool {
         matches!(self, Self::Suspend | Self::Reactivate | Self::Revoke(_))
     }
 }
 
 /// The one table of allowed transitions: from, what, to.
-const TABLE: [(MailboxState, Transition, MailboxState); 10] = {
+const TABLE: [(MailboxState, Transition, MailboxState); 13] = {
     use MailboxState::*;
     use RevocationReason::*;
     [
@@ -109,6 +114,10 @@ const TABLE: [(MailboxState, Transition, MailboxState); 10] = {
         (Sospesa, Transition::Revoke(CustomerRequest), Revocata),
         (Sospesa, Transition::Revoke(Immediate), Revocata),
         (Attiva, Transition::Expire, Scaduta),
+        // The grace period after expiry is `renewals::renew`'s.
+        (Attiva, Transition::Renew, Attiva),
+        (Sospesa, Transition::Renew, Sospesa),
+        (Scaduta, Transition::Renew, Attiva),
     ]
 };
 
@@ -168,10 +177,62 @@ impl Date {
     pub fn italian(self) -> String {
         format!("{:02}/{:02}/{:04}", self.day, self.month, self.year)
     }
+
+    /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
+    /// `days_from_civil`), so that dates differ and move by days without a time library.
+    pub fn day_number(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date of day number `z` (the inverse of `day_number`).
+    pub fn from_day_number(z: i64) -> Self {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Self { year, month, day }
+    }
+
+    pub fn add_days(self, days: i64) -> Self {
+        Self::from_day_number(self.day_number() + days)
+    }
+
+    /// Days from `self` to `later` (negative if `later` is earlier).
+    pub fn days_until(self, later: Self) -> i64 {
+        later.day_number() - self.day_number()
+    }
+
+    /// The same day `months` later, or the last day of that month if it is shorter (31
+    /// January + 1 month is 28 or 29 February; 29 February + 12 months is 28 February).
+    pub fn add_months(self, months: u32) -> Self {
+        let index = i64::from(self.year) * 12 + i64::from(self.month) - 1 + i64::from(months);
+        let (year, month) = (index.div_euclid(12) as i32, index.rem_euclid(12) as u32 + 1);
+        Self { year, month, day: self.day.min(days_in_month(year, month)) }
+    }
 }
 
 fn is_leap(y: i32) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Legalmail expires on the activation anniversary in the chosen expiry year; 29 February
@@ -249,6 +310,8 @@ mod tests {
                     (Sospesa, Transition::Reactivate) => Some(Attiva),
                     (Attiva | Sospesa, t) if revoke.contains(&t) => Some(Revocata),
                     (Attiva, Transition::Expire) => Some(Scaduta),
+                    (Attiva | Scaduta, Transition::Renew) => Some(Attiva),
+                    (Sospesa, Transition::Renew) => Some(Sospesa),
                     _ => None,
                 };
                 assert_eq!(apply(from, t).ok(), expected, "{from:?} {t:?}");
@@ -280,9 +343,36 @@ mod tests {
         assert_eq!(single_edge(Transition::Revoke(RevocationReason::Immediate)), None, "two starting states");
     }
 
+    fn d(year: i32, month: u32, day: u32) -> Date {
+        Date { year, month, day }
+    }
+
+    #[test]
+    fn dates_move_by_days_and_months() {
+        assert_eq!(d(1970, 1, 1).day_number(), 0);
+        assert_eq!(d(2000, 3, 1).day_number(), 11_017);
+        assert_eq!(d(2026, 12, 31).add_days(1), d(2027, 1, 1));
+        assert_eq!(d(2028, 2, 28).add_days(1), d(2028, 2, 29));
+        assert_eq!(d(2027, 2, 28).add_days(1), d(2027, 3, 1));
+        assert_eq!(d(2026, 11, 27).days_until(d(2027, 1, 26)), 60);
+        assert_eq!(d(2027, 1, 26).days_until(d(2026, 11, 27)), -60);
+        assert_eq!(d(2027, 1, 31).add_months(1), d(2027, 2, 28));
+        assert_eq!(d(2024, 2, 29).add_months(12), d(2025, 2, 28));
+        assert_eq!(d(2026, 11, 30).add_months(3), d(2027, 2, 28));
+        assert_eq!(d(2026, 5, 15).add_months(36), d(2029, 5, 15));
+        // Every day of four centuries survives the round trip, in order.
+        let start = d(1900, 1, 1).day_number();
+        let mut previous = d(1899, 12, 31);
+        for n in start..start + 146_097 {
+            let date = Date::from_day_number(n);
+            assert_eq!(date.day_number(), n);
+            assert!(date > previous && date.day <= days_in_month(date.year, date.month));
+            previous = date;
+        }
+    }
+
     #[test]
     fn expiry_is_the_anniversary() {
-        let d = |year, month, day| Date { year, month, day };
         assert_eq!(expiry_date(d(2022, 3, 11), 2025), d(2025, 3, 11));
         assert_eq!(expiry_date(d(2024, 2, 29), 2027), d(2027, 2, 28));
         assert_eq!(expiry_date(d(2024, 2, 29), 2028), d(2028, 2, 29));
