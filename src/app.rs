@@ -6,6 +6,7 @@ use crate::pages::audit::AuditPage;
 use crate::pages::configuration::{ConfigurationPage, OperatorsPage};
 use crate::pages::customers::CustomersPage;
 use crate::pages::domains::DomainsPage;
+use crate::pages::expiries::ExpiriesPage;
 use crate::pages::home::{HomePage, NotFoundPage};
 use crate::pages::login::{LoginPage, SessionBar};
 use crate::pages::mailbox_detail::MailboxPage;
@@ -111,6 +112,7 @@ pub fn App() -> impl IntoView {
                         />
                         <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/offerte") view=OffersRoute::page() ssr=ssr.clone() />
+                        <Route path=path!("/scadenze/caselle") view=ExpiriesRoute::page() ssr=ssr.clone() />
                         <Route
                             path=path!("/configurazione/organizzazioni")
                             view=OrganisationsRoute::page()
@@ -171,6 +173,7 @@ lazy_page! {
     AuditRoute => AuditPage,
     DomainsRoute => DomainsPage,
     OffersRoute => OffersPage,
+    ExpiriesRoute => ExpiriesPage,
     CustomersRoute => CustomersPage,
     SettingsRoute => SettingsPage,
     OrganisationsRoute => OrganisationsPage,

@@ -18,6 +18,9 @@ pub const CUSTOMERS: &str = "/configurazione/clienti";
 pub const SETTINGS: &str = "/configurazione/impostazioni";
 /// "Organizzazioni" (Configurazione).
 pub const ORGANISATIONS: &str = "/configurazione/organizzazioni";
+/// "Gestione scadenze caselle", and its export (a file).
+pub const EXPIRIES: &str = "/scadenze/caselle";
+pub const EXPIRIES_CSV: &str = "/scadenze/caselle.csv";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 
@@ -184,6 +187,31 @@ impl LoginRefusal {
 /// name (nothing else typed there, an e-mail address say, goes into a URL).
 pub fn login_refused(why: LoginRefusal, valid_username: &str, next: &str) -> String {
     format!("{LOGIN}?errore={}&utente={}&next={}", why.code(), url_encode(valid_username), url_encode(next))
+}
+
+/// "Gestione scadenze caselle" with `filter` (the address the filter form makes) and `extra`
+/// (an outcome, `key=value&…` of our own).
+pub fn expiries_with(filter: &crate::domain::renewals::ExpiryFilter, extra: &str) -> String {
+    let pairs = [
+        ("entro", &filter.within),
+        ("dal", &filter.from),
+        ("al", &filter.to),
+        ("cliente", &filter.customer),
+        ("offerta", &filter.offer),
+        ("dominio", &filter.domain),
+        ("stato", &filter.state),
+        ("tacito", &filter.tacit),
+    ];
+    let mut q: Vec<String> =
+        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", url_encode(v))).collect();
+    if !extra.is_empty() {
+        q.push(extra.to_string());
+    }
+    if q.is_empty() {
+        EXPIRIES.to_string()
+    } else {
+        format!("{EXPIRIES}?{}", q.join("&"))
+    }
 }
 
 /// "Gestione domini" after a domain was added (its checked name, not what was typed).

@@ -343,6 +343,10 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 <dd>{iso_to_italian(&m.activated_at)}</dd>
                 <dt>"Data scadenza"</dt>
                 <dd>{iso_to_italian(&m.expires_at)}</dd>
+                <dt>"Data scad. fattura"</dt>
+                <dd>{iso_to_italian(&m.invoice_expires_at)}</dd>
+                <dt>"Rinnovo tacito"</dt>
+                <dd>{if m.tacit_renewal { "sì" } else { "no" }}</dd>
                 <dt>"Password"</dt>
                 <dd>{if m.has_password { "impostata dal titolare" } else { "non ancora impostata" }}</dd>
             </dl>

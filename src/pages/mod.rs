@@ -5,6 +5,7 @@ pub mod audit;
 pub mod configuration;
 pub mod customers;
 pub mod domains;
+pub mod expiries;
 pub mod home;
 pub mod login;
 pub mod mailbox_admin;

@@ -73,6 +73,8 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
             <dl class="detail">
                 <dt>"Ordine"</dt>
                 <dd>{order.number.to_string()}</dd>
+                <dt>"Tipo ordine"</dt>
+                <dd>{order.kind.code()}</dd>
                 <dt>"Stato"</dt>
                 <dd>{order.state.code()}</dd>
                 <dt>"Data richiesta"</dt>

@@ -95,6 +95,7 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                         <th scope="col">"Ordine"</th>
                         <th scope="col">"Data richiesta"</th>
                         <th scope="col">"Denominazione"</th>
+                        <th scope="col">"Tipo"</th>
                         <th scope="col">"Caselle"</th>
                         <th scope="col">"Stato"</th>
                     </tr>
@@ -110,6 +111,7 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                                     </td>
                                     <td>{italian_date(&o.created_at)}</td>
                                     <td>{o.customer_name}</td>
+                                    <td>{o.kind.code()}</td>
                                     <td class="num">{o.mailbox_count}</td>
                                     <td>{o.state.code()}</td>
                                 </tr>

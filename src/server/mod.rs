@@ -97,14 +97,21 @@ pub fn today() -> crate::domain::lifecycle::Date {
 /// Days that used links, sent e-mails and abandoned drafts are kept.
 pub const KEEP_DAYS: i64 = 30;
 
-/// Work of this server process that no request starts (hourly, and at start): mailboxes past
-/// their expiry date become SCADUTA; what is no longer of use is forgotten.
+/// Work of this server process that no request starts (hourly, and at start): mailboxes with
+/// tacit renewal renew on their expiry day, the others past it become SCADUTA; what is no
+/// longer of use is forgotten.
 pub fn spawn_housekeeping(store: Store, throttle: std::sync::Arc<throttle::Throttle>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
             throttle.forget_idle();
+            // Tacit renewal first: a mailbox with it renews on its expiry day instead of expiring.
+            match store.renew_tacit_due(today()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} mailboxes renewed tacitly"),
+                Err(e) => tracing::error!("tacit renewal: {e}"),
+            }
             match store.expire_due(today()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} mailboxes expired"),

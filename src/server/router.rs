@@ -48,6 +48,7 @@ pub fn build(state: AppState) -> axum::Router {
     // Pages, server functions and files; forms get the general limit.
     let pages = axum::Router::new()
         .route(routes::CSV_TEMPLATE, get(csv_template))
+        .route(routes::EXPIRIES_CSV, get(crate::pages::expiries::export))
         .route(routes::pattern::ERROR_REPORT, get(crate::pages::wizard::csv_routes::error_report))
         .route(routes::pattern::CONTRACT_PDF, get(super::contract::download))
         .route(routes::pattern::SIGNED_CONTRACT, get(super::contract::download_signed))

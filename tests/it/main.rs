@@ -9,6 +9,7 @@ mod customers;
 mod dns;
 mod domains;
 mod offers;
+mod renewals;
 mod security;
 mod settings;
 mod store;

@@ -2103,3 +2103,95 @@ async fn verifica_dns_through_the_page_shows_the_records_and_the_outcome() {
         assert_eq!(dns.questions_about("studio-verdi.it"), asked);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gestione_scadenze_caselle_renews_the_ticked_rows_once_and_exports_the_filter() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let n = std::process::id();
+        let soon = pec_manager::server::today().add_days(10).iso();
+        let (a, b) = (format!("scad-a{n}@legalmail.it"), format!("scad-b{n}@legalmail.it"));
+        let ids = crate::renewals::active(&store, &[(&a, &soon, "ATTIVA"), (&b, &soon, "ATTIVA")]).await;
+        store
+            .raw_execute(&format!(
+                "UPDATE mailboxes SET description = '=HYPERLINK(\"x\")' WHERE userid = '{}'",
+                ids[0]
+            ))
+            .await
+            .unwrap();
+        let alfa = login(&app, "alfa").await;
+        let page = send(&app, get("/scadenze/caselle", Some(&alfa))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<h1>Gestione scadenze caselle"), "{}", page.body);
+        for id in &ids {
+            assert!(page.body.contains(&format!("aria-label=\"Seleziona {id}\"")), "{}", page.body);
+        }
+        assert!(page.body.contains("Rinnova selezionate") && page.body.contains("Esporta CSV"));
+
+        // The export: Excel's CSV, the filter's rows, formulas neutralised; another
+        // organisation's export does not hold them.
+        let csv = send(&app, get("/scadenze/caselle.csv?entro=30", Some(&alfa))).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.body.starts_with("\u{feff}Userid;Casella;Descrizione;"), "{}", csv.body);
+        assert!(
+            csv.body.contains(ids[0].as_str()) && csv.body.contains("\"'=HYPERLINK(\"\"x\"\")\""),
+            "{}",
+            csv.body
+        );
+        let beta = login(&app, "beta").await;
+        let other = send(&app, get("/scadenze/caselle.csv?entro=30", Some(&beta))).await;
+        assert!(!other.body.contains(ids[0].as_str()));
+        let anonymous = send(&app, get("/scadenze/caselle.csv", None)).await;
+        assert!(anonymous.location().starts_with("/accesso"), "{}", anonymous.status);
+
+        // "Rinnova selezionate" with the page's request key; sent twice, renewed once.
+        let key =
+            page.body.split("name=\"richiesta\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap();
+        let form = format!(
+            "scelte%5B{}%5D=1&scelte%5B{}%5D=1&filtro%5Bwithin%5D=30&richiesta={key}&azione=rinnova",
+            ids[0], ids[1]
+        );
+        let r = send(&app, post("/api/scadenze/azione", &form, Some(&alfa), Some(ORIGIN), true)).await;
+        assert!(
+            r.location().starts_with("/scadenze/caselle?entro=30&esito=rinnovate&caselle=2&ordini="),
+            "{}",
+            r.location()
+        );
+        let again = send(&app, post("/api/scadenze/azione", &form, Some(&alfa), Some(ORIGIN), true)).await;
+        assert_eq!(again.location(), r.location());
+        let number = r.location().rsplit('=').next().unwrap().to_string();
+        let done = send(&app, get(r.location(), Some(&alfa))).await;
+        assert!(done.body.contains("Rinnovo eseguito: 2 caselle rinnovate."), "{}", done.body);
+        assert!(done.body.contains(&format!("href=\"/ordini/{number}\"")), "{}", done.body);
+        let order = send(&app, get(&format!("/ordini/{number}"), Some(&alfa))).await;
+        assert!(order.body.contains("RINNOVO") && order.body.contains(ids[1].as_str()), "{}", order.body);
+        let mailbox = store.mailbox(pec_manager::domain::auth::Scope::All, &ids[0]).await.unwrap().unwrap();
+        let next_year = pec_manager::domain::lifecycle::Date::parse_iso(&soon).unwrap().add_months(12).iso();
+        assert_eq!(
+            (mailbox.expires_at.as_str(), mailbox.invoice_expires_at.as_str()),
+            (next_year.as_str(), next_year.as_str())
+        );
+
+        // Another organisation's mailbox is not found; nothing selected says so.
+        let theirs = format!("scelte%5B{}%5D=1&richiesta={}&azione=rinnova", ids[0], "b".repeat(64));
+        let r = send(&app, post("/api/scadenze/azione", &theirs, Some(&beta), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/scadenze/caselle?rifiuto=non-trovate");
+        let none = format!("richiesta={}&azione=rinnova", "c".repeat(64));
+        let r = send(&app, post("/api/scadenze/azione", &none, Some(&alfa), Some(ORIGIN), true)).await;
+        let page = send(&app, get(r.location(), Some(&alfa))).await;
+        assert!(page.body.contains("Nessuna casella selezionata"), "{}", page.body);
+
+        // Tacit renewal on, for every row of the filter.
+        let all = format!("tutte=1&filtro%5Bfrom%5D={next_year}&filtro%5Bto%5D={next_year}&azione=tacito-si");
+        let r = send(&app, post("/api/scadenze/azione", &all, Some(&alfa), Some(ORIGIN), true)).await;
+        assert!(r.location().contains("esito=tacito-si&caselle=2"), "{}", r.location());
+        assert!(
+            store
+                .mailbox(pec_manager::domain::auth::Scope::All, &ids[1])
+                .await
+                .unwrap()
+                .unwrap()
+                .tacit_renewal
+        );
+    }
+}

@@ -32,6 +32,7 @@ pub struct Customer {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
     pub number: OrderNumber,
+    pub kind: crate::states::OrderKind,
     pub created_at: String,
     pub customer_name: String,
     pub mailbox_count: i64,
@@ -95,6 +96,7 @@ pub struct MailboxRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDetail {
     pub number: OrderNumber,
+    pub kind: crate::states::OrderKind,
     pub state: OrderState,
     pub created_at: String,
     pub customer_name: String,
@@ -131,6 +133,10 @@ pub struct MailboxDetail {
     /// `YYYY-MM-DD`, empty until the contract activates the mailbox.
     pub activated_at: String,
     pub expires_at: String,
+    /// "Data scad. fattura": the expiry the last invoice (activation or renewal) covers.
+    pub invoice_expires_at: String,
+    /// Renewed by the hourly job on its expiry day instead of expiring.
+    pub tacit_renewal: bool,
     pub has_password: bool,
     pub services: Services,
 }

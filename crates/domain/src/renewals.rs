@@ -50,6 +50,156 @@ pub fn due_reminder(expires: Date, today: Date, windows: &[i64]) -> Option<i64> 
     windows.iter().copied().filter(|w| *w >= left).min()
 }
 
+/// "Scadenza entro" choices, in days.
+pub const WINDOWS: [i64; 3] = [30, 60, 90];
+
+/// "Gestione scadenze caselle" filter, as typed in the address (empty means any; the window
+/// defaults to the first).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExpiryFilter {
+    /// "30", "60" or "90".
+    pub within: String,
+    /// "Dal" and "Al", `YYYY-MM-DD` (what a date input sends).
+    pub from: String,
+    pub to: String,
+    pub customer: String,
+    pub offer: String,
+    pub domain: String,
+    pub state: String,
+    /// "si", "no" or empty.
+    pub tacit: String,
+}
+
+/// The states an expiry list shows: those that expire or have just expired.
+pub const LISTED_STATES: [MailboxState; 3] =
+    [MailboxState::Attiva, MailboxState::Sospesa, MailboxState::Scaduta];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ExpiryFilterError {
+    #[error("Data non valida: usare il formato gg/mm/aaaa")]
+    Date,
+    #[error("«Dal» deve precedere «Al»")]
+    Order,
+}
+
+impl ExpiryFilter {
+    /// The window in days ("Scadenza entro").
+    pub fn window(&self) -> i64 {
+        self.within.parse().ok().filter(|d| WINDOWS.contains(d)).unwrap_or(WINDOWS[0])
+    }
+
+    /// The expiry dates listed: "Dal"/"Al" when given; otherwise from the start of the grace
+    /// period (mailboxes expired and still renewable) to the window's end.
+    pub fn range(&self, today: Date, grace_days: i64) -> Result<(Date, Date), ExpiryFilterError> {
+        let date = |s: &str, default: Date| -> Result<Date, ExpiryFilterError> {
+            let s = s.trim();
+            if s.is_empty() {
+                return Ok(default);
+            }
+            Date::parse_iso(s)
+                .filter(|d| s.len() == 10 && d.month >= 1 && d.month <= 12 && d.day >= 1 && d.day <= 31)
+                .filter(|d| Date::from_day_number(d.day_number()) == *d)
+                .ok_or(ExpiryFilterError::Date)
+        };
+        let from = date(&self.from, today.add_days(-grace_days))?;
+        let to = date(&self.to, today.add_days(self.window()))?;
+        if from > to {
+            return Err(ExpiryFilterError::Order);
+        }
+        Ok((from, to))
+    }
+
+    /// The states asked for (one, or all those listed).
+    pub fn states(&self) -> Vec<MailboxState> {
+        match MailboxState::from_code(&self.state) {
+            Some(s) if LISTED_STATES.contains(&s) => vec![s],
+            _ => LISTED_STATES.to_vec(),
+        }
+    }
+
+    pub fn tacit(&self) -> Option<bool> {
+        match self.tacit.as_str() {
+            "si" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// What the store selects, or why the filter cannot be used.
+    pub fn query(&self, today: Date, grace_days: i64) -> Result<ExpiryQuery, ExpiryFilterError> {
+        let (from, to) = self.range(today, grace_days)?;
+        let domain = crate::domains::domain_name(&self.domain).ok();
+        Ok(ExpiryQuery {
+            from,
+            to,
+            states: self.states(),
+            customer: self.customer.trim().chars().take(200).collect(),
+            offer: self.offer.trim().chars().take(40).collect(),
+            domain,
+            tacit: self.tacit(),
+        })
+    }
+}
+
+/// A checked expiry filter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpiryQuery {
+    pub from: Date,
+    pub to: Date,
+    pub states: Vec<MailboxState>,
+    /// The start of the customer's name (any case); empty means any.
+    pub customer: String,
+    /// An offer code; empty means any.
+    pub offer: String,
+    pub domain: Option<String>,
+    pub tacit: Option<bool>,
+}
+
+/// One mailbox of "Gestione scadenze caselle".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiryRow {
+    pub userid: String,
+    pub address: String,
+    pub description: String,
+    pub customer: String,
+    pub offer: String,
+    pub order_number: String,
+    pub state: MailboxState,
+    /// `YYYY-MM-DD`.
+    pub expires_at: String,
+    pub tacit: bool,
+}
+
+/// The export's header and a row's cells (the CSV writer makes them formula-safe).
+pub const EXPORT_HEADER: [&str; 9] = [
+    "Userid",
+    "Casella",
+    "Descrizione",
+    "Cliente",
+    "Offerta",
+    "Ordine",
+    "Stato",
+    "Scadenza",
+    "Rinnovo tacito",
+];
+
+impl ExpiryRow {
+    pub fn cells(&self) -> [String; 9] {
+        [
+            self.userid.clone(),
+            self.address.clone(),
+            self.description.clone(),
+            self.customer.clone(),
+            self.offer.clone(),
+            self.order_number.clone(),
+            self.state.code().to_string(),
+            crate::records::italian_date(&self.expires_at),
+            if self.tacit { "sì" } else { "no" }.to_string(),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,7 +212,10 @@ mod tests {
     #[test]
     fn a_renewal_counts_from_the_current_expiry() {
         let today = d(2026, 11, 27);
-        assert_eq!(renew(S::Attiva, d(2026, 12, 15), 12, today, 30), Ok(Renewed { expires: d(2027, 12, 15), state: S::Attiva }));
+        assert_eq!(
+            renew(S::Attiva, d(2026, 12, 15), 12, today, 30),
+            Ok(Renewed { expires: d(2027, 12, 15), state: S::Attiva })
+        );
         assert_eq!(renew(S::Sospesa, d(2027, 3, 1), 24, today, 30).map(|r| r.state), Ok(S::Sospesa));
         // End of month and leap years.
         assert_eq!(renew(S::Attiva, d(2028, 2, 29), 12, today, 30).unwrap().expires, d(2029, 2, 28));
@@ -83,12 +236,41 @@ mod tests {
         );
         assert_eq!(renew(S::Scaduta, expired, 12, d(2026, 11, 28), 30), Err(RenewalRefused::PastGrace(30)));
         assert_eq!(renew(S::Scaduta, expired, 12, d(2026, 11, 28), 31).map(|r| r.state), Ok(S::Attiva));
-        assert_eq!(renew(S::Revocata, expired, 12, d(2026, 11, 1), 30), Err(RenewalRefused::State(S::Revocata)));
-        assert_eq!(renew(S::Prenotata, expired, 12, d(2026, 11, 1), 30), Err(RenewalRefused::State(S::Prenotata)));
+        assert_eq!(
+            renew(S::Revocata, expired, 12, d(2026, 11, 1), 30),
+            Err(RenewalRefused::State(S::Revocata))
+        );
+        assert_eq!(
+            renew(S::Prenotata, expired, 12, d(2026, 11, 1), 30),
+            Err(RenewalRefused::State(S::Prenotata))
+        );
         assert_eq!(
             RenewalRefused::PastGrace(30).to_string(),
             "Scaduta da oltre 30 giorni: non più rinnovabile (serve un nuovo ordine)"
         );
+    }
+
+    #[test]
+    fn the_expiry_filter_covers_the_grace_period_and_the_window() {
+        let today = d(2026, 11, 27);
+        let f = ExpiryFilter::default();
+        assert_eq!(f.range(today, 30), Ok((d(2026, 10, 28), d(2026, 12, 27))));
+        let f = ExpiryFilter { within: "90".into(), ..ExpiryFilter::default() };
+        assert_eq!(f.range(today, 0), Ok((today, d(2027, 2, 25))));
+        let f = ExpiryFilter { within: "45".into(), ..ExpiryFilter::default() };
+        assert_eq!(f.window(), 30);
+        let f =
+            ExpiryFilter { from: "2027-01-01".into(), to: "2027-03-31".into(), ..ExpiryFilter::default() };
+        assert_eq!(f.range(today, 30), Ok((d(2027, 1, 1), d(2027, 3, 31))));
+        for bad in ["2027-02-30", "2027-13-01", "01/02/2027", "2027-1-1x"] {
+            let f = ExpiryFilter { from: bad.into(), ..ExpiryFilter::default() };
+            assert_eq!(f.range(today, 30), Err(ExpiryFilterError::Date), "{bad}");
+        }
+        let f =
+            ExpiryFilter { from: "2027-03-31".into(), to: "2027-01-01".into(), ..ExpiryFilter::default() };
+        assert_eq!(f.range(today, 30), Err(ExpiryFilterError::Order));
+        let f = ExpiryFilter { state: "REVOCATA".into(), tacit: "si".into(), ..ExpiryFilter::default() };
+        assert_eq!((f.states().len(), f.tacit()), (3, Some(true)));
     }
 
     #[test]

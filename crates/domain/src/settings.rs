@@ -26,6 +26,10 @@ pub struct Settings {
     pub dns_mx: String,
     /// The provider's SPF domain, which a customer's SPF record includes.
     pub dns_spf: String,
+    /// Days after expiry in which a SCADUTA mailbox may still be renewed.
+    pub renewal_grace_days: i64,
+    /// Days before expiry on which reminders go out, largest first (e.g. 60, 30, 7).
+    pub reminder_days: Vec<i64>,
 }
 
 impl Default for Settings {
@@ -41,6 +45,8 @@ impl Default for Settings {
             lockout_failures: 5,
             dns_mx: "mx.pec.fornitore.it".into(),
             dns_spf: "spf.pec.fornitore.it".into(),
+            renewal_grace_days: 30,
+            reminder_days: vec![60, 30, 7],
         }
     }
 }
@@ -65,12 +71,14 @@ pub enum SettingField {
     LockoutFailures,
     DnsMx,
     DnsSpf,
+    RenewalGraceDays,
+    ReminderDays,
 }
 
 pub const ORDER_NUMBER_MAX: i64 = 99_999_999;
 
 impl SettingField {
-    pub const ALL: [SettingField; 10] = [
+    pub const ALL: [SettingField; 12] = [
         Self::UseridPrefix,
         Self::NextOrderNumber,
         Self::CsvMaxMb,
@@ -81,6 +89,8 @@ impl SettingField {
         Self::LockoutFailures,
         Self::DnsMx,
         Self::DnsSpf,
+        Self::RenewalGraceDays,
+        Self::ReminderDays,
     ];
 
     pub fn key(self) -> &'static str {
@@ -95,6 +105,8 @@ impl SettingField {
             Self::LockoutFailures => "lockout_failures",
             Self::DnsMx => "dns_mx",
             Self::DnsSpf => "dns_spf",
+            Self::RenewalGraceDays => "renewal_grace_days",
+            Self::ReminderDays => "reminder_days",
         }
     }
 
@@ -110,13 +122,16 @@ impl SettingField {
             Self::LockoutFailures => "Tentativi di accesso prima del blocco",
             Self::DnsMx => "Server MX del fornitore",
             Self::DnsSpf => "Dominio SPF del fornitore",
+            Self::RenewalGraceDays => "Giorni di tolleranza per il rinnovo dopo la scadenza",
+            Self::ReminderDays => "Promemoria di scadenza (giorni prima)",
         }
     }
 
     /// The numeric range, for number fields.
     pub fn range(self) -> Option<(i64, i64)> {
         match self {
-            Self::UseridPrefix | Self::DnsMx | Self::DnsSpf => None,
+            Self::UseridPrefix | Self::DnsMx | Self::DnsSpf | Self::ReminderDays => None,
+            Self::RenewalGraceDays => Some((0, 365)),
             Self::NextOrderNumber => Some((1, ORDER_NUMBER_MAX)),
             Self::CsvMaxMb => Some((1, 5)),
             Self::CsvMaxRows => Some((1, crate::csv_file::MAX_ROWS as i64)),
@@ -139,6 +154,10 @@ impl SettingField {
             Self::LockoutFailures => s.lockout_failures.to_string(),
             Self::DnsMx => s.dns_mx.clone(),
             Self::DnsSpf => s.dns_spf.clone(),
+            Self::RenewalGraceDays => s.renewal_grace_days.to_string(),
+            Self::ReminderDays => {
+                s.reminder_days.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            }
         }
     }
 
@@ -156,6 +175,10 @@ impl SettingField {
                 s.dns_spf = host_name(text)?;
                 return Ok(());
             }
+            Self::ReminderDays => {
+                s.reminder_days = reminder_days(text)?;
+                return Ok(());
+            }
             _ => {}
         }
         let (min, max) = self.range().unwrap_or((0, 0));
@@ -166,7 +189,8 @@ impl SettingField {
             .filter(|n| (min..=max).contains(n) && t.len() <= 9)
             .ok_or_else(|| format!("Un numero intero da {min} a {max}"))?;
         match self {
-            Self::UseridPrefix | Self::DnsMx | Self::DnsSpf => {}
+            Self::UseridPrefix | Self::DnsMx | Self::DnsSpf | Self::ReminderDays => {}
+            Self::RenewalGraceDays => s.renewal_grace_days = n,
             Self::NextOrderNumber => s.next_order_number = n,
             Self::CsvMaxMb => s.csv_max_mb = n,
             Self::CsvMaxRows => s.csv_max_rows = n,
@@ -198,6 +222,29 @@ fn host_name(text: &str) -> Result<String, String> {
         Ok(checked) if checked == plain => Ok(typed),
         _ => Err("Un nome host valido in ASCII (es. mx.pec.fornitore.it)".into()),
     }
+}
+
+/// One to five distinct numbers of days from 1 to 365, separated by commas or spaces; kept
+/// largest first.
+fn reminder_days(text: &str) -> Result<Vec<i64>, String> {
+    let bad = || "Da 1 a 5 numeri di giorni da 1 a 365, separati da virgole (es. 60, 30, 7)".to_string();
+    if text.len() > 40 {
+        return Err(bad());
+    }
+    let mut days = Vec::new();
+    for part in text.split([',', ' ', ';']).filter(|p| !p.is_empty()) {
+        let n: i64 = part.parse().map_err(|_| bad())?;
+        if !(1..=365).contains(&n) {
+            return Err(bad());
+        }
+        days.push(n);
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    if days.is_empty() || days.len() > 5 {
+        return Err(bad());
+    }
+    Ok(days)
 }
 
 /// The error of one field as typed.
@@ -265,6 +312,8 @@ mod tests {
         let s = check_settings(&form).unwrap();
         assert_eq!((s.userid_prefix.as_str(), s.next_order_number), ("VIT", 10_295_763));
         assert_eq!(s.dns_spf, "_spf.fornitore.it");
+        form.insert("reminder_days".into(), "7 30,60, 30".into());
+        assert_eq!(check_settings(&form).unwrap().reminder_days, vec![60, 30, 7]);
 
         for (key, bad) in [
             ("userid_prefix", "V1T"),
@@ -282,6 +331,10 @@ mod tests {
             ("dns_spf", ""),
             ("dns_spf", "_"),
             ("dns_mx", "mx.pèc.it"),
+            ("renewal_grace_days", "366"),
+            ("reminder_days", "60, 0"),
+            ("reminder_days", "1 2 3 4 5 6"),
+            ("reminder_days", ""),
         ] {
             let mut f = form_of(&Settings::default());
             f.insert(key.into(), bad.into());

@@ -24,6 +24,26 @@ impl OrderState {
     }
 }
 
+/// What an order is for: new mailboxes, or renewing existing ones (its lines are in
+/// `renewals`, its mailboxes keep their activation order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderKind {
+    Activation,
+    Renewal,
+}
+
+impl OrderKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Activation => "ATTIVAZIONE",
+            Self::Renewal => "RINNOVO",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        [Self::Activation, Self::Renewal].into_iter().find(|x| x.code() == s)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MailboxState {
     Prenotata,

@@ -123,7 +123,8 @@ impl Store {
         let expires = expiry_date(today, expiry_year as i32);
         let (booked, active) = edge(Transition::Activate)?;
         let activate = format!(
-            "UPDATE mailboxes SET state = $1, activated_at = $2, expires_at = $3, {} WHERE order_id = $5 AND state = $6",
+            "UPDATE mailboxes SET state = $1, activated_at = $2, expires_at = $3, invoice_expires_at = $3, {} \
+             WHERE order_id = $5 AND state = $6",
             services_from_offer("$4")
         );
         sqlx::query(&activate)

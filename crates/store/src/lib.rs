@@ -25,6 +25,7 @@ mod orders;
 mod organisations;
 mod outbox;
 mod reference;
+mod renewals;
 mod search;
 mod sessions;
 mod settings;
@@ -42,6 +43,7 @@ pub use operators::{AttemptClaim, LoginRecord, NewOperator};
 pub use orders::CreateOrderError;
 pub use organisations::OrganisationError;
 pub use outbox::{Mail, QueuedMail};
+pub use renewals::{RenewError, RENEW_MAX};
 pub use sessions::{is_token, new_token, token_hash};
 pub use settings::SettingsError;
 

@@ -333,7 +333,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT o.number, o.expiry_year, m.userid, m.reference, m.address, m.description, m.password_email, \
              f.name AS offer_name, m.state, m.first_name, m.last_name, m.tax_code, m.nickname, m.created_at, \
-             m.activated_at, m.expires_at, m.password_hash, m.disk_gb, m.disk_used_mb, m.sms, m.security_archive, \
+             m.activated_at, m.expires_at, m.invoice_expires_at, m.tacit_renewal, m.password_hash, m.disk_gb, m.disk_used_mb, m.sms, m.security_archive, \
              m.legal_preservation, m.shadow_pec, m.push_imap, m.phishing_protection \
              FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN offers f ON f.id = m.offer_id \
              WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
@@ -360,6 +360,8 @@ impl Store {
             expiry_year: r.try_get("expiry_year")?,
             activated_at: r.try_get::<Option<String>, _>("activated_at")?.unwrap_or_default(),
             expires_at: r.try_get::<Option<String>, _>("expires_at")?.unwrap_or_default(),
+            invoice_expires_at: r.try_get::<Option<String>, _>("invoice_expires_at")?.unwrap_or_default(),
+            tacit_renewal: r.try_get::<i64, _>("tacit_renewal")? != 0,
             has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
             services: services_of(&r)?,
         }))

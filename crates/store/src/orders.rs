@@ -10,6 +10,7 @@ use pec_domain::records::OrderSummary;
 use pec_domain::records::PageOf;
 use pec_domain::records::Paged;
 use pec_domain::records::LIST_PAGE_ROWS;
+use pec_domain::states::OrderKind;
 use pec_domain::CustomerKind;
 use pec_domain::MailboxState;
 use pec_domain::OrderState;
@@ -364,8 +365,9 @@ impl Store {
         let pages = ((total + per_page - 1) / per_page).max(1);
         let page = page.clamp(1, pages);
         let rows = sqlx::query(
-            "SELECT o.number, o.created_at, c.name AS customer_name, o.state, \
-             (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) AS mailbox_count \
+            "SELECT o.number, o.kind, o.created_at, c.name AS customer_name, o.state, \
+             (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) \
+             + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = o.id) AS mailbox_count \
              FROM orders o JOIN customers c ON c.id = o.customer_id \
              WHERE $3 = 0 OR o.organisation_id = $3 \
              ORDER BY o.id DESC LIMIT $1 OFFSET $2",
@@ -380,6 +382,7 @@ impl Store {
             .map(|r| {
                 Ok(OrderSummary {
                     number: OrderNumber::from_stored(r.try_get("number")?),
+                    kind: code_of(r, "kind", OrderKind::from_code)?,
                     created_at: r.try_get("created_at")?,
                     customer_name: r.try_get("customer_name")?,
                     mailbox_count: r.try_get("mailbox_count")?,
@@ -413,7 +416,7 @@ impl Store {
         page: Option<usize>,
     ) -> Result<Option<OrderDetail>, StoreError> {
         let row = sqlx::query(
-            "SELECT o.id, o.number, o.state, o.created_at, c.name AS customer_name, o.customer_kind, \
+            "SELECT o.id, o.number, o.kind, o.state, o.created_at, c.name AS customer_name, o.customer_kind, \
              o.legal_rep_cf, o.contact_email, o.consent, o.contract, p.display_name AS operator, \
              f.name AS offer_name, o.expiry_year, o.customer_po \
              FROM orders o JOIN customers c ON c.id = o.customer_id JOIN offers f ON f.id = o.offer_id \
@@ -426,7 +429,13 @@ impl Store {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let id: i64 = r.try_get("id")?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mailboxes WHERE order_id = $1")
+        let kind = code_of(&r, "kind", OrderKind::from_code)?;
+        // A renewal order's mailboxes are its lines; an activation order's, those it created.
+        let of_order = match kind {
+            OrderKind::Activation => "m.order_id = $1",
+            OrderKind::Renewal => "m.id IN (SELECT r.mailbox_id FROM renewals r WHERE r.order_id = $1)",
+        };
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM mailboxes m WHERE {of_order}"))
             .bind(id)
             .fetch_one(&self.pool)
             .await?;
@@ -439,11 +448,11 @@ impl Store {
             Some(_) => (LIST_PAGE_ROWS, window.offset(LIST_PAGE_ROWS)),
             None => (total.max(1), 0),
         };
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT m.userid, m.reference, m.address, m.password_email, m.state, f.name AS offer_name \
-             FROM mailboxes m JOIN offers f ON f.id = m.offer_id WHERE m.order_id = $1 ORDER BY m.position \
-             LIMIT $2 OFFSET $3",
-        )
+             FROM mailboxes m JOIN offers f ON f.id = m.offer_id WHERE {of_order} ORDER BY m.order_id, m.position \
+             LIMIT $2 OFFSET $3"
+        ))
         .bind(id)
         .bind(limit as i64)
         .bind(offset as i64)
@@ -464,6 +473,7 @@ impl Store {
             .collect::<Result<_, StoreError>>()?;
         Ok(Some(OrderDetail {
             number: OrderNumber::from_stored(r.try_get("number")?),
+            kind,
             state: code_of(&r, "state", OrderState::from_code)?,
             created_at: r.try_get("created_at")?,
             customer_name: r.try_get("customer_name")?,

@@ -21,7 +21,7 @@ impl From<sqlx::Error> for SettingsError {
     }
 }
 
-async fn settings_in(tx: &mut Transaction<'_, Any>) -> Result<Settings, StoreError> {
+pub(crate) async fn settings_in(tx: &mut Transaction<'_, Any>) -> Result<Settings, StoreError> {
     let rows = sqlx::query("SELECT key, value FROM settings").fetch_all(&mut **tx).await?;
     let last: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'order_number'")
         .fetch_optional(&mut **tx)
