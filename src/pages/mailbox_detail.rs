@@ -347,6 +347,25 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 <dd>{iso_to_italian(&m.invoice_expires_at)}</dd>
                 <dt>"Rinnovo tacito"</dt>
                 <dd>{if m.tacit_renewal { "sì" } else { "no" }}</dd>
+                <dt>"Promemoria di scadenza"</dt>
+                <dd>
+                    {if m.reminders.is_empty() {
+                        "nessuno inviato".to_string()
+                    } else {
+                        m.reminders
+                            .iter()
+                            .map(|r| {
+                                format!(
+                                    "{} giorni prima del {} (inviato il {})",
+                                    r.window_days,
+                                    iso_to_italian(&r.expires_at),
+                                    italian_date(&r.sent_at),
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    }}
+                </dd>
                 <dt>"Password"</dt>
                 <dd>{if m.has_password { "impostata dal titolare" } else { "non ancora impostata" }}</dd>
             </dl>

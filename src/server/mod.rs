@@ -117,6 +117,11 @@ pub fn spawn_housekeeping(store: Store, throttle: std::sync::Arc<throttle::Throt
                 Ok(n) => tracing::info!("{n} mailboxes expired"),
                 Err(e) => tracing::error!("expiry: {e}"),
             }
+            match store.queue_reminders(today()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("expiry reminders queued for {n} mailboxes"),
+                Err(e) => tracing::error!("expiry reminders: {e}"),
+            }
             match store.purge(KEEP_DAYS).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} expired sessions, old links, sent e-mails and drafts removed"),

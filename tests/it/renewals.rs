@@ -152,3 +152,34 @@ async fn tacit_renewal_renews_on_the_expiry_day_once_and_the_list_shows_it() {
         assert!(page.total >= 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_go_once_per_window_across_runs_processes_and_restarts() {
+    for store in common::stores().await {
+        let n = std::process::id();
+        let in_30 = TODAY.add_days(30).iso();
+        let address = format!("promemoria{n}@legalmail.it");
+        let ids = active(&store, &[(&address, &in_30, "ATTIVA")]).await;
+        let (before, _) = store.mail_counts().await.unwrap();
+
+        // Two processes at once, a second run, and a restarted server: one reminder.
+        let (a, b) = tokio::join!(store.queue_reminders(TODAY), store.queue_reminders(TODAY));
+        assert_eq!(a.unwrap() + b.unwrap(), 1);
+        assert_eq!(store.queue_reminders(TODAY).await.unwrap(), 0);
+        let restarted = Store::open(&store.url_for_tests()).await.unwrap();
+        assert_eq!(restarted.queue_reminders(TODAY).await.unwrap(), 0);
+        // To the holder's "Email gestione password" and the customer's contact.
+        let (after, _) = store.mail_counts().await.unwrap();
+        assert_eq!(after - before, 2);
+
+        // Days later, still in the same window: nothing; the next window: one more.
+        assert_eq!(store.queue_reminders(TODAY.add_days(10)).await.unwrap(), 0);
+        assert_eq!(store.queue_reminders(TODAY.add_days(23)).await.unwrap(), 1);
+        let m = store.mailbox(pec_manager::domain::auth::Scope::All, &ids[0]).await.unwrap().unwrap();
+        let windows: Vec<i64> = m.reminders.iter().map(|r| r.window_days).collect();
+        assert_eq!(windows.len(), 2);
+        assert!(windows.contains(&30) && windows.contains(&7), "{windows:?}");
+        // Expired or renewed beyond the windows: no more.
+        assert_eq!(store.queue_reminders(TODAY.add_days(31)).await.unwrap(), 0);
+    }
+}

@@ -137,8 +137,21 @@ pub struct MailboxDetail {
     pub invoice_expires_at: String,
     /// Renewed by the hourly job on its expiry day instead of expiring.
     pub tacit_renewal: bool,
+    /// Expiry reminders sent, newest first.
+    pub reminders: Vec<ReminderSent>,
     pub has_password: bool,
     pub services: Services,
+}
+
+/// One expiry reminder sent for a mailbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderSent {
+    /// Days before the expiry.
+    pub window_days: i64,
+    /// `YYYY-MM-DD`, the expiry it was about.
+    pub expires_at: String,
+    /// When it was queued (UTC, as stored).
+    pub sent_at: String,
 }
 
 /// RIEPILOGO SERVIZI of a mailbox (from its offer at activation).

@@ -50,6 +50,22 @@ pub fn due_reminder(expires: Date, today: Date, windows: &[i64]) -> Option<i64> 
     windows.iter().copied().filter(|w| *w >= left).min()
 }
 
+/// The reminder e-mail for a mailbox expiring on `expires` (`days` before it): subject and body.
+pub fn reminder_mail(address: &str, userid: &str, expires: Date, days: i64, tacit: bool) -> (String, String) {
+    let subject = format!("Casella PEC {address}: scade il {}", expires.italian());
+    let what_next = if tacit {
+        "La casella ha il rinnovo tacito: sarà rinnovata automaticamente alla scadenza."
+    } else {
+        "Per non perdere la casella, ne chieda il rinnovo al suo fornitore prima della scadenza."
+    };
+    let body = format!(
+        "Gentile cliente,\r\n\r\nla casella PEC {address} (userid {userid}) scade il {} (tra {days} giorni).\r\n\
+         {what_next}\r\n\r\nQuesto è un promemoria automatico: non risponda a questo messaggio.\r\n",
+        expires.italian()
+    );
+    (subject, body)
+}
+
 /// "Scadenza entro" choices, in days.
 pub const WINDOWS: [i64; 3] = [30, 60, 90];
 
@@ -271,6 +287,17 @@ mod tests {
         assert_eq!(f.range(today, 30), Err(ExpiryFilterError::Order));
         let f = ExpiryFilter { state: "REVOCATA".into(), tacit: "si".into(), ..ExpiryFilter::default() };
         assert_eq!((f.states().len(), f.tacit()), (3, Some(true)));
+    }
+
+    #[test]
+    fn the_reminder_names_the_mailbox_the_date_and_what_to_do() {
+        let (subject, body) = reminder_mail("info@rossi.it", "VIT03933", d(2027, 3, 31), 30, false);
+        assert_eq!(subject, "Casella PEC info@rossi.it: scade il 31/03/2027");
+        assert!(
+            body.contains("(userid VIT03933) scade il 31/03/2027 (tra 30 giorni)")
+                && body.contains("rinnovo")
+        );
+        assert!(reminder_mail("a@b.it", "U", d(2027, 3, 31), 7, true).1.contains("rinnovo tacito"));
     }
 
     #[test]

@@ -343,6 +343,22 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
+        let reminders = sqlx::query(
+            "SELECT n.window_days, n.expires_at, n.sent_at FROM reminders n JOIN mailboxes m ON m.id = n.mailbox_id \
+             WHERE m.userid = $1 ORDER BY n.sent_at DESC, n.window_days LIMIT 50",
+        )
+        .bind(userid.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|n| {
+            Ok(pec_domain::records::ReminderSent {
+                window_days: n.try_get("window_days")?,
+                expires_at: n.try_get("expires_at")?,
+                sent_at: n.try_get("sent_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Some(MailboxDetail {
             order_number: order_number_of(&r, "number")?,
             userid: user_id_of(&r, "userid")?,
@@ -362,6 +378,7 @@ impl Store {
             expires_at: r.try_get::<Option<String>, _>("expires_at")?.unwrap_or_default(),
             invoice_expires_at: r.try_get::<Option<String>, _>("invoice_expires_at")?.unwrap_or_default(),
             tacit_renewal: r.try_get::<i64, _>("tacit_renewal")? != 0,
+            reminders,
             has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
             services: services_of(&r)?,
         }))

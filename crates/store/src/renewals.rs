@@ -469,6 +469,69 @@ impl Store {
         }
     }
 
+    /// Expiry reminders due on `today` (hourly): for each ATTIVA or SOSPESA mailbox whose
+    /// nearest reminder window (Impostazioni) has been reached, one e-mail to its "Email
+    /// gestione password" and one to the customer's contact, queued in the outbox once per
+    /// mailbox, expiry and window (the `reminders` key decides, whichever process runs).
+    /// Answers how many mailboxes were reminded.
+    pub async fn queue_reminders(&self, today: Date) -> Result<usize, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let windows = crate::settings::settings_in(&mut tx).await?.reminder_days;
+        let widest = windows.iter().copied().max().unwrap_or(0);
+        let rows = sqlx::query(
+            "SELECT m.id, m.userid, m.address, m.password_email, m.expires_at, m.tacit_renewal, c.contact_email \
+             FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN customers c ON c.id = o.customer_id \
+             WHERE m.state IN ($1, $2) AND m.expires_at >= $3 AND m.expires_at <= $4 ORDER BY m.expires_at LIMIT $5",
+        )
+        .bind(MailboxState::Attiva.code())
+        .bind(MailboxState::Sospesa.code())
+        .bind(today.iso())
+        .bind(today.add_days(widest).iso())
+        .bind(RENEW_MAX as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+        let sent_at = now();
+        let mut reminded = 0;
+        for r in &rows {
+            let expires_at: String = r.try_get("expires_at")?;
+            let Some(expires) = Date::parse_iso(&expires_at) else { continue };
+            let Some(window) = pec_domain::renewals::due_reminder(expires, today, &windows) else { continue };
+            let id: i64 = r.try_get("id")?;
+            let claimed = sqlx::query(
+                "INSERT INTO reminders (mailbox_id, expires_at, window_days, sent_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(&expires_at)
+            .bind(window)
+            .bind(&sent_at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                continue;
+            }
+            let (address, userid): (String, String) = (r.try_get("address")?, r.try_get("userid")?);
+            let tacit = r.try_get::<i64, _>("tacit_renewal")? != 0;
+            let days = today.days_until(expires);
+            let (subject, body) =
+                pec_domain::renewals::reminder_mail(&address, &userid, expires, days, tacit);
+            let holder: String = r.try_get("password_email")?;
+            let contact: String = r.try_get("contact_email")?;
+            let mut recipients = vec![holder];
+            if !contact.is_empty() && !recipients.iter().any(|h| h.eq_ignore_ascii_case(&contact)) {
+                recipients.push(contact);
+            }
+            for recipient in recipients {
+                let mail = crate::outbox::Mail { recipient, subject: subject.clone(), body: body.clone() };
+                crate::outbox::queue_in(&mut tx, &mail).await?;
+            }
+            reminded += 1;
+        }
+        tx.commit().await?;
+        Ok(reminded)
+    }
+
     /// The renewal orders a request made.
     async fn renewal_orders_of(&self, request_key: &str) -> Result<Vec<OrderNumber>, StoreError> {
         let numbers: Vec<String> =
