@@ -1,5 +1,6 @@
 //! Server side of a 10,000-row upload: parse + validate + create the order (one transaction,
-//! 10,000 userids) on SQLite, or on `BENCH_DATABASE_URL`. Run: `cargo bench --bench order --features ssr`.
+//! 10,000 userids), then "Rinnova selezionate" of those 10,000 mailboxes once active (one
+//! transaction), on SQLite, or on `BENCH_DATABASE_URL`. Run: `cargo bench --bench order --features ssr`.
 //! Prints the wall time of each phase over three runs; results are written down in README.md.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark may stop at a broken fixture
@@ -66,6 +67,33 @@ async fn main() {
         println!(
             "run {run}: parse {:?}, + validate {:?}, + availability {:?}, + order {number} with {ROWS} mailboxes: total {:?}",
             parsed, validated, checked, total
+        );
+        // The same mailboxes active, then renewed in one request.
+        let contract = pec_manager::store::SignedContract {
+            file_name: "firmato.pdf".into(),
+            kind: "PDF",
+            data: b"%PDF-1.7".to_vec(),
+        };
+        let today = pec_manager::domain::lifecycle::Date { year: 2026, month: 11, day: 27 };
+        let link_mail = pec_manager::server::mail::link_mail("http://127.0.0.1");
+        store.fulfil_order(&op, &number, &contract, today, &link_mail).await.expect("fulfil");
+        let userids: Vec<_> = store
+            .order(Scope::All, &number)
+            .await
+            .expect("order")
+            .expect("exists")
+            .mailboxes
+            .into_iter()
+            .map(|m| m.userid)
+            .collect();
+        let t = Instant::now();
+        let renewed =
+            store.renew_mailboxes(&op, &userids, today, &format!("{run:064x}")).await.expect("renewal");
+        println!(
+            "run {run}: renewal of {} mailboxes in {} order(s): {:?}",
+            userids.len(),
+            renewed.len(),
+            t.elapsed()
         );
     }
     assert!(store.mailbox_count().await.expect("count") >= 3 * ROWS as i64);

@@ -192,18 +192,12 @@ pub fn login_refused(why: LoginRefusal, valid_username: &str, next: &str) -> Str
 /// "Gestione scadenze caselle" with `filter` (the address the filter form makes) and `extra`
 /// (an outcome, `key=value&…` of our own).
 pub fn expiries_with(filter: &crate::domain::renewals::ExpiryFilter, extra: &str) -> String {
-    let pairs = [
-        ("entro", &filter.within),
-        ("dal", &filter.from),
-        ("al", &filter.to),
-        ("cliente", &filter.customer),
-        ("offerta", &filter.offer),
-        ("dominio", &filter.domain),
-        ("stato", &filter.state),
-        ("tacito", &filter.tacit),
-    ];
-    let mut q: Vec<String> =
-        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", url_encode(v))).collect();
+    let mut q: Vec<String> = filter
+        .pairs()
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect();
     if !extra.is_empty() {
         q.push(extra.to_string());
     }

@@ -50,13 +50,14 @@ pub async fn list_expiries(filter: ExpiryFilter, page: i64) -> Result<ExpiriesDa
 pub async fn expiry_action(
     #[server(default)] scelte: BTreeMap<String, String>,
     #[server(default)] tutte: String,
-    #[server(default)] filtro: ExpiryFilter,
+    #[server(default)] filtro: BTreeMap<String, String>,
     #[server(default)] richiesta: String,
     azione: String,
 ) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let state = crate::server::state()?;
-    let to = act(&state, &op, scelte, tutte == "1", filtro, &richiesta, &azione).await?;
+    let filter = ExpiryFilter::from_pairs(|k| filtro.get(k).cloned().unwrap_or_default());
+    let to = act(&state, &op, scelte, tutte == "1", filter, &richiesta, &azione).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
 }
@@ -170,17 +171,7 @@ fn refusal(code: &str, n: &str) -> Option<String> {
 
 pub fn filter_from_query(q: &leptos_router::params::ParamsMap) -> (ExpiryFilter, i64) {
     let get = |k: &str| q.get(k).unwrap_or_default();
-    let filter = ExpiryFilter {
-        within: get("entro"),
-        from: get("dal"),
-        to: get("al"),
-        customer: get("cliente"),
-        offer: get("offerta"),
-        domain: get("dominio"),
-        state: get("stato"),
-        tacit: get("tacito"),
-    };
-    (filter, get("pagina").parse().unwrap_or(1))
+    (ExpiryFilter::from_pairs(get), get("pagina").parse().unwrap_or(1))
 }
 
 #[component]
@@ -255,25 +246,11 @@ pub fn ExpiriesPage() -> impl IntoView {
     }
 }
 
-/// The filter again as hidden fields of another form (`prefix[field]` or plain names).
+/// The filter again as hidden fields of another form, each named by `name`.
 fn hidden_filter(f: &ExpiryFilter, name: impl Fn(&str) -> String) -> impl IntoView {
-    let fields = [
-        ("within", "entro", f.within.clone()),
-        ("from", "dal", f.from.clone()),
-        ("to", "al", f.to.clone()),
-        ("customer", "cliente", f.customer.clone()),
-        ("offer", "offerta", f.offer.clone()),
-        ("domain", "dominio", f.domain.clone()),
-        ("state", "stato", f.state.clone()),
-        ("tacit", "tacito", f.tacit.clone()),
-    ];
-    fields
+    f.pairs()
         .into_iter()
-        .map(|(field, query, value)| {
-            let n = name(field);
-            let n = if n.is_empty() { query.to_string() } else { n };
-            view! { <input type="hidden" name=n value=value /> }
-        })
+        .map(|(key, value)| view! { <input type="hidden" name=name(key) value=value.to_string() /> })
         .collect_view()
 }
 
@@ -359,7 +336,7 @@ fn ExpiriesView(data: ExpiriesData) -> impl IntoView {
                 }
             })}
         <form method="get" action=crate::routes::EXPIRIES_CSV class="inline-form">
-            {hidden_filter(&export_filter, |_| String::new())}
+            {hidden_filter(&export_filter, str::to_string)}
             <button type="submit">"Esporta CSV"</button>
         </form>
         <form method="post" action=ExpiryAction::url() aria-label="Caselle in scadenza">

@@ -2148,7 +2148,7 @@ async fn gestione_scadenze_caselle_renews_the_ticked_rows_once_and_exports_the_f
         let key =
             page.body.split("name=\"richiesta\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap();
         let form = format!(
-            "scelte%5B{}%5D=1&scelte%5B{}%5D=1&filtro%5Bwithin%5D=30&richiesta={key}&azione=rinnova",
+            "scelte%5B{}%5D=1&scelte%5B{}%5D=1&filtro%5Bentro%5D=30&richiesta={key}&azione=rinnova",
             ids[0], ids[1]
         );
         let r = send(&app, post("/api/scadenze/azione", &form, Some(&alfa), Some(ORIGIN), true)).await;
@@ -2182,7 +2182,7 @@ async fn gestione_scadenze_caselle_renews_the_ticked_rows_once_and_exports_the_f
         assert!(page.body.contains("Nessuna casella selezionata"), "{}", page.body);
 
         // Tacit renewal on, for every row of the filter.
-        let all = format!("tutte=1&filtro%5Bfrom%5D={next_year}&filtro%5Bto%5D={next_year}&azione=tacito-si");
+        let all = format!("tutte=1&filtro%5Bdal%5D={next_year}&filtro%5Bal%5D={next_year}&azione=tacito-si");
         let r = send(&app, post("/api/scadenze/azione", &all, Some(&alfa), Some(ORIGIN), true)).await;
         assert!(r.location().contains("esito=tacito-si&caselle=2"), "{}", r.location());
         assert!(

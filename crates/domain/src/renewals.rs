@@ -100,6 +100,39 @@ pub enum ExpiryFilterError {
 }
 
 impl ExpiryFilter {
+    /// Each field by the name the address and the forms give it: the one mapping, read back
+    /// by `from_pairs`.
+    pub fn pairs(&self) -> [(&'static str, &str); 8] {
+        [
+            ("entro", &self.within),
+            ("dal", &self.from),
+            ("al", &self.to),
+            ("cliente", &self.customer),
+            ("offerta", &self.offer),
+            ("dominio", &self.domain),
+            ("stato", &self.state),
+            ("tacito", &self.tacit),
+        ]
+    }
+
+    /// The filter from named values (`get` answers "" for a missing one).
+    pub fn from_pairs(get: impl Fn(&str) -> String) -> Self {
+        let mut f = Self::default();
+        for (key, field) in [
+            ("entro", &mut f.within),
+            ("dal", &mut f.from),
+            ("al", &mut f.to),
+            ("cliente", &mut f.customer),
+            ("offerta", &mut f.offer),
+            ("dominio", &mut f.domain),
+            ("stato", &mut f.state),
+            ("tacito", &mut f.tacit),
+        ] {
+            *field = get(key);
+        }
+        f
+    }
+
     /// The window in days ("Scadenza entro").
     pub fn window(&self) -> i64 {
         self.within.parse().ok().filter(|d| WINDOWS.contains(d)).unwrap_or(WINDOWS[0])
@@ -287,6 +320,10 @@ mod tests {
         assert_eq!(f.range(today, 30), Err(ExpiryFilterError::Order));
         let f = ExpiryFilter { state: "REVOCATA".into(), tacit: "si".into(), ..ExpiryFilter::default() };
         assert_eq!((f.states().len(), f.tacit()), (3, Some(true)));
+        let back = ExpiryFilter::from_pairs(|k| {
+            f.pairs().iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string()).unwrap_or_default()
+        });
+        assert_eq!(back, f);
     }
 
     #[test]
