@@ -99,11 +99,18 @@ async fn rinnova_selezionate_is_all_or_nothing_and_once_per_request() {
         assert!(renewal.before.contains("2026-12-10") && renewal.after.contains("2027-12-10"), "{renewal:?}");
         assert!(renewal.after.contains(r1[0].as_str()));
 
+        // A request key is the operator's own: another operator sending the same key gets
+        // a renewal of its own, not the first one's order numbers.
+        let admin = common::operator(&store, "alfa.admin").await;
+        let theirs = store.renew_mailboxes(&admin, &[ids[0].clone()], TODAY, &same).await.unwrap();
+        assert_ne!(theirs, r1, "another operator's key answered its orders");
+        assert_eq!(expiry_of(&store, &ids[0]).await.0, "2028-12-10");
+
         // A new request renews again, from the new expiry.
         let again: Vec<OrderNumber> =
             store.renew_mailboxes(&alfa, &[ids[0].clone()], TODAY, &key(4)).await.unwrap();
         assert_ne!(again, r1);
-        assert_eq!(expiry_of(&store, &ids[0]).await.0, "2028-12-10");
+        assert_eq!(expiry_of(&store, &ids[0]).await.0, "2029-12-10");
     }
 }
 

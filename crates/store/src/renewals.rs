@@ -390,6 +390,10 @@ impl Store {
         if wanted.len() > RENEW_MAX {
             return Err(RenewError::TooMany);
         }
+        // The key is the operator's own: a key sent by someone else (copied, guessed) names
+        // another request, never answers this one's orders.
+        let request_key = format!("{}:{request_key}", op.id);
+        let request_key = request_key.as_str();
         let mut tx = self.begin_write().await?;
         // Claim the request first: a second copy queues here and then finds the orders.
         let claimed = sqlx::query(
