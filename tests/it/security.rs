@@ -2181,6 +2181,16 @@ async fn gestione_scadenze_caselle_renews_the_ticked_rows_once_and_exports_the_f
         let page = send(&app, get(r.location(), Some(&alfa))).await;
         assert!(page.body.contains("Nessuna casella selezionata"), "{}", page.body);
 
+        // The filter comes back in the address only bounded, however long it was sent.
+        let long = format!(
+            "richiesta={}&azione=rinnova&filtro%5Bcliente%5D={}",
+            "d".repeat(64),
+            "x".repeat(100_000)
+        );
+        let r = send(&app, post("/api/scadenze/azione", &long, Some(&alfa), Some(ORIGIN), true)).await;
+        assert!(r.location().starts_with("/scadenze/caselle?"), "{:.80}", r.location());
+        assert!(r.location().len() < 1_000, "{} bytes echoed", r.location().len());
+
         // Tacit renewal on, for every row of the filter.
         let all = format!("tutte=1&filtro%5Bdal%5D={next_year}&filtro%5Bal%5D={next_year}&azione=tacito-si");
         let r = send(&app, post("/api/scadenze/azione", &all, Some(&alfa), Some(ORIGIN), true)).await;

@@ -66,6 +66,10 @@ pub fn reminder_mail(address: &str, userid: &str, expires: Date, days: i64, taci
     (subject, body)
 }
 
+/// Longest value of one filter field (a customer's name is at most 200 in step 1, but a prefix
+/// is what a filter needs).
+pub const VALUE_MAX: usize = 100;
+
 /// "Scadenza entro" choices, in days.
 pub const WINDOWS: [i64; 3] = [30, 60, 90];
 
@@ -115,7 +119,8 @@ impl ExpiryFilter {
         ]
     }
 
-    /// The filter from named values (`get` answers "" for a missing one).
+    /// The filter from named values (`get` answers "" for a missing one), each cut to
+    /// `VALUE_MAX` characters: the filter is echoed into addresses and forms.
     pub fn from_pairs(get: impl Fn(&str) -> String) -> Self {
         let mut f = Self::default();
         for (key, field) in [
@@ -128,7 +133,7 @@ impl ExpiryFilter {
             ("stato", &mut f.state),
             ("tacito", &mut f.tacit),
         ] {
-            *field = get(key);
+            *field = get(key).chars().take(VALUE_MAX).collect();
         }
         f
     }
@@ -324,6 +329,8 @@ mod tests {
             f.pairs().iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string()).unwrap_or_default()
         });
         assert_eq!(back, f);
+        let long = ExpiryFilter::from_pairs(|_| "x".repeat(5_000));
+        assert!(long.pairs().iter().all(|(_, v)| v.chars().count() == VALUE_MAX));
     }
 
     #[test]
