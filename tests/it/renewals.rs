@@ -190,3 +190,42 @@ async fn reminders_go_once_per_window_across_runs_processes_and_restarts() {
         assert_eq!(store.queue_reminders(TODAY.add_days(31)).await.unwrap(), 0);
     }
 }
+
+/// Mailboxes already reminded do not hold back the others: every due mailbox is reached in
+/// one run, however many come before it (batches of one here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_and_tacit_renewals_reach_every_due_mailbox_past_a_batch() {
+    for store in common::stores().await {
+        let n = std::process::id();
+        let alfa = common::operator(&store, "alfa").await;
+        let in_30 = TODAY.add_days(30).iso();
+        let (a, b, c) = (
+            format!("lotto-a{n}@legalmail.it"),
+            format!("lotto-b{n}@legalmail.it"),
+            format!("lotto-c{n}@legalmail.it"),
+        );
+        let first = active(&store, &[(&a, &in_30, "ATTIVA")]).await;
+        assert_eq!(store.queue_reminders_in_batches(TODAY, 1).await.unwrap(), 1);
+        active(&store, &[(&b, &in_30, "ATTIVA"), (&c, &in_30, "ATTIVA")]).await;
+        assert_eq!(store.queue_reminders_in_batches(TODAY, 1).await.unwrap(), 2);
+
+        // Three tacit mailboxes due today, batches of one: all renewed, none expires.
+        let today = TODAY.iso();
+        let (d, e) = (format!("lotto-d{n}@legalmail.it"), format!("lotto-e{n}@legalmail.it"));
+        let mut tacit = active(&store, &[(&d, &today, "ATTIVA"), (&e, &today, "ATTIVA")]).await;
+        tacit.extend(first);
+        store
+            .raw_execute(&format!(
+                "UPDATE mailboxes SET expires_at = '{today}' WHERE userid = '{}'",
+                tacit[2]
+            ))
+            .await
+            .unwrap();
+        store.set_tacit_renewal(&alfa, &tacit, true).await.unwrap();
+        assert_eq!(store.renew_tacit_due_in_batches(TODAY, 1).await.unwrap(), 3);
+        store.expire_due(TODAY.add_days(1)).await.unwrap();
+        for u in &tacit {
+            assert_eq!(expiry_of(&store, u).await.1, "ATTIVA");
+        }
+    }
+}

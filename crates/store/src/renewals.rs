@@ -445,31 +445,40 @@ impl Store {
     /// the same at once makes this run change nothing (the conditional update), and a second
     /// run finds nothing due. Answers how many were renewed.
     pub async fn renew_tacit_due(&self, today: Date) -> Result<usize, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(&format!(
-            "SELECT {SELECTED_COLUMNS} FROM mailboxes m JOIN orders o ON o.id = m.order_id \
-             JOIN offers f ON f.id = m.offer_id WHERE m.tacit_renewal = 1 AND m.state = $1 AND m.expires_at <= $2 \
-             ORDER BY m.id LIMIT $3"
-        ))
-        .bind(MailboxState::Attiva.code())
-        .bind(today.iso())
-        .bind(RENEW_MAX as i64)
-        .fetch_all(&mut *tx)
-        .await?;
-        let found = rows.iter().map(selected_of).collect::<Result<Vec<_>, _>>()?;
-        if found.is_empty() {
-            return Ok(0);
-        }
-        let grace = crate::settings::settings_in(&mut tx).await?.renewal_grace_days;
-        match apply_renewals(&mut tx, Renewer::Tacit, &found, today, grace, None).await {
-            Ok(_) => {
-                tx.commit().await?;
-                Ok(found.len())
+        self.renew_tacit_due_in_batches(today, RENEW_MAX as i64).await
+    }
+
+    /// `renew_tacit_due` in transactions of at most `batch` mailboxes, until none is due:
+    /// the job runs right before `expire_due`, which must not find a tacit mailbox left over.
+    pub async fn renew_tacit_due_in_batches(&self, today: Date, batch: i64) -> Result<usize, StoreError> {
+        let mut renewed = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            let rows = sqlx::query(&format!(
+                "SELECT {SELECTED_COLUMNS} FROM mailboxes m JOIN orders o ON o.id = m.order_id \
+                 JOIN offers f ON f.id = m.offer_id WHERE m.tacit_renewal = 1 AND m.state = $1 AND m.expires_at <= $2 \
+                 ORDER BY m.id LIMIT $3"
+            ))
+            .bind(MailboxState::Attiva.code())
+            .bind(today.iso())
+            .bind(batch)
+            .fetch_all(&mut *tx)
+            .await?;
+            let found = rows.iter().map(selected_of).collect::<Result<Vec<_>, _>>()?;
+            if found.is_empty() {
+                return Ok(renewed);
             }
-            // Renewed a moment ago by another process.
-            Err(RenewError::Conflict) => Ok(0),
-            Err(RenewError::Store(e)) => Err(e),
-            Err(e) => Err(StoreError::Corrupt(format!("tacit renewal: {e}"))),
+            let grace = crate::settings::settings_in(&mut tx).await?.renewal_grace_days;
+            match apply_renewals(&mut tx, Renewer::Tacit, &found, today, grace, None).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    renewed += found.len();
+                }
+                // Renewed a moment ago by another process, which carries on.
+                Err(RenewError::Conflict) => return Ok(renewed),
+                Err(RenewError::Store(e)) => return Err(e),
+                Err(e) => return Err(StoreError::Corrupt(format!("tacit renewal: {e}"))),
+            }
         }
     }
 
@@ -479,21 +488,52 @@ impl Store {
     /// mailbox, expiry and window (the `reminders` key decides, whichever process runs).
     /// Answers how many mailboxes were reminded.
     pub async fn queue_reminders(&self, today: Date) -> Result<usize, StoreError> {
+        self.queue_reminders_in_batches(today, 1000).await
+    }
+
+    /// `queue_reminders` through every candidate, `batch` mailboxes a transaction (by id, so
+    /// that those reminded already never hold back the others).
+    pub async fn queue_reminders_in_batches(&self, today: Date, batch: i64) -> Result<usize, StoreError> {
+        let mut reminded = 0;
+        let mut after = 0i64;
+        loop {
+            let (n, last) = self.queue_reminder_batch(today, after, batch).await?;
+            reminded += n;
+            match last {
+                Some(id) => after = id,
+                None => return Ok(reminded),
+            }
+        }
+    }
+
+    /// One batch of reminders among mailboxes with an id above `after`: how many were
+    /// reminded, and the last id looked at (`None` when there were no more).
+    async fn queue_reminder_batch(
+        &self,
+        today: Date,
+        after: i64,
+        batch: i64,
+    ) -> Result<(usize, Option<i64>), StoreError> {
         let mut tx = self.begin_write().await?;
         let windows = crate::settings::settings_in(&mut tx).await?.reminder_days;
         let widest = windows.iter().copied().max().unwrap_or(0);
         let rows = sqlx::query(
             "SELECT m.id, m.userid, m.address, m.password_email, m.expires_at, m.tacit_renewal, c.contact_email \
              FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN customers c ON c.id = o.customer_id \
-             WHERE m.state IN ($1, $2) AND m.expires_at >= $3 AND m.expires_at <= $4 ORDER BY m.expires_at LIMIT $5",
+             WHERE m.state IN ($1, $2) AND m.expires_at >= $3 AND m.expires_at <= $4 AND m.id > $5 \
+             ORDER BY m.id LIMIT $6",
         )
         .bind(MailboxState::Attiva.code())
         .bind(MailboxState::Sospesa.code())
         .bind(today.iso())
         .bind(today.add_days(widest).iso())
-        .bind(RENEW_MAX as i64)
+        .bind(after)
+        .bind(batch)
         .fetch_all(&mut *tx)
         .await?;
+        let Some(last) = rows.last().map(|r| r.try_get::<i64, _>("id")).transpose()? else {
+            return Ok((0, None));
+        };
         let sent_at = now();
         let mut reminded = 0;
         for r in &rows {
@@ -533,7 +573,7 @@ impl Store {
             reminded += 1;
         }
         tx.commit().await?;
-        Ok(reminded)
+        Ok((reminded, Some(last)))
     }
 
     /// The renewal orders a request made.
