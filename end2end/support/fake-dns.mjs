@@ -12,7 +12,9 @@ const TYPE_TXT = 16;
 /** The question's name (labels joined) and where the question ends. */
 function readName(msg, at) {
   const labels = [];
-  while (msg[at] !== 0) {
+  // A malformed question (no end, or a compression pointer) ends the name: never loop past
+  // the packet.
+  while (at < msg.length && msg[at] !== 0 && msg[at] < 64) {
     const len = msg[at];
     labels.push(msg.subarray(at + 1, at + 1 + len).toString("ascii"));
     at += 1 + len;
@@ -56,6 +58,7 @@ const server = dgram.createSocket("udp4");
 server.on("message", (msg, from) => {
   if (msg.length < 12) return;
   const [name, end] = readName(msg, 12);
+  if (end + 4 > msg.length) return;
   const type = msg.readUInt16BE(end);
   const question = msg.subarray(12, end + 4);
   const found = records(name, type);
