@@ -14,6 +14,7 @@ use crate::pages::offers::OffersPage;
 use crate::pages::order_detail::OrderPage;
 use crate::pages::organisations::OrganisationsPage;
 use crate::pages::recent::RecentPage;
+use crate::pages::reports::ReportsPage;
 use crate::pages::search::SearchPageView;
 use crate::pages::settings::SettingsPage;
 use crate::pages::wizard::{MailboxesStep, RequestStep, ReviewStep, SummaryStep};
@@ -113,6 +114,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/offerte") view=OffersRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/scadenze/caselle") view=ExpiriesRoute::page() ssr=ssr.clone() />
+                        <Route path=path!("/report") view=ReportsRoute::page() ssr=ssr.clone() />
                         <Route
                             path=path!("/configurazione/organizzazioni")
                             view=OrganisationsRoute::page()
@@ -174,6 +176,7 @@ lazy_page! {
     DomainsRoute => DomainsPage,
     OffersRoute => OffersPage,
     ExpiriesRoute => ExpiriesPage,
+    ReportsRoute => ReportsPage,
     CustomersRoute => CustomersPage,
     SettingsRoute => SettingsPage,
     OrganisationsRoute => OrganisationsPage,

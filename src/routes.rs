@@ -21,6 +21,10 @@ pub const ORGANISATIONS: &str = "/configurazione/organizzazioni";
 /// "Gestione scadenze caselle", and its export (a file).
 pub const EXPIRIES: &str = "/scadenze/caselle";
 pub const EXPIRIES_CSV: &str = "/scadenze/caselle.csv";
+pub const REPORTS: &str = "/report";
+pub const REPORTS_CSV: &str = "/report.csv";
+pub const SEARCH_CSV: &str = "/ricerca.csv";
+pub const AUDIT_CSV: &str = "/configurazione/registro.csv";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 

@@ -137,18 +137,13 @@ pub async fn export(
     axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
 ) -> Result<axum::response::Response, AppError> {
     use crate::domain::renewals::EXPORT_HEADER;
-    use axum::response::IntoResponse;
     let map: leptos_router::params::ParamsMap = query.into_iter().collect();
     let (filter, _) = filter_from_query(&map);
     let grace = state.settings.get(&state.store).await?.renewal_grace_days;
     let q = filter.query(crate::server::today(), grace).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let rows = state.store.expiry_rows(op.scope(), &q, crate::store::RENEW_MAX as i64).await?;
     let bytes = crate::domain::csv_file::write(&EXPORT_HEADER, rows.iter().map(|r| r.cells()));
-    let headers = [
-        (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-        (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"scadenze-caselle.csv\""),
-    ];
-    Ok((headers, bytes).into_response())
+    Ok(crate::server::csv_download("scadenze-caselle.csv", bytes))
 }
 
 /// A refusal named in the address, in Italian.

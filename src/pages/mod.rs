@@ -14,6 +14,7 @@ pub mod offers;
 pub mod order_detail;
 pub mod organisations;
 pub mod recent;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod wizard;

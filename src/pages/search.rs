@@ -31,6 +31,31 @@ pub async fn search_mailboxes(query: SearchQuery, page: i64) -> Result<SearchPag
     Ok(SearchPage { hits, customers, offers: store.offers().await? })
 }
 
+/// The search from the address's values (each bounded: they are echoed into links and forms).
+fn query_from(get: impl Fn(&str) -> String) -> SearchQuery {
+    let get = |k: &str| get(k).chars().take(200).collect::<String>();
+    SearchQuery { text: get("q"), state: get("stato"), customer: get("cliente"), offer: get("offerta") }
+}
+
+/// "Esporta CSV" of the search (every page, up to `EXPORT_ROWS_MAX` rows; the file says when
+/// it stopped there).
+#[cfg(feature = "ssr")]
+pub async fn export(
+    axum::extract::State(state): axum::extract::State<crate::server::AppState>,
+    crate::server::auth::SignedIn(op): crate::server::auth::SignedIn,
+    axum::extract::Query(map): axum::extract::Query<std::collections::BTreeMap<String, String>>,
+) -> Result<axum::response::Response, AppError> {
+    use crate::domain::records::{export_cut_note, EXPORT_ROWS_MAX, SEARCH_EXPORT_HEADER};
+    let query = query_from(|k| map.get(k).cloned().unwrap_or_default());
+    let hits = state.store.search(op.scope(), &query, 1, EXPORT_ROWS_MAX).await?;
+    let mut rows: Vec<Vec<String>> = hits.items.iter().map(|h| h.cells().to_vec()).collect();
+    rows.extend(export_cut_note(hits.total).map(|note| vec![note]));
+    Ok(crate::server::csv_download(
+        "ricerca.csv",
+        crate::domain::csv_file::write(&SEARCH_EXPORT_HEADER, rows),
+    ))
+}
+
 fn query_link(q: &SearchQuery, page: i64) -> String {
     let enc = crate::components::url_encode;
     format!(
@@ -48,13 +73,7 @@ pub fn SearchPageView() -> impl IntoView {
     let current = move || {
         let p = params.read();
         let get = |k: &str| p.get(k).unwrap_or_default();
-        let query = SearchQuery {
-            text: get("q"),
-            state: get("stato"),
-            customer: get("cliente"),
-            offer: get("offerta"),
-        };
-        (query, get("pagina").parse::<i64>().unwrap_or(1))
+        (query_from(get), get("pagina").parse::<i64>().unwrap_or(1))
     };
     let results = Resource::new(current, |(q, p)| async move { search_mailboxes(q, p).await });
     view! {
@@ -187,6 +206,13 @@ fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+        <form method="get" action=crate::routes::SEARCH_CSV class="inline-form">
+            <input type="hidden" name="q" value=query.text.clone() />
+            <input type="hidden" name="stato" value=query.state.clone() />
+            <input type="hidden" name="cliente" value=query.customer.clone() />
+            <input type="hidden" name="offerta" value=query.offer.clone() />
+            <button type="submit">"Esporta CSV"</button>
+        </form>
         <Pager page=page pages=pages link=move |p| query_link(&query, p) />
     }
 }

@@ -130,3 +130,20 @@ pub fn spawn_housekeeping(store: Store, throttle: std::sync::Arc<throttle::Throt
         }
     });
 }
+
+/// A CSV file to download (the exports: UTF-8 with BOM, `;`, formula-safe, made by
+/// `csv_file::write`). `name` is ours, never the user's input.
+pub fn csv_download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    (
+        [
+            (CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}

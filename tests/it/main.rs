@@ -10,6 +10,7 @@ mod dns;
 mod domains;
 mod offers;
 mod renewals;
+mod reports;
 mod security;
 mod settings;
 mod store;

@@ -2205,3 +2205,94 @@ async fn gestione_scadenze_caselle_renews_the_ticked_rows_once_and_exports_the_f
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_and_list_exports_are_each_organisation_own_and_formula_safe() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let n = std::process::id();
+        let address = format!("export-a{n}@legalmail.it");
+        let ids = crate::renewals::active(&store, &[(&address, "2027-06-01", "ATTIVA")]).await;
+        store
+            .raw_execute(&format!(
+                "UPDATE customers SET name = '=SOMMA(A1) {n}', name_key = '=somma(a1) {n}' WHERE id = \
+                 (SELECT o.customer_id FROM orders o JOIN mailboxes m ON m.order_id = o.id WHERE m.userid = '{}')",
+                ids[0]
+            ))
+            .await
+            .unwrap();
+        let alfa = login(&app, "alfa").await;
+        let beta = login(&app, "beta").await;
+        let admin = login(&app, "admin").await;
+
+        // The page: each report a figure with its caption and its table, an export each; the
+        // resellers' report only for the provider.
+        let page = send(&app, get("/report", Some(&alfa))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<h1>Report"), "{}", page.body);
+        for kind in ["stato", "offerta", "cliente", "dominio", "mensile", "operatori"] {
+            assert!(
+                page.body.contains(&format!("href=\"/report.csv?report={kind}")),
+                "{kind}: {}",
+                page.body
+            );
+        }
+        assert!(
+            page.body.contains("<figure") && page.body.contains("<figcaption") && page.body.contains("<svg")
+        );
+        assert!(page.body.matches("Esporta CSV").count() >= 6);
+        assert!(!page.body.contains("Caselle per rivenditore"));
+        let provider = send(&app, get("/report?periodo=24", Some(&admin))).await;
+        assert!(
+            provider.body.contains("Caselle per rivenditore") && provider.body.contains("Rivenditore Alfa")
+        );
+        assert!(provider.body.contains("Ultimi 24 mesi"));
+
+        // The report's export: Excel's CSV, the name's formula neutralised; Beta's lacks it.
+        let csv = send(&app, get("/report.csv?report=cliente", Some(&alfa))).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.body.starts_with("\u{feff}Cliente;Caselle\r\n"), "{}", csv.body);
+        assert!(csv.body.contains(&format!("'=SOMMA(A1) {n};1\r\n")), "{}", csv.body);
+        let theirs = send(&app, get("/report.csv?report=cliente", Some(&beta))).await;
+        assert!(!theirs.body.contains(&format!("SOMMA(A1) {n}")), "{}", theirs.body);
+        let monthly = send(&app, get("/report.csv?report=mensile&periodo=24", Some(&alfa))).await;
+        assert!(monthly.body.starts_with("\u{feff}Mese;Attivazioni;Scadenze;Rinnovi\r\n"));
+        assert_eq!(monthly.body.lines().count(), 25, "{}", monthly.body);
+        assert_eq!(
+            send(&app, get("/report.csv?report=rivenditori", Some(&alfa))).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            send(&app, get("/report.csv?report=nulla", Some(&alfa))).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(send(&app, get("/report.csv?report=stato", None)).await.location().starts_with("/accesso"));
+
+        // Ricerca's export: the search's rows, of the operator's organisation only.
+        let found = send(&app, get(&format!("/ricerca.csv?q={}", ids[0]), Some(&alfa))).await;
+        assert!(found.body.starts_with("\u{feff}Userid;Nome casella;Stato;"), "{}", found.body);
+        assert!(found.body.contains(&format!("{};{address};ATTIVA", ids[0])), "{}", found.body);
+        assert!(found.body.contains(&format!("'=SOMMA(A1) {n}")));
+        let hidden = send(&app, get(&format!("/ricerca.csv?q={}", ids[0]), Some(&beta))).await;
+        assert!(!hidden.body.contains(ids[0].as_str()), "{}", hidden.body);
+        let page = send(&app, get(&format!("/ricerca?q={}", ids[0]), Some(&alfa))).await;
+        assert!(page.body.contains("action=\"/ricerca.csv\"") && page.body.contains("Esporta CSV"));
+
+        // The audit log's export: administrators only, their organisation's lines.
+        assert_eq!(
+            send(&app, get("/configurazione/registro.csv", Some(&alfa))).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let alfa_admin = login(&app, "alfa.admin").await;
+        let log = send(&app, get("/configurazione/registro.csv?utente=alfa", Some(&alfa_admin))).await;
+        assert_eq!(log.status, StatusCode::OK);
+        assert!(log.body.starts_with("\u{feff}Quando (UTC);Utente;Organizzazione;Azione;"), "{}", log.body);
+        assert!(log.body.contains(";alfa;Rivenditore Alfa;LOGIN;"), "{}", log.body);
+        let own = send(&app, get("/configurazione/registro.csv", Some(&alfa_admin))).await;
+        assert!(own.body.contains(";alfa;") && !own.body.contains(";beta;"), "{}", own.body);
+        let beta_log = send(&app, get("/configurazione/registro.csv", Some(&admin))).await;
+        assert!(beta_log.body.contains(";beta;Rivenditore Beta;LOGIN;"));
+        let page = send(&app, get("/configurazione/registro", Some(&alfa_admin))).await;
+        assert!(page.body.contains("action=\"/configurazione/registro.csv\""), "{}", page.body);
+    }
+}

@@ -16,6 +16,7 @@ pub mod offers;
 pub mod organisations;
 pub mod records;
 pub mod renewals;
+pub mod reports;
 pub mod request;
 pub mod settings;
 pub mod states;

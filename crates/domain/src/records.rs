@@ -282,6 +282,64 @@ pub struct SearchHit {
     pub offer: String,
 }
 
+/// Most rows of one export of a list (Ricerca, Registro attività): past it the file says so.
+pub const EXPORT_ROWS_MAX: i64 = 100_000;
+
+/// Ricerca's export: header and a hit's cells (the CSV writer makes them formula-safe).
+pub const SEARCH_EXPORT_HEADER: [&str; 9] = [
+    "Userid",
+    "Nome casella",
+    "Stato",
+    "Titolare",
+    "Codice fiscale",
+    "Ordine",
+    "Riferimento",
+    "Cliente",
+    "Offerta",
+];
+
+impl SearchHit {
+    pub fn cells(&self) -> [String; 9] {
+        [
+            self.userid.to_string(),
+            self.address.clone(),
+            self.state.code().to_string(),
+            self.holder.clone(),
+            self.tax_code.clone(),
+            self.order_number.to_string(),
+            self.reference.clone(),
+            self.customer.clone(),
+            self.offer.clone(),
+        ]
+    }
+}
+
+/// Registro attività's export: header and an entry's cells.
+pub const AUDIT_EXPORT_HEADER: [&str; 8] =
+    ["Quando (UTC)", "Utente", "Organizzazione", "Azione", "Oggetto", "Id oggetto", "Prima", "Dopo"];
+
+impl AuditEntry {
+    pub fn cells(&self) -> [String; 8] {
+        [
+            self.at.clone(),
+            self.username.clone(),
+            self.organisation.clone(),
+            self.action.clone(),
+            self.object_type.clone(),
+            self.object_id.clone(),
+            self.before.clone(),
+            self.after.clone(),
+        ]
+    }
+}
+
+/// The line an export ends with when the list was longer than `EXPORT_ROWS_MAX` rows.
+pub fn export_cut_note(total: i64) -> Option<String> {
+    (total > EXPORT_ROWS_MAX).then(|| {
+        format!("Esportate le prime {EXPORT_ROWS_MAX} righe di {total}: restringere il filtro per le altre")
+    })
+}
+
 /// A note on a mailbox ("Inserisci nota").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {

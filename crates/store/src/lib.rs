@@ -26,6 +26,7 @@ mod organisations;
 mod outbox;
 mod reference;
 mod renewals;
+mod reports;
 mod search;
 mod sessions;
 mod settings;
@@ -44,6 +45,7 @@ pub use orders::CreateOrderError;
 pub use organisations::OrganisationError;
 pub use outbox::{Mail, QueuedMail};
 pub use renewals::{RenewError, RENEW_MAX};
+pub use reports::REPORT_ROWS_MAX;
 pub use sessions::{is_token, new_token, token_hash};
 pub use settings::SettingsError;
 
