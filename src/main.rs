@@ -27,6 +27,10 @@ Uso:
                              Descrizione, Durata (mesi), Spazio disco (GB), Prezzo di listino, una per
                              servizio con sì/no, Attiva); le offerte già presenti (stesso codice)
                              restano come sono; tutto o niente
+  pec-manager import-disk-usage FILE
+                             registra lo spazio disco usato dalle caselle (file CSV della piattaforma
+                             di posta, colonne: Userid, Spazio usato (MB)); tutto o niente se una riga
+                             non è valida; elenca gli userid sconosciuti
   pec-manager check-csv FILE [--domini dominio1,dominio2 | --organizzazione NOME]
                              controlla un file CSV di caselle con le regole del sito; i domini ammessi
                              sono quelli certificati del database (di un'organizzazione, se indicata),
@@ -59,6 +63,7 @@ async fn main() -> ExitCode {
         "check-csv" => check_csv(&args[1..]).await,
         "add-domain" => add_domain(&args[1..]).await,
         "import-offers" => import_offers(&args[1..]).await,
+        "import-disk-usage" => import_disk_usage(&args[1..]).await,
         "--help" | "-h" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -363,5 +368,22 @@ async fn import_offers(args: &[String]) -> Result<(), String> {
         offers.len(),
         offers.len() - added
     );
+    Ok(())
+}
+
+async fn import_disk_usage(args: &[String]) -> Result<(), String> {
+    let [file] = args else { return Err(format!("uso: pec-manager import-disk-usage FILE\n\n{USAGE}")) };
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+    let usage = pec_manager::domain::mailbox_admin::read_disk_usage(&bytes)
+        .map_err(|errors| format!("{file}: nulla è stato registrato.\n{}", errors.join("\n")))?;
+    let store = open_store().await?;
+    let unknown = store.record_disk_usage(&usage).await.map_err(|e| e.to_string());
+    store.close().await;
+    let unknown = unknown?;
+    println!("{file}: spazio usato registrato per {} caselle.", usage.len() - unknown.len());
+    if !unknown.is_empty() {
+        let shown: Vec<&str> = unknown.iter().take(20).map(|u| u.as_str()).collect();
+        println!("Userid sconosciuti ({}): {}", unknown.len(), shown.join(", "));
+    }
     Ok(())
 }

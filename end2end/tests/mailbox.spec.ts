@@ -31,6 +31,17 @@ for (const js of [true, false]) {
       await page.locator("#multiutenza").getByLabel("Codice fiscale").fill("QSWTFG44D62R632Z");
       await page.getByRole("button", { name: "Aggiungi utente" }).click();
       await expect(page.getByRole("list", { name: "Utenti aggiuntivi" })).toContainText("Anna Verdi (QSWTFG44D62R632Z)");
+      await page.getByRole("button", { name: "Rimuovi Anna Verdi" }).click();
+      await expect(page.getByRole("status").filter({ hasText: "Utente aggiuntivo rimosso." })).toBeVisible();
+      await expect(page.getByRole("list", { name: "Utenti aggiuntivi" })).toHaveCount(0);
+
+      // "Azz.": the used space counted from today, recorded in the history.
+      await expect(page.getByRole("region", { name: "Riepilogo servizi" })).toContainText("(usato 0,0 GB) Azz. al -");
+      await page.locator("#azzera-disco summary").click();
+      await page.getByRole("button", { name: "Azzera spazio usato" }).click();
+      await expect(page.getByRole("region", { name: "Riepilogo servizi" })).toContainText(/Azz\. al \d\d\/\d\d\/\d{4}/);
+      await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("SPAZIO_DISCO_AZZERATO");
+      await expect(page.getByText("Configurazione contatti casella")).toBeVisible();
 
       await page.locator("#servizi summary").click();
       await page.getByLabel("Spazio disco (GB)").fill("20");

@@ -194,6 +194,7 @@ fn Forms(
 ) -> impl IntoView {
     let AdminData { extras, offers, .. } = data;
     let o = StoredValue::new(outcome);
+    let owner = StoredValue::new(userid.clone());
     // One small form: `<details id=azione>` open when it was just used.
     let block = move |azione: &'static str, title: String, body: AnyView| {
         let (is_open, error, done) =
@@ -261,6 +262,45 @@ fn Forms(
                 <label for=id>{label}</label>
             </div>
         }
+    };
+    // A "Rimuovi" button beside an additional user or an association: its own small form.
+    let remove_button = move |azione: &'static str, value: String, label: String| {
+        view! {
+            <form method="post" action=ApplyMailboxAction::url() class="inline-form">
+                <input type="hidden" name="userid" value=owner.get_value() />
+                <input type="hidden" name="azione" value=azione />
+                <input type="hidden" name="form[remove]" value=value />
+                <button type="submit" aria-label=label>
+                    "Rimuovi"
+                </button>
+            </form>
+        }
+    };
+    // What the last removal did (the lists have no `<details>` of their own).
+    let removal = move |azione: &'static str, done_text: &'static str| {
+        o.with_value(|o| {
+            if o.open != azione {
+                None
+            } else if let Some(e) = o.error.clone() {
+                Some(
+                    view! {
+                        <p class="error-panel" role="alert">
+                            {e}
+                        </p>
+                    }
+                    .into_any(),
+                )
+            } else {
+                (o.done.as_deref() == Some(azione)).then(|| {
+                    view! {
+                        <p class="notice" role="status">
+                            {done_text}
+                        </p>
+                    }
+                    .into_any()
+                })
+            }
+        })
     };
     let settings = extras.settings.clone();
     let s = services.clone();
@@ -365,6 +405,7 @@ fn Forms(
                                 .users
                                 .iter()
                                 .map(|u| {
+                                    let label = format!("Rimuovi {} {}", u.first_name, u.last_name);
                                     view! {
                                         <li>
                                             {format!(
@@ -373,7 +414,7 @@ fn Forms(
                                                 u.last_name,
                                                 u.tax_code,
                                                 u.email,
-                                            )}
+                                            )} " " {remove_button("rimuovi-utente", u.id.to_string(), label)}
                                         </li>
                                     }
                                 })
@@ -381,30 +422,40 @@ fn Forms(
                         </ul>
                     }
                 })}
+            {removal("rimuovi-utente", "Utente aggiuntivo rimosso.")}
             {block(
                 "associa",
                 format!("Associazioni ({})", extras.associations.len()),
                 view! {
-                    <ul aria-label="Caselle associate">
-                        {extras
-                            .associations
-                            .iter()
-                            .map(|a| {
-                                view! {
-                                    <li>
-                                        <a href=crate::routes::mailbox(a) rel="external">
-                                            {a.to_string()}
-                                        </a>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
                     {text("form[associate]", "associate", "Userid da associare", String::new())}
                     {submit("Associa")}
                 }
                     .into_any(),
             )}
+            {(!extras.associations.is_empty())
+                .then(|| {
+                    view! {
+                        <ul aria-label="Caselle associate">
+                            {extras
+                                .associations
+                                .iter()
+                                .map(|a| {
+                                    let label = format!("Rimuovi associazione con {a}");
+                                    view! {
+                                        <li>
+                                            <a href=crate::routes::mailbox(a) rel="external">
+                                                {a.to_string()}
+                                            </a>
+                                            " "
+                                            {remove_button("rimuovi-associazione", a.to_string(), label)}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            {removal("rimuovi-associazione", "Associazione rimossa.")}
         </section>
         <section aria-labelledby="servizi-modifica-h" class="no-print">
             <h2 id="servizi-modifica-h" class="visually-hidden">
@@ -422,6 +473,17 @@ fn Forms(
                     {check("push_imap", "Push IMAP", s.push_imap)}
                     {check("phishing_protection", "Phishing Protection", s.phishing_protection)}
                     {submit("Salva servizi")}
+                }
+                    .into_any(),
+            )}
+            {block(
+                "azzera-disco",
+                "Azz. spazio disco usato".into(),
+                view! {
+                    <p>
+                        "Riporta a zero lo spazio disco usato conteggiato (ad esempio dopo una pulizia della casella); l'azzeramento resta nella storia servizi."
+                    </p>
+                    {submit("Azzera spazio usato")}
                 }
                     .into_any(),
             )}
@@ -465,7 +527,7 @@ fn Forms(
             )}
             {block(
                 "contatti",
-                "Contatti della casella".into(),
+                "Configurazione contatti casella".into(),
                 view! {
                     {area(
                         "form[contacts]",

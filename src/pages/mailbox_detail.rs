@@ -386,10 +386,10 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
             <ul class="services">
                 {service(
                     m.services.disk_gb > 0,
-                    format!(
-                        "Spazio disco {} GB (usato {} GB)",
+                    crate::domain::mailbox_admin::disk_line(
                         m.services.disk_gb,
-                        m.services.disk_used_mb / 1024,
+                        m.services.disk_used_mb,
+                        &m.disk_reset_at,
                     ),
                 )} {service(m.services.sms, "Notifica SMS".into())}
                 {service(m.services.security_archive, "Archivio di sicurezza".into())}

@@ -5,7 +5,7 @@ use crate::common;
 
 use common::{draft_with, mailbox};
 use pec_manager::domain::lifecycle::Date;
-use pec_manager::domain::OrderNumber;
+use pec_manager::domain::{OrderNumber, UserId};
 use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::server::{self, mail};
 use pec_manager::store::{FulfilError, SignedContract, Store};
@@ -357,6 +357,7 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
         ));
         change(MailboxChange::Note("Cliente richiamato".into())).await.unwrap();
         let user = ExtraUser {
+            id: 0,
             first_name: "Anna".into(),
             last_name: "Verdi".into(),
             tax_code: "QSWTFG44D62R632Z".into(),
@@ -379,7 +380,7 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
 
         let extras = store.mailbox_extras(alfa.scope(), &u1).await.unwrap().unwrap();
         assert_eq!(extras.notes[0].text, "Cliente richiamato");
-        assert_eq!(extras.users, vec![user]);
+        assert_eq!(extras.users, vec![ExtraUser { id: extras.users[0].id, ..user.clone() }]);
         assert_eq!(extras.associations, vec![u2.clone()]);
         assert_eq!(extras.settings, settings);
         // Both ends see the association.
@@ -393,6 +394,40 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
             store.change_mailbox(&beta, &u1, MailboxChange::Note("x".into())).await,
             Err(ChangeError::NotFound)
         ));
+        // Removing an additional user and an association; Beta removes nothing of Alfa's.
+        let user_id = extras.users[0].id;
+        assert!(matches!(
+            store.change_mailbox(&beta, &u1, MailboxChange::RemoveUser(user_id)).await,
+            Err(ChangeError::NotFound)
+        ));
+        // Another mailbox's user id: not this mailbox's, refused.
+        assert!(matches!(
+            store.change_mailbox(&alfa, &u2, MailboxChange::RemoveUser(user_id)).await,
+            Err(ChangeError::UnknownUser)
+        ));
+        change(MailboxChange::RemoveUser(user_id)).await.unwrap();
+        assert!(matches!(change(MailboxChange::RemoveUser(user_id)).await, Err(ChangeError::UnknownUser)));
+        // Removed from the other end: gone from both.
+        store.change_mailbox(&alfa, &u2, MailboxChange::Dissociate(u1.clone())).await.unwrap();
+        assert!(matches!(
+            change(MailboxChange::Dissociate(u2.clone())).await,
+            Err(ChangeError::UnknownMailbox)
+        ));
+        let extras = store.mailbox_extras(alfa.scope(), &u1).await.unwrap().unwrap();
+        assert!(extras.users.is_empty() && extras.associations.is_empty());
+
+        // Disk usage from the mail platform's file, then "Azz.": zero from today, in history.
+        let unknown = UserId::parse("ZZZ99999").unwrap();
+        assert_eq!(
+            store.record_disk_usage(&[(u1.clone(), 3 * 1024), (unknown.clone(), 5)]).await.unwrap(),
+            vec![unknown]
+        );
+        let m = store.mailbox(alfa.scope(), &u1).await.unwrap().unwrap();
+        assert_eq!((m.services.disk_used_mb, m.disk_reset_at.as_str()), (3 * 1024, ""));
+        change(MailboxChange::ResetDiskUsage).await.unwrap();
+        let m = store.mailbox(alfa.scope(), &u1).await.unwrap().unwrap();
+        assert_eq!((m.services.disk_used_mb, m.disk_reset_at), (0, pec_manager::server::today().iso()));
+
         // Every change is in the mailbox's history.
         let filter =
             pec_manager::domain::records::AuditFilter { object: u1.to_string(), ..Default::default() };
@@ -409,9 +444,11 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
             "CASELLA_TRASFORMATA",
             "NOTA_INSERITA",
             "MULTIUTENZA_AGGIUNTA",
+            "MULTIUTENZA_RIMOSSA",
             "ASSOCIAZIONE_AGGIUNTA",
             "SERVIZI_EXTRA_MODIFICATI",
             "CASELLA_SPOSTATA",
+            "SPAZIO_DISCO_AZZERATO",
         ] {
             assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
         }
@@ -510,6 +547,7 @@ async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_ap
         let order = store.order(alfa.scope(), &booked).await.unwrap().unwrap();
         let (first, second) = (order.mailboxes[0].userid.clone(), order.mailboxes[1].userid.clone());
         let user = ExtraUser {
+            id: 0,
             first_name: "Anna".into(),
             last_name: "Bianchi".into(),
             tax_code: "RSSMRA70A01H501S".into(),

@@ -63,3 +63,33 @@ fn serve_refuses_to_start_without_the_hash_list() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no-such-hash-list.txt") && err.contains("make build"), "{err}");
 }
+
+#[test]
+fn import_disk_usage_records_a_good_file_and_refuses_a_bad_one_whole() {
+    let dir = std::env::temp_dir().join(format!("pec-cli-disk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/cli.db?mode=rwc", dir.display());
+    let run = |file: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_pec-manager"))
+            .arg("import-disk-usage")
+            .arg(file)
+            .env("DATABASE_URL", &db)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run pec-manager")
+    };
+    let good = dir.join("uso.csv");
+    std::fs::write(&good, "Userid;Spazio usato (MB)\r\nZZZ00001;512\r\n").unwrap();
+    let out = run(&good);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("registrato per 0 caselle") && stdout.contains("Userid sconosciuti (1): ZZZ00001")
+    );
+    let bad = dir.join("rotto.csv");
+    std::fs::write(&bad, "Userid;Spazio usato (MB)\r\nZZZ00001;molto\r\n").unwrap();
+    let out = run(&bad);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Riga 2: spazio usato non valido"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

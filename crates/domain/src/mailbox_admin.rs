@@ -25,6 +25,8 @@ pub enum AdminError {
     OrderNumber,
     #[error("Userid non valido: solo lettere e cifre")]
     UserId,
+    #[error("Utente aggiuntivo da rimuovere non indicato")]
+    NoUser,
 }
 
 pub const MAX_DISK_GB: i64 = 100;
@@ -54,10 +56,54 @@ pub fn note(text: &str) -> Result<String, AdminError> {
     Ok(t.to_string())
 }
 
+/// RIEPILOGO SERVIZI's disk line: "Spazio disco 6 GB (usato 0,3 GB) Azz. al 27/11/2026", the
+/// used space to a tenth of a GB (rounded down, so never more than used), "Azz. al -" if the
+/// counter was never reset.
+pub fn disk_line(disk_gb: i64, used_mb: i64, reset_at: &str) -> String {
+    let tenths = used_mb.max(0) * 10 / 1024;
+    let reset = if reset_at.is_empty() { "-".to_string() } else { crate::records::italian_date(reset_at) };
+    format!("Spazio disco {disk_gb} GB (usato {},{} GB) Azz. al {reset}", tenths / 10, tenths % 10)
+}
+
+/// Most MB a mailbox may be said to use (10 TB): a larger figure is a mistake in the file.
+pub const USED_MB_MAX: i64 = 10_000_000;
+
+/// The mail platform's daily disk usage file (columns "Userid" and "Spazio usato (MB)"), read
+/// all or nothing: each bad line is named.
+pub fn read_disk_usage(bytes: &[u8]) -> Result<Vec<(UserId, i64)>, Vec<String>> {
+    let table = crate::csv_file::read_table(bytes).map_err(|e| vec![e.to_string()])?;
+    let key = |h: &str| h.trim().to_lowercase();
+    let col = |name: &str| table.header.iter().position(|h| key(h) == key(name));
+    let (Some(user_col), Some(mb_col)) = (col("Userid"), col("Spazio usato (MB)")) else {
+        return Err(vec!["Servono le colonne «Userid» e «Spazio usato (MB)»".into()]);
+    };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (line, cells) in &table.rows {
+        let cell = |i: usize| cells.get(i).map(|c| c.trim().to_string()).unwrap_or_default();
+        let userid = UserId::parse(&cell(user_col).to_uppercase());
+        let mb = cell(mb_col).parse::<i64>().ok().filter(|mb| (0..=USED_MB_MAX).contains(mb));
+        match (userid, mb) {
+            (Some(u), Some(mb)) => out.push((u, mb)),
+            (None, _) => errors.push(format!("Riga {line}: userid non valido")),
+            (_, None) => {
+                errors.push(format!("Riga {line}: spazio usato non valido (MB, da 0 a {USED_MB_MAX})"))
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
 /// An additional user of a mailbox ("Aggiungi Multiutenza").
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExtraUser {
+    /// Its row's id once stored (to remove it); ignored when added.
+    pub id: i64,
     pub first_name: String,
     pub last_name: String,
     pub tax_code: String,
@@ -66,6 +112,7 @@ pub struct ExtraUser {
 
 pub fn extra_user(u: &ExtraUser) -> Result<ExtraUser, AdminError> {
     Ok(ExtraUser {
+        id: 0,
         first_name: field("Nome", fields::person_name(&u.first_name).and_then(required))?,
         last_name: field("Cognome", fields::person_name(&u.last_name).and_then(required))?,
         tax_code: field("Codice fiscale", fields::tax_code(&u.tax_code, true))?,
@@ -152,23 +199,30 @@ pub enum MailboxAction {
     Move,
     Note,
     AddUser,
+    RemoveUser,
     Associate,
+    Dissociate,
     Filters,
     Security,
     Contacts,
+    /// "Azz." of the used disk space.
+    ResetDisk,
 }
 
 impl MailboxAction {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 12] = [
         Self::Services,
         Self::Transform,
         Self::Move,
         Self::Note,
         Self::AddUser,
+        Self::RemoveUser,
         Self::Associate,
+        Self::Dissociate,
         Self::Filters,
         Self::Security,
         Self::Contacts,
+        Self::ResetDisk,
     ];
 
     /// The value of the form's button, also the page's anchor and the `?fatto=` of its outcome.
@@ -179,7 +233,10 @@ impl MailboxAction {
             Self::Move => "sposta",
             Self::Note => "nota",
             Self::AddUser => "multiutenza",
+            Self::RemoveUser => "rimuovi-utente",
             Self::Associate => "associa",
+            Self::Dissociate => "rimuovi-associazione",
+            Self::ResetDisk => "azzera-disco",
             Self::Filters => "filtri",
             Self::Security => "sicurezza",
             Self::Contacts => "contatti",
@@ -207,6 +264,8 @@ pub struct AdminForm {
     pub note: String,
     pub user: ExtraUser,
     pub associate: String,
+    /// What a "Rimuovi" button removes: an additional user's id, or an associated userid.
+    pub remove: String,
     pub blocked: String,
     pub pec_only: Option<String>,
     pub phone: String,
@@ -225,8 +284,13 @@ pub enum MailboxChange {
     Move(OrderNumber),
     Note(String),
     AddUser(ExtraUser),
+    /// An additional user, by its id.
+    RemoveUser(i64),
     Associate(UserId),
+    Dissociate(UserId),
     Settings(ExtraSettings),
+    /// "Azz.": the used disk space counted again from zero, from today.
+    ResetDiskUsage,
 }
 
 impl MailboxChange {
@@ -238,6 +302,9 @@ impl MailboxChange {
             Self::Move(_) => "CASELLA_SPOSTATA",
             Self::Note(_) => "NOTA_INSERITA",
             Self::AddUser(_) => "MULTIUTENZA_AGGIUNTA",
+            Self::RemoveUser(_) => "MULTIUTENZA_RIMOSSA",
+            Self::Dissociate(_) => "ASSOCIAZIONE_RIMOSSA",
+            Self::ResetDiskUsage => "SPAZIO_DISCO_AZZERATO",
             Self::Associate(_) => "ASSOCIAZIONE_AGGIUNTA",
             Self::Settings(_) => "SERVIZI_EXTRA_MODIFICATI",
         }
@@ -276,6 +343,13 @@ pub fn change_from_form(
         MailboxAction::Associate => MailboxChange::Associate(
             UserId::parse(&form.associate.trim().to_uppercase()).ok_or(AdminError::UserId)?,
         ),
+        MailboxAction::RemoveUser => MailboxChange::RemoveUser(
+            form.remove.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or(AdminError::NoUser)?,
+        ),
+        MailboxAction::Dissociate => MailboxChange::Dissociate(
+            UserId::parse(&form.remove.trim().to_uppercase()).ok_or(AdminError::UserId)?,
+        ),
+        MailboxAction::ResetDisk => MailboxChange::ResetDiskUsage,
         MailboxAction::Filters => MailboxChange::Settings(ExtraSettings {
             blocked_senders: blocked_senders(&form.blocked)?,
             pec_only: on(&form.pec_only),
@@ -300,6 +374,42 @@ mod tests {
         for a in MailboxAction::ALL {
             assert_eq!(MailboxAction::from_code(a.code()), Some(a));
         }
+        let settings = ExtraSettings::default();
+        let remove = |what: &str| AdminForm { remove: what.into(), ..AdminForm::default() };
+        assert_eq!(
+            change_from_form(MailboxAction::RemoveUser, &remove(" 12 "), 0, &settings),
+            Ok(MailboxChange::RemoveUser(12))
+        );
+        for bad in ["", "0", "-3", "x"] {
+            assert_eq!(
+                change_from_form(MailboxAction::RemoveUser, &remove(bad), 0, &settings),
+                Err(AdminError::NoUser)
+            );
+        }
+        assert!(matches!(
+            change_from_form(MailboxAction::Dissociate, &remove("vit03934"), 0, &settings),
+            Ok(MailboxChange::Dissociate(u)) if u.as_str() == "VIT03934"
+        ));
+        assert_eq!(
+            change_from_form(MailboxAction::Dissociate, &remove("../x"), 0, &settings),
+            Err(AdminError::UserId)
+        );
+        assert_eq!(
+            change_from_form(MailboxAction::ResetDisk, &AdminForm::default(), 0, &settings),
+            Ok(MailboxChange::ResetDiskUsage)
+        );
+        assert_eq!(disk_line(6, 0, ""), "Spazio disco 6 GB (usato 0,0 GB) Azz. al -");
+        let file = "Userid;Spazio usato (MB)\r\nvit03933;2048\r\nVIT03934; 0\r\n".as_bytes();
+        let read = read_disk_usage(file).unwrap();
+        assert_eq!(
+            read.iter().map(|(u, mb)| (u.as_str(), *mb)).collect::<Vec<_>>(),
+            [("VIT03933", 2048), ("VIT03934", 0)]
+        );
+        let bad = "Userid;Spazio usato (MB)\r\n../x;1\r\nVIT1;-1\r\nVIT2;99999999999\r\n".as_bytes();
+        assert_eq!(read_disk_usage(bad).unwrap_err().len(), 3);
+        assert!(read_disk_usage(b"Userid;MB\r\nVIT1;1\r\n").is_err());
+        assert_eq!(disk_line(6, 1023, "2026-11-27"), "Spazio disco 6 GB (usato 0,9 GB) Azz. al 27/11/2026");
+        assert_eq!(disk_line(10, 5 * 1024 + 512, ""), "Spazio disco 10 GB (usato 5,5 GB) Azz. al -");
         assert_eq!(MailboxAction::from_code("rubbish"), None);
         let settings = ExtraSettings { pec_only: true, ..ExtraSettings::default() };
         let form = AdminForm { contacts: "Mario Rossi;mario@example.it".into(), ..AdminForm::default() };
@@ -322,6 +432,7 @@ mod tests {
         assert_eq!(note("  ciao "), Ok("ciao".into()));
         assert!(note("   ").is_err());
         let u = ExtraUser {
+            id: 0,
             first_name: "Anna".into(),
             last_name: "Verdi".into(),
             tax_code: "qswtfg44d62r632z".into(),

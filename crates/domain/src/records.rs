@@ -135,6 +135,8 @@ pub struct MailboxDetail {
     pub expires_at: String,
     /// "Data scad. fattura": the expiry the last invoice (activation or renewal) covers.
     pub invoice_expires_at: String,
+    /// The day "Azz." last reset the used disk space, `YYYY-MM-DD` ("" if never).
+    pub disk_reset_at: String,
     /// Renewed by the hourly job on its expiry day instead of expiring.
     pub tacit_renewal: bool,
     /// Expiry reminders sent, newest first.

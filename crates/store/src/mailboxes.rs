@@ -29,6 +29,8 @@ pub enum ChangeError {
     UnknownOrder,
     #[error("Casella da associare non trovata, o la casella stessa")]
     UnknownMailbox,
+    #[error("Utente aggiuntivo non trovato: forse già rimosso")]
+    UnknownUser,
     #[error("Già presente")]
     Duplicate,
     #[error(transparent)]
@@ -99,7 +101,7 @@ impl Store {
         })
         .collect::<Result<_, sqlx::Error>>()?;
         let users = sqlx::query(
-            "SELECT first_name, last_name, tax_code, email FROM mailbox_users WHERE mailbox_id = $1 ORDER BY id",
+            "SELECT id, first_name, last_name, tax_code, email FROM mailbox_users WHERE mailbox_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&mut *tx)
@@ -107,6 +109,7 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(ExtraUser {
+                id: r.try_get("id")?,
                 first_name: r.try_get("first_name")?,
                 last_name: r.try_get("last_name")?,
                 tax_code: r.try_get("tax_code")?,
@@ -267,6 +270,59 @@ impl Store {
                 .await?;
                 (serde_json::Value::Null, serde_json::json!({ "associata": other.as_str() }))
             }
+            MailboxChange::RemoveUser(user_id) => {
+                let row = sqlx::query(
+                    "SELECT first_name, last_name, tax_code, email FROM mailbox_users WHERE id = $1 AND mailbox_id = $2",
+                )
+                .bind(user_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(ChangeError::UnknownUser)?;
+                sqlx::query("DELETE FROM mailbox_users WHERE id = $1 AND mailbox_id = $2")
+                    .bind(user_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let removed = ExtraUser {
+                    id: *user_id,
+                    first_name: row.try_get("first_name")?,
+                    last_name: row.try_get("last_name")?,
+                    tax_code: row.try_get("tax_code")?,
+                    email: row.try_get("email")?,
+                };
+                (serde_json::to_value(removed).unwrap_or_default(), serde_json::Value::Null)
+            }
+            MailboxChange::Dissociate(other) => {
+                let Some((other_id, _, _)) = find(&mut tx, op.scope(), other).await? else {
+                    return Err(ChangeError::UnknownMailbox);
+                };
+                let removed = sqlx::query(
+                    "DELETE FROM mailbox_associations WHERE (mailbox_id = $1 AND other_id = $2) \
+                     OR (mailbox_id = $2 AND other_id = $1)",
+                )
+                .bind(id)
+                .bind(other_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if removed == 0 {
+                    return Err(ChangeError::UnknownMailbox);
+                }
+                (serde_json::json!({ "associata": other.as_str() }), serde_json::Value::Null)
+            }
+            MailboxChange::ResetDiskUsage => {
+                let today = now().chars().take(10).collect::<String>();
+                sqlx::query("UPDATE mailboxes SET disk_used_mb = 0, disk_reset_at = $1 WHERE id = $2")
+                    .bind(&today)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                (
+                    serde_json::json!({ "usato_mb": services.disk_used_mb }),
+                    serde_json::json!({ "usato_mb": 0, "azzerato_il": today }),
+                )
+            }
             MailboxChange::Settings(s) => {
                 let old = settings_in(&mut tx, id).await?;
                 let data = serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -333,7 +389,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT o.number, o.expiry_year, m.userid, m.reference, m.address, m.description, m.password_email, \
              f.name AS offer_name, m.state, m.first_name, m.last_name, m.tax_code, m.nickname, m.created_at, \
-             m.activated_at, m.expires_at, m.invoice_expires_at, m.tacit_renewal, m.password_hash, m.disk_gb, m.disk_used_mb, m.sms, m.security_archive, \
+             m.activated_at, m.expires_at, m.invoice_expires_at, m.tacit_renewal, m.password_hash, m.disk_gb, m.disk_used_mb, m.disk_reset_at, m.sms, m.security_archive, \
              m.legal_preservation, m.shadow_pec, m.push_imap, m.phishing_protection \
              FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN offers f ON f.id = m.offer_id \
              WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
@@ -377,6 +433,7 @@ impl Store {
             activated_at: r.try_get::<Option<String>, _>("activated_at")?.unwrap_or_default(),
             expires_at: r.try_get::<Option<String>, _>("expires_at")?.unwrap_or_default(),
             invoice_expires_at: r.try_get::<Option<String>, _>("invoice_expires_at")?.unwrap_or_default(),
+            disk_reset_at: r.try_get::<Option<String>, _>("disk_reset_at")?.unwrap_or_default(),
             tacit_renewal: r.try_get::<i64, _>("tacit_renewal")? != 0,
             reminders,
             has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
@@ -470,5 +527,36 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The mail platform's disk usage (`import-disk-usage`): each listed mailbox's used MB, in
+    /// one transaction, with one audit line. Returns the userids not found (nothing of theirs
+    /// is written; the others are).
+    pub async fn record_disk_usage(&self, usage: &[(UserId, i64)]) -> Result<Vec<UserId>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut unknown = Vec::new();
+        for (userid, mb) in usage {
+            let changed = sqlx::query("UPDATE mailboxes SET disk_used_mb = $1 WHERE userid = $2")
+                .bind(*mb)
+                .bind(userid.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                unknown.push(userid.clone());
+            }
+        }
+        let after =
+            serde_json::json!({ "caselle": usage.len() - unknown.len(), "sconosciute": unknown.len() });
+        audit_in(
+            &mut tx,
+            &AuditRecord::anonymous("riga di comando", "SPAZIO_DISCO_IMPORTATO", "caselle", "")
+                .after(after.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(unknown)
     }
 }
