@@ -13,6 +13,7 @@ use crate::pages::mailbox_detail::MailboxPage;
 use crate::pages::offers::OffersPage;
 use crate::pages::order_detail::OrderPage;
 use crate::pages::organisations::OrganisationsPage;
+use crate::pages::product_expiries::ProductExpiriesPage;
 use crate::pages::recent::RecentPage;
 use crate::pages::reports::ReportsPage;
 use crate::pages::search::SearchPageView;
@@ -114,6 +115,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/offerte") view=OffersRoute::page() ssr=ssr.clone() />
                         <Route path=path!("/scadenze/caselle") view=ExpiriesRoute::page() ssr=ssr.clone() />
+                        <Route
+                            path=path!("/scadenze/prodotti")
+                            view=ProductExpiriesRoute::page()
+                            ssr=ssr.clone()
+                        />
                         <Route path=path!("/report") view=ReportsRoute::page() ssr=ssr.clone() />
                         <Route
                             path=path!("/configurazione/organizzazioni")
@@ -177,6 +183,7 @@ lazy_page! {
     OffersRoute => OffersPage,
     ExpiriesRoute => ExpiriesPage,
     ReportsRoute => ReportsPage,
+    ProductExpiriesRoute => ProductExpiriesPage,
     CustomersRoute => CustomersPage,
     SettingsRoute => SettingsPage,
     OrganisationsRoute => OrganisationsPage,

@@ -21,6 +21,8 @@ pub const ORGANISATIONS: &str = "/configurazione/organizzazioni";
 /// "Gestione scadenze caselle", and its export (a file).
 pub const EXPIRIES: &str = "/scadenze/caselle";
 pub const EXPIRIES_CSV: &str = "/scadenze/caselle.csv";
+pub const PRODUCT_EXPIRIES: &str = "/scadenze/prodotti";
+pub const PRODUCT_EXPIRIES_CSV: &str = "/scadenze/prodotti.csv";
 pub const REPORTS: &str = "/report";
 pub const REPORTS_CSV: &str = "/report.csv";
 pub const SEARCH_CSV: &str = "/ricerca.csv";
@@ -196,6 +198,15 @@ pub fn login_refused(why: LoginRefusal, valid_username: &str, next: &str) -> Str
 /// "Gestione scadenze caselle" with `filter` (the address the filter form makes) and `extra`
 /// (an outcome, `key=value&…` of our own).
 pub fn expiries_with(filter: &crate::domain::renewals::ExpiryFilter, extra: &str) -> String {
+    list_with(EXPIRIES, filter, extra)
+}
+
+/// "Gestione scadenze prodotti" with `filter` and `extra`, as `expiries_with`.
+pub fn product_expiries_with(filter: &crate::domain::renewals::ExpiryFilter, extra: &str) -> String {
+    list_with(PRODUCT_EXPIRIES, filter, extra)
+}
+
+fn list_with(base: &str, filter: &crate::domain::renewals::ExpiryFilter, extra: &str) -> String {
     let mut q: Vec<String> = filter
         .pairs()
         .iter()
@@ -206,9 +217,9 @@ pub fn expiries_with(filter: &crate::domain::renewals::ExpiryFilter, extra: &str
         q.push(extra.to_string());
     }
     if q.is_empty() {
-        EXPIRIES.to_string()
+        base.to_string()
     } else {
-        format!("{EXPIRIES}?{}", q.join("&"))
+        format!("{base}?{}", q.join("&"))
     }
 }
 

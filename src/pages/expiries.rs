@@ -242,7 +242,7 @@ pub fn ExpiriesPage() -> impl IntoView {
 }
 
 /// The filter again as hidden fields of another form, each named by `name`.
-fn hidden_filter(f: &ExpiryFilter, name: impl Fn(&str) -> String) -> impl IntoView {
+pub(crate) fn hidden_filter(f: &ExpiryFilter, name: impl Fn(&str) -> String) -> impl IntoView {
     f.pairs()
         .into_iter()
         .map(|(key, value)| view! { <input type="hidden" name=name(key) value=value.to_string() /> })

@@ -398,6 +398,44 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 {service(m.services.push_imap, "Push IMAP".into())}
                 {service(m.services.phishing_protection, "Phishing Protection".into())}
             </ul>
+            {(!m.products.is_empty())
+                .then(|| {
+                    view! {
+                        <div class="table-wrap">
+                            <table>
+                                <caption>"Prodotti a scadenza"</caption>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Prodotto"</th>
+                                        <th scope="col">"Quantità"</th>
+                                        <th scope="col">"Codice listino"</th>
+                                        <th scope="col">"Stato"</th>
+                                        <th scope="col">"Inizio"</th>
+                                        <th scope="col">"Scadenza"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {m
+                                        .products
+                                        .iter()
+                                        .map(|p| {
+                                            view! {
+                                                <tr>
+                                                    <td>{p.kind.label()}</td>
+                                                    <td>{p.kind.quantity_text(p.quantity)}</td>
+                                                    <td>{p.price_code.clone()}</td>
+                                                    <td>{p.state.code()}</td>
+                                                    <td>{iso_to_italian(&p.starts_at)}</td>
+                                                    <td>{iso_to_italian(&p.expires_at)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                })}
         </section>
         <section aria-labelledby="utente-h">
             <h2 id="utente-h">"Dati utente principale"</h2>

@@ -13,6 +13,7 @@ pub mod mailbox_detail;
 pub mod offers;
 pub mod order_detail;
 pub mod organisations;
+pub mod product_expiries;
 pub mod recent;
 pub mod reports;
 pub mod search;

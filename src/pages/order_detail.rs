@@ -104,6 +104,47 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
             </dl>
         </section>
         <ContractControls number=order.number.clone() state=order.state signed=order.contract />
+        {(!order.products.is_empty())
+            .then(|| {
+                view! {
+                    <section aria-labelledby="prodotti-h">
+                        <h2 id="prodotti-h">"Prodotti rinnovati"</h2>
+                        <div class="table-wrap">
+                            <table aria-labelledby="prodotti-h">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Userid"</th>
+                                        <th scope="col">"Prodotto"</th>
+                                        <th scope="col">"Scadenza precedente"</th>
+                                        <th scope="col">"Nuova scadenza"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {order
+                                        .products
+                                        .iter()
+                                        .map(|p| {
+                                            view! {
+                                                <tr>
+                                                    <td>
+                                                        <a href=format!(
+                                                            "/caselle/{}",
+                                                            p.userid,
+                                                        )>{p.userid.clone()}</a>
+                                                    </td>
+                                                    <td>{p.kind.label()}</td>
+                                                    <td>{italian_date(&p.from_expiry)}</td>
+                                                    <td>{italian_date(&p.to_expiry)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    </section>
+                }
+            })}
         <section aria-labelledby="caselle-h">
             <h2 id="caselle-h" tabindex="-1">
                 "Caselle"

@@ -117,6 +117,11 @@ pub fn spawn_housekeeping(store: Store, throttle: std::sync::Arc<throttle::Throt
                 Ok(n) => tracing::info!("{n} mailboxes expired"),
                 Err(e) => tracing::error!("expiry: {e}"),
             }
+            match store.expire_products_due(today()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} products expired"),
+                Err(e) => tracing::error!("product expiry: {e}"),
+            }
             match store.queue_reminders(today()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("expiry reminders queued for {n} mailboxes"),

@@ -9,6 +9,7 @@ mod customers;
 mod dns;
 mod domains;
 mod offers;
+mod products;
 mod renewals;
 mod reports;
 mod security;

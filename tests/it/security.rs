@@ -2296,3 +2296,88 @@ async fn report_and_list_exports_are_each_organisation_own_and_formula_safe() {
         assert!(page.body.contains("action=\"/configurazione/registro.csv\""), "{}", page.body);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gestione_scadenze_prodotti_renews_the_ticked_products_and_exports_the_filter() {
+    for store in common::stores().await {
+        let app = app(&store);
+        let n = std::process::id();
+        let address = format!("prodotti-a{n}@legalmail.it");
+        let ids = crate::renewals::active(&store, &[(&address, "2027-06-01", "ATTIVA")]).await;
+        let soon = pec_manager::server::today().add_days(10).iso();
+        store
+            .raw_execute(&format!(
+                "UPDATE products SET expires_at = '{soon}' WHERE mailbox_id = (SELECT id FROM mailboxes WHERE userid = '{}')",
+                ids[0]
+            ))
+            .await
+            .unwrap();
+        store
+            .raw_execute(&format!(
+                "UPDATE customers SET name = '@SOMMA(B2) {n}', name_key = '@somma(b2) {n}' WHERE id = \
+                 (SELECT o.customer_id FROM orders o JOIN mailboxes m ON m.order_id = o.id WHERE m.userid = '{}')",
+                ids[0]
+            ))
+            .await
+            .unwrap();
+        let alfa = login(&app, "alfa").await;
+        let beta = login(&app, "beta").await;
+        let page = send(&app, get("/scadenze/prodotti?prodotto=CONSERVAZIONE", Some(&alfa))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<h1>Gestione scadenze prodotti"), "{}", page.body);
+        assert!(page.body.contains(&format!("aria-label=\"Seleziona {}\"", ids[0])), "{}", page.body);
+        assert!(page.body.contains("LM-CONS-12") && page.body.contains("Rinnova selezionate"));
+        assert!(page.body.contains("Esporta CSV") && page.body.contains("Scadenza entro"));
+
+        // The export: the filter's products, formulas neutralised, Alfa's only.
+        let csv = send(&app, get("/scadenze/prodotti.csv?entro=30", Some(&alfa))).await;
+        assert!(
+            csv.body.starts_with("\u{feff}Userid;Casella;Cliente;Offerta;Ordine;Prodotto;"),
+            "{}",
+            csv.body
+        );
+        assert!(
+            csv.body.contains(&format!("'@SOMMA(B2) {n}"))
+                && csv.body.contains("Credito SMS;100 SMS;LM-SMS-12")
+        );
+        let theirs = send(&app, get("/scadenze/prodotti.csv?entro=30", Some(&beta))).await;
+        assert!(!theirs.body.contains(ids[0].as_str()));
+
+        // "Rinnova selezionate": the ticked product, once for the same request.
+        let id =
+            page.body.split("name=\"scelte[").nth(1).and_then(|r| r.split(']').next()).unwrap().to_string();
+        let key =
+            page.body.split("name=\"richiesta\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap();
+        let form = format!("scelte%5B{id}%5D=1&filtro%5Bprodotto%5D=CONSERVAZIONE&richiesta={key}");
+        let r =
+            send(&app, post("/api/scadenze/prodotti/rinnova", &form, Some(&alfa), Some(ORIGIN), true)).await;
+        assert!(
+            r.location()
+                .starts_with("/scadenze/prodotti?prodotto=CONSERVAZIONE&esito=rinnovati&prodotti=1&ordini="),
+            "{}",
+            r.location()
+        );
+        let again =
+            send(&app, post("/api/scadenze/prodotti/rinnova", &form, Some(&alfa), Some(ORIGIN), true)).await;
+        assert_eq!(again.location(), r.location());
+        let done = send(&app, get(r.location(), Some(&alfa))).await;
+        assert!(done.body.contains("Rinnovo eseguito: 1 prodotti rinnovati."), "{}", done.body);
+        let number = r.location().rsplit('=').next().unwrap().to_string();
+        let order = send(&app, get(&format!("/ordini/{number}"), Some(&alfa))).await;
+        assert!(
+            order.body.contains("Prodotti rinnovati") && order.body.contains("Conservazione a norma"),
+            "{}",
+            order.body
+        );
+        let mailbox = send(&app, get(&format!("/caselle/{}", ids[0]), Some(&alfa))).await;
+        assert!(mailbox.body.contains("Prodotti a scadenza") && mailbox.body.contains("RINNOVO_PRODOTTO"));
+
+        // Beta's request for Alfa's product: not found, nothing renewed.
+        let theirs = format!("scelte%5B{id}%5D=1&richiesta={}", "e".repeat(64));
+        let r = send(&app, post("/api/scadenze/prodotti/rinnova", &theirs, Some(&beta), Some(ORIGIN), true))
+            .await;
+        assert_eq!(r.location(), "/scadenze/prodotti?rifiuto=non-trovate");
+        let page = send(&app, get(r.location(), Some(&beta))).await;
+        assert!(page.body.contains("Alcuni prodotti selezionati non esistono più"), "{}", page.body);
+    }
+}

@@ -14,6 +14,7 @@ pub mod mailbox;
 pub mod mailbox_admin;
 pub mod offers;
 pub mod organisations;
+pub mod products;
 pub mod records;
 pub mod renewals;
 pub mod reports;

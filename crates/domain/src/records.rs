@@ -112,6 +112,8 @@ pub struct OrderDetail {
     /// The mailboxes of the page shown (all of them for the contract).
     pub mailboxes: Vec<MailboxRow>,
     pub rows: PageOf,
+    /// A renewal order's renewed products (its other lines).
+    pub products: Vec<ProductRenewal>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +143,8 @@ pub struct MailboxDetail {
     pub tacit_renewal: bool,
     /// Expiry reminders sent, newest first.
     pub reminders: Vec<ReminderSent>,
+    /// Its products with their own term (Conservazione a norma, extra disk, SMS credit).
+    pub products: Vec<ProductRow>,
     pub has_password: bool,
     pub services: Services,
 }
@@ -411,4 +415,63 @@ pub struct OrganisationRow {
     pub active: bool,
     pub operators: i64,
     pub created_at: String,
+}
+
+/// One product of "Gestione scadenze prodotti".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRow {
+    pub id: i64,
+    pub userid: String,
+    pub address: String,
+    pub customer: String,
+    pub offer: String,
+    pub order_number: String,
+    pub kind: crate::states::ProductKind,
+    pub quantity: i64,
+    pub price_code: String,
+    pub state: crate::states::ProductState,
+    /// `YYYY-MM-DD`.
+    pub starts_at: String,
+    pub expires_at: String,
+}
+
+pub const PRODUCT_EXPORT_HEADER: [&str; 11] = [
+    "Userid",
+    "Casella",
+    "Cliente",
+    "Offerta",
+    "Ordine",
+    "Prodotto",
+    "Quantità",
+    "Codice listino",
+    "Stato",
+    "Inizio",
+    "Scadenza",
+];
+
+impl ProductRow {
+    pub fn cells(&self) -> [String; 11] {
+        [
+            self.userid.clone(),
+            self.address.clone(),
+            self.customer.clone(),
+            self.offer.clone(),
+            self.order_number.clone(),
+            self.kind.label().to_string(),
+            self.kind.quantity_text(self.quantity),
+            self.price_code.clone(),
+            self.state.code().to_string(),
+            crate::records::italian_date(&self.starts_at),
+            crate::records::italian_date(&self.expires_at),
+        ]
+    }
+}
+
+/// A renewed product as an order's line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRenewal {
+    pub userid: String,
+    pub kind: crate::states::ProductKind,
+    pub from_expiry: String,
+    pub to_expiry: String,
 }

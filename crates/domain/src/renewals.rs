@@ -13,6 +13,9 @@ pub enum RenewalRefused {
     State(MailboxState),
     #[error("Scaduta da oltre {0} giorni: non più rinnovabile (serve un nuovo ordine)")]
     PastGrace(i64),
+    /// A product whose service was switched off.
+    #[error("Prodotto cessato: non si rinnova (riattivare il servizio sulla casella)")]
+    Ceased,
 }
 
 /// A renewal of one mailbox: its new expiry and the state it is in afterwards.
@@ -89,6 +92,8 @@ pub struct ExpiryFilter {
     pub state: String,
     /// "si", "no" or empty.
     pub tacit: String,
+    /// A product kind's code (the products' page).
+    pub product: String,
 }
 
 /// The states an expiry list shows: those that expire or have just expired.
@@ -106,7 +111,7 @@ pub enum ExpiryFilterError {
 impl ExpiryFilter {
     /// Each field by the name the address and the forms give it: the one mapping, read back
     /// by `from_pairs`.
-    pub fn pairs(&self) -> [(&'static str, &str); 8] {
+    pub fn pairs(&self) -> [(&'static str, &str); 9] {
         [
             ("entro", &self.within),
             ("dal", &self.from),
@@ -116,6 +121,7 @@ impl ExpiryFilter {
             ("dominio", &self.domain),
             ("stato", &self.state),
             ("tacito", &self.tacit),
+            ("prodotto", &self.product),
         ]
     }
 
@@ -132,6 +138,7 @@ impl ExpiryFilter {
             ("dominio", &mut f.domain),
             ("stato", &mut f.state),
             ("tacito", &mut f.tacit),
+            ("prodotto", &mut f.product),
         ] {
             *field = get(key).chars().take(VALUE_MAX).collect();
         }

@@ -98,3 +98,81 @@ mod tests {
         assert_eq!(OrderState::from_code("X"), None);
     }
 }
+
+/// A product with its own term ("Gestione scadenze prodotti"; rules in `products`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ProductKind {
+    /// "Conservazione a norma" (LegalDoc).
+    LegalPreservation,
+    /// Disk space beyond the offer's, in GB.
+    ExtraDisk,
+    /// "Notifica SMS": a yearly credit of SMS.
+    SmsCredit,
+}
+
+impl ProductKind {
+    pub const ALL: [Self; 3] = [Self::LegalPreservation, Self::ExtraDisk, Self::SmsCredit];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::LegalPreservation => "CONSERVAZIONE",
+            Self::ExtraDisk => "SPAZIO_DISCO",
+            Self::SmsCredit => "CREDITO_SMS",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LegalPreservation => "Conservazione a norma",
+            Self::ExtraDisk => "Spazio disco aggiuntivo",
+            Self::SmsCredit => "Credito SMS",
+        }
+    }
+
+    /// The price list's code of one term.
+    pub fn price_code(self) -> &'static str {
+        match self {
+            Self::LegalPreservation => "LM-CONS-12",
+            Self::ExtraDisk => "LM-DISCO-12",
+            Self::SmsCredit => "LM-SMS-12",
+        }
+    }
+
+    /// "20 GB", "100 SMS", or nothing for a product without a quantity.
+    pub fn quantity_text(self, quantity: i64) -> String {
+        match self {
+            Self::LegalPreservation => String::new(),
+            Self::ExtraDisk => format!("{quantity} GB"),
+            Self::SmsCredit => format!("{quantity} SMS"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProductState {
+    Attivo,
+    /// Past its end and not renewed (renewable within the grace period).
+    Scaduto,
+    /// The service was switched off: kept for the record, never renewed.
+    Cessato,
+}
+
+impl ProductState {
+    pub const ALL: [Self; 3] = [Self::Attivo, Self::Scaduto, Self::Cessato];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Attivo => "ATTIVO",
+            Self::Scaduto => "SCADUTO",
+            Self::Cessato => "CESSATO",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}

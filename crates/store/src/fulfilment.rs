@@ -136,6 +136,13 @@ impl Store {
             .bind(booked.code())
             .execute(&mut *tx)
             .await?;
+        crate::products::start_products_in(
+            &mut tx,
+            &format!("m.order_id = $1 AND m.state = '{}'", active.code()),
+            order_id,
+            today,
+        )
+        .await?;
         let rows = sqlx::query(
             "SELECT id, userid, address, password_email FROM mailboxes WHERE order_id = $1 AND state = $2 ORDER BY position",
         )

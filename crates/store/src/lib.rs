@@ -24,6 +24,7 @@ mod operators;
 mod orders;
 mod organisations;
 mod outbox;
+mod products;
 mod reference;
 mod renewals;
 mod reports;
@@ -110,6 +111,13 @@ pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
 
 pub fn now() -> String {
     stamp(chrono::Utc::now())
+}
+
+/// Today's date (UTC), for what a change starts today (products, "Azz.").
+pub(crate) fn today() -> pec_domain::lifecycle::Date {
+    use chrono::Datelike;
+    let d = chrono::Utc::now().date_naive();
+    pec_domain::lifecycle::Date { year: d.year(), month: d.month(), day: d.day() }
 }
 
 /// The stored form of now plus (or minus) some time.

@@ -312,7 +312,7 @@ impl Store {
                 (serde_json::json!({ "associata": other.as_str() }), serde_json::Value::Null)
             }
             MailboxChange::ResetDiskUsage => {
-                let today = now().chars().take(10).collect::<String>();
+                let today = today().iso();
                 sqlx::query("UPDATE mailboxes SET disk_used_mb = 0, disk_reset_at = $1 WHERE id = $2")
                     .bind(&today)
                     .bind(id)
@@ -338,6 +338,9 @@ impl Store {
                 (serde_json::to_value(old).unwrap_or_default(), serde_json::to_value(s).unwrap_or_default())
             }
         };
+        if matches!(change, MailboxChange::Services(_) | MailboxChange::Offer(_)) {
+            crate::products::sync_products_in(&mut tx, id, today()).await?;
+        }
         let action = change.audit_action();
         activity_in(
             &mut tx,
@@ -436,6 +439,7 @@ impl Store {
             disk_reset_at: r.try_get::<Option<String>, _>("disk_reset_at")?.unwrap_or_default(),
             tacit_renewal: r.try_get::<i64, _>("tacit_renewal")? != 0,
             reminders,
+            products: self.products_of(scope, userid).await?,
             has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
             services: services_of(&r)?,
         }))

@@ -367,7 +367,8 @@ impl Store {
         let rows = sqlx::query(
             "SELECT o.number, o.kind, o.created_at, c.name AS customer_name, o.state, \
              (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) \
-             + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = o.id) AS mailbox_count \
+             + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = o.id) \
+             + (SELECT COUNT(*) FROM product_renewals pr WHERE pr.order_id = o.id) AS mailbox_count \
              FROM orders o JOIN customers c ON c.id = o.customer_id \
              WHERE $3 = 0 OR o.organisation_id = $3 \
              ORDER BY o.id DESC LIMIT $1 OFFSET $2",
@@ -433,7 +434,10 @@ impl Store {
         // A renewal order's mailboxes are its lines; an activation order's, those it created.
         let of_order = match kind {
             OrderKind::Activation => "m.order_id = $1",
-            OrderKind::Renewal => "m.id IN (SELECT r.mailbox_id FROM renewals r WHERE r.order_id = $1)",
+            OrderKind::Renewal => {
+                "m.id IN (SELECT r.mailbox_id FROM renewals r WHERE r.order_id = $1 UNION \
+                 SELECT p.mailbox_id FROM product_renewals pr JOIN products p ON p.id = pr.product_id WHERE pr.order_id = $1)"
+            }
         };
         let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM mailboxes m WHERE {of_order}"))
             .bind(id)
@@ -471,8 +475,14 @@ impl Store {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
+        let number = OrderNumber::from_stored(r.try_get("number")?);
+        let products = match kind {
+            OrderKind::Renewal => self.product_renewals_of(&number).await?,
+            OrderKind::Activation => Vec::new(),
+        };
         Ok(Some(OrderDetail {
-            number: OrderNumber::from_stored(r.try_get("number")?),
+            products,
+            number: number.clone(),
             kind,
             state: code_of(&r, "state", OrderState::from_code)?,
             created_at: r.try_get("created_at")?,

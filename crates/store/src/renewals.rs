@@ -86,7 +86,7 @@ fn selected_of(r: &AnyRow) -> Result<Selected, StoreError> {
 }
 
 /// Who renews: an operator ("Rinnova selezionate"), or the hourly tacit renewal.
-enum Renewer<'a> {
+pub(crate) enum Renewer<'a> {
     Operator(&'a Operator),
     Tacit,
 }
@@ -189,52 +189,22 @@ async fn apply_renewals(
     }
     let mut numbers = Vec::with_capacity(groups.len());
     let mut order_of = vec![0i64; found.len()];
-    let t = now();
     for ((organisation_id, customer_id, offer_id, operator_id), members) in &groups {
-        let number = bump(tx, "order_number", 1).await?;
-        let number = OrderNumber::from_stored(format!("{number:0ORDER_DIGITS$}"));
         let last_expiry = members.iter().map(|i| renewed[*i].1.expires.year).max().unwrap_or(today.year);
-        let order_id: i64 = sqlx::query(
-            "INSERT INTO orders (number, organisation_id, operator_id, customer_id, offer_id, customer_kind, \
-             legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at, kind, request_key) \
-             SELECT $1, $2, $3, c.id, $5, c.kind, c.legal_rep_cf, c.contact_email, 1, 0, '', $6, $7, $8, 'RINNOVO', $9 \
-             FROM customers c WHERE c.id = $4 RETURNING id",
-        )
-        .bind(number.as_str())
-        .bind(*organisation_id)
-        .bind(*operator_id)
-        .bind(*customer_id)
-        .bind(*offer_id)
-        .bind(i64::from(last_expiry))
-        .bind(OrderState::Evaso.code())
-        .bind(&t)
-        .bind(request_key)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("id")?;
+        let head = RenewalOrder {
+            organisation_id: *organisation_id,
+            operator_id: *operator_id,
+            customer_id: *customer_id,
+            offer_id: *offer_id,
+            last_expiry,
+            request_key,
+            what: "caselle",
+            count: members.len(),
+        };
+        let (order_id, number) = renewal_order_in(tx, &renewer, &head).await?;
         for i in members {
             order_of[*i] = order_id;
         }
-        let summary = format!("Ordine {number}: rinnovo di {} caselle", members.len());
-        crate::audit::activity_in(
-            tx,
-            crate::audit::Activity {
-                kind: "ORDINE_RINNOVO",
-                organisation_id: *organisation_id,
-                order_id,
-                mailbox_id: None,
-                summary,
-            },
-        )
-        .await?;
-        let after = serde_json::json!({ "numero": number, "tipo": "RINNOVO", "caselle": members.len() });
-        crate::audit::audit_in(
-            tx,
-            &renewer
-                .record("ORDINE_RINNOVO", "ordine", number.as_str(), *organisation_id)
-                .after(after.to_string()),
-        )
-        .await?;
         numbers.push(number);
     }
 
@@ -316,6 +286,69 @@ async fn apply_renewals(
         .collect();
     audit_many_in(tx, &records).await?;
     Ok(numbers)
+}
+
+/// What a renewal order is made of: whose, for which offer, and what it renews.
+pub(crate) struct RenewalOrder<'a> {
+    pub organisation_id: i64,
+    pub operator_id: i64,
+    pub customer_id: i64,
+    pub offer_id: i64,
+    /// The latest new expiry's year (the order's "Anno scadenza").
+    pub last_expiry: i32,
+    pub request_key: Option<&'a str>,
+    /// "caselle" or "prodotti", for the history's summary.
+    pub what: &'static str,
+    pub count: usize,
+}
+
+/// A renewal order (RINNOVO, already EVASO: nothing to sign) with its activity and audit
+/// lines, in the caller's transaction: its id and number.
+pub(crate) async fn renewal_order_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    renewer: &Renewer<'_>,
+    o: &RenewalOrder<'_>,
+) -> Result<(i64, OrderNumber), RenewError> {
+    let number = bump(tx, "order_number", 1).await?;
+    let number = OrderNumber::from_stored(format!("{number:0ORDER_DIGITS$}"));
+    let order_id: i64 = sqlx::query(
+        "INSERT INTO orders (number, organisation_id, operator_id, customer_id, offer_id, customer_kind, \
+         legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at, kind, request_key) \
+         SELECT $1, $2, $3, c.id, $5, c.kind, c.legal_rep_cf, c.contact_email, 1, 0, '', $6, $7, $8, 'RINNOVO', $9 \
+         FROM customers c WHERE c.id = $4 RETURNING id",
+    )
+    .bind(number.as_str())
+    .bind(o.organisation_id)
+    .bind(o.operator_id)
+    .bind(o.customer_id)
+    .bind(o.offer_id)
+    .bind(i64::from(o.last_expiry))
+    .bind(OrderState::Evaso.code())
+    .bind(now())
+    .bind(o.request_key)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    crate::audit::activity_in(
+        tx,
+        crate::audit::Activity {
+            kind: "ORDINE_RINNOVO",
+            organisation_id: o.organisation_id,
+            order_id,
+            mailbox_id: None,
+            summary: format!("Ordine {number}: rinnovo di {} {}", o.count, o.what),
+        },
+    )
+    .await?;
+    let after = serde_json::json!({ "numero": number, "tipo": "RINNOVO", (o.what): o.count });
+    crate::audit::audit_in(
+        tx,
+        &renewer
+            .record("ORDINE_RINNOVO", "ordine", number.as_str(), o.organisation_id)
+            .after(after.to_string()),
+    )
+    .await?;
+    Ok((order_id, number))
 }
 
 impl Renewer<'_> {
@@ -577,7 +610,7 @@ impl Store {
     }
 
     /// The renewal orders a request made.
-    async fn renewal_orders_of(&self, request_key: &str) -> Result<Vec<OrderNumber>, StoreError> {
+    pub(crate) async fn renewal_orders_of(&self, request_key: &str) -> Result<Vec<OrderNumber>, StoreError> {
         let numbers: Vec<String> =
             sqlx::query_scalar("SELECT number FROM orders WHERE request_key = $1 ORDER BY number")
                 .bind(request_key)
