@@ -1,40 +1,6 @@
-import { Browser, expect, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import * as fs from "fs";
-import { consoleErrors, hydrated, login, orderUpToReview, uniq } from "./helpers";
-
-/** Two mailboxes ordered and activated (contract downloaded and uploaded), in a browser of
- * their own with JavaScript: their userids and their expiry date as `YYYY-MM-DD`. */
-async function twoActive(browser: Browser) {
-  const context = await browser.newContext({ javaScriptEnabled: true });
-  const page = await context.newPage();
-  await login(page, "operatore");
-  const u = uniq();
-  const addresses = [`rinnovo-a-${u}@legalmail.it`, `rinnovo-b-${u}@legalmail.it`];
-  await orderUpToReview(
-    page,
-    addresses.map((address) => ({ address, passwordEmail: "titolare@example.it" })),
-  );
-  await page.getByRole("button", { name: "Conferma" }).click();
-  await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
-  await hydrated(page);
-  const [download] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("link", { name: "Download Contratto" }).click(),
-  ]);
-  const pdf = fs.readFileSync(await download.path());
-  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "firmato.pdf", mimeType: "application/pdf", buffer: pdf });
-  await expect(page.getByRole("status")).toContainText("EVASO");
-  const table = page.getByRole("table", { name: "Caselle" });
-  const userids: string[] = [];
-  for (const address of addresses) {
-    userids.push((await table.getByRole("row").filter({ hasText: address }).getByRole("link").first().textContent())!.trim());
-  }
-  await table.getByRole("link", { name: userids[0] }).click();
-  const expiry = (await page.locator("dt:text-is('Data scadenza') + dd").textContent())!.trim();
-  const [d, m, y] = expiry.split("/");
-  await context.close();
-  return { userids, iso: `${y}-${m}-${d}`, nextYear: `${d}/${m}/${Number(y) + 1}` };
-}
+import { consoleErrors, hydrated, login, twoActive } from "./helpers";
 
 for (const js of [true, false]) {
   test.describe(js ? "with JavaScript" : "without JavaScript", () => {

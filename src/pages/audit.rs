@@ -62,7 +62,7 @@ pub async fn export(
     let filter = filter_from(|k| map.get(k).cloned().unwrap_or_default());
     let entries = state.store.audit_entries(op.scope(), &filter, 1, EXPORT_ROWS_MAX).await?;
     let mut rows: Vec<Vec<String>> = entries.items.iter().map(|e| e.cells().to_vec()).collect();
-    rows.extend(export_cut_note(entries.total).map(|note| vec![note]));
+    rows.extend(export_cut_note(EXPORT_ROWS_MAX, entries.total > EXPORT_ROWS_MAX).map(|note| vec![note]));
     Ok(crate::server::csv_download(
         "registro-attivita.csv",
         crate::domain::csv_file::write(&AUDIT_EXPORT_HEADER, rows),

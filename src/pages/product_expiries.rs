@@ -118,7 +118,8 @@ async fn renew(
     }
 }
 
-/// "Esporta CSV": every product of the filter (at most the largest renewal's), formula-safe.
+/// "Esporta CSV": every product of the filter (at most the largest renewal's, and the file
+/// says when it stopped there), formula-safe.
 #[cfg(feature = "ssr")]
 pub async fn export(
     axum::extract::State(state): axum::extract::State<crate::server::AppState>,
@@ -131,8 +132,13 @@ pub async fn export(
     let q = filter
         .product_query(crate::server::today(), grace)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let rows = state.store.product_rows(op.scope(), &q, crate::store::RENEW_MAX as i64).await?;
-    let bytes = crate::domain::csv_file::write(&PRODUCT_EXPORT_HEADER, rows.iter().map(|r| r.cells()));
+    let limit = crate::store::RENEW_MAX;
+    let mut rows = state.store.product_rows(op.scope(), &q, limit as i64 + 1).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let mut cells: Vec<Vec<String>> = rows.iter().map(|r| r.cells().to_vec()).collect();
+    cells.extend(crate::domain::records::export_cut_note(limit as i64, more).map(|note| vec![note]));
+    let bytes = crate::domain::csv_file::write(&PRODUCT_EXPORT_HEADER, cells);
     Ok(crate::server::csv_download("scadenze-prodotti.csv", bytes))
 }
 

@@ -25,12 +25,8 @@ pub async fn load_reports(filter: ReportFilter) -> Result<ReportsData, AppError>
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let q = filter.query(crate::server::today());
-    let mut reports = Vec::new();
-    for kind in ReportKind::ALL {
-        if let Some(r) = store.report(op.scope(), kind, &q).await? {
-            reports.push(Report { kind, rows: r.shown_rows() });
-        }
-    }
+    let reports = store.reports(op.scope(), &q).await?;
+    let reports = reports.into_iter().map(|r| Report { kind: r.kind, rows: r.shown_rows() }).collect();
     let resellers = if op.scope() == crate::domain::auth::Scope::All {
         store.organisations(op.scope()).await?.into_iter().map(|o| (o.id, o.name)).collect()
     } else {

@@ -49,7 +49,7 @@ pub async fn export(
     let query = query_from(|k| map.get(k).cloned().unwrap_or_default());
     let hits = state.store.search(op.scope(), &query, 1, EXPORT_ROWS_MAX).await?;
     let mut rows: Vec<Vec<String>> = hits.items.iter().map(|h| h.cells().to_vec()).collect();
-    rows.extend(export_cut_note(hits.total).map(|note| vec![note]));
+    rows.extend(export_cut_note(EXPORT_ROWS_MAX, hits.total > EXPORT_ROWS_MAX).map(|note| vec![note]));
     Ok(crate::server::csv_download(
         "ricerca.csv",
         crate::domain::csv_file::write(&SEARCH_EXPORT_HEADER, rows),

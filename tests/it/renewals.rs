@@ -126,6 +126,14 @@ async fn tacit_renewal_renews_on_the_expiry_day_once_and_the_list_shows_it() {
         assert_eq!(store.set_tacit_renewal(&alfa, &[ids[0].clone()], true).await.unwrap(), 1);
         assert_eq!(store.set_tacit_renewal(&alfa, &[ids[0].clone()], true).await.unwrap(), 0, "already on");
         assert_eq!(store.set_tacit_renewal(&beta, &[ids[1].clone()], true).await.unwrap(), 0, "not Beta's");
+        // The provider's switch is in Alfa's log, where Alfa's administrators read it.
+        let provider = common::operator(&store, "operatore").await;
+        assert_eq!(store.set_tacit_renewal(&provider, &[ids[1].clone()], true).await.unwrap(), 1);
+        assert_eq!(store.set_tacit_renewal(&provider, &[ids[1].clone()], false).await.unwrap(), 1);
+        let filter =
+            pec_manager::domain::records::AuditFilter { object: ids[1].to_string(), ..Default::default() };
+        let seen = store.audit_entries(alfa.scope(), &filter, 1, 50).await.unwrap();
+        assert_eq!(seen.items.iter().filter(|e| e.action == "RINNOVO_TACITO").count(), 2, "{:?}", seen.items);
 
         // The hourly job, twice (and on two processes at once): renewed once, the other expires.
         let (r1, r2) = tokio::join!(store.renew_tacit_due(TODAY), store.renew_tacit_due(TODAY));

@@ -98,6 +98,21 @@ async fn reports_count_each_organisation_its_own_with_filters_and_months() {
         let beta_monthly = counts(&store, beta.scope(), ReportKind::Monthly, &any).await;
         assert_eq!(total(&beta_monthly, 0) + total(&beta_monthly, 1) + total(&beta_monthly, 2), 0);
 
+        // The page's reports (counted together) are each report on its own.
+        for (scope, who) in [(Scope::All, "provider"), (alfa.scope(), "alfa")] {
+            let page = store.reports(scope, &q).await.unwrap();
+            let kinds: Vec<ReportKind> = page.iter().map(|r| r.kind).collect();
+            assert_eq!(kinds.len(), if who == "provider" { 7 } else { 6 }, "{who}");
+            for r in page {
+                assert_eq!(
+                    Some(r.clone()),
+                    store.report(scope, r.kind, &q).await.unwrap(),
+                    "{who} {:?}",
+                    r.kind
+                );
+            }
+        }
+
         // Orders per operator in the period: Alfa's activation and renewal.
         let operators = counts(&store, alfa.scope(), ReportKind::ByOperator, &any).await;
         assert!(operators.get("alfa").is_some_and(|v| v[0] >= 1 && v[1] >= 1), "{operators:?}");

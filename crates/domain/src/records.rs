@@ -339,10 +339,10 @@ impl AuditEntry {
     }
 }
 
-/// The line an export ends with when the list was longer than `EXPORT_ROWS_MAX` rows.
-pub fn export_cut_note(total: i64) -> Option<String> {
-    (total > EXPORT_ROWS_MAX).then(|| {
-        format!("Esportate le prime {EXPORT_ROWS_MAX} righe di {total}: restringere il filtro per le altre")
+/// The line an export ends with when the list had more than the `limit` rows exported.
+pub fn export_cut_note(limit: i64, more: bool) -> Option<String> {
+    more.then(|| {
+        format!("Esportate solo le prime {limit} righe: restringere il filtro per esportare le altre")
     })
 }
 

@@ -177,6 +177,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.analyze_after_bulk(rows.len(), "mailboxes, outbox, activation_links, products").await;
         Ok(rows.len())
     }
 

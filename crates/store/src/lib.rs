@@ -189,6 +189,20 @@ impl Store {
         }
     }
 
+    /// After a bulk write of `rows` rows on PostgreSQL, fresh statistics for `tables`: until
+    /// autovacuum's ANALYZE (minutes later) the planner works from the smaller tables of before
+    /// and scans where an index would do (measured: the first renewal of 10,000 mailboxes after
+    /// their activation took 8.5 s, the next ones 1.6–1.9 s). The write is done: a failure here
+    /// is only logged.
+    pub(crate) async fn analyze_after_bulk(&self, rows: usize, tables: &str) {
+        if self.backend != Backend::Postgres || rows < orders::ANALYZE_FROM {
+            return;
+        }
+        if let Err(e) = sqlx::query(&format!("ANALYZE {tables}")).execute(&self.pool).await {
+            tracing::warn!("ANALYZE after a bulk write: {e}");
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -84,26 +84,33 @@ fn audit_value(o: &NewOffer) -> String {
 
 /// The one INSERT of an offer (the page's and the import's).
 async fn insert_offer(tx: &mut Transaction<'_, Any>, new: &NewOffer) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO offers (code, name, description, months, disk_gb, price_cents, active, sms, \
-         security_archive, legal_preservation, shadow_pec, push_imap, phishing_protection) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    let row = bind_offer(
+        sqlx::query(
+            "INSERT INTO offers (code, name, description, months, disk_gb, price_cents, active, sms, \
+             security_archive, legal_preservation, shadow_pec, push_imap, phishing_protection) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        ),
+        new,
     )
-    .bind(&new.code)
-    .bind(&new.name)
-    .bind(&new.description)
-    .bind(new.months)
-    .bind(new.disk_gb)
-    .bind(new.price_cents)
-    .bind(i64::from(new.active))
-    .bind(i64::from(new.services[0]))
-    .bind(i64::from(new.services[1]))
-    .bind(i64::from(new.services[2]))
-    .bind(i64::from(new.services[3]))
-    .bind(i64::from(new.services[4]))
-    .bind(i64::from(new.services[5]))
     .fetch_one(&mut **tx)
-    .await
+    .await?;
+    sqlx::Row::try_get(&row, "id")
+}
+
+/// An offer's 13 stored values as `$1`..`$13`, in the order of the INSERT and the UPDATE.
+fn bind_offer<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    new: &'q NewOffer,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    let q = q
+        .bind(&new.code)
+        .bind(&new.name)
+        .bind(&new.description)
+        .bind(new.months)
+        .bind(new.disk_gb)
+        .bind(new.price_cents)
+        .bind(i64::from(new.active));
+    new.services.iter().fold(q, |q, on| q.bind(i64::from(*on)))
 }
 
 async fn set_resellers(
@@ -224,24 +231,14 @@ impl Store {
                 return Err(OfferError::Refused(OfferRefusal::CodeInUse));
             }
         }
-        sqlx::query(
-            "UPDATE offers SET code = $1, name = $2, description = $3, months = $4, disk_gb = $5, price_cents = $6, \
-             active = $7, sms = $8, security_archive = $9, legal_preservation = $10, shadow_pec = $11, \
-             push_imap = $12, phishing_protection = $13 WHERE id = $14",
+        bind_offer(
+            sqlx::query(
+                "UPDATE offers SET code = $1, name = $2, description = $3, months = $4, disk_gb = $5, price_cents = $6, \
+                 active = $7, sms = $8, security_archive = $9, legal_preservation = $10, shadow_pec = $11, \
+                 push_imap = $12, phishing_protection = $13 WHERE id = $14",
+            ),
+            new,
         )
-        .bind(&new.code)
-        .bind(&new.name)
-        .bind(&new.description)
-        .bind(new.months)
-        .bind(new.disk_gb)
-        .bind(new.price_cents)
-        .bind(i64::from(new.active))
-        .bind(i64::from(new.services[0]))
-        .bind(i64::from(new.services[1]))
-        .bind(i64::from(new.services[2]))
-        .bind(i64::from(new.services[3]))
-        .bind(i64::from(new.services[4]))
-        .bind(i64::from(new.services[5]))
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -157,10 +157,8 @@ impl Store {
         // After a bulk order PostgreSQL's statistics still describe the smaller table, and its
         // planner then scans instead of using the unique indexes for the next availability
         // checks (measured: 283 ms for the first 10,000-mailbox order, 4.8 s for the second).
-        if created.is_ok() && self.backend == Backend::Postgres && order.mailboxes.len() >= ANALYZE_FROM {
-            if let Err(e) = sqlx::query("ANALYZE mailboxes").execute(&self.pool).await {
-                tracing::warn!("ANALYZE after a bulk order: {e}");
-            }
+        if created.is_ok() {
+            self.analyze_after_bulk(order.mailboxes.len(), "mailboxes").await;
         }
         match created {
             Err(CreateOrderError::Store(StoreError::Db(e))) if is_unique_violation(&e) => {

@@ -470,6 +470,7 @@ impl Store {
         let numbers =
             apply_renewals(&mut tx, Renewer::Operator(op), &found, today, grace, Some(request_key)).await?;
         tx.commit().await?;
+        self.analyze_after_bulk(found.len(), "mailboxes, renewals").await;
         Ok(numbers)
     }
 
@@ -633,7 +634,8 @@ impl Store {
             let params: Vec<String> = (3..chunk.len() + 3).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "UPDATE mailboxes SET tacit_renewal = $1 WHERE tacit_renewal <> $1 AND userid IN ({}) \
-                 AND order_id IN (SELECT id FROM orders WHERE $2 = 0 OR organisation_id = $2) RETURNING userid",
+                 AND order_id IN (SELECT id FROM orders WHERE $2 = 0 OR organisation_id = $2) \
+                 RETURNING userid, (SELECT organisation_id FROM orders o WHERE o.id = mailboxes.order_id) AS organisation_id",
                 params.join(", ")
             );
             let mut q = sqlx::query(&sql).bind(i64::from(on)).bind(op.scope().sql_value());
@@ -641,13 +643,15 @@ impl Store {
                 q = q.bind(u.as_str());
             }
             for r in q.fetch_all(&mut *tx).await? {
-                changed.push(r.try_get::<String, _>("userid")?);
+                changed.push((r.try_get::<String, _>("userid")?, r.try_get::<i64, _>("organisation_id")?));
             }
         }
+        // Filed under the mailbox's organisation, where its administrators read it.
         let records: Vec<AuditRecord> = changed
             .iter()
-            .map(|u| {
+            .map(|(u, organisation_id)| {
                 AuditRecord::by(op, "RINNOVO_TACITO", "casella", u)
+                    .in_organisation(*organisation_id)
                     .before(serde_json::json!({ "rinnovo_tacito": !on }).to_string())
                     .after(serde_json::json!({ "rinnovo_tacito": on }).to_string())
             })
