@@ -51,9 +51,8 @@ impl Filter {
 }
 
 /// A mailbox report's part of the combined statement, over the counted groups `x`: its code,
-/// its row's label and numbers (`v0`, `v1`), the joins for the names. `Monthly` stands for its
-/// activations (the other two series come from other tables).
-fn branch(kind: ReportKind, since_month: &str) -> Option<String> {
+/// its row's label and numbers (`v0`, `v1`), the joins for the names.
+fn branch(kind: ReportKind) -> Option<String> {
     const ONE: &str = "CAST(SUM(x.n) AS BIGINT) AS v0, 0 AS v1";
     let (key, join, group, values) = match kind {
         ReportKind::ByState => ("x.state", "", "x.state", ONE),
@@ -71,13 +70,7 @@ fn branch(kind: ReportKind, since_month: &str) -> Option<String> {
             "g.id, g.name",
             "CAST(SUM(x.n) AS BIGINT) AS v0, CAST(SUM(CASE WHEN x.state = 'ATTIVA' THEN x.n ELSE 0 END) AS BIGINT) AS v1",
         ),
-        ReportKind::Monthly => {
-            return Some(format!(
-                "SELECT '{}' AS r, x.month AS k, {ONE} FROM x WHERE x.month >= {since_month} GROUP BY x.month",
-                kind.code()
-            ))
-        }
-        ReportKind::ByOperator => return None,
+        ReportKind::Monthly | ReportKind::ByOperator => return None,
     };
     Some(format!("SELECT '{}' AS r, {key} AS k, {values} FROM x {join} GROUP BY {group}", kind.code()))
 }
@@ -118,10 +111,7 @@ impl Store {
         for kind in kinds {
             let rows = match kind {
                 ReportKind::ByOperator => self.orders_by_operator(scope, q).await?,
-                ReportKind::Monthly => {
-                    let activations = counted.remove(&ReportKind::Monthly).unwrap_or_default();
-                    self.monthly(scope, q, activations).await?
-                }
+                ReportKind::Monthly => self.monthly(scope, q).await?,
                 _ => {
                     let mut rows = counted.remove(kind).unwrap_or_default();
                     rows.sort_by(|a, b| b.values[0].cmp(&a.values[0]).then_with(|| a.label.cmp(&b.label)));
@@ -135,8 +125,8 @@ impl Store {
     }
 
     /// The mailbox reports among `kinds`, in one statement: the mailboxes of the scope and
-    /// filter counted once per order, state, offer, domain and activation month (from the
-    /// `mailboxes_report` index), then each report summed from those groups.
+    /// filter counted once per order, state, offer and domain (from the `mailboxes_report`
+    /// index, in its order), then each report summed from those groups.
     async fn mailbox_counts(
         &self,
         scope: Scope,
@@ -144,24 +134,20 @@ impl Store {
         q: &ReportQuery,
     ) -> Result<std::collections::HashMap<ReportKind, Vec<ReportRow>>, StoreError> {
         let filter = Filter::of(scope, q, 1);
-        let mut params = filter.params.clone();
-        params.push(q.since().chars().take(7).collect());
-        let since_month = format!("${}", params.len());
-        let branches: Vec<String> = kinds.iter().filter_map(|k| branch(*k, &since_month)).collect();
+        let branches: Vec<String> = kinds.iter().filter_map(|k| branch(*k)).collect();
         let mut out = std::collections::HashMap::new();
         if branches.is_empty() {
             return Ok(out);
         }
         // The groups follow the index's column order, so that it is read in order.
         let sql = format!(
-            "WITH x AS MATERIALIZED (SELECT m.order_id, m.state, m.offer_id, m.domain, substr(m.activated_at, 1, 7) AS month, \
-             COUNT(*) AS n FROM mailboxes m WHERE 1 = 1{} \
-             GROUP BY m.order_id, m.state, m.offer_id, m.domain, substr(m.activated_at, 1, 7)) {}",
+            "WITH x AS MATERIALIZED (SELECT m.order_id, m.state, m.offer_id, m.domain, COUNT(*) AS n \
+             FROM mailboxes m WHERE 1 = 1{} GROUP BY m.order_id, m.state, m.offer_id, m.domain) {}",
             filter.and(),
             branches.join(" UNION ALL ")
         );
         let mut query = sqlx::query(&sql);
-        for p in &params {
+        for p in &filter.params {
             query = query.bind(p.clone());
         }
         for r in query.fetch_all(&self.pool).await? {
@@ -203,19 +189,17 @@ impl Store {
             .collect()
     }
 
-    /// Activations (counted with the other mailbox reports), expiries and renewals per month.
-    async fn monthly(
-        &self,
-        scope: Scope,
-        q: &ReportQuery,
-        activations: Vec<ReportRow>,
-    ) -> Result<Vec<ReportRow>, StoreError> {
+    /// Activations, expiries and renewals per month of the period.
+    async fn monthly(&self, scope: Scope, q: &ReportQuery) -> Result<Vec<ReportRow>, StoreError> {
         let filter = Filter::of(scope, q, 2);
         let mut params = vec![q.since()];
         params.extend(filter.params.iter().cloned());
-        let mut series = vec![activations.into_iter().map(|r| (r.label, r.values[0])).collect::<Vec<_>>()];
-        // Expiries: the hourly job's history lines; renewals: the renewal orders' dates.
+        let mut series = Vec::with_capacity(3);
+        // What happened, when, from which table: activations (the mailbox's own date, in the
+        // `mailboxes_report` index), expiries (the hourly job's history line), renewals (the
+        // renewal order's date).
         for (from, at) in [
+            ("FROM mailboxes m WHERE m.activated_at >= $1", "m.activated_at"),
             (
                 "FROM activity a JOIN mailboxes m ON m.id = a.mailbox_id WHERE a.kind = 'CASELLA_SCADUTA' AND a.at >= $1",
                 "a.at",
@@ -226,7 +210,10 @@ impl Store {
                 "ro.created_at",
             ),
         ] {
-            let sql = format!("SELECT substr({at}, 1, 7) AS k, COUNT(*) AS v0 {from}{} GROUP BY substr({at}, 1, 7)", filter.and());
+            let sql = format!(
+                "SELECT substr({at}, 1, 7) AS k, COUNT(*) AS v0 {from}{} GROUP BY substr({at}, 1, 7)",
+                filter.and()
+            );
             let rows = self.fetch_rows(&sql, &params, 1).await?;
             series.push(rows.into_iter().map(|r| (r.label, r.values[0])).collect::<Vec<_>>());
         }
