@@ -11,7 +11,7 @@
 # 216,149 → 222,078 B).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MAIN_BUDGET="${MAIN_BUDGET:-230000}"
+MAIN_BUDGET="${MAIN_BUDGET:-235000}"
 GOAL=200000
 pkg=target/site/pkg
 hashes=target/release/hash.txt
