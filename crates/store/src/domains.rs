@@ -55,10 +55,11 @@ impl Store {
         .try_get("n")?;
         let pages = ((total + per_page - 1) / per_page).max(1);
         let page = page.clamp(1, pages);
-        // Mailbox addresses end with "@<domain>"; the count is per page of domains only.
+        // A mailbox's `domain` is its address after "@" (a generated column, indexed); the
+        // count is per page of domains only.
         let rows = sqlx::query(&format!(
             "SELECT d.name, c.name AS customer, d.kind, d.state, d.created_at, \
-             (SELECT COUNT(*) FROM mailboxes m WHERE m.address LIKE '%@' || d.name) AS mailboxes \
+             (SELECT COUNT(*) FROM mailboxes m WHERE m.domain = d.name) AS mailboxes \
              FROM domains d LEFT JOIN customers c ON c.id = d.customer_id WHERE {condition} \
              ORDER BY d.name LIMIT $5 OFFSET $6"
         ))
@@ -194,7 +195,10 @@ impl From<sqlx::Error> for DomainChangeError {
 }
 
 /// Mailboxes on domain `$1` (their addresses end with "@" and the name).
-const MAILBOXES_ON: &str = "SELECT COUNT(*) FROM mailboxes WHERE address LIKE '%@' || $1";
+const MAILBOXES_ON: &str = "SELECT COUNT(*) FROM mailboxes WHERE domain = $1";
+
+/// Domain `$1` if the operator (scope `$2`) may change it: the provider any, a reseller its own.
+const OWNED: &str = "FROM domains WHERE name = $1 AND ($2 = 0 OR organisation_id = $2)";
 
 impl Store {
     /// Row lock of a domain about to change, so that an order being stored on it (which holds
@@ -216,7 +220,7 @@ impl Store {
         name: &str,
     ) -> Result<(i64, DomainState, i64, i64), DomainChangeError> {
         let row = sqlx::query(&format!(
-            "SELECT id, state, organisation_id FROM domains WHERE name = $1 AND ($2 = 0 OR organisation_id = $2){}",
+            "SELECT id, state, organisation_id {OWNED}{}",
             self.lock_clause(" FOR UPDATE")
         ))
         .bind(name)
@@ -235,13 +239,11 @@ impl Store {
         op: &Operator,
         name: &str,
     ) -> Result<DomainState, DomainChangeError> {
-        let state: Option<String> = sqlx::query_scalar(
-            "SELECT state FROM domains WHERE name = $1 AND ($2 = 0 OR organisation_id = $2)",
-        )
-        .bind(name)
-        .bind(op.scope().sql_value())
-        .fetch_optional(&self.pool)
-        .await?;
+        let state: Option<String> = sqlx::query_scalar(&format!("SELECT state {OWNED}"))
+            .bind(name)
+            .bind(op.scope().sql_value())
+            .fetch_optional(&self.pool)
+            .await?;
         let state = state.ok_or(DomainChangeError::NotFound)?;
         DomainState::from_code(&state).ok_or_else(|| StoreError::Corrupt(format!("state: {state}")).into())
     }
