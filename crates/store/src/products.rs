@@ -5,7 +5,7 @@
 use super::*;
 use crate::audit::{audit_many_in, AuditRecord};
 use crate::orders::IN_CHUNK;
-use crate::renewals::{renewal_order_in, RenewError, RenewalOrder, Renewer, RENEW_MAX};
+use crate::renewals::{renewal_order_in, selection, Claim, RenewError, RenewalOrder, Renewer};
 use pec_domain::auth::{Operator, Scope};
 use pec_domain::lifecycle::Date;
 use pec_domain::products::{
@@ -240,29 +240,11 @@ impl Store {
         today: Date,
         request_key: &str,
     ) -> Result<Vec<OrderNumber>, RenewError> {
-        let mut wanted: Vec<i64> = ids.to_vec();
-        wanted.sort_unstable();
-        wanted.dedup();
-        if wanted.is_empty() {
-            return Err(RenewError::Empty);
-        }
-        if wanted.len() > RENEW_MAX {
-            return Err(RenewError::TooMany);
-        }
-        let request_key = format!("{}:{request_key}", op.id);
-        let mut tx = self.begin_write().await?;
-        let claimed = sqlx::query(
-            "INSERT INTO renewal_requests (request_key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(&request_key)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
-            tx.rollback().await?;
-            return Ok(self.renewal_orders_of(&request_key).await?);
-        }
+        let wanted = selection(ids.to_vec())?;
+        let (mut tx, request_key) = match self.claim_renewal(op, request_key).await? {
+            Claim::Claimed(tx, key) => (tx, key),
+            Claim::Done(numbers) => return Ok(numbers),
+        };
         let grace = crate::settings::settings_in(&mut tx).await?.renewal_grace_days;
         let mut found = Vec::with_capacity(wanted.len());
         for chunk in wanted.chunks(IN_CHUNK) {

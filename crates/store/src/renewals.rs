@@ -351,6 +351,50 @@ pub(crate) async fn renewal_order_in(
     Ok((order_id, number))
 }
 
+/// The selection of a renewal, each item once, bounded before anything is read.
+pub(crate) fn selection<T: Ord>(mut items: Vec<T>) -> Result<Vec<T>, RenewError> {
+    items.sort();
+    items.dedup();
+    if items.is_empty() {
+        return Err(RenewError::Empty);
+    }
+    if items.len() > RENEW_MAX {
+        return Err(RenewError::TooMany);
+    }
+    Ok(items)
+}
+
+/// A renewal request ("Rinnova selezionate") claimed by its key, or the orders it made before.
+pub(crate) enum Claim {
+    /// First time: the write transaction to renew in, and the key the orders carry.
+    Claimed(sqlx::Transaction<'static, sqlx::Any>, String),
+    /// The same request again (double click, retry): its orders.
+    Done(Vec<OrderNumber>),
+}
+
+impl Store {
+    /// Claims request `key` of `op` first thing in a write transaction: a second copy queues
+    /// here and then finds the first one's orders. The key is the operator's own: a key sent by
+    /// someone else (copied, guessed) names another request, never answers this one's orders.
+    pub(crate) async fn claim_renewal(&self, op: &Operator, key: &str) -> Result<Claim, RenewError> {
+        let key = format!("{}:{key}", op.id);
+        let mut tx = self.begin_write().await?;
+        let claimed = sqlx::query(
+            "INSERT INTO renewal_requests (request_key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&key)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            tx.rollback().await?;
+            return Ok(Claim::Done(self.renewal_orders_of(&key).await?));
+        }
+        Ok(Claim::Claimed(tx, key))
+    }
+}
+
 impl Renewer<'_> {
     /// An audit line by this renewer, filed under the mailbox's organisation.
     fn record(&self, action: &str, object_type: &str, object_id: &str, organisation_id: i64) -> AuditRecord {
@@ -414,33 +458,12 @@ impl Store {
         today: Date,
         request_key: &str,
     ) -> Result<Vec<OrderNumber>, RenewError> {
-        let mut wanted: Vec<&UserId> = userids.iter().collect();
-        wanted.sort();
-        wanted.dedup();
-        if wanted.is_empty() {
-            return Err(RenewError::Empty);
-        }
-        if wanted.len() > RENEW_MAX {
-            return Err(RenewError::TooMany);
-        }
-        // The key is the operator's own: a key sent by someone else (copied, guessed) names
-        // another request, never answers this one's orders.
-        let request_key = format!("{}:{request_key}", op.id);
+        let wanted = selection(userids.iter().collect())?;
+        let (mut tx, request_key) = match self.claim_renewal(op, request_key).await? {
+            Claim::Claimed(tx, key) => (tx, key),
+            Claim::Done(numbers) => return Ok(numbers),
+        };
         let request_key = request_key.as_str();
-        let mut tx = self.begin_write().await?;
-        // Claim the request first: a second copy queues here and then finds the orders.
-        let claimed = sqlx::query(
-            "INSERT INTO renewal_requests (request_key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(request_key)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
-            tx.rollback().await?;
-            return Ok(self.renewal_orders_of(request_key).await?);
-        }
         let grace = crate::settings::settings_in(&mut tx).await?.renewal_grace_days;
 
         let mut found = Vec::with_capacity(wanted.len());
