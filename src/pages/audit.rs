@@ -55,18 +55,15 @@ pub async fn export(
     crate::server::auth::SignedIn(op): crate::server::auth::SignedIn,
     axum::extract::Query(map): axum::extract::Query<std::collections::BTreeMap<String, String>>,
 ) -> Result<axum::response::Response, AppError> {
-    use crate::domain::records::{export_cut_note, AUDIT_EXPORT_HEADER, EXPORT_ROWS_MAX};
+    use crate::domain::records::{AUDIT_EXPORT_HEADER, EXPORT_ROWS_MAX};
     if !op.is_admin() {
         return Err(AppError::Forbidden);
     }
     let filter = filter_from(|k| map.get(k).cloned().unwrap_or_default());
     let entries = state.store.audit_entries(op.scope(), &filter, 1, EXPORT_ROWS_MAX).await?;
-    let mut rows: Vec<Vec<String>> = entries.items.iter().map(|e| e.cells().to_vec()).collect();
-    rows.extend(export_cut_note(EXPORT_ROWS_MAX, entries.total > EXPORT_ROWS_MAX).map(|note| vec![note]));
-    Ok(crate::server::csv_download(
-        "registro-attivita.csv",
-        crate::domain::csv_file::write(&AUDIT_EXPORT_HEADER, rows),
-    ))
+    let rows = entries.items.iter().map(|e| e.cells().to_vec()).collect();
+    let cut_at = (entries.total > EXPORT_ROWS_MAX).then_some(EXPORT_ROWS_MAX);
+    Ok(crate::server::csv_export("registro-attivita.csv", &AUDIT_EXPORT_HEADER, rows, cut_at))
 }
 
 #[component]

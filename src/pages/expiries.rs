@@ -145,10 +145,8 @@ pub async fn export(
     let mut rows = state.store.expiry_rows(op.scope(), &q, limit as i64 + 1).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let mut cells: Vec<Vec<String>> = rows.iter().map(|r| r.cells().to_vec()).collect();
-    cells.extend(crate::domain::records::export_cut_note(limit as i64, more).map(|note| vec![note]));
-    let bytes = crate::domain::csv_file::write(&EXPORT_HEADER, cells);
-    Ok(crate::server::csv_download("scadenze-caselle.csv", bytes))
+    let cells = rows.iter().map(|r| r.cells().to_vec()).collect();
+    Ok(crate::server::csv_export("scadenze-caselle.csv", &EXPORT_HEADER, cells, more.then_some(limit as i64)))
 }
 
 /// A refusal named in the address, in Italian.

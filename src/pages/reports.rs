@@ -43,15 +43,16 @@ pub async fn export(
     axum::extract::Query(query): axum::extract::Query<std::collections::BTreeMap<String, String>>,
 ) -> Result<axum::response::Response, AppError> {
     let get = |k: &str| query.get(k).cloned().unwrap_or_default();
-    let kind = ReportKind::from_code(&get("report")).ok_or_else(|| AppError::NotFound("report".into()))?;
+    let kind = ReportKind::from_code(&get("report"))
+        .ok_or_else(|| AppError::NotFound("Report non trovato".into()))?;
     let filter = ReportFilter::from_pairs(get);
     let report = state
         .store
         .report(op.scope(), kind, &filter.query(crate::server::today()))
         .await?
-        .ok_or_else(|| AppError::NotFound("report".into()))?;
-    let bytes = crate::domain::csv_file::write(&kind.csv_header(), report.rows.iter().map(|r| r.cells()));
-    Ok(crate::server::csv_download(&format!("report-{}.csv", kind.code()), bytes))
+        .ok_or_else(|| AppError::NotFound("Report non trovato".into()))?;
+    let rows = report.rows.iter().map(|r| r.cells()).collect();
+    Ok(crate::server::csv_export(&format!("report-{}.csv", kind.code()), &kind.csv_header(), rows, None))
 }
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ReportFilter {

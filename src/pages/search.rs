@@ -45,15 +45,12 @@ pub async fn export(
     crate::server::auth::SignedIn(op): crate::server::auth::SignedIn,
     axum::extract::Query(map): axum::extract::Query<std::collections::BTreeMap<String, String>>,
 ) -> Result<axum::response::Response, AppError> {
-    use crate::domain::records::{export_cut_note, EXPORT_ROWS_MAX, SEARCH_EXPORT_HEADER};
+    use crate::domain::records::{EXPORT_ROWS_MAX, SEARCH_EXPORT_HEADER};
     let query = query_from(|k| map.get(k).cloned().unwrap_or_default());
     let hits = state.store.search(op.scope(), &query, 1, EXPORT_ROWS_MAX).await?;
-    let mut rows: Vec<Vec<String>> = hits.items.iter().map(|h| h.cells().to_vec()).collect();
-    rows.extend(export_cut_note(EXPORT_ROWS_MAX, hits.total > EXPORT_ROWS_MAX).map(|note| vec![note]));
-    Ok(crate::server::csv_download(
-        "ricerca.csv",
-        crate::domain::csv_file::write(&SEARCH_EXPORT_HEADER, rows),
-    ))
+    let rows = hits.items.iter().map(|h| h.cells().to_vec()).collect();
+    let cut_at = (hits.total > EXPORT_ROWS_MAX).then_some(EXPORT_ROWS_MAX);
+    Ok(crate::server::csv_export("ricerca.csv", &SEARCH_EXPORT_HEADER, rows, cut_at))
 }
 
 fn query_link(q: &SearchQuery, page: i64) -> String {

@@ -136,11 +136,19 @@ pub fn spawn_housekeeping(store: Store, throttle: std::sync::Arc<throttle::Throt
     });
 }
 
-/// A CSV file to download (the exports: UTF-8 with BOM, `;`, formula-safe, made by
-/// `csv_file::write`). `name` is ours, never the user's input.
-pub fn csv_download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+/// "Esporta CSV": `rows` under `header` as a file to download (UTF-8 with BOM, `;`, CRLF,
+/// formula-safe: `csv_file::write`). `cut_at` is the limit the list was cut at, if it was:
+/// the file's last line then says so. `name` is ours, never the user's input.
+pub fn csv_export(
+    name: &str,
+    header: &[&str],
+    mut rows: Vec<Vec<String>>,
+    cut_at: Option<i64>,
+) -> axum::response::Response {
     use axum::http::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
     use axum::response::IntoResponse;
+    rows.extend(cut_at.map(|limit| vec![crate::domain::records::export_cut_note(limit)]));
+    let bytes = crate::domain::csv_file::write(header, rows);
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
     (

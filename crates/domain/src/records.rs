@@ -340,10 +340,8 @@ impl AuditEntry {
 }
 
 /// The line an export ends with when the list had more than the `limit` rows exported.
-pub fn export_cut_note(limit: i64, more: bool) -> Option<String> {
-    more.then(|| {
-        format!("Esportate solo le prime {limit} righe: restringere il filtro per esportare le altre")
-    })
+pub fn export_cut_note(limit: i64) -> String {
+    format!("Esportate solo le prime {limit} righe: restringere il filtro per esportare le altre")
 }
 
 /// A note on a mailbox ("Inserisci nota").

@@ -149,8 +149,8 @@ impl Report {
 /// "Periodo" choices, in months.
 pub const PERIODS: [u32; 2] = [12, 24];
 
-/// Longest value of a filter field (echoed into addresses and links).
-pub const VALUE_MAX: usize = 100;
+/// Longest value of a filter field (echoed into addresses and links): the expiry lists' bound.
+pub use crate::renewals::VALUE_MAX;
 
 /// The page's filter as typed in the address (empty means any).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
