@@ -53,6 +53,71 @@ pub fn contract_kind(bytes: &[u8]) -> Result<&'static str, ContractFileError> {
     Err(ContractFileError::NotAContract)
 }
 
+/// Why a signed contract was refused after its signature was checked (`pec-signature`).
+/// Each refusal changes nothing; its text tells the operator what to fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
+pub enum SignatureRefusal {
+    #[error("Il file non contiene una firma digitale: caricare il contratto firmato digitalmente (CAdES .p7m o PDF firmato PAdES)")]
+    NotSigned,
+    #[error("Firma non valida: il documento è stato modificato dopo la firma oppure la firma è danneggiata")]
+    Invalid,
+    #[error("Certificato scaduto o non attendibile: il certificato del firmatario non era valido alla data della firma")]
+    Expired,
+    #[error("Certificato scaduto o non attendibile: il certificato del firmatario non è emesso da un'autorità di certificazione riconosciuta")]
+    Untrusted,
+    #[error("Firma non verificabile: algoritmo di firma non supportato")]
+    Unsupported,
+    #[error("Firmatario diverso dal legale rappresentante: il contratto va firmato dal legale rappresentante indicato nella richiesta")]
+    WrongSigner,
+    #[error("Documento diverso dal contratto dell'ordine: firmare il contratto scaricato con \"Download Contratto\" per questo ordine")]
+    OtherDocument,
+}
+
+impl SignatureRefusal {
+    pub const ALL: [Self; 7] = [
+        Self::NotSigned,
+        Self::Invalid,
+        Self::Expired,
+        Self::Untrusted,
+        Self::Unsupported,
+        Self::WrongSigner,
+        Self::OtherDocument,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotSigned => "non_firmato",
+            Self::Invalid => "firma",
+            Self::Expired => "certificato_scaduto",
+            Self::Untrusted => "certificato_non_attendibile",
+            Self::Unsupported => "algoritmo",
+            Self::WrongSigner => "firmatario",
+            Self::OtherDocument => "documento",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// What a test installation may accept with a warning (`PEC_ACCEPT_UNVERIFIED_SIGNATURES`):
+    /// a signature this platform cannot vouch for, never one it found wrong.
+    pub fn unverifiable(self) -> bool {
+        matches!(self, Self::NotSigned | Self::Untrusted | Self::Unsupported)
+    }
+}
+
+/// Who signed a contract and when, as the verified signature says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractSigner {
+    /// The certificate's common name (or given name and surname).
+    pub name: String,
+    /// The codice fiscale of the certificate's `serialNumber` (`TINIT-<CF>`).
+    pub tax_code: String,
+    /// Seconds since 1970 (UTC), from the signature's signing time.
+    pub signed_at: i64,
+}
+
 impl ContractFileError {
     /// The error a `?errore=` code stands for (the order page after an upload).
     pub fn from_code(code: &str) -> Option<Self> {
