@@ -73,6 +73,13 @@ async fn main() {
             file_name: "firmato.pdf".into(),
             kind: "PDF",
             data: b"%PDF-1.7".to_vec(),
+            signature: pec_manager::store::SignatureCheck::Verified(
+                pec_manager::domain::contract::ContractSigner {
+                    name: "Mario Rossi".into(),
+                    tax_code: "RCLMRA74D15F205V".into(),
+                    signed_at: 1_795_000_000,
+                },
+            ),
         };
         let today = pec_manager::domain::lifecycle::Date { year: 2026, month: 11, day: 27 };
         let link_mail = pec_manager::server::mail::link_mail("http://127.0.0.1");

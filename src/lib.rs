@@ -13,6 +13,9 @@ pub mod pages;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
+/// Verification of signed contracts (crate `pec-signature`, server only).
+#[cfg(feature = "ssr")]
+pub use pec_signature as signature;
 /// All SQL (crate `pec-store`, server only).
 #[cfg(feature = "ssr")]
 pub use pec_store as store;

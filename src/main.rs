@@ -45,6 +45,12 @@ Variabili d'ambiente:
   PEC_SECURE_COOKIES  1 quando il servizio è raggiungibile solo via HTTPS (cookie di sessione Secure)
   PEC_TRUSTED_PROXY   1 dietro un proxy inverso che scrive X-Forwarded-For (indirizzo del client
                       per limiti di frequenza e blocco degli accessi); altrimenti 0
+  PEC_TRUST_DIR       cartella dei certificati delle autorità di certificazione riconosciute (PEM o
+                      DER), per verificare i contratti firmati; senza, nessuna firma è verificabile
+  PEC_ACCEPT_UNVERIFIED_SIGNATURES
+                      1 solo per installazioni di prova: accetta i contratti con firma non
+                      verificabile (non firmati o di un'autorità non riconosciuta), con un avviso
+                      nel registro attività; default 0
   RUST_LOG            livello dei log (default: info)
 ";
 
@@ -149,6 +155,7 @@ async fn serve() -> Result<(), String> {
         throttle,
         settings: Default::default(),
         dns: pec_manager::server::dns::DnsResolver::from_env()?,
+        signatures: std::sync::Arc::new(pec_manager::server::signatures::SignaturePolicy::from_env()?),
     };
     let app = router::build(state);
     use axum::serve::ListenerExt;

@@ -3,7 +3,7 @@
 //! come from data (a userid, an order number, a draft id) are percent-encoded.
 
 use crate::components::url_encode;
-use crate::domain::contract::ContractFileError;
+use crate::domain::contract::{ContractFileError, SignatureRefusal};
 use crate::domain::{DraftId, OrderNumber, UserId};
 
 pub const LOGIN: &str = "/accesso";
@@ -109,6 +109,7 @@ impl OrderOutcome {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContractRefusal {
     File(ContractFileError),
+    Signature(SignatureRefusal),
     NotBooked,
 }
 
@@ -116,6 +117,7 @@ impl ContractRefusal {
     pub fn code(self) -> &'static str {
         match self {
             Self::File(e) => e.code(),
+            Self::Signature(e) => e.code(),
             Self::NotBooked => "stato",
         }
     }
@@ -123,7 +125,9 @@ impl ContractRefusal {
     pub fn from_code(code: &str) -> Option<Self> {
         match code {
             "stato" => Some(Self::NotBooked),
-            _ => ContractFileError::from_code(code).map(Self::File),
+            _ => ContractFileError::from_code(code)
+                .map(Self::File)
+                .or_else(|| SignatureRefusal::from_code(code).map(Self::Signature)),
         }
     }
 }

@@ -91,6 +91,15 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                 <dd>{yes_no(order.consent)}</dd>
                 <dt>"Contratto"</dt>
                 <dd>{yes_no(order.contract)}</dd>
+                {order
+                    .signature
+                    .clone()
+                    .map(|s| {
+                        view! {
+                            <dt>"Firmato da"</dt>
+                            <dd>{signed_by(&s)}</dd>
+                        }
+                    })}
                 <dt>"Operatore"</dt>
                 <dd>{order.operator.clone()}</dd>
                 <dt>"E-mail di contatto"</dt>
@@ -189,6 +198,22 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
     }
 }
 
+/// "Mario Rossi (RCLMRA74D15F205V), firma verificata il 27/11/2026 alle 14:03 UTC".
+fn signed_by(s: &crate::domain::records::ContractSignature) -> String {
+    if !s.verified {
+        return "Firma non verificata (accettata per impostazione dell'installazione)".into();
+    }
+    let (date, time) = s.signed_at.split_once(' ').unwrap_or((&s.signed_at, ""));
+    let time = time.get(..5).unwrap_or(time);
+    format!(
+        "{} ({}), firma verificata del {} alle {} UTC",
+        s.signer_name,
+        s.signer_tax_code,
+        crate::domain::records::italian_date(date),
+        time
+    )
+}
+
 /// What the last contract upload did (the upload route redirects here with `esito`/`errore`).
 #[component]
 fn ContractOutcome() -> impl IntoView {
@@ -224,6 +249,7 @@ fn ContractOutcome() -> impl IntoView {
         }
         let message = match ContractRefusal::from_code(&q.get("errore")?)? {
             ContractRefusal::File(e) => format!("{e}. L'ordine non è cambiato."),
+            ContractRefusal::Signature(e) => format!("{e}. L'ordine non è cambiato."),
             ContractRefusal::NotBooked => {
                 "Il contratto si carica solo per un ordine PRENOTATO: l'ordine non è cambiato.".into()
             }
@@ -301,7 +327,7 @@ pub fn ContractControls(
                                 on:change=submit_on_choose
                             />
                             <p id="contratto-aiuto" class="hint">
-                                "Il contratto firmato: PDF oppure file firmato digitalmente (.p7m), al massimo 5 MB. "
+                                "Il contratto scaricato con Download Contratto, firmato digitalmente dal legale rappresentante: PDF firmato (PAdES) oppure file .p7m (CAdES), al massimo 5 MB. "
                                 "Caricandolo l'ordine viene evaso e le caselle attivate."
                             </p>
                             <button type="submit" class="no-js-only">

@@ -1,6 +1,6 @@
 //! The order's contract: "Download Contratto" (a PDF made from the order), "Upload Firma
-//! Contratto" (the signed PDF or CAdES `.p7m`, checked by content), which fulfils the order,
-//! and the signed file downloaded again.
+//! Contratto" (the signed PDF or CAdES `.p7m`: its signature, signer and document verified by
+//! `signatures`), which fulfils the order, and the signed file downloaded again.
 
 use super::auth::SignedIn;
 use super::AppState;
@@ -116,10 +116,17 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let number = AppError::order_asked(&number)?;
     let order = state.store.order(op.scope(), &number).await?.ok_or_else(|| AppError::no_order(&number))?;
+    let pdf = contract_pdf(&order, super::today());
+    // Only a document issued here can come back signed: note it before handing it out.
+    let bytes = i64::try_from(pdf.len()).map_err(|_| AppError::Internal)?;
+    state
+        .store
+        .record_issued_contract(op.scope(), &number, &super::signatures::sha256_hex(&pdf), bytes)
+        .await?;
     let disposition = format!("attachment; filename=\"contratto-{}.pdf\"", order.number);
     let headers =
         [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)];
-    Ok((headers, contract_pdf(&order, super::today())).into_response())
+    Ok((headers, pdf).into_response())
 }
 
 /// The signed contract, as it was uploaded.
@@ -168,7 +175,28 @@ pub async fn upload(
         Ok(kind) => kind,
         Err(e) => return refused(e),
     };
-    let contract = SignedContract { file_name, kind, data };
+    let order = state.store.order(op.scope(), &number).await?.ok_or_else(|| AppError::no_order(&number))?;
+    if order.state != crate::domain::OrderState::Prenotato {
+        return back(order_refused(&number, ContractRefusal::NotBooked));
+    }
+    let issued = state.store.issued_contracts(op.scope(), &number).await?;
+    // Parsing and verifying a 5 MB envelope is CPU work: off the async threads.
+    let policy = state.signatures.clone();
+    let legal_rep = order.legal_rep_cf.clone();
+    let (data, checked) = tokio::task::spawn_blocking(move || {
+        let checked = policy.check(&data, &issued, &legal_rep, chrono::Utc::now().timestamp());
+        (data, checked)
+    })
+    .await
+    .map_err(|_| AppError::Internal)?;
+    let signature = match checked {
+        Ok(signature) => signature,
+        Err(why) => {
+            tracing::info!("signed contract for order {number} refused: {}", why.code());
+            return back(order_refused(&number, ContractRefusal::Signature(why)));
+        }
+    };
+    let contract = SignedContract { file_name, kind, data, signature };
     let mail = super::mail::link_mail(&state.public_url);
     match state.store.fulfil_order(&op, &number, &contract, super::today(), &mail).await {
         Ok(_) => {

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod redirect;
 pub mod router;
 pub mod rules;
+pub mod signatures;
 pub mod stash;
 pub mod throttle;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub settings: std::sync::Arc<SettingsCache>,
     /// Where "Verifica DNS" asks.
     pub dns: dns::DnsResolver,
+    /// How signed contracts are judged.
+    pub signatures: std::sync::Arc<signatures::SignaturePolicy>,
 }
 
 /// The settings in force, read from the database at most every few seconds: a change made on

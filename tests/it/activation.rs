@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn pdf() -> SignedContract {
-    SignedContract { file_name: "firmato.pdf".into(), kind: "PDF", data: b"%PDF-1.7 firmato".to_vec() }
+    common::signed_pdf()
 }
 
 async fn booked_order(store: &Store, addresses: &[&str]) -> OrderNumber {

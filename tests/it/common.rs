@@ -116,3 +116,63 @@ pub fn draft_of(to: &str) -> DraftId {
 pub fn uid(text: &str) -> UserId {
     UserId::parse(text).unwrap()
 }
+
+/// The legal representative of the orders the tests make (`request_form`).
+pub const LEGAL_REP: &str = "RCLMRA74D15F205V";
+
+/// A certification authority of the tests' own, with the signers the contract tests need
+/// (made once per test process: RSA keys take a moment).
+pub struct Pki {
+    pub ca: pec_manager::signature::testing::Authority,
+    /// The legal representative, valid 2024–2035 (RSA).
+    pub rep: pec_manager::signature::testing::Signer,
+    /// Someone else, same authority.
+    pub other: pec_manager::signature::testing::Signer,
+    /// The legal representative with a certificate that expired in 2021.
+    pub expired: pec_manager::signature::testing::Signer,
+    /// The legal representative's name, certified by an authority nobody trusts.
+    pub forged: pec_manager::signature::testing::Signer,
+}
+
+pub fn pki() -> &'static Pki {
+    use pec_manager::signature::testing::{Authority, Key};
+    static PKI: std::sync::OnceLock<Pki> = std::sync::OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("pec-it-pki-{}", std::process::id()));
+        let ca = Authority::new(&dir.join("ca"), "CA Prova Qualificata");
+        let rogue = Authority::new(&dir.join("rogue"), "CA Sconosciuta");
+        Pki {
+            rep: ca.signer("Mario Rossi", LEGAL_REP, (2024, 2035), Key::Rsa),
+            other: ca.signer("Giovanni Bianchi", "BNCGVN80A01H501U", (2024, 2035), Key::Ec),
+            expired: ca.signer("Mario Rossi", LEGAL_REP, (2019, 2021), Key::Ec),
+            forged: rogue.signer("Mario Rossi", LEGAL_REP, (2024, 2035), Key::Ec),
+            ca,
+        }
+    })
+}
+
+/// How the test servers judge signatures: the tests' authority trusted, nothing else.
+pub fn signature_policy(
+    accept_unverified: bool,
+) -> std::sync::Arc<pec_manager::server::signatures::SignaturePolicy> {
+    std::sync::Arc::new(pec_manager::server::signatures::SignaturePolicy {
+        trust: pki().ca.trust_store(),
+        accept_unverified,
+    })
+}
+
+/// A contract for store-level tests, as a verified signature leaves it.
+pub fn signed_pdf() -> pec_manager::store::SignedContract {
+    pec_manager::store::SignedContract {
+        file_name: "firmato.pdf".into(),
+        kind: "PDF",
+        data: b"%PDF-1.7 firmato".to_vec(),
+        signature: pec_manager::store::SignatureCheck::Verified(
+            pec_manager::domain::contract::ContractSigner {
+                name: "Mario Rossi".into(),
+                tax_code: LEGAL_REP.into(),
+                signed_at: 1_795_000_000,
+            },
+        ),
+    }
+}

@@ -18,7 +18,7 @@ pub(crate) async fn active(store: &Store, set: &[(&str, &str, &str)]) -> Vec<Use
     let id = draft_with(store, &op, set.iter().map(|(a, _, _)| mailbox(a, "")).collect()).await;
     wizard::confirm(store, &op, &id, pec_manager::pages::wizard::WizardAction::Continue).await.unwrap();
     let number = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
-    let pdf = SignedContract { file_name: "firmato.pdf".into(), kind: "PDF", data: b"%PDF-1.7 x".to_vec() };
+    let pdf: SignedContract = common::signed_pdf();
     store.fulfil_order(&op, &number, &pdf, TODAY, &mail::link_mail("http://x")).await.unwrap();
     let order = store.order(op.scope(), &number).await.unwrap().unwrap();
     let mut ids = Vec::new();

@@ -105,6 +105,8 @@ pub struct OrderDetail {
     pub contact_email: String,
     pub consent: bool,
     pub contract: bool,
+    /// The uploaded contract's signature, once there is one.
+    pub signature: Option<ContractSignature>,
     pub operator: String,
     pub offer_name: String,
     pub expiry_year: i64,
@@ -114,6 +116,16 @@ pub struct OrderDetail {
     pub rows: PageOf,
     /// A renewal order's renewed products (its other lines).
     pub products: Vec<ProductRenewal>,
+}
+
+/// Who signed an order's contract and when (empty when it was accepted unverified).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractSignature {
+    pub verified: bool,
+    pub signer_name: String,
+    pub signer_tax_code: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub signed_at: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -97,13 +97,17 @@ pub fn verify(
                 .ok_or(SignatureRefusal::Invalid)?;
             let valid = match curve {
                 P256 => {
-                    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| SignatureRefusal::Invalid)?;
-                    let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| SignatureRefusal::Invalid)?;
+                    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                        .map_err(|_| SignatureRefusal::Invalid)?;
+                    let sig =
+                        p256::ecdsa::Signature::from_der(signature).map_err(|_| SignatureRefusal::Invalid)?;
                     key.verify_prehash(digest, &sig).is_ok()
                 }
                 P384 => {
-                    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| SignatureRefusal::Invalid)?;
-                    let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| SignatureRefusal::Invalid)?;
+                    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                        .map_err(|_| SignatureRefusal::Invalid)?;
+                    let sig =
+                        p384::ecdsa::Signature::from_der(signature).map_err(|_| SignatureRefusal::Invalid)?;
                     key.verify_prehash(digest, &sig).is_ok()
                 }
                 _ => return Err(SignatureRefusal::Unsupported),

@@ -194,19 +194,28 @@ fn certificates(sd: &SignedData) -> Result<Vec<Certificate>, SignatureRefusal> {
 }
 
 /// The certificate a signer info names (its issuer and serial number, or its key identifier).
-fn signer_certificate<'c>(info: &SignerInfo, certs: &'c [Certificate]) -> Result<&'c Certificate, SignatureRefusal> {
+fn signer_certificate<'c>(
+    info: &SignerInfo,
+    certs: &'c [Certificate],
+) -> Result<&'c Certificate, SignatureRefusal> {
     let found = certs.iter().find(|c| match &info.sid {
         SignerIdentifier::IssuerAndSerialNumber(ias) => {
             c.tbs_certificate.issuer == ias.issuer && c.tbs_certificate.serial_number == ias.serial_number
         }
-        SignerIdentifier::SubjectKeyIdentifier(ski) => trust::key_identifier(c).as_deref() == Some(ski.0.as_bytes()),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            trust::key_identifier(c).as_deref() == Some(ski.0.as_bytes())
+        }
     });
     // A signature whose certificate is not in the file cannot be checked against anything.
     found.ok_or(SignatureRefusal::Untrusted)
 }
 
 /// Checks one signature over `content`; answers its signing time, if it says one.
-fn check_signer_info(info: &SignerInfo, cert: &Certificate, content: &[u8]) -> Result<Option<i64>, SignatureRefusal> {
+fn check_signer_info(
+    info: &SignerInfo,
+    cert: &Certificate,
+    content: &[u8],
+) -> Result<Option<i64>, SignatureRefusal> {
     let hash = Hash::of_digest_oid(&info.digest_alg.oid).ok_or(SignatureRefusal::Unsupported)?;
     let digest = hash.digest(content);
     let spki = &cert.tbs_certificate.subject_public_key_info;
@@ -217,7 +226,10 @@ fn check_signer_info(info: &SignerInfo, cert: &Certificate, content: &[u8]) -> R
         return Ok(None);
     };
     let value = |oid: ObjectIdentifier| {
-        attrs.iter().find(|a| a.oid == oid).and_then(|a| if a.values.len() == 1 { a.values.get(0) } else { None })
+        attrs
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| if a.values.len() == 1 { a.values.get(0) } else { None })
     };
     let message_digest = value(ID_MESSAGE_DIGEST)
         .and_then(|v| v.decode_as::<OctetString>().ok())
@@ -247,9 +259,12 @@ fn check_signer_info(info: &SignerInfo, cert: &Certificate, content: &[u8]) -> R
 fn signer_of(cert: &Certificate, signed_at: i64) -> ContractSigner {
     let subject = &cert.tbs_certificate.subject;
     let attr = |oid: ObjectIdentifier| {
-        subject.0.iter().flat_map(|rdn| rdn.0.iter()).find(|a| a.oid == oid).and_then(|a| {
-            std::str::from_utf8(a.value.value()).ok().map(|s| s.trim().to_string())
-        })
+        subject
+            .0
+            .iter()
+            .flat_map(|rdn| rdn.0.iter())
+            .find(|a| a.oid == oid)
+            .and_then(|a| std::str::from_utf8(a.value.value()).ok().map(|s| s.trim().to_string()))
     };
     let name = attr(AT_COMMON_NAME)
         .or_else(|| match (attr(AT_GIVEN_NAME), attr(AT_SURNAME)) {

@@ -20,7 +20,11 @@ pub fn signed_ranges(file: &[u8]) -> Result<SignedRanges, SignatureRefusal> {
     let at = rfind(file, b"/ByteRange").ok_or(SignatureRefusal::NotSigned)?;
     let rest = &file[at + b"/ByteRange".len()..];
     let open = rest.iter().position(|b| *b == b'[').filter(|p| *p < 16).ok_or(SignatureRefusal::Invalid)?;
-    let close = rest.iter().position(|b| *b == b']').filter(|p| *p > open && *p < 128).ok_or(SignatureRefusal::Invalid)?;
+    let close = rest
+        .iter()
+        .position(|b| *b == b']')
+        .filter(|p| *p > open && *p < 128)
+        .ok_or(SignatureRefusal::Invalid)?;
     let numbers: Vec<u64> = std::str::from_utf8(&rest[open + 1..close])
         .map_err(|_| SignatureRefusal::Invalid)?
         .split_ascii_whitespace()
@@ -53,7 +57,7 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn hex(text: &[u8]) -> Option<Vec<u8>> {
     let digits: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits

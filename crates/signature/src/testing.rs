@@ -139,7 +139,9 @@ pub fn cades_pem(signer: &Signer, content: &[u8]) -> Vec<u8> {
 pub fn pades(signer: &Signer, pdf: &[u8]) -> Vec<u8> {
     const HEX: usize = 16_384;
     let mut file = pdf.to_vec();
-    file.extend_from_slice(b"\n9000 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [");
+    file.extend_from_slice(
+        b"\n9000 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [",
+    );
     let range_at = file.len();
     file.extend_from_slice(format!("{:010} {:010} {:010} {:010}", 0, 0, 0, 0).as_bytes());
     file.extend_from_slice(b"] /Contents ");

@@ -37,7 +37,11 @@ fn world(tag: &str) -> World {
 
 impl World {
     fn check(&self, file: &[u8]) -> Result<Verified, SignatureRefusal> {
-        verify(file, &Expected { issued: &self.issued, legal_rep: REP, now: self.now }, &self.ca.trust_store())
+        verify(
+            file,
+            &Expected { issued: &self.issued, legal_rep: REP, now: self.now },
+            &self.ca.trust_store(),
+        )
     }
 
     fn rep(&self, key: Key) -> Signer {

@@ -70,7 +70,12 @@ impl TrustStore {
     /// The signer's certificate must be for signing, chain (through the envelope's own
     /// certificates) to a trusted authority, and every certificate on the way must have been
     /// valid at `at` (seconds since 1970).
-    pub fn check_chain(&self, leaf: &Certificate, pool: &[Certificate], at: i64) -> Result<(), SignatureRefusal> {
+    pub fn check_chain(
+        &self,
+        leaf: &Certificate,
+        pool: &[Certificate],
+        at: i64,
+    ) -> Result<(), SignatureRefusal> {
         if let Some(usage) = extension::<KeyUsage>(leaf, const_oid::db::rfc5280::ID_CE_KEY_USAGE) {
             if !usage.digital_signature() && !usage.non_repudiation() {
                 return Err(SignatureRefusal::Untrusted);

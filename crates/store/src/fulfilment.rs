@@ -5,6 +5,7 @@
 use super::*;
 use pec_domain::auth::Operator;
 use pec_domain::auth::Scope;
+use pec_domain::contract::{ContractSigner, SignatureRefusal};
 use pec_domain::lifecycle::expiry_date;
 use pec_domain::lifecycle::single_edge;
 use pec_domain::lifecycle::Date;
@@ -22,13 +23,32 @@ pub(super) fn edge(t: Transition) -> Result<(MailboxState, MailboxState), StoreE
     single_edge(t).ok_or_else(|| StoreError::Corrupt(format!("lifecycle table: no single edge for {t:?}")))
 }
 
-/// The signed contract as uploaded (already checked to be a PDF or a CAdES envelope).
+/// The signed contract as uploaded, with what its signature check found.
 #[derive(Clone, Debug)]
 pub struct SignedContract {
     pub file_name: String,
     /// `PDF` or `P7M`.
     pub kind: &'static str,
     pub data: Vec<u8>,
+    pub signature: SignatureCheck,
+}
+
+/// What the signature check of a contract found (`pec-signature`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// Signed by this signer, verified.
+    Verified(ContractSigner),
+    /// Not verifiable, for this reason, and accepted all the same because the installation
+    /// says so (`PEC_ACCEPT_UNVERIFIED_SIGNATURES`, test installations): recorded as a warning.
+    Accepted(SignatureRefusal),
+}
+
+/// A contract PDF issued for an order: its SHA-256 (hex), length and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedContract {
+    pub sha256: String,
+    pub bytes: i64,
+    pub issued_at: String,
 }
 
 #[derive(Debug, Error)]
@@ -45,6 +65,11 @@ impl From<sqlx::Error> for FulfilError {
     fn from(e: sqlx::Error) -> Self {
         Self::Store(e.into())
     }
+}
+
+/// A time given in seconds since 1970, as the database keeps times (UTC).
+fn stamp_of(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0).map(stamp).unwrap_or_default()
 }
 
 /// The order a contract is for, as fulfilment needs it.
@@ -108,9 +133,13 @@ impl Store {
             tx.rollback().await?;
             return Err(FulfilError::NotBooked(state));
         }
+        let (signer, verified) = match &contract.signature {
+            SignatureCheck::Verified(s) => (Some(s), 1_i64),
+            SignatureCheck::Accepted(_) => (None, 0),
+        };
         sqlx::query(
-            "INSERT INTO contracts (order_id, file_name, kind, data, uploaded_at, operator_id) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO contracts (order_id, file_name, kind, data, uploaded_at, operator_id, \
+             signer_name, signer_tax_code, signed_at, verified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(order_id)
         .bind(&contract.file_name)
@@ -118,6 +147,10 @@ impl Store {
         .bind(contract.data.clone())
         .bind(now())
         .bind(op.id)
+        .bind(signer.map(|s| s.name.clone()))
+        .bind(signer.map(|s| s.tax_code.clone()))
+        .bind(signer.map(|s| stamp_of(s.signed_at)))
+        .bind(verified)
         .execute(&mut *tx)
         .await?;
         let expires = expiry_date(today, expiry_year as i32);
@@ -165,8 +198,18 @@ impl Store {
             Activity { kind: "ORDINE_EVASO", organisation_id, order_id, mailbox_id: None, summary },
         )
         .await?;
+        let firma = match &contract.signature {
+            SignatureCheck::Verified(s) => {
+                format!("verificata: firmata da {} il {}", s.name, stamp_of(s.signed_at))
+            }
+            // The warning a test installation leaves: this contract's signature was not verified.
+            SignatureCheck::Accepted(why) => {
+                format!("ATTENZIONE: firma non verificata, accettata per impostazione ({why})")
+            }
+        };
         let after = serde_json::json!({
             "stato": OrderState::Evaso.code(), "contratto": contract.file_name, "tipo": contract.kind,
+            "firma": firma,
             "caselle_attivate": rows.len(), "data_attivazione": today.iso(), "data_scadenza": expires.iso(),
         });
         audit_in(
@@ -179,6 +222,54 @@ impl Store {
         tx.commit().await?;
         self.analyze_after_bulk(rows.len(), "mailboxes, outbox, activation_links, products").await;
         Ok(rows.len())
+    }
+
+    /// Notes a contract PDF issued for an order ("Download Contratto"), once per document.
+    pub async fn record_issued_contract(
+        &self,
+        scope: Scope,
+        number: &OrderNumber,
+        sha256: &str,
+        bytes: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO issued_contracts (order_id, sha256, bytes, issued_at) \
+             SELECT id, $1, $2, $3 FROM orders WHERE number = $4 AND ($5 = 0 OR organisation_id = $5) \
+             ON CONFLICT (order_id, sha256) DO NOTHING",
+        )
+        .bind(sha256)
+        .bind(bytes)
+        .bind(now())
+        .bind(number.as_str())
+        .bind(scope.sql_value())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The contract PDFs issued for an order, oldest first.
+    pub async fn issued_contracts(
+        &self,
+        scope: Scope,
+        number: &OrderNumber,
+    ) -> Result<Vec<IssuedContract>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.sha256, i.bytes, i.issued_at FROM issued_contracts i JOIN orders o ON o.id = i.order_id \
+             WHERE o.number = $1 AND ($2 = 0 OR o.organisation_id = $2) ORDER BY i.id",
+        )
+        .bind(number.as_str())
+        .bind(scope.sql_value())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(IssuedContract {
+                    sha256: r.try_get("sha256")?,
+                    bytes: r.try_get("bytes")?,
+                    issued_at: r.try_get("issued_at")?,
+                })
+            })
+            .collect()
     }
 
     /// The signed contract of an order: (file name, kind, bytes).

@@ -36,7 +36,7 @@ pub use audit::AuditRecord;
 pub use customers::CustomerError;
 pub use domains::{AddDomainError, DomainChangeError};
 pub use drafts::StoredDraft;
-pub use fulfilment::{FulfilError, SignedContract};
+pub use fulfilment::{FulfilError, IssuedContract, SignatureCheck, SignedContract};
 pub use lifecycle::TransitionError;
 pub use links::{LinkFor, LinkMail, LinkTarget};
 pub use mailboxes::{ChangeError, EditError, MailboxChange};
@@ -107,6 +107,11 @@ pub(crate) fn code_of<T>(
 /// How times are stored (UTC, sortable as text, the same in both databases).
 pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Seconds since 1970 of a time as [`stamp`] writes it.
+pub fn unstamp(text: &str) -> Option<i64> {
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok().map(|t| t.and_utc().timestamp())
 }
 
 pub fn now() -> String {

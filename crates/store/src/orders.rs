@@ -4,6 +4,7 @@
 use super::*;
 use pec_domain::auth::Operator;
 use pec_domain::auth::Scope;
+use pec_domain::records::ContractSignature;
 use pec_domain::records::MailboxRow;
 use pec_domain::records::OrderDetail;
 use pec_domain::records::OrderSummary;
@@ -417,9 +418,10 @@ impl Store {
         let row = sqlx::query(
             "SELECT o.id, o.number, o.kind, o.state, o.created_at, c.name AS customer_name, o.customer_kind, \
              o.legal_rep_cf, o.contact_email, o.consent, o.contract, p.display_name AS operator, \
-             f.name AS offer_name, o.expiry_year, o.customer_po \
+             f.name AS offer_name, o.expiry_year, o.customer_po, \
+             ct.verified, ct.signer_name, ct.signer_tax_code, ct.signed_at \
              FROM orders o JOIN customers c ON c.id = o.customer_id JOIN offers f ON f.id = o.offer_id \
-             JOIN operators p ON p.id = o.operator_id \
+             JOIN operators p ON p.id = o.operator_id LEFT JOIN contracts ct ON ct.order_id = o.id \
              WHERE o.number = $1 AND ($2 = 0 OR o.organisation_id = $2)",
         )
         .bind(number.as_str())
@@ -490,6 +492,15 @@ impl Store {
             contact_email: r.try_get("contact_email")?,
             consent: r.try_get::<i64, _>("consent")? != 0,
             contract: r.try_get::<i64, _>("contract")? != 0,
+            signature: match r.try_get::<Option<i64>, _>("verified")? {
+                Some(verified) => Some(ContractSignature {
+                    verified: verified != 0,
+                    signer_name: r.try_get::<Option<String>, _>("signer_name")?.unwrap_or_default(),
+                    signer_tax_code: r.try_get::<Option<String>, _>("signer_tax_code")?.unwrap_or_default(),
+                    signed_at: r.try_get::<Option<String>, _>("signed_at")?.unwrap_or_default(),
+                }),
+                None => None,
+            },
             operator: r.try_get("operator")?,
             offer_name: r.try_get("offer_name")?,
             expiry_year: r.try_get("expiry_year")?,
