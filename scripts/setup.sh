@@ -17,6 +17,8 @@ if [ "$MODE" = test ]; then
   command -v chromium >/dev/null || apt_missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
   command -v brotli >/dev/null || apt_missing+=(brotli)
+  # Signs the contracts of the signature tests (openssl cms -sign) and makes their CA.
+  command -v openssl >/dev/null || apt_missing+=(openssl)
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "apt: ${apt_missing[*]}"

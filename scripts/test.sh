@@ -53,6 +53,12 @@ PEC_DNS_SERVER=$(head -n 1 "$dns_out")
 export PEC_DNS_SERVER
 rm -f "$dns_out"
 
+# Signed contracts: a certification authority of the tests' own, trusted by the server, and
+# the signers Playwright signs with (openssl cms -sign).
+PEC_E2E_PKI=$(mktemp -d /tmp/pec-pki.XXXXXX)
+bash end2end/support/pki.sh "$PEC_E2E_PKI"
+export PEC_E2E_PKI PEC_TRUST_DIR="$PEC_E2E_PKI/trust"
+
 # The demo operators' password, for the server and for Playwright.
 export PEC_DEMO_PASSWORD="password-e2e-$$"
 
@@ -93,6 +99,6 @@ DATABASE_URL=$(pg_new_database pec_e2e) serve
 (cd end2end && npx playwright test)
 stop_server
 check_log
-rm -rf "$e2e_db"
+rm -rf "$e2e_db" "$PEC_E2E_PKI"
 
 step "all tests passed"

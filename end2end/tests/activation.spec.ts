@@ -1,7 +1,7 @@
 import { expect, Page, test } from "@playwright/test";
 import * as fs from "fs";
 import * as path from "path";
-import { bookOne, hydrated, login } from "./helpers";
+import { bookOne, hydrated, login, signContract } from "./helpers";
 
 /** Where the server writes e-mails (scripts/test.sh sets PEC_OUTBOX_DIR for both). */
 const OUTBOX = process.env.PEC_OUTBOX_DIR ?? path.join(__dirname, "../../data/outbox");
@@ -47,9 +47,21 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   await expect(page.getByRole("alert")).toContainText("non è un PDF");
   await expect(page.getByRole("definition").filter({ hasText: /^PRENOTATO$/ })).toBeVisible();
 
+  // The contract unsigned, or signed by someone who is not the legal representative: refused,
+  // each with its reason, and the order stays booked.
   await hydrated(page);
-  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "firmato.pdf", mimeType: "application/pdf", buffer: pdf });
+  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf", mimeType: "application/pdf", buffer: pdf });
+  await expect(page.getByRole("alert")).toContainText("Il file non contiene una firma digitale");
+  await hydrated(page);
+  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: signContract(pdf, "other") });
+  await expect(page.getByRole("alert")).toContainText("Firmatario diverso dal legale rappresentante");
+  await expect(page.getByRole("definition").filter({ hasText: /^PRENOTATO$/ })).toBeVisible();
+
+  // Signed by the legal representative: EVASO, and the page says who signed.
+  await hydrated(page);
+  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: signContract(pdf) });
   await expect(page).toHaveURL(new RegExp(`/ordini/${number}\\?esito=evaso`));
+  await expect(page.locator("dt:text-is('Firmato da') + dd")).toContainText("Mario Rossi (RCLMRA74D15F205V), firma verificata del");
   await expect(page.getByRole("status")).toContainText("EVASO");
   await expect(page.getByRole("definition").filter({ hasText: /^EVASO$/ })).toBeVisible();
   await expect(page.getByRole("table", { name: "Caselle" }).getByRole("cell", { name: "ATTIVA", exact: true })).toBeVisible();
@@ -129,13 +141,11 @@ test.describe("without JavaScript", () => {
     const contract = await page.request.get(`/ordini/${number}/contratto.pdf`);
     expect((await contract.body()).subarray(0, 5).toString()).toBe("%PDF-");
     await expect(page.getByRole("link", { name: "Download Contratto" })).toHaveAttribute("href", `/ordini/${number}/contratto.pdf`);
-    const p7m = Buffer.concat([
-      Buffer.from([0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80]),
-      Buffer.alloc(64, 1),
-    ]);
+    const p7m = signContract(await contract.body());
     await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: p7m });
     await page.getByRole("button", { name: "Invia contratto firmato" }).click();
     await expect(page.getByRole("definition").filter({ hasText: /^EVASO$/ })).toBeVisible();
+    await expect(page.locator("dt:text-is('Firmato da') + dd")).toContainText("Mario Rossi");
 
     const link = await linkFor(address);
     const holder = await (await browser.newContext({ javaScriptEnabled: false })).newPage();

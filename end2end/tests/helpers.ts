@@ -1,5 +1,8 @@
 import { Browser, expect, Page } from "@playwright/test";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 /** A suffix that keeps the names of one test apart from every other run's. */
 export function uniq(): string {
@@ -100,6 +103,28 @@ export async function bookOne(page: Page) {
 }
 
 
+/** The tests' own certification authority and signers (end2end/support/pki.sh; scripts/test.sh
+ * makes them and gives the server the authority as PEC_TRUST_DIR). */
+const PKI = process.env.PEC_E2E_PKI ?? path.join(__dirname, "../../target/e2e-pki");
+
+/** The contract `pdf` signed as CAdES (`.p7m`, DER) by Debian's `openssl cms -sign`: by the
+ * legal representative of the tests' orders (Mario Rossi, RCLMRA74D15F205V) or by someone else. */
+export function signContract(pdf: Buffer, signer: "rep" | "other" = "rep"): Buffer {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pec-sign-"));
+  try {
+    fs.writeFileSync(path.join(dir, "contratto.pdf"), pdf);
+    execFileSync("openssl", [
+      "cms", "-sign", "-binary", "-nodetach", "-md", "sha256", "-outform", "DER", "-nosmimecap",
+      "-in", path.join(dir, "contratto.pdf"), "-out", path.join(dir, "contratto.pdf.p7m"),
+      "-signer", path.join(PKI, `${signer}.pem`), "-inkey", path.join(PKI, `${signer}.key`),
+      "-certfile", path.join(PKI, "trust", "ca.pem"),
+    ]);
+    return fs.readFileSync(path.join(dir, "contratto.pdf.p7m"));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Two mailboxes ordered and activated (contract downloaded and uploaded), in a browser of
  * their own with JavaScript: their userids and their expiry date as `YYYY-MM-DD`. */
 export async function twoActive(browser: Browser) {
@@ -119,8 +144,8 @@ export async function twoActive(browser: Browser) {
     page.waitForEvent("download"),
     page.getByRole("link", { name: "Download Contratto" }).click(),
   ]);
-  const pdf = fs.readFileSync(await download.path());
-  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "firmato.pdf", mimeType: "application/pdf", buffer: pdf });
+  const p7m = signContract(fs.readFileSync(await download.path()));
+  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: p7m });
   await expect(page.getByRole("status")).toContainText("EVASO");
   const table = page.getByRole("table", { name: "Caselle" });
   const userids: string[] = [];
