@@ -1,6 +1,7 @@
 //! Pure rules and types shared by the server and the browser bundle: no I/O, no server or
 //! browser dependency. Every validation rule of the platform lives here, once.
 
+pub mod api_keys;
 pub mod auth;
 pub mod contract;
 pub mod csv_file;

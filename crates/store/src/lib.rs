@@ -10,6 +10,7 @@
 //! (the signed contract), `links`, `outbox`, `sessions`, `operators` (organisations, operators,
 //! login attempts), `audit` (audit log and activity feed), `search`, and `demo` data.
 
+mod api_keys;
 mod audit;
 mod customers;
 mod demo;
@@ -32,6 +33,7 @@ mod search;
 mod sessions;
 mod settings;
 
+pub use api_keys::{ApiCaller, ApiKeyError};
 pub use audit::AuditRecord;
 pub use customers::CustomerError;
 pub use domains::{AddDomainError, DomainChangeError};
