@@ -2,6 +2,7 @@
 
 use crate::components::{FormErrorBanner, MainMenu};
 use crate::pages::activation::ActivationPage;
+use crate::pages::api_keys::ApiKeysPage;
 use crate::pages::audit::AuditPage;
 use crate::pages::configuration::{ConfigurationPage, OperatorsPage};
 use crate::pages::customers::CustomersPage;
@@ -132,6 +133,11 @@ pub fn App() -> impl IntoView {
                             ssr=ssr.clone()
                         />
                         <Route
+                            path=path!("/configurazione/chiavi-api")
+                            view=ApiKeysRoute::page()
+                            ssr=ssr.clone()
+                        />
+                        <Route
                             path=path!("/configurazione/clienti")
                             view=CustomersRoute::page()
                             ssr=ssr.clone()
@@ -186,6 +192,7 @@ lazy_page! {
     ProductExpiriesRoute => ProductExpiriesPage,
     CustomersRoute => CustomersPage,
     SettingsRoute => SettingsPage,
+    ApiKeysRoute => ApiKeysPage,
     OrganisationsRoute => OrganisationsPage,
     RequestRoute => RequestStep,
     MailboxesRoute => MailboxesStep,

@@ -4,6 +4,8 @@
 //! One crate, two builds: with `ssr` it is the server (axum + sqlx), with `hydrate` the
 //! WASM bundle that makes the same pages interactive. `domain` is shared by both.
 
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod app;
 pub mod components;
 /// The rules and types (crate `pec-domain`), under the name the code has always used.

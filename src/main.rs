@@ -51,6 +51,9 @@ Variabili d'ambiente:
                       1 solo per installazioni di prova: accetta i contratti con firma non
                       verificabile (non firmati o di un'autorità non riconosciuta), con un avviso
                       nel registro attività; default 0
+  PEC_API_RATE, PEC_API_BURST
+                      limite di richieste dell'API per chiave: al secondo (default 20) e di
+                      seguito (default 40)
   RUST_LOG            livello dei log (default: info)
 ";
 
@@ -156,6 +159,7 @@ async fn serve() -> Result<(), String> {
         settings: Default::default(),
         dns: pec_manager::server::dns::DnsResolver::from_env()?,
         signatures: std::sync::Arc::new(pec_manager::server::signatures::SignaturePolicy::from_env()?),
+        api_rate: pec_manager::server::throttle::ApiRate::from_env(),
     };
     let app = router::build(state);
     use axum::serve::ListenerExt;

@@ -16,6 +16,8 @@ pub const OFFERS: &str = "/offerte";
 pub const CUSTOMERS: &str = "/configurazione/clienti";
 /// "Impostazioni" (Configurazione).
 pub const SETTINGS: &str = "/configurazione/impostazioni";
+/// "Chiavi API" (administrators).
+pub const API_KEYS: &str = "/configurazione/chiavi-api";
 /// "Organizzazioni" (Configurazione).
 pub const ORGANISATIONS: &str = "/configurazione/organizzazioni";
 /// "Gestione scadenze caselle", and its export (a file).

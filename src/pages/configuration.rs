@@ -182,6 +182,9 @@ pub fn ConfigurationPage() -> impl IntoView {
                                 }
                             })}
                         <li>
+                            <a href=crate::routes::API_KEYS>"Chiavi API"</a>
+                        </li>
+                        <li>
                             <a href="/configurazione/registro">"Registro attività"</a>
                         </li>
                     </ul>

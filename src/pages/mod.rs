@@ -1,6 +1,7 @@
 //! One file (or folder) per page, with the server functions that feed it.
 
 pub mod activation;
+pub mod api_keys;
 pub mod audit;
 pub mod configuration;
 pub mod customers;

@@ -108,6 +108,19 @@ pub fn contract_pdf(order: &OrderDetail, today: Date) -> Vec<u8> {
     pdf.finish()
 }
 
+/// The contract PDF of an order, noted as issued first: only a document issued here can come
+/// back signed ("Download Contratto" and the API's contract).
+pub async fn issue(
+    store: &crate::store::Store,
+    scope: crate::domain::auth::Scope,
+    order: &OrderDetail,
+) -> Result<Vec<u8>, crate::store::StoreError> {
+    let pdf = contract_pdf(order, super::today());
+    let bytes = i64::try_from(pdf.len()).unwrap_or(i64::MAX);
+    store.record_issued_contract(scope, &order.number, &super::signatures::sha256_hex(&pdf), bytes).await?;
+    Ok(pdf)
+}
+
 /// "Download Contratto".
 pub async fn download(
     State(state): State<AppState>,
@@ -116,13 +129,7 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let number = AppError::order_asked(&number)?;
     let order = state.store.order(op.scope(), &number).await?.ok_or_else(|| AppError::no_order(&number))?;
-    let pdf = contract_pdf(&order, super::today());
-    // Only a document issued here can come back signed: note it before handing it out.
-    let bytes = i64::try_from(pdf.len()).map_err(|_| AppError::Internal)?;
-    state
-        .store
-        .record_issued_contract(op.scope(), &number, &super::signatures::sha256_hex(&pdf), bytes)
-        .await?;
+    let pdf = issue(&state.store, op.scope(), &order).await?;
     let disposition = format!("attachment; filename=\"contratto-{}.pdf\"", order.number);
     let headers =
         [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)];
@@ -171,32 +178,12 @@ pub async fn upload(
         }
     }
     let (file_name, data) = file.unwrap_or_default();
-    let kind = match contract_kind(&data) {
-        Ok(kind) => kind,
-        Err(e) => return refused(e),
+    let contract = match check_upload(&state, &op, &number, file_name, data).await? {
+        Upload::Checked(contract) => contract,
+        Upload::NotBooked => return back(order_refused(&number, ContractRefusal::NotBooked)),
+        Upload::File(why) => return refused(why),
+        Upload::Signature(why) => return back(order_refused(&number, ContractRefusal::Signature(why))),
     };
-    let order = state.store.order(op.scope(), &number).await?.ok_or_else(|| AppError::no_order(&number))?;
-    if order.state != crate::domain::OrderState::Prenotato {
-        return back(order_refused(&number, ContractRefusal::NotBooked));
-    }
-    let issued = state.store.issued_contracts(op.scope(), &number).await?;
-    // Parsing and verifying a 5 MB envelope is CPU work: off the async threads.
-    let policy = state.signatures.clone();
-    let legal_rep = order.legal_rep_cf.clone();
-    let (data, checked) = tokio::task::spawn_blocking(move || {
-        let checked = policy.check(&data, &issued, &legal_rep, chrono::Utc::now().timestamp());
-        (data, checked)
-    })
-    .await
-    .map_err(|_| AppError::Internal)?;
-    let signature = match checked {
-        Ok(signature) => signature,
-        Err(why) => {
-            tracing::info!("signed contract for order {number} refused: {}", why.code());
-            return back(order_refused(&number, ContractRefusal::Signature(why)));
-        }
-    };
-    let contract = SignedContract { file_name, kind, data, signature };
     let mail = super::mail::link_mail(&state.public_url);
     match state.store.fulfil_order(&op, &number, &contract, super::today(), &mail).await {
         Ok(_) => {
@@ -207,4 +194,50 @@ pub async fn upload(
         Err(FulfilError::NotFound) => Err(AppError::no_order(&number)),
         Err(FulfilError::Store(e)) => Err(e.into()),
     }
+}
+
+/// What the check of an uploaded contract found.
+pub enum Upload {
+    /// Ready to fulfil the order with.
+    Checked(SignedContract),
+    NotBooked,
+    File(ContractFileError),
+    Signature(crate::domain::contract::SignatureRefusal),
+}
+
+/// Checks an uploaded contract for order `number` (the page's upload and the API's): a PDF or
+/// CAdES file by its content, the order booked, and its signature by `signatures` against the
+/// documents issued for the order and its legal representative. Changes nothing.
+pub async fn check_upload(
+    state: &AppState,
+    op: &crate::domain::auth::Operator,
+    number: &crate::domain::OrderNumber,
+    file_name: String,
+    data: Vec<u8>,
+) -> Result<Upload, AppError> {
+    let kind = match contract_kind(&data) {
+        Ok(kind) => kind,
+        Err(e) => return Ok(Upload::File(e)),
+    };
+    let order = state.store.order(op.scope(), number).await?.ok_or_else(|| AppError::no_order(number))?;
+    if order.state != crate::domain::OrderState::Prenotato {
+        return Ok(Upload::NotBooked);
+    }
+    let issued = state.store.issued_contracts(op.scope(), number).await?;
+    // Parsing and verifying a 5 MB envelope is CPU work: off the async threads.
+    let policy = state.signatures.clone();
+    let legal_rep = order.legal_rep_cf.clone();
+    let (data, checked) = tokio::task::spawn_blocking(move || {
+        let checked = policy.check(&data, &issued, &legal_rep, chrono::Utc::now().timestamp());
+        (data, checked)
+    })
+    .await
+    .map_err(|_| AppError::Internal)?;
+    Ok(match checked {
+        Ok(signature) => Upload::Checked(SignedContract { file_name, kind, data, signature }),
+        Err(why) => {
+            tracing::info!("signed contract for order {number} refused: {}", why.code());
+            Upload::Signature(why)
+        }
+    })
 }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub dns: dns::DnsResolver,
     /// How signed contracts are judged.
     pub signatures: std::sync::Arc<signatures::SignaturePolicy>,
+    /// The REST API's per-key rate limit.
+    pub api_rate: throttle::ApiRate,
 }
 
 /// The settings in force, read from the database at most every few seconds: a change made on

@@ -81,6 +81,9 @@ pub fn build(state: AppState) -> axum::Router {
         .layer(from_fn(edge::csrf))
         .layer(from_fn_with_state(hashed_files, edge::cache_hashed_files))
         .layer(from_fn(edge::own_owner));
+    // The REST API: its own authentication (API keys, never the session cookie), so none of
+    // the pages' session, CSRF and form layers; its own body limit and rate limit.
+    let app = axum::Router::new().nest(crate::api::BASE, crate::api::router(state.api_rate)).merge(app);
     edge::security_headers(app)
         // Pages and server-function answers compressed (brotli or gzip, as the browser asks), at
         // a middle quality (brotli's 11 would cost far more CPU per page than it saves). Static

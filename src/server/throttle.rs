@@ -140,3 +140,35 @@ impl Throttle {
         result
     }
 }
+
+/// The REST API's per-key rate limit (`crate::api`): one request every `period`, in bursts of `burst`.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiRate {
+    pub period: std::time::Duration,
+    pub burst: u32,
+}
+
+impl Default for ApiRate {
+    /// 20 requests a second on average, 40 at once.
+    fn default() -> Self {
+        Self { period: std::time::Duration::from_millis(50), burst: 40 }
+    }
+}
+
+impl ApiRate {
+    /// `PEC_API_RATE` (requests a second) and `PEC_API_BURST`, when set.
+    pub fn from_env() -> Self {
+        let mut rate = Self::default();
+        if let Some(per_second) =
+            std::env::var("PEC_API_RATE").ok().and_then(|v| v.parse::<u64>().ok()).filter(|v| *v > 0)
+        {
+            rate.period = std::time::Duration::from_micros(1_000_000 / per_second.min(1_000_000));
+        }
+        if let Some(burst) =
+            std::env::var("PEC_API_BURST").ok().and_then(|v| v.parse::<u32>().ok()).filter(|v| *v > 0)
+        {
+            rate.burst = burst;
+        }
+        rate
+    }
+}

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 mod activation;
+mod api;
 mod cli;
 mod common;
 mod customers;

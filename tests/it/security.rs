@@ -15,14 +15,14 @@ use pec_manager::server::{self, router, AppState};
 use pec_manager::store::Store;
 use tower::ServiceExt;
 
-const HOST: &str = "127.0.0.1:3000";
-const ORIGIN: &str = "http://127.0.0.1:3000";
+pub(crate) const HOST: &str = "127.0.0.1:3000";
+pub(crate) const ORIGIN: &str = "http://127.0.0.1:3000";
 
 fn app(store: &Store) -> axum::Router {
     router::build(state(store))
 }
 
-fn state(store: &Store) -> AppState {
+pub(crate) fn state(store: &Store) -> AppState {
     let options = LeptosOptions::builder().output_name("pec-manager").site_root("target/site").build();
     let outbox = std::env::temp_dir().join(format!("pec-outbox-{}", std::process::id()));
     let mailer = pec_manager::server::mail::Mailer::new(
@@ -40,23 +40,24 @@ fn state(store: &Store) -> AppState {
         settings: Default::default(),
         dns: Default::default(),
         signatures: common::signature_policy(false),
+        api_rate: Default::default(),
     }
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
-    fn location(&self) -> &str {
+    pub fn location(&self) -> &str {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 }
 
-async fn send(app: &axum::Router, req: Request<Body>) -> Reply {
+pub(crate) async fn send(app: &axum::Router, req: Request<Body>) -> Reply {
     let res = app.clone().oneshot(req).await.expect("response");
     let status = res.status();
     let headers = res.headers().clone();
@@ -64,7 +65,7 @@ async fn send(app: &axum::Router, req: Request<Body>) -> Reply {
     Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
 }
 
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+pub(crate) fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     let mut b = Request::get(path).header(header::HOST, HOST).header(header::ACCEPT, "text/html");
     if let Some(c) = cookie {
         b = b.header(header::COOKIE, c);
@@ -73,7 +74,13 @@ fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
 }
 
 /// A form post as a browser without JavaScript sends it (or, with `html` false, as the WASM client).
-fn post(path: &str, form: &str, cookie: Option<&str>, origin: Option<&str>, html: bool) -> Request<Body> {
+pub(crate) fn post(
+    path: &str,
+    form: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+    html: bool,
+) -> Request<Body> {
     let mut b = Request::post(path)
         .header(header::HOST, HOST)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -92,7 +99,7 @@ fn enc(s: &str) -> String {
 }
 
 /// Logs in through the login form; returns the Cookie header value.
-async fn login(app: &axum::Router, user: &str) -> String {
+pub(crate) async fn login(app: &axum::Router, user: &str) -> String {
     let form = format!("username={user}&password={}&next=%2F", enc(common::PASSWORD));
     let r = send(app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
     assert_eq!(r.status, StatusCode::FOUND, "login of {user}: {}", r.location());

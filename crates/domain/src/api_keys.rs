@@ -71,7 +71,8 @@ pub fn check_name(name: &str) -> Result<String, &'static str> {
 
 /// Has `key` the shape of a key we hand out? Checked before it is hashed or looked up.
 pub fn is_key(key: &str) -> bool {
-    key.strip_prefix(PREFIX).is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+    key.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

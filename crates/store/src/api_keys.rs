@@ -80,8 +80,9 @@ impl Store {
         };
         audit_in(
             &mut tx,
-            &AuditRecord::by(op, "CHIAVE_API_CREATA", "chiave_api", name)
-                .after(serde_json::json!({ "nome": name, "ambito": scope.code(), "inizio": hint }).to_string()),
+            &AuditRecord::by(op, "CHIAVE_API_CREATA", "chiave_api", name).after(
+                serde_json::json!({ "nome": name, "ambito": scope.code(), "inizio": hint }).to_string(),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -157,8 +158,8 @@ impl Store {
         let Some(r) = row else { return Ok(None) };
         let key_id: i64 = r.try_get("key_id")?;
         let scope: String = r.try_get("scope")?;
-        let scope =
-            ApiKeyScope::from_code(&scope).ok_or_else(|| StoreError::Corrupt(format!("api key scope {scope}")))?;
+        let scope = ApiKeyScope::from_code(&scope)
+            .ok_or_else(|| StoreError::Corrupt(format!("api key scope {scope}")))?;
         let name: String = r.try_get("key_name")?;
         let mut operator = operator_from_row(&r)?;
         // The key acts as an operator of its organisation, never as an administrator.
@@ -176,6 +177,25 @@ impl Store {
                 .await?;
         }
         Ok(Some(ApiCaller { key_id, scope, operator }))
+    }
+
+    /// The request hash and draft an `Idempotency-Key` of an API key was first used with.
+    pub async fn idempotent_draft(
+        &self,
+        api_key_id: i64,
+        idem_key: &str,
+    ) -> Result<Option<(String, DraftId)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT request_hash, draft_id FROM api_idempotency WHERE api_key_id = $1 AND idem_key = $2",
+        )
+        .bind(api_key_id)
+        .bind(idem_key)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some((r.try_get("request_hash")?, DraftId::from_stored(r.try_get("draft_id")?)))),
+            None => Ok(None),
+        }
     }
 
     /// Claims `idem_key` of an API key for a request whose body hashes to `request_hash`, with
@@ -200,11 +220,13 @@ impl Store {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        let row = sqlx::query("SELECT request_hash, draft_id FROM api_idempotency WHERE api_key_id = $1 AND idem_key = $2")
-            .bind(api_key_id)
-            .bind(idem_key)
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT request_hash, draft_id FROM api_idempotency WHERE api_key_id = $1 AND idem_key = $2",
+        )
+        .bind(api_key_id)
+        .bind(idem_key)
+        .fetch_one(&self.pool)
+        .await?;
         let (hash, draft_id): (String, String) = (row.try_get("request_hash")?, row.try_get("draft_id")?);
         Ok((hash == request_hash).then(|| DraftId::from_stored(draft_id)))
     }

@@ -349,6 +349,45 @@ impl Store {
         Ok(number)
     }
 
+    /// Orders, newest first, older than the order with id `before` (all when `None`): a page
+    /// of at most `limit`, and the cursor of the next page if there is one (keyset paging: a
+    /// page stays right however many orders are added meanwhile).
+    pub async fn orders_before(
+        &self,
+        scope: Scope,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<OrderSummary>, Option<i64>), StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.number, o.kind, o.created_at, c.name AS customer_name, o.state, \
+             (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) \
+             + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = o.id) \
+             + (SELECT COUNT(*) FROM product_renewals pr WHERE pr.order_id = o.id) AS mailbox_count \
+             FROM orders o JOIN customers c ON c.id = o.customer_id \
+             WHERE ($1 = 0 OR o.organisation_id = $1) AND o.id < $2 ORDER BY o.id DESC LIMIT $3",
+        )
+        .bind(scope.sql_value())
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut last_id = None;
+        for r in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
+            last_id = Some(r.try_get::<i64, _>("id")?);
+            items.push(OrderSummary {
+                number: OrderNumber::from_stored(r.try_get("number")?),
+                kind: code_of(r, "kind", OrderKind::from_code)?,
+                created_at: r.try_get("created_at")?,
+                customer_name: r.try_get("customer_name")?,
+                mailbox_count: r.try_get("mailbox_count")?,
+                state: code_of(r, "state", OrderState::from_code)?,
+            });
+        }
+        let more = rows.len() as i64 > limit;
+        Ok((items, if more { last_id } else { None }))
+    }
+
     /// Orders, newest first. `page` is 1-based.
     pub async fn recent_orders(
         &self,

@@ -1,0 +1,332 @@
+//! Mailboxes through the API: one mailbox, the search ("Ricerca"), the state transitions of
+//! the mailbox page, renewal and the password link sent again.
+
+use super::caller::{Reader, Writer};
+use super::problem::{FieldProblem, Problem};
+use super::Body;
+use crate::domain::lifecycle::{RevocationReason, Transition};
+use crate::domain::records::{MailboxDetail, SearchHit, SearchQuery};
+use crate::domain::UserId;
+use crate::server::AppState;
+use crate::store::{RenewError, TransitionError};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A mailbox as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Mailbox {
+    pub userid: String,
+    pub address: String,
+    pub order_number: String,
+    pub reference: String,
+    /// `PRENOTATA`, `ATTIVA`, `SOSPESA`, `REVOCATA`, `SCADUTA`, `ANNULLATA`.
+    pub state: String,
+    pub offer: String,
+    pub description: String,
+    pub password_email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub tax_code: String,
+    pub nickname: String,
+    pub created_at: String,
+    /// `YYYY-MM-DD`; empty until activated.
+    pub activated_at: String,
+    pub expires_at: String,
+    pub tacit_renewal: bool,
+    /// The holder has set a password.
+    pub has_password: bool,
+}
+
+impl From<MailboxDetail> for Mailbox {
+    fn from(m: MailboxDetail) -> Self {
+        Self {
+            userid: m.userid.to_string(),
+            address: m.address,
+            order_number: m.order_number.to_string(),
+            reference: m.reference,
+            state: m.state.code().into(),
+            offer: m.offer_name,
+            description: m.description,
+            password_email: m.password_email,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            tax_code: m.tax_code,
+            nickname: m.nickname,
+            created_at: m.created_at,
+            activated_at: m.activated_at,
+            expires_at: m.expires_at,
+            tacit_renewal: m.tacit_renewal,
+            has_password: m.has_password,
+        }
+    }
+}
+
+fn mailbox_asked(userid: &str) -> Result<UserId, Problem> {
+    UserId::parse(&userid.trim().to_uppercase()).ok_or_else(|| Problem::not_found("Casella non trovata"))
+}
+
+fn no_mailbox(userid: &UserId) -> Problem {
+    Problem::not_found(format!("Casella {userid} non trovata"))
+}
+
+async fn mailbox_of(
+    state: &AppState,
+    caller: &crate::store::ApiCaller,
+    userid: &UserId,
+) -> Result<Mailbox, Problem> {
+    let m = state.store.mailbox(caller.operator.scope(), userid).await?.ok_or_else(|| no_mailbox(userid))?;
+    Ok(m.into())
+}
+
+/// One mailbox of the key's organisation.
+#[utoipa::path(get, path = "/mailboxes/{userid}", tag = "caselle", params(("userid" = String, Path)),
+    security(("chiave_api" = [])),
+    responses((status = 200, body = Mailbox), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_mailbox(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    Path(userid): Path<String>,
+) -> Result<Json<Mailbox>, Problem> {
+    let userid = mailbox_asked(&userid)?;
+    Ok(Json(mailbox_of(&state, &caller, &userid).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Prefix of the address, userid, nickname, holder's codice fiscale or names, order number
+    /// or reference (at most 200 characters).
+    pub q: Option<String>,
+    /// A state code (`ATTIVA`…).
+    pub state: Option<String>,
+    /// 1-based.
+    pub page: Option<i64>,
+    /// 1 to 200; 50 when absent.
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResult {
+    pub userid: String,
+    pub address: String,
+    pub state: String,
+    pub reference: String,
+    pub holder: String,
+    pub order_number: String,
+    pub customer: String,
+    pub offer: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchPage {
+    pub items: Vec<SearchResult>,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+}
+
+/// "Ricerca": mailboxes of the key's organisation by prefix and state, a page at a time.
+#[utoipa::path(get, path = "/mailboxes", tag = "caselle", params(SearchParams), security(("chiave_api" = [])),
+    responses((status = 200, body = SearchPage), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn search(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<SearchPage>, Problem> {
+    let per_page = p.per_page.unwrap_or(50);
+    if !(1..=200).contains(&per_page) {
+        return Err(Problem::bad_request("per_page: da 1 a 200"));
+    }
+    let cut = |s: Option<String>| s.unwrap_or_default().chars().take(200).collect::<String>();
+    let query = SearchQuery { text: cut(p.q), state: cut(p.state), ..SearchQuery::default() };
+    let found =
+        state.store.search(caller.operator.scope(), &query, p.page.unwrap_or(1).max(1), per_page).await?;
+    Ok(Json(SearchPage {
+        page: found.page,
+        pages: found.pages,
+        total: found.total,
+        items: found
+            .items
+            .into_iter()
+            .map(|h: SearchHit| SearchResult {
+                userid: h.userid.to_string(),
+                address: h.address,
+                state: h.state.code().into(),
+                reference: h.reference,
+                holder: h.holder,
+                order_number: h.order_number.to_string(),
+                customer: h.customer,
+                offer: h.offer,
+            })
+            .collect(),
+    }))
+}
+
+async fn transition(
+    state: &AppState,
+    caller: &crate::store::ApiCaller,
+    userid: &str,
+    t: Transition,
+) -> Result<Json<Mailbox>, Problem> {
+    let userid = mailbox_asked(userid)?;
+    match state.store.change_state(&caller.operator, &userid, t).await {
+        Ok(_) => Ok(Json(mailbox_of(state, caller, &userid).await?)),
+        Err(TransitionError::NotFound) => Err(no_mailbox(&userid)),
+        Err(TransitionError::Refused(r)) => Err(Problem::conflict(
+            "transizione_non_ammessa",
+            "Transizione non ammessa",
+            format!("La {} non è ammessa per una casella {}", r.what, r.from),
+        )),
+        Err(TransitionError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Suspends an active mailbox.
+#[utoipa::path(post, path = "/mailboxes/{userid}/suspend", tag = "caselle", params(("userid" = String, Path)),
+    security(("chiave_api" = [])),
+    responses((status = 200, body = Mailbox), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    Path(userid): Path<String>,
+) -> Result<Json<Mailbox>, Problem> {
+    transition(&state, &caller, &userid, Transition::Suspend).await
+}
+
+/// Reactivates a suspended mailbox.
+#[utoipa::path(post, path = "/mailboxes/{userid}/reactivate", tag = "caselle", params(("userid" = String, Path)),
+    security(("chiave_api" = [])),
+    responses((status = 200, body = Mailbox), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn reactivate(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    Path(userid): Path<String>,
+) -> Result<Json<Mailbox>, Problem> {
+    transition(&state, &caller, &userid, Transition::Reactivate).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Revocation {
+    /// `SCADENZA_CONTRATTO`, `RICHIESTA_CLIENTE` or `IMMEDIATA`.
+    pub reason: String,
+}
+
+/// Revokes a mailbox, with its reason.
+#[utoipa::path(post, path = "/mailboxes/{userid}/revoke", tag = "caselle", params(("userid" = String, Path)),
+    request_body = Revocation, security(("chiave_api" = [])),
+    responses((status = 200, body = Mailbox), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    Path(userid): Path<String>,
+    Body(r): Body<Revocation>,
+) -> Result<Json<Mailbox>, Problem> {
+    let reason = RevocationReason::from_code(r.reason.trim()).ok_or_else(|| {
+        Problem::invalid(
+            "Motivo di revoca non valido",
+            vec![FieldProblem {
+                field: "reason".into(),
+                message: "Indicare SCADENZA_CONTRATTO, RICHIESTA_CLIENTE o IMMEDIATA".into(),
+            }],
+        )
+    })?;
+    transition(&state, &caller, &userid, Transition::Revoke(reason)).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RenewalRequest {
+    /// The mailboxes to renew (at most 20,000).
+    pub userids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RenewalResult {
+    /// The renewal orders made (one per customer and offer).
+    pub orders: Vec<String>,
+}
+
+/// Renews mailboxes by their offer's duration, as "Gestione scadenze caselle" does. The
+/// `Idempotency-Key` (required) names the request: sent again, it answers the same orders.
+#[utoipa::path(post, path = "/renewals", tag = "caselle", request_body = RenewalRequest,
+    params(("Idempotency-Key" = String, Header, description = "Names the request: a retry renews once")),
+    security(("chiave_api" = [])),
+    responses((status = 200, body = RenewalResult), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn renew(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    headers: HeaderMap,
+    Body(r): Body<RenewalRequest>,
+) -> Result<Json<RenewalResult>, Problem> {
+    let key = super::orders::idempotency_key(&headers)?.ok_or_else(|| {
+        Problem::bad_request(
+            "Indicare l'intestazione Idempotency-Key: un rinnovo ripetuto rinnova una volta sola",
+        )
+    })?;
+    if r.userids.len() > crate::store::RENEW_MAX {
+        return Err(Problem::bad_request(format!(
+            "Al massimo {} caselle per rinnovo",
+            crate::store::RENEW_MAX
+        )));
+    }
+    let mut userids = Vec::with_capacity(r.userids.len());
+    for u in &r.userids {
+        userids.push(mailbox_asked(u)?);
+    }
+    // The key's requests are its own: another key's same Idempotency-Key is another request.
+    let request_key = format!("api{}:{key}", caller.key_id);
+    match state.store.renew_mailboxes(&caller.operator, &userids, crate::server::today(), &request_key).await
+    {
+        Ok(numbers) => Ok(Json(RenewalResult { orders: numbers.iter().map(ToString::to_string).collect() })),
+        Err(RenewError::NotFound(missing)) => Err(Problem::not_found(format!(
+            "Caselle non trovate: {}",
+            missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ))),
+        Err(RenewError::Refused(refused)) => Err(Problem::invalid(
+            format!("Rinnovo rifiutato per {} caselle: nulla è stato rinnovato", refused.len()),
+            refused
+                .iter()
+                .map(|(u, why)| FieldProblem { field: format!("userids[{u}]"), message: why.to_string() })
+                .collect(),
+        )),
+        Err(RenewError::Conflict) => Err(Problem::conflict(
+            "rinnovo_concorrente",
+            "Rinnovo concorrente",
+            "Alcune caselle sono state appena rinnovate da un'altra richiesta: nulla è stato rinnovato",
+        )),
+        Err(e @ (RenewError::Empty | RenewError::TooMany)) => Err(Problem::bad_request(e.to_string())),
+        Err(RenewError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Sends the holder a new password link (the earlier ones stop working). Only for ATTIVA.
+#[utoipa::path(post, path = "/mailboxes/{userid}/password-link", tag = "caselle", params(("userid" = String, Path)),
+    security(("chiave_api" = [])),
+    responses((status = 202, description = "Queued"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn resend_link(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    Path(userid): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let userid = mailbox_asked(&userid)?;
+    let mail = crate::server::mail::link_mail(&state.public_url);
+    if state.store.resend_link(&caller.operator, &userid, &mail).await? {
+        state.mailer.wake();
+        return Ok(StatusCode::ACCEPTED);
+    }
+    // Not ATTIVA, or not there at all: tell which without showing others' mailboxes.
+    match state.store.mailbox(caller.operator.scope(), &userid).await? {
+        None => Err(no_mailbox(&userid)),
+        Some(m) => Err(Problem::conflict(
+            "stato",
+            "Casella non attiva",
+            format!(
+                "Il collegamento per la password si invia solo a una casella ATTIVA (questa è {})",
+                m.state.code()
+            ),
+        )),
+    }
+}
