@@ -330,3 +330,78 @@ pub async fn resend_link(
         )),
     }
 }
+
+/// The fields of a mailbox to change; absent ones stay as they are. The address changes only
+/// while the mailbox is PRENOTATA.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct MailboxChanges {
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub password_email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub tax_code: Option<String>,
+    pub nickname: Option<String>,
+}
+
+/// "Modifica dati": the wizard's rules for each field, the names' uniqueness included.
+#[utoipa::path(patch, path = "/mailboxes/{userid}", tag = "caselle", params(("userid" = String, Path)),
+    request_body = MailboxChanges, security(("chiave_api" = [])),
+    responses((status = 200, body = Mailbox), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    Path(userid): Path<String>,
+    Body(c): Body<MailboxChanges>,
+) -> Result<Json<Mailbox>, Problem> {
+    use crate::pages::mailbox_detail::{edit, Edited};
+    let userid = mailbox_asked(&userid)?;
+    let op = &caller.operator;
+    let current = state.store.mailbox(op.scope(), &userid).await?.ok_or_else(|| no_mailbox(&userid))?;
+    let mut m = crate::domain::MailboxInput {
+        address: c.address.unwrap_or(current.address),
+        description: c.description.unwrap_or(current.description),
+        password_email: c.password_email.unwrap_or(current.password_email),
+        first_name: c.first_name.unwrap_or(current.first_name),
+        last_name: c.last_name.unwrap_or(current.last_name),
+        tax_code: c.tax_code.unwrap_or(current.tax_code),
+        nickname: c.nickname.unwrap_or(current.nickname),
+    };
+    match edit(&state.store, op, &userid, &mut m).await? {
+        Edited::Saved => Ok(Json(mailbox_of(&state, &caller, &userid).await?)),
+        Edited::Invalid(report) => Err(Problem::invalid(
+            "Dati della casella non validi",
+            report
+                .errors
+                .iter()
+                .map(|(f, e)| FieldProblem { field: f.key().into(), message: e.to_string() })
+                .collect(),
+        )),
+        Edited::Taken => {
+            Err(Problem::conflict("nome_in_uso", "Nome già in uso", "Casella o nickname già in uso"))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TacitRenewal {
+    pub enabled: bool,
+}
+
+/// Tacit renewal on or off: with it, the mailbox renews on its expiry day instead of expiring.
+#[utoipa::path(put, path = "/mailboxes/{userid}/tacit-renewal", tag = "caselle", params(("userid" = String, Path)),
+    request_body = TacitRenewal, security(("chiave_api" = [])),
+    responses((status = 200, body = Mailbox), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn tacit_renewal(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    Path(userid): Path<String>,
+    Body(t): Body<TacitRenewal>,
+) -> Result<Json<Mailbox>, Problem> {
+    let userid = mailbox_asked(&userid)?;
+    // Not in the scope: 404 before anything changes.
+    mailbox_of(&state, &caller, &userid).await?;
+    state.store.set_tacit_renewal(&caller.operator, std::slice::from_ref(&userid), t.enabled).await?;
+    Ok(Json(mailbox_of(&state, &caller, &userid).await?))
+}

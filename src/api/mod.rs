@@ -70,8 +70,10 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::contract))
         .routes(routes!(orders::upload_signed))
+        .routes(routes!(orders::cancel))
         .routes(routes!(mailboxes::search))
-        .routes(routes!(mailboxes::get_mailbox))
+        .routes(routes!(mailboxes::get_mailbox, mailboxes::update))
+        .routes(routes!(mailboxes::tacit_renewal))
         .routes(routes!(mailboxes::suspend))
         .routes(routes!(mailboxes::reactivate))
         .routes(routes!(mailboxes::revoke))
@@ -131,6 +133,14 @@ pub fn router(rate: ApiRate) -> axum::Router<AppState> {
             }),
         )
         .fallback(|| async { Problem::not_found("Percorso dell'API inesistente: vedere /api/v1/docs") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "metodo_non_ammesso",
+                "Metodo non ammesso",
+                "Metodo HTTP non ammesso per questo percorso: vedere /api/v1/docs",
+            )
+        })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX))
 }
 

@@ -528,10 +528,14 @@ pub async fn upload_signed(
     State(state): State<AppState>,
     Writer(caller): Writer,
     Path(number): Path<String>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Problem> {
     use crate::server::contract::{check_upload, Upload};
     let number = order_asked(&number)?;
+    let body = body.map_err(|_| {
+        let e = crate::domain::contract::ContractFileError::TooLarge;
+        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, e.code(), "Contratto non accettato", e.to_string())
+    })?;
     let op = &caller.operator;
     let name = format!("contratto-{number}");
     let contract: SignedContract = match check_upload(&state, op, &number, name, body.to_vec()).await? {
@@ -572,4 +576,27 @@ fn not_booked() -> Problem {
         "Ordine non PRENOTATO",
         "Il contratto si carica solo per un ordine PRENOTATO: l'ordine non è cambiato",
     )
+}
+
+/// "Annulla ordine": a booked order is cancelled and its names are free again.
+#[utoipa::path(post, path = "/orders/{number}/cancel", tag = "ordini", params(("number" = String, Path)),
+    security(("chiave_api" = [])),
+    responses((status = 200, body = Order), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    Path(number): Path<String>,
+) -> Result<Response, Problem> {
+    let number = order_asked(&number)?;
+    if state.store.cancel_order(&caller.operator, &number).await? {
+        return existing(&state, &caller, &number, StatusCode::OK).await;
+    }
+    match state.store.order(caller.operator.scope(), &number).await? {
+        None => Err(no_order(&number)),
+        Some(o) => Err(Problem::conflict(
+            "stato",
+            "Ordine non PRENOTATO",
+            format!("Si annulla solo un ordine PRENOTATO (questo è {})", o.state.code()),
+        )),
+    }
 }

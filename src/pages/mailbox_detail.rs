@@ -66,8 +66,47 @@ pub async fn update_mailbox(
     Ok(())
 }
 
+/// What an edit of a mailbox ended in ("Modifica dati" and the API).
+#[cfg(feature = "ssr")]
+pub enum Edited {
+    Saved,
+    /// A field is not valid: the report says which, with the wizard's messages.
+    Invalid(crate::domain::mailbox::MailboxReport),
+    /// The name or nickname was taken meanwhile.
+    Taken,
+}
+
 /// Checks the edited fields with the rules of a new mailbox (its own current names are not
-/// "taken") and saves them with their history line. Answers the page to go back to.
+/// "taken"; only a booked mailbox may change its name) and saves them with their history line.
+#[cfg(feature = "ssr")]
+pub async fn edit(
+    store: &crate::store::Store,
+    op: &crate::domain::auth::Operator,
+    userid: &UserId,
+    m: &mut MailboxInput,
+) -> Result<Edited, AppError> {
+    use crate::store::EditError;
+    let missing = || AppError::no_mailbox(userid);
+    let current = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
+    if current.state != crate::domain::MailboxState::Prenotata {
+        m.address = current.address.clone();
+    }
+    let mut rules = crate::server::rules::rules_for_names(store, op, &[&m.address], &[&m.nickname]).await?;
+    rules.taken_addresses.remove(&name_key(&current.address));
+    rules.taken_nicknames.remove(&name_key(&current.nickname));
+    Ok(match crate::domain::request::validate_one(m, &rules) {
+        Err(report) => Edited::Invalid(report),
+        Ok(valid) => match store.update_mailbox(op, &current.userid, &valid).await {
+            Ok(()) => Edited::Saved,
+            Err(EditError::Taken) => Edited::Taken,
+            Err(EditError::NotFound) => return Err(missing()),
+            Err(EditError::Store(e)) => return Err(e.into()),
+        },
+    })
+}
+
+/// "Modifica dati" from the page: a refusal keeps what was typed for the session. Answers the
+/// page to go back to.
 #[cfg(feature = "ssr")]
 async fn edit_mailbox(
     store: &crate::store::Store,
@@ -75,36 +114,21 @@ async fn edit_mailbox(
     userid: &UserId,
     mut m: MailboxInput,
 ) -> Result<String, AppError> {
-    use crate::store::EditError;
-    let missing = || AppError::no_mailbox(userid);
-    let current = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
-    // Only a booked mailbox may change its name.
-    if current.state != crate::domain::MailboxState::Prenotata {
-        m.address = current.address.clone();
-    }
-    let mut rules = crate::server::rules::rules_for_names(store, op, &[&m.address], &[&m.nickname]).await?;
-    rules.taken_addresses.remove(&name_key(&current.address));
-    rules.taken_nicknames.remove(&name_key(&current.nickname));
-    let page = crate::routes::mailbox(&current.userid);
-    let form = edit_form_key(&current.userid);
-    let refused = |why| crate::routes::mailbox_edit_refused(&current.userid, why);
-    Ok(match crate::domain::request::validate_one(&m, &rules) {
-        Err(_) => {
+    let form = edit_form_key(userid);
+    let refused = |why| crate::routes::mailbox_edit_refused(userid, why);
+    Ok(match edit(store, op, userid, &mut m).await? {
+        Edited::Saved => {
+            crate::server::stash::forget(&form).await?;
+            format!("{}?modificata=1", crate::routes::mailbox(userid))
+        }
+        Edited::Invalid(_) => {
             crate::server::stash::keep(&form, &m).await?;
             refused(crate::routes::EditRefusal::Invalid)
         }
-        Ok(valid) => match store.update_mailbox(op, &current.userid, &valid).await {
-            Ok(()) => {
-                crate::server::stash::forget(&form).await?;
-                format!("{page}?modificata=1")
-            }
-            Err(EditError::Taken) => {
-                crate::server::stash::keep(&form, &m).await?;
-                refused(crate::routes::EditRefusal::Taken)
-            }
-            Err(EditError::NotFound) => return Err(missing()),
-            Err(EditError::Store(e)) => return Err(e.into()),
-        },
+        Edited::Taken => {
+            crate::server::stash::keep(&form, &m).await?;
+            refused(crate::routes::EditRefusal::Taken)
+        }
     })
 }
 

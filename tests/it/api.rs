@@ -142,6 +142,11 @@ async fn keys_authenticate_only_the_api_and_only_for_their_organisation() {
         assert_eq!(problem(&send(&app, bad).await, StatusCode::BAD_REQUEST), "richiesta_non_valida");
         let r = send(&app, call("GET", "/nessuno", Some(&beta), None)).await;
         assert_eq!(problem(&r, StatusCode::NOT_FOUND), "non_trovato");
+        // Bodies are bounded: past the limit, a problem and nothing stored.
+        let mut huge = call("POST", "/orders", Some(&beta), None);
+        *huge.body_mut() = Body::from(vec![b' '; pec_manager::api::BODY_MAX + 1]);
+        huge.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        assert_eq!(problem(&send(&app, huge).await, StatusCode::PAYLOAD_TOO_LARGE), "troppo_grande");
     }
 }
 
@@ -265,6 +270,17 @@ async fn a_program_orders_signs_activates_and_manages_a_mailbox() {
         let userid = order["mailboxes"][0]["userid"].as_str().unwrap().to_string();
         assert_eq!(order["state"], "PRENOTATO");
 
+        // A booked order can be cancelled; an EVASO one cannot (below).
+        let spare = value(
+            &send(&app, call("POST", "/orders", Some(&k), Some(order_body(&["annullata.api@legalmail.it"]))))
+                .await,
+        );
+        let spare_number = spare["number"].as_str().unwrap();
+        let r = send(&app, call("POST", &format!("/orders/{spare_number}/cancel"), Some(&k), None)).await;
+        assert_eq!(value(&r)["state"], "ANNULLATO");
+        let r = send(&app, call("DELETE", &format!("/orders/{spare_number}/cancel"), Some(&k), None)).await;
+        assert_eq!(problem(&r, StatusCode::METHOD_NOT_ALLOWED), "metodo_non_ammesso");
+
         // The contract, signed by someone else: refused with its code; by the legal
         // representative: the order is fulfilled.
         let r = send(&app, call("GET", &format!("/orders/{number}/contract"), Some(&k), None)).await;
@@ -289,6 +305,8 @@ async fn a_program_orders_signs_activates_and_manages_a_mailbox() {
         assert_eq!(v["signature"]["verified"], true);
         let r = send(&app, upload(cades(&common::pki().rep, &pdf))).await;
         assert_eq!(problem(&r, StatusCode::CONFLICT), "stato");
+        let r = send(&app, call("POST", &format!("/orders/{number}/cancel"), Some(&k), None)).await;
+        assert_eq!(problem(&r, StatusCode::CONFLICT), "stato");
 
         // The mailbox page's operations.
         let path = format!("/mailboxes/{userid}");
@@ -303,6 +321,24 @@ async fn a_program_orders_signs_activates_and_manages_a_mailbox() {
         assert_eq!(problem(&r, StatusCode::CONFLICT), "stato");
         let r = send(&app, call("POST", &format!("{path}/reactivate"), Some(&k), None)).await;
         assert_eq!(value(&r)["state"], "ATTIVA");
+
+        // "Modifica dati" and tacit renewal.
+        let r = send(
+            &app,
+            call("PATCH", &path, Some(&k), Some(json!({ "description": "Segreteria", "tax_code": "XYZ" }))),
+        )
+        .await;
+        assert_eq!(problem(&r, StatusCode::UNPROCESSABLE_ENTITY), "dati_non_validi");
+        assert_eq!(value(&r)["errors"][0]["field"], "tax_code");
+        let r =
+            send(&app, call("PATCH", &path, Some(&k), Some(json!({ "description": "Segreteria" })))).await;
+        assert_eq!(value(&r)["description"], "Segreteria", "{}", r.body);
+        let r = send(
+            &app,
+            call("PUT", &format!("{path}/tacit-renewal"), Some(&k), Some(json!({ "enabled": true }))),
+        )
+        .await;
+        assert_eq!(value(&r)["tacit_renewal"], true);
 
         // Renewal: a retry with the same Idempotency-Key renews once.
         let renew = || {
@@ -388,6 +424,9 @@ async fn the_openapi_document_matches_the_router() {
         ("GET", "/orders/{number}"),
         ("GET", "/orders/{number}/contract"),
         ("PUT", "/orders/{number}/signed-contract"),
+        ("POST", "/orders/{number}/cancel"),
+        ("PATCH", "/mailboxes/{userid}"),
+        ("PUT", "/mailboxes/{userid}/tacit-renewal"),
         ("GET", "/mailboxes"),
         ("GET", "/mailboxes/{userid}"),
         ("POST", "/mailboxes/{userid}/suspend"),
