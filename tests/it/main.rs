@@ -4,6 +4,7 @@
 
 mod activation;
 mod api;
+mod api_readme;
 mod cli;
 mod common;
 mod customers;
