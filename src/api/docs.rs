@@ -35,7 +35,7 @@ pub fn endpoints(doc: &OpenApi) -> Vec<(String, String)> {
 pub fn page(doc: &OpenApi) -> String {
     let mut html = String::from(
         "<!DOCTYPE html><html lang=\"it\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>API v1 - pec-manager</title><link rel=\"stylesheet\" href=\"/pkg/pec-manager.css\"></head><body><main id=\"main\">",
+         <title>API v1 - pec-manager</title></head><body><main id=\"main\">",
     );
     html.push_str("<h1>API v1</h1>");
     if let Some(d) = &doc.info.description {
