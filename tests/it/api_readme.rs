@@ -22,14 +22,21 @@ async fn the_readme_curl_examples_work() {
     let admin = common::operator(&store, "alfa.admin").await;
     let key = format!("pec_{}", pec_manager::store::new_token());
     store
-        .create_api_key(&admin, "readme", ApiKeyScope::Scrittura, &pec_manager::store::token_hash(&key), "pec_…")
+        .create_api_key(
+            &admin,
+            "readme",
+            ApiKeyScope::Scrittura,
+            &pec_manager::store::token_hash(&key),
+            "pec_…",
+        )
         .await
         .unwrap();
     let app = pec_manager::server::router::build(state(&store));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+        let _ =
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
     });
     let dir = std::env::temp_dir().join(format!("pec-readme-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -50,7 +57,8 @@ async fn the_readme_curl_examples_work() {
     let _ = std::fs::remove_dir_all(&dir);
     // What the examples did: an order EVASO, its mailbox ATTIVA (suspended and reactivated).
     // (curl prints no newline after a JSON answer: the echo may share its line)
-    let number = stdout.split("ordine ").nth(1).and_then(|s| s.split_whitespace().next()).expect("the order number");
+    let number =
+        stdout.split("ordine ").nth(1).and_then(|s| s.split_whitespace().next()).expect("the order number");
     let number = pec_manager::domain::OrderNumber::parse(number).unwrap();
     let order = store.order(admin.scope(), &number).await.unwrap().unwrap();
     assert_eq!((order.state.code(), order.mailboxes[0].state.code()), ("EVASO", "ATTIVA"));

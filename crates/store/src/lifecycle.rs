@@ -184,6 +184,8 @@ impl Store {
             ("DELETE FROM activation_links WHERE created_at < $1 AND (used_at IS NOT NULL OR expires_at < $1)", &before),
             ("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1", &before),
             ("DELETE FROM drafts WHERE order_id IS NULL AND updated_at < $1", &before),
+            // An API request's Idempotency-Key is remembered as long as an unconfirmed draft.
+            ("DELETE FROM api_idempotency WHERE created_at < $1", &before),
         ] {
             removed += sqlx::query(sql).bind(cutoff).execute(&self.pool).await?.rows_affected();
         }
