@@ -19,6 +19,8 @@ if [ "$MODE" = test ]; then
   command -v brotli >/dev/null || apt_missing+=(brotli)
   # Signs the contracts of the signature tests (openssl cms -sign) and makes their CA.
   command -v openssl >/dev/null || apt_missing+=(openssl)
+  # Runs the README's API examples (tests/it/api_readme.rs).
+  command -v curl >/dev/null || apt_missing+=(curl)
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "apt: ${apt_missing[*]}"
