@@ -527,3 +527,86 @@ async fn the_chiavi_api_page_shows_a_new_key_once() {
         assert!(log.items.iter().any(|e| e.action == "CHIAVE_API_REVOCATA"));
     }
 }
+
+/// Issue 14's first fault test, through the HTTP application: 20 clients at once order
+/// mailboxes contesting 100 names. Every name is granted exactly once, every order is whole or
+/// absent, and no request gets a 5xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_clients_contesting_one_hundred_names_get_each_name_once() {
+    for store in common::stores().await {
+        let mut s = state(&store);
+        s.api_rate = pec_manager::server::throttle::ApiRate {
+            period: std::time::Duration::from_micros(1),
+            burst: 10_000,
+        };
+        let app = router::build(s);
+        let k = key(&store, "alfa.admin", "carico", ApiKeyScope::Scrittura).await;
+        let names: Vec<String> = (0..100).map(|i| format!("conteso{i:03}@legalmail.it")).collect();
+        let mut clients = Vec::new();
+        for c in 0..20usize {
+            let (app, k, names) = (app.clone(), k.clone(), names.clone());
+            clients.push(tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                for o in 0..6usize {
+                    // Orders of 1 to 5 names, overlapping other clients' picks.
+                    let picks: Vec<&str> = (0..1 + (c + o) % 5)
+                        .map(|j| names[(c * 7 + o * 13 + j * 31) % 100].as_str())
+                        .collect();
+                    let r = send(&app, call("POST", "/orders", Some(&k), Some(order_body(&picks)))).await;
+                    outcomes.push((
+                        r.status,
+                        r.body,
+                        picks.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                    ));
+                }
+                outcomes
+            }));
+        }
+        let mut granted: std::collections::BTreeMap<String, String> = Default::default();
+        let mut made = 0;
+        for client in clients {
+            for (status, body, picks) in client.await.unwrap() {
+                assert!(!status.is_server_error(), "{status}: {body}");
+                if status == StatusCode::CREATED {
+                    made += 1;
+                    let v: Value = serde_json::from_str(&body).unwrap();
+                    let mailboxes = v["mailboxes"].as_array().unwrap();
+                    let mut got: Vec<String> =
+                        mailboxes.iter().map(|m| m["address"].as_str().unwrap().to_string()).collect();
+                    let mut wanted = picks.clone();
+                    got.sort();
+                    wanted.sort();
+                    wanted.dedup();
+                    assert_eq!(got, wanted, "an order is whole");
+                    for a in got {
+                        let number = v["number"].as_str().unwrap().to_string();
+                        assert!(granted.insert(a.clone(), number).is_none(), "{a} granted twice");
+                    }
+                } else {
+                    assert!(
+                        status == StatusCode::CONFLICT || status == StatusCode::UNPROCESSABLE_ENTITY,
+                        "{status}: {body}"
+                    );
+                }
+            }
+        }
+        assert!(made > 0);
+        // The database agrees: each granted name is one mailbox, in the order that got it.
+        let admin = common::operator(&store, "alfa.admin").await;
+        for (address, number) in &granted {
+            let number = pec_manager::domain::OrderNumber::parse(number).unwrap();
+            let order = store.order(admin.scope(), &number).await.unwrap().unwrap();
+            assert_eq!(order.mailboxes.iter().filter(|m| &m.address == address).count(), 1);
+        }
+        let found = store
+            .search(
+                admin.scope(),
+                &pec_manager::domain::records::SearchQuery { text: "conteso".into(), ..Default::default() },
+                1,
+                200,
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.total as usize, granted.len(), "no mailbox outside the orders that were answered");
+    }
+}
