@@ -7,6 +7,7 @@ use super::Body;
 use crate::domain::lifecycle::{RevocationReason, Transition};
 use crate::domain::records::{MailboxDetail, SearchHit, SearchQuery};
 use crate::domain::UserId;
+use crate::error::AppError;
 use crate::server::AppState;
 use crate::store::{RenewError, TransitionError};
 use axum::extract::{Path, Query, State};
@@ -64,12 +65,13 @@ impl From<MailboxDetail> for Mailbox {
     }
 }
 
+/// A userid from the address, read as the pages read it (`AppError::mailbox_asked`).
 fn mailbox_asked(userid: &str) -> Result<UserId, Problem> {
-    UserId::parse(&userid.trim().to_uppercase()).ok_or_else(|| Problem::not_found("Casella non trovata"))
+    Ok(AppError::mailbox_asked(userid)?)
 }
 
 fn no_mailbox(userid: &UserId) -> Problem {
-    Problem::not_found(format!("Casella {userid} non trovata"))
+    AppError::no_mailbox(userid).into()
 }
 
 async fn mailbox_of(
@@ -135,10 +137,7 @@ pub async fn search(
     Reader(caller): Reader,
     Query(p): Query<SearchParams>,
 ) -> Result<Json<SearchPage>, Problem> {
-    let per_page = p.per_page.unwrap_or(50);
-    if !(1..=200).contains(&per_page) {
-        return Err(Problem::bad_request("per_page: da 1 a 200"));
-    }
+    let per_page = super::page_size("per_page", p.per_page)?;
     let cut = |s: Option<String>| s.unwrap_or_default().chars().take(200).collect::<String>();
     let query = SearchQuery { text: cut(p.q), state: cut(p.state), ..SearchQuery::default() };
     let found =
@@ -355,7 +354,7 @@ pub async fn update(
     Path(userid): Path<String>,
     Body(c): Body<MailboxChanges>,
 ) -> Result<Json<Mailbox>, Problem> {
-    use crate::pages::mailbox_detail::{edit, Edited};
+    use crate::server::mailbox_edit::{edit, Edited};
     let userid = mailbox_asked(&userid)?;
     let op = &caller.operator;
     let current = state.store.mailbox(op.scope(), &userid).await?.ok_or_else(|| no_mailbox(&userid))?;

@@ -178,6 +178,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
+/// Rows per page of a list (`name` is the query parameter): 1 to 200, 50 when absent.
+pub fn page_size(name: &str, asked: Option<i64>) -> Result<i64, Problem> {
+    let size = asked.unwrap_or(50);
+    if (1..=200).contains(&size) {
+        Ok(size)
+    } else {
+        Err(Problem::bad_request(format!("{name}: da 1 a 200")))
+    }
+}
+
 /// A JSON answer with `status` and a `Location`.
 pub fn created<T: Serialize>(status: StatusCode, location: &str, body: T) -> Response {
     let mut res = (status, axum::Json(body)).into_response();

@@ -415,11 +415,12 @@ async fn existing(
 }
 
 fn no_order(number: &OrderNumber) -> Problem {
-    Problem::not_found(format!("Ordine {number} non trovato"))
+    crate::error::AppError::no_order(number).into()
 }
 
+/// An order number from the address, read as the pages read it (`AppError::order_asked`).
 fn order_asked(number: &str) -> Result<OrderNumber, Problem> {
-    OrderNumber::parse(number.trim()).ok_or_else(|| Problem::not_found("Ordine non trovato"))
+    Ok(crate::error::AppError::order_asked(number)?)
 }
 
 /// One order of the key's organisation, with its mailboxes.
@@ -470,10 +471,7 @@ pub async fn list_orders(
     Reader(caller): Reader,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<OrderList>, Problem> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Problem::bad_request("limit: da 1 a 200"));
-    }
+    let limit = super::page_size("limit", q.limit)?;
     let before = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(

@@ -66,45 +66,6 @@ pub async fn update_mailbox(
     Ok(())
 }
 
-/// What an edit of a mailbox ended in ("Modifica dati" and the API).
-#[cfg(feature = "ssr")]
-pub enum Edited {
-    Saved,
-    /// A field is not valid: the report says which, with the wizard's messages.
-    Invalid(crate::domain::mailbox::MailboxReport),
-    /// The name or nickname was taken meanwhile.
-    Taken,
-}
-
-/// Checks the edited fields with the rules of a new mailbox (its own current names are not
-/// "taken"; only a booked mailbox may change its name) and saves them with their history line.
-#[cfg(feature = "ssr")]
-pub async fn edit(
-    store: &crate::store::Store,
-    op: &crate::domain::auth::Operator,
-    userid: &UserId,
-    m: &mut MailboxInput,
-) -> Result<Edited, AppError> {
-    use crate::store::EditError;
-    let missing = || AppError::no_mailbox(userid);
-    let current = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
-    if current.state != crate::domain::MailboxState::Prenotata {
-        m.address = current.address.clone();
-    }
-    let mut rules = crate::server::rules::rules_for_names(store, op, &[&m.address], &[&m.nickname]).await?;
-    rules.taken_addresses.remove(&name_key(&current.address));
-    rules.taken_nicknames.remove(&name_key(&current.nickname));
-    Ok(match crate::domain::request::validate_one(m, &rules) {
-        Err(report) => Edited::Invalid(report),
-        Ok(valid) => match store.update_mailbox(op, &current.userid, &valid).await {
-            Ok(()) => Edited::Saved,
-            Err(EditError::Taken) => Edited::Taken,
-            Err(EditError::NotFound) => return Err(missing()),
-            Err(EditError::Store(e)) => return Err(e.into()),
-        },
-    })
-}
-
 /// "Modifica dati" from the page: a refusal keeps what was typed for the session. Answers the
 /// page to go back to.
 #[cfg(feature = "ssr")]
@@ -116,6 +77,7 @@ async fn edit_mailbox(
 ) -> Result<String, AppError> {
     let form = edit_form_key(userid);
     let refused = |why| crate::routes::mailbox_edit_refused(userid, why);
+    use crate::server::mailbox_edit::{edit, Edited};
     Ok(match edit(store, op, userid, &mut m).await? {
         Edited::Saved => {
             crate::server::stash::forget(&form).await?;
