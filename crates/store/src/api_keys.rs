@@ -47,6 +47,15 @@ impl Store {
         hint: &str,
     ) -> Result<i64, ApiKeyError> {
         let mut tx = self.begin_write().await?;
+        // The organisation's row is locked for the count (SQLite's BEGIN IMMEDIATE already
+        // serialises writers), so two concurrent creations cannot both see 49 live keys.
+        sqlx::query(&format!(
+            "SELECT id FROM organisations WHERE id = $1{}",
+            self.lock_clause(" FOR UPDATE")
+        ))
+        .bind(op.organisation_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let live: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM api_keys WHERE organisation_id = $1 AND revoked_at IS NULL",
         )
