@@ -29,11 +29,28 @@ pub enum AppError {
     /// The server is saturated (e.g. too many passwords waiting to be checked).
     #[error("Il server è momentaneamente sovraccarico: riprovare tra qualche secondo")]
     Busy,
+    /// The database cannot work now (stopped, disk full, read-only): nothing was changed.
+    #[error("{0}")]
+    Unavailable(Unavailable),
     #[error("Errore interno del server: riprovare più tardi")]
     Internal,
     #[error("Errore di comunicazione con il server: {0}")]
     Transport(String),
 }
+
+/// Why the service cannot answer now; each says that nothing was saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Unavailable {
+    #[error("Servizio momentaneamente non disponibile: il database non risponde. Nessuna modifica è stata salvata; riprovare tra qualche secondo")]
+    Database,
+    #[error("Servizio momentaneamente non disponibile: lo spazio su disco del server è esaurito. Nessuna modifica è stata salvata; avvisare l'amministratore del sistema")]
+    DiskFull,
+    #[error("Servizio momentaneamente non disponibile: il database è in sola lettura. Nessuna modifica è stata salvata; avvisare l'amministratore del sistema")]
+    ReadOnly,
+}
+
+/// How long a client is asked to wait when the database does not answer.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
 
 impl AppError {
     /// An order that does not exist for this operator.
@@ -69,6 +86,7 @@ impl AppError {
         match self {
             Self::TooManyRequests(s) => Some(*s),
             Self::Busy => Some(BUSY_RETRY_SECONDS),
+            Self::Unavailable(Unavailable::Database) => Some(UNAVAILABLE_RETRY_SECONDS),
             _ => None,
         }
     }
@@ -82,7 +100,7 @@ impl AppError {
             Self::NotFound(_) => S::NOT_FOUND,
             Self::BadRequest(_) => S::BAD_REQUEST,
             Self::TooManyRequests(_) => S::TOO_MANY_REQUESTS,
-            Self::Busy => S::SERVICE_UNAVAILABLE,
+            Self::Busy | Self::Unavailable(_) => S::SERVICE_UNAVAILABLE,
             Self::Internal | Self::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -125,8 +143,18 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<crate::store::StoreError> for AppError {
     fn from(e: crate::store::StoreError) -> Self {
-        tracing::error!(error = %e, "store error");
-        Self::Internal
+        use crate::store::Outage;
+        let unavailable = match e.outage() {
+            None => {
+                tracing::error!(error = %e, "store error");
+                return Self::Internal;
+            }
+            Some(Outage::Unreachable) => Unavailable::Database,
+            Some(Outage::DiskFull) => Unavailable::DiskFull,
+            Some(Outage::ReadOnly) => Unavailable::ReadOnly,
+        };
+        tracing::warn!(error = %e, "database unavailable");
+        Self::Unavailable(unavailable)
     }
 }
 
@@ -134,10 +162,29 @@ impl From<crate::store::StoreError> for AppError {
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
-        let mut res = (self.status(), self.to_string()).into_response();
+        let mut res = match self {
+            // Reached before any page renders (the session is in the database): a whole page.
+            Self::Unavailable(why) => {
+                (self.status(), axum::response::Html(unavailable_page(why))).into_response()
+            }
+            _ => (self.status(), self.to_string()).into_response(),
+        };
         if let Some(seconds) = self.retry_after() {
             res.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
         }
         res
     }
+}
+
+/// The page shown when the database cannot work: self-contained (no script, no style sheet,
+/// nothing that would need the server again) and in Italian.
+#[cfg(feature = "ssr")]
+fn unavailable_page(why: Unavailable) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"it\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Servizio non disponibile - PEC Manager</title></head><body><main>\
+         <h1>Servizio momentaneamente non disponibile</h1><p role=\"alert\">{why}</p>\
+         <p><a href=\"/recenti\">Riprovare</a></p></main></body></html>"
+    )
 }

@@ -54,6 +54,9 @@ Variabili d'ambiente:
   PEC_API_RATE, PEC_API_BURST
                       limite di richieste dell'API per chiave: al secondo (default 20) e di
                       seguito (default 40)
+  PEC_MAIL_POLL_SECONDS, PEC_HOUSEKEEPING_SECONDS
+                      ogni quanti secondi si riprovano le e-mail in coda (default 20) e si
+                      eseguono scadenze, rinnovi taciti e promemoria (default 3600)
   RUST_LOG            livello dei log (default: info)
 ";
 
@@ -147,7 +150,11 @@ async fn serve() -> Result<(), String> {
         "PEC_TRUSTED_PROXY",
         false,
     )));
-    pec_manager::server::spawn_housekeeping(store.clone(), throttle.clone());
+    let every = pec_manager::server::seconds_from_env(
+        "PEC_HOUSEKEEPING_SECONDS",
+        pec_manager::server::HOUSEKEEPING_EVERY,
+    )?;
+    pec_manager::server::spawn_housekeeping(store.clone(), throttle.clone(), every);
     let public_url = std::env::var("PEC_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
     let state = AppState {
         leptos_options,

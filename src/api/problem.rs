@@ -115,13 +115,21 @@ impl Problem {
     }
 
     pub fn unavailable() -> Self {
+        Self::unavailable_because(
+            "Il server è momentaneamente sovraccarico: riprovare tra qualche secondo".into(),
+            Some(crate::error::BUSY_RETRY_SECONDS),
+        )
+    }
+
+    /// 503 with the pages' own sentence and wait (`AppError::Unavailable`, `AppError::Busy`).
+    fn unavailable_because(detail: String, retry_after: Option<u64>) -> Self {
         Self {
-            retry_after: Some(crate::error::BUSY_RETRY_SECONDS as u32),
+            retry_after: retry_after.map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
             ..Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "non_disponibile",
                 "Servizio momentaneamente non disponibile",
-                "Il server è momentaneamente sovraccarico o il database non risponde: riprovare tra qualche secondo",
+                detail,
             )
         }
     }
@@ -141,16 +149,10 @@ impl IntoResponse for Problem {
     }
 }
 
+/// Outages (database down, disk full, read-only) as the pages judge them: 503, else 500.
 impl From<crate::store::StoreError> for Problem {
     fn from(e: crate::store::StoreError) -> Self {
-        tracing::error!(error = %e, "store error (API)");
-        match e {
-            // The database is down or restarting: worth a retry, not a bug.
-            crate::store::StoreError::Db(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
-            ) => Self::unavailable(),
-            _ => Self::internal(),
-        }
+        crate::error::AppError::from(e).into()
     }
 }
 
@@ -164,6 +166,10 @@ impl From<crate::error::AppError> for Problem {
             E::BadRequest(m) => Self::bad_request(m),
             E::TooManyRequests(s) => Self::too_many(s),
             E::Busy => Self::unavailable(),
+            E::Unavailable(why) => {
+                let wait = E::Unavailable(why).retry_after();
+                Self::unavailable_because(why.to_string(), wait)
+            }
             E::Internal | E::Transport(_) => Self::internal(),
         }
     }

@@ -116,10 +116,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             };
             match state.store.session_operator(&token_hash(&token), &stamp(Utc::now() + idle)).await {
                 Ok(op) => op,
-                Err(e) => {
-                    tracing::error!(error = %e, "session lookup failed");
-                    return (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server").into_response();
-                }
+                Err(e) => return AppError::from(e).into_response(),
             }
         }
         None => None,

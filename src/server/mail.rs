@@ -15,7 +15,8 @@ use tokio::sync::Notify;
 const BATCH: i64 = 100;
 /// How long a taken message is reserved for this process.
 const LEASE_MINUTES: i64 = 5;
-/// Rounds also happen without a wake-up (retries, messages queued by other processes).
+/// Rounds also happen without a wake-up (retries, messages queued by other processes), this
+/// often unless `PEC_MAIL_POLL_SECONDS` says otherwise (the fault tests wait less).
 const POLL: Duration = Duration::from_secs(20);
 
 pub enum Transport {
@@ -27,12 +28,17 @@ pub struct Mailer {
     transport: Transport,
     from: Mailbox,
     wake: Notify,
+    poll: Duration,
 }
 
 impl Mailer {
     pub fn new(transport: Transport, from: &str) -> Result<Arc<Self>, String> {
+        Self::polling(transport, from, POLL)
+    }
+
+    fn polling(transport: Transport, from: &str, poll: Duration) -> Result<Arc<Self>, String> {
         let from = from.parse().map_err(|e| format!("mittente «{from}» non valido: {e}"))?;
-        Ok(Arc::new(Self { transport, from, wake: Notify::new() }))
+        Ok(Arc::new(Self { transport, from, wake: Notify::new(), poll }))
     }
 
     /// `SMTP_URL` (e.g. `smtps://user:pass@host`, `smtp://host:25`) or the directory
@@ -49,7 +55,8 @@ impl Mailer {
                 std::env::var("PEC_OUTBOX_DIR").map(PathBuf::from).unwrap_or_else(|_| "data/outbox".into()),
             ),
         };
-        Self::new(transport, &from)
+        let poll = crate::server::seconds_from_env("PEC_MAIL_POLL_SECONDS", POLL)?;
+        Self::polling(transport, &from, poll)
     }
 
     /// Asks the worker for a round now (after a commit that queued messages).
@@ -108,7 +115,7 @@ impl Mailer {
                 if let Err(e) = mailer.deliver_due(&store).await {
                     tracing::error!("e-mail queue: {e}");
                 }
-                let _ = tokio::time::timeout(POLL, mailer.wake.notified()).await;
+                let _ = tokio::time::timeout(mailer.poll, mailer.wake.notified()).await;
             }
         });
     }

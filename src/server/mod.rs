@@ -103,12 +103,31 @@ pub fn today() -> crate::domain::lifecycle::Date {
 /// Days that used links, sent e-mails and abandoned drafts are kept.
 pub const KEEP_DAYS: i64 = 30;
 
-/// Work of this server process that no request starts (hourly, and at start): mailboxes with
-/// tacit renewal renew on their expiry day, the others past it become SCADUTA; what is no
-/// longer of use is forgotten.
-pub fn spawn_housekeeping(store: Store, throttle: std::sync::Arc<throttle::Throttle>) {
+/// A period from the environment, in whole seconds (> 0); `default` when unset.
+pub fn seconds_from_env(name: &str, default: std::time::Duration) -> Result<std::time::Duration, String> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(s) if s > 0 => Ok(std::time::Duration::from_secs(s)),
+            _ => Err(format!("{name} non valido: un numero di secondi maggiore di zero")),
+        },
+    }
+}
+
+/// How often the housekeeping runs, unless `PEC_HOUSEKEEPING_SECONDS` says otherwise.
+pub const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Work of this server process that no request starts (every `every`, and at start):
+/// mailboxes with tacit renewal renew on their expiry day, the others past it become SCADUTA;
+/// what is no longer of use is forgotten. Safe with several processes on one database: each
+/// step changes a row only from the state it read, so one of them does it.
+pub fn spawn_housekeeping(
+    store: Store,
+    throttle: std::sync::Arc<throttle::Throttle>,
+    every: std::time::Duration,
+) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
             throttle.forget_idle();

@@ -13,7 +13,7 @@ use pec_manager::store::Store;
 use serde_json::{json, Value};
 
 /// A key of `admin`'s organisation, made as the Chiavi API page makes it.
-async fn key(store: &Store, admin: &str, name: &str, scope: ApiKeyScope) -> String {
+pub(crate) async fn key(store: &Store, admin: &str, name: &str, scope: ApiKeyScope) -> String {
     let op = common::operator(store, admin).await;
     let key = format!("pec_{}", pec_manager::store::new_token());
     let hint = format!("{}…", &key[..12]);
@@ -54,7 +54,7 @@ fn problem(r: &Reply, status: StatusCode) -> String {
     code
 }
 
-fn order_body(addresses: &[&str]) -> Value {
+pub(crate) fn order_body(addresses: &[&str]) -> Value {
     json!({
         "customer_name": "Cliente API",
         "customer_kind": "IMPRESA",

@@ -38,8 +38,12 @@ fn unique_name() -> String {
 pub async fn sqlite_store() -> Store {
     let dir = std::env::temp_dir().join("pec-manager-tests");
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}/{}.db?mode=rwc", dir.display(), unique_name());
-    let store = Store::open(&url).await.expect("open sqlite");
+    seeded_store(&format!("sqlite://{}/{}.db?mode=rwc", dir.display(), unique_name())).await
+}
+
+/// The database at `url`, migrated, with the demo data (operators with [`PASSWORD`]).
+pub async fn seeded_store(url: &str) -> Store {
+    let store = Store::open(url).await.expect("open the database");
     seed_demo(&store, demo_hash()).await.expect("demo data");
     store
 }
@@ -58,9 +62,7 @@ pub async fn postgres_store() -> Option<Store> {
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create database");
     pool.close().await;
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    let store = Store::open(&format!("{base}/{name}")).await.expect("open postgres");
-    seed_demo(&store, demo_hash()).await.expect("demo data");
-    Some(store)
+    Some(seeded_store(&format!("{base}/{name}")).await)
 }
 
 /// A fresh store on every backend available.

@@ -10,6 +10,7 @@ mod common;
 mod customers;
 mod dns;
 mod domains;
+mod faults;
 mod offers;
 mod products;
 mod renewals;

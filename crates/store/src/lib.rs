@@ -148,6 +148,8 @@ impl Store {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            // A stopped database answers with a clear 503 after this long, not a hung page.
+            .acquire_timeout(std::time::Duration::from_secs(5))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -220,11 +222,83 @@ impl Store {
         Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
     }
 
+    /// The one integer a query answers (column `n`): for tests that check what is stored.
+    #[cfg(any(test, feature = "testing"))]
+    pub async fn raw_count(&self, sql: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        Ok(sqlx::Row::try_get(&row, "n")?)
+    }
+
+    /// SQLite's own check of its file ("ok" when sound); PostgreSQL checks as it writes.
+    #[cfg(any(test, feature = "testing"))]
+    pub async fn integrity_check(&self) -> Result<String, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok("ok".into());
+        }
+        let rows = sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await?;
+        let lines: Result<Vec<String>, _> = rows.iter().map(|r| sqlx::Row::try_get(r, 0)).collect();
+        Ok(lines?.join("\n"))
+    }
+
+    /// Queues an e-mail on its own (tests of the sending).
+    #[cfg(any(test, feature = "testing"))]
+    pub async fn queue_mail(&self, mail: &Mail) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        outbox::queue_in(&mut tx, mail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// Number of mailboxes stored (tests and benchmarks).
     #[cfg(any(test, feature = "testing"))]
     pub async fn mailbox_count(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM mailboxes").fetch_one(&self.pool).await?;
         Ok(sqlx::Row::try_get(&row, "n")?)
+    }
+}
+
+/// Why the database cannot do its work right now, whatever was asked: the request is refused
+/// whole (503) and may be tried again, rather than failing as a bug (500).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outage {
+    /// Not reachable: stopped, restarting, or every connection taken for too long.
+    Unreachable,
+    /// The disk is full.
+    DiskFull,
+    /// The database (or its file system) refuses writes.
+    ReadOnly,
+}
+
+impl StoreError {
+    /// The outage this error shows, if it is one; `None` for errors of the request itself.
+    pub fn outage(&self) -> Option<Outage> {
+        let StoreError::Db(e) = self else { return None };
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+                Some(Outage::Unreachable)
+            }
+            sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => Some(Outage::Unreachable),
+            sqlx::Error::Database(d) => {
+                let code = d.code().unwrap_or_default();
+                match code.as_ref() {
+                    // SQLite's primary result codes (extended codes keep them in the low byte).
+                    c if c.parse::<i32>().is_ok_and(|n| n & 0xff == 13) => Some(Outage::DiskFull),
+                    c if c.parse::<i32>().is_ok_and(|n| n & 0xff == 8) => Some(Outage::ReadOnly),
+                    // PostgreSQL: insufficient resources, read-only transaction, admin
+                    // shutdown / crash / cannot connect now, connection exceptions (class 08).
+                    "53100" => Some(Outage::DiskFull),
+                    "25006" => Some(Outage::ReadOnly),
+                    "57P01" | "57P02" | "57P03" => Some(Outage::Unreachable),
+                    c if c.starts_with("08") => Some(Outage::Unreachable),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 }
 
