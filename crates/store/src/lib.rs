@@ -75,6 +75,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("impossibile creare la cartella del database {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
+    #[error(
+        "il file del database {path} non è scrivibile (file system in sola lettura o permessi): {source}"
+    )]
+    ReadOnlyFile { path: String, source: std::io::Error },
     #[error("dati non leggibili nel database: {0}")]
     Corrupt(String),
     #[error("DATABASE_URL non supportato (usare sqlite:// o postgres://): {}", redacted_url(.0))]
@@ -276,7 +280,11 @@ pub enum Outage {
 impl StoreError {
     /// The outage this error shows, if it is one; `None` for errors of the request itself.
     pub fn outage(&self) -> Option<Outage> {
-        let StoreError::Db(e) = self else { return None };
+        let e = match self {
+            StoreError::Db(e) => e,
+            StoreError::ReadOnlyFile { .. } => return Some(Outage::ReadOnly),
+            _ => return None,
+        };
         match e {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
                 Some(Outage::Unreachable)
@@ -319,7 +327,9 @@ pub fn redacted_url(url: &str) -> String {
     }
 }
 
-/// SQLite creates the file (`mode=rwc`) but not its folder.
+/// SQLite creates the file (`mode=rwc`) but not its folder. A file that cannot be written
+/// (read-only file system or file) is refused here with its reason: SQLite would only fail to
+/// connect until the pool gave up.
 fn ensure_sqlite_dir(url: &str) -> Result<(), StoreError> {
     let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = path.split('?').next().unwrap_or_default();
@@ -330,7 +340,12 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
     }
-    Ok(())
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(StoreError::ReadOnlyFile { path: path.to_string(), source: e })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A userid read back from a row: the store wrote it, so it is not checked again.
