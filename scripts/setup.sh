@@ -43,6 +43,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+CARGO_FUZZ_VERSION=0.13.2
+if [ "$MODE" = test ] && ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+  log "cargo-fuzz $CARGO_FUZZ_VERSION (the fuzz targets in fuzz/, about 1 minute once)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
 LEPTOSFMT_VERSION=0.1.33
 if [ "$MODE" = test ] && ! leptosfmt --version 2>/dev/null | grep -q "$LEPTOSFMT_VERSION"; then
   log "leptosfmt $LEPTOSFMT_VERSION (formatter of view! macros, about 4 minutes once)"

@@ -37,6 +37,9 @@ else
   cargo test --workspace --features ssr --no-fail-fast
 fi
 
+step "fuzzing: ${FUZZ_SECONDS:-60} s per target (scripts/fuzz.sh)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+
 step "release build"
 start=$(date +%s)
 bash scripts/build.sh test

@@ -171,12 +171,23 @@ pub fn names_mismatch(code: &str, first_name: &str, last_name: &str) -> bool {
     if code.len() != 16 || first_name.trim().is_empty() || last_name.trim().is_empty() {
         return false;
     }
-    name_letters(first_name, last_name) != code[..6]
+    // `get`: the caller validated the code, but text that is not ASCII must not panic here.
+    code.get(..6).is_some_and(|letters| name_letters(first_name, last_name) != letters)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the fuzzer (fuzz/fuzz_targets/validators.rs): 16 bytes whose sixth is inside
+    /// a multi-byte character.
+    #[test]
+    fn names_mismatch_takes_any_text() {
+        assert!(!names_mismatch("RS\u{FFFD}\u{FFFD}\u{FFFD}Mario", "Mario", "Rossi"));
+        assert!(!names_mismatch("RS\u{FFFD}Mario12345", "Mario", "Rossi"));
+        assert!(names_mismatch("RSSMRA70A01H501S", "Anna", "Bianchi"));
+        assert!(!names_mismatch("RSSMRA70A01H501S", "Mario", "Rossi"));
+    }
 
     fn check(s: &str) -> Result<TaxCodeKind, TaxCodeError> {
         validate(&normalize(s))
