@@ -17,8 +17,8 @@ cargo bench --bench order --features ssr
 step "Ricerca over 100,000 mailboxes on SQLite (cargo bench --bench search)"
 cargo bench --bench search --features ssr
 
-step "Report over 1,000,000 mailboxes on a throw-away PostgreSQL (scripts/bench_report.sh, about 5 min)"
-bash scripts/bench_report.sh
+step "1,000,000 mailboxes on PostgreSQL and SQLite (scripts/bench_scale.sh)"
+bash scripts/bench_scale.sh
 
 step "browser: release WASM"
 bash scripts/build.sh test

@@ -627,3 +627,60 @@ impl Store {
         Ok(true)
     }
 }
+
+#[cfg(any(test, feature = "testing"))]
+impl Store {
+    /// The benchmark's yardstick: `rows` inserted into `mailboxes` with the order path's own
+    /// multi-row statement and chunks, in one transaction, and nothing else (no checks, no
+    /// counters, no audit), attached to the newest order. Userids are `userid_prefix` + a
+    /// number; addresses must be new.
+    pub async fn raw_bulk_insert_for_bench(
+        &self,
+        rows: &[pec_domain::request::MailboxInput],
+        userid_prefix: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query("SELECT id, number, offer_id FROM orders ORDER BY id DESC LIMIT 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let (order_id, number, offer_id): (i64, String, i64) =
+            (r.try_get("id")?, r.try_get("number")?, r.try_get("offer_id")?);
+        let t = now();
+        let numbered: Vec<_> = rows.iter().enumerate().collect();
+        for chunk in numbered.chunks(INSERT_CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, \
+                 password_email, first_name, last_name, tax_code, nickname, offer_id, state, created_at) VALUES ",
+            );
+            const COLS: usize = 14;
+            for (k, _) in chunk.iter().enumerate() {
+                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", k * COLS + c)).collect();
+                sql.push_str(if k == 0 { "(" } else { ", (" });
+                sql.push_str(&p.join(", "));
+                sql.push(')');
+            }
+            let mut q = sqlx::query(&sql);
+            for (i, m) in chunk {
+                let pos = 100_000 + *i as i64;
+                q = q
+                    .bind(order_id)
+                    .bind(pos)
+                    .bind(format!("{userid_prefix}{pos}"))
+                    .bind(format!("{number}-{userid_prefix}-{pos}"))
+                    .bind(m.address.clone())
+                    .bind(m.description.clone())
+                    .bind(m.password_email.clone())
+                    .bind(m.first_name.clone())
+                    .bind(m.last_name.clone())
+                    .bind(m.tax_code.clone())
+                    .bind((!m.nickname.is_empty()).then(|| m.nickname.clone()))
+                    .bind(offer_id)
+                    .bind(MailboxState::Prenotata.code())
+                    .bind(t.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
