@@ -1,35 +1,7 @@
 import { expect, Page, test } from "@playwright/test";
 import * as fs from "fs";
 import * as path from "path";
-import { bookOne, hydrated, login, signContract } from "./helpers";
-
-/** Where the server writes e-mails (scripts/test.sh sets PEC_OUTBOX_DIR for both). */
-const OUTBOX = process.env.PEC_OUTBOX_DIR ?? path.join(__dirname, "../../data/outbox");
-
-/** The password links of the e-mails sent for `address`, oldest first, once there are at
- * least `count` of them (bodies may be quoted-printable). */
-async function linksFor(address: string, count = 1): Promise<string[]> {
-  let links: string[] = [];
-  await expect
-    .poll(
-      () => {
-        links = [];
-        for (const f of (fs.existsSync(OUTBOX) ? fs.readdirSync(OUTBOX) : []).sort()) {
-          const text = fs.readFileSync(path.join(OUTBOX, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-          const link = text.match(/https?:\/\/\S+\/attiva\?token=[0-9a-f]+/);
-          if (text.includes(address) && link) links.push(new URL(link[0]).pathname + new URL(link[0]).search);
-        }
-        return links.length;
-      },
-      { timeout: 30_000 },
-    )
-    .toBeGreaterThanOrEqual(count);
-  return links;
-}
-
-async function linkFor(address: string): Promise<string> {
-  return (await linksFor(address)).at(-1)!;
-}
+import { bookOne, hydrated, linkFor, linksFor, login, signContract } from "./helpers";
 
 test("contract download and signed upload fulfil the order; the holder sets the password once", async ({ page, browser }) => {
   await login(page);

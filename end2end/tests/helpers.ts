@@ -159,3 +159,32 @@ export async function twoActive(browser: Browser) {
   return { userids, iso: `${y}-${m}-${d}`, nextYear: `${d}/${m}/${Number(y) + 1}` };
 }
 
+
+/** Where the server writes e-mails (scripts/test.sh sets PEC_OUTBOX_DIR for both). */
+const OUTBOX = process.env.PEC_OUTBOX_DIR ?? path.join(__dirname, "../../data/outbox");
+
+/** The password links of the e-mails sent for `address`, oldest first, once there are at
+ * least `count` of them (bodies may be quoted-printable). */
+export async function linksFor(address: string, count = 1): Promise<string[]> {
+  let links: string[] = [];
+  await expect
+    .poll(
+      () => {
+        links = [];
+        for (const f of (fs.existsSync(OUTBOX) ? fs.readdirSync(OUTBOX) : []).sort()) {
+          const text = fs.readFileSync(path.join(OUTBOX, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+          const link = text.match(/https?:\/\/\S+\/attiva\?token=[0-9a-f]+/);
+          if (text.includes(address) && link) links.push(new URL(link[0]).pathname + new URL(link[0]).search);
+        }
+        return links.length;
+      },
+      { timeout: 30_000 },
+    )
+    .toBeGreaterThanOrEqual(count);
+  return links;
+}
+
+export async function linkFor(address: string): Promise<string> {
+  return (await linksFor(address)).at(-1)!;
+}
+

@@ -148,19 +148,21 @@ pub fn RowTable(
                         }
                     })
             }}
-            <table class="rows">
-                <caption class="visually-hidden">"Caselle della richiesta"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Riga"</th>
-                        <th scope="col">"Nome casella"</th>
-                        <th scope="col">"Stato"</th>
-                        <th scope="col">"Primo errore"</th>
-                        <th scope="col">"Azioni"</th>
-                    </tr>
-                </thead>
-                <tbody>{page_rows.into_iter().map(row_view).collect_view()}</tbody>
-            </table>
+            <div class="table-wrap">
+                <table class="rows">
+                    <caption class="visually-hidden">"Caselle della richiesta"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Riga"</th>
+                            <th scope="col">"Nome casella"</th>
+                            <th scope="col">"Stato"</th>
+                            <th scope="col">"Primo errore"</th>
+                            <th scope="col">"Azioni"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{page_rows.into_iter().map(row_view).collect_view()}</tbody>
+                </table>
+            </div>
             {empty.then(|| view! { <p>"Nessuna casella con errori."</p> })}
             <nav aria-label="Pagine della tabella" class="pager">
                 {(page.page > 1).then(|| pager_button(page.page - 1, "Pagina precedente"))}
