@@ -66,7 +66,10 @@ impl Mailer {
 
     async fn send(&self, mail: &QueuedMail) -> Result<(), String> {
         let to: Mailbox = mail.recipient.parse().map_err(|e| format!("destinatario non valido: {e}"))?;
+        // One Message-ID per queued e-mail: were it sent twice (a crash between the SMTP
+        // server's acceptance and our record of it), receivers can tell the copies apart.
         let message = Message::builder()
+            .message_id(Some(format!("<outbox-{}@{}>", mail.id, self.from.email.domain())))
             .from(self.from.clone())
             .to(to)
             .subject(&mail.subject)

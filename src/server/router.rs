@@ -84,7 +84,7 @@ pub fn build(state: AppState) -> axum::Router {
     // The REST API: its own authentication (API keys, never the session cookie), so none of
     // the pages' session, CSRF and form layers; its own body limit and rate limit.
     let app = axum::Router::new().nest(crate::api::BASE, crate::api::router(state.api_rate)).merge(app);
-    edge::security_headers(app)
+    let app: axum::Router = edge::security_headers(app)
         // Pages and server-function answers compressed (brotli or gzip, as the browser asks), at
         // a middle quality (brotli's 11 would cost far more CPU per page than it saves). Static
         // files are already served precompressed and pass through.
@@ -93,5 +93,26 @@ pub fn build(state: AppState) -> axum::Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno del server").into_response()
         }))
-        .with_state(state)
+        .with_state(state);
+    // Benchmarks only (`--features bench-route`): a page of the asked size from the same
+    // process, through no layer at all: what axum alone costs (scripts/bench_ssr.sh).
+    #[cfg(feature = "bench-route")]
+    let app = axum::Router::new().route("/bench/bare", get(bare_page)).merge(app);
+    app
+}
+
+#[cfg(feature = "bench-route")]
+async fn bare_page(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Html<&'static str> {
+    static PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let page = PAGE.get_or_init(|| {
+        let mut p = String::from("<!DOCTYPE html><html lang=\"it\"><head><title>Pagina</title></head><body>");
+        while p.len() < 65_536 {
+            p.push_str("<p>Caselle PEC, ordini e contratti: una pagina di prova.</p>");
+        }
+        p
+    });
+    let n = q.get("bytes").and_then(|b| b.parse::<usize>().ok()).unwrap_or(4096).min(page.len());
+    axum::response::Html(&page[..n])
 }

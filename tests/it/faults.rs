@@ -458,7 +458,7 @@ async fn smtp_session(stream: tokio::net::TcpStream, inbox: Arc<Mutex<Vec<String
             "EHLO" | "HELO" => write.write_all(b"250 prova\r\n").await?,
             "DATA" => {
                 write.write_all(b"354 avanti\r\n").await?;
-                let mut subject = String::new();
+                let (mut subject, mut id) = (String::new(), String::new());
                 loop {
                     line.clear();
                     if lines.read_line(&mut line).await? == 0 {
@@ -470,8 +470,11 @@ async fn smtp_session(stream: tokio::net::TcpStream, inbox: Arc<Mutex<Vec<String
                     if let Some(s) = line.strip_prefix("Subject: ") {
                         subject = s.trim_end().to_string();
                     }
+                    if let Some(s) = line.strip_prefix("Message-ID: ") {
+                        id = s.trim_end().to_string();
+                    }
                 }
-                inbox.lock().unwrap().push(subject);
+                inbox.lock().unwrap().push(format!("{subject} {id}"));
                 write.write_all(b"250 preso\r\n").await?;
             }
             "QUIT" => {
@@ -517,11 +520,16 @@ async fn e_mails_queued_while_smtp_is_down_are_delivered_once_by_two_processes()
     }
     // Both processes keep polling for a while: nothing is sent again.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut received = smtp.stop().lock().unwrap().clone();
-    received.sort();
+    let received = smtp.stop().lock().unwrap().clone();
+    // "Prova N <outbox-ID@domain>": each subject once, each with its own Message-ID.
+    let mut subjects: Vec<&str> = received.iter().map(|r| r.split(" <").next().unwrap()).collect();
+    subjects.sort();
     let mut expected: Vec<String> = (0..40).map(|i| format!("Prova {i}")).collect();
     expected.sort();
-    assert_eq!(received, expected, "each e-mail exactly once");
+    assert_eq!(subjects, expected, "each e-mail exactly once");
+    let ids: std::collections::BTreeSet<&str> =
+        received.iter().filter_map(|r| r.split_once(" <outbox-")).map(|(_, id)| id).collect();
+    assert_eq!(ids.len(), 40, "{received:?}");
     drop((a, b));
 }
 

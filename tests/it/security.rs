@@ -2504,3 +2504,29 @@ async fn gestione_scadenze_prodotti_renews_the_ticked_products_and_exports_the_f
         assert!(page.body.contains("Alcuni prodotti selezionati non esistono più"), "{}", page.body);
     }
 }
+
+/// A session's use is written at most once a minute (a write on every page serialised them
+/// behind SQLite's one writer), and the idle expiry still moves forward.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_written_at_most_once_a_minute_and_stays_alive() {
+    use pec_manager::store::from_now;
+    for store in common::stores().await {
+        let app = app(&store);
+        let cookie = login(&app, "alfa").await;
+        let soon = from_now(chrono::Duration::minutes(1));
+        let recent = from_now(chrono::Duration::seconds(-30));
+        store
+            .raw_execute(&format!("UPDATE sessions SET last_seen_at = '{recent}', expires_at = '{soon}'"))
+            .await
+            .unwrap();
+        let unchanged = format!("SELECT COUNT(*) AS n FROM sessions WHERE expires_at = '{soon}'");
+        assert_eq!(send(&app, get("/recenti", Some(&cookie))).await.status, StatusCode::OK);
+        assert_eq!(store.raw_count(&unchanged).await.unwrap(), 1, "written again within the minute");
+
+        let older = from_now(chrono::Duration::minutes(-2));
+        store.raw_execute(&format!("UPDATE sessions SET last_seen_at = '{older}'")).await.unwrap();
+        assert_eq!(send(&app, get("/recenti", Some(&cookie))).await.status, StatusCode::OK);
+        let extended = format!("SELECT COUNT(*) AS n FROM sessions WHERE expires_at > '{soon}'");
+        assert_eq!(store.raw_count(&extended).await.unwrap(), 1, "idle expiry not moved");
+    }
+}

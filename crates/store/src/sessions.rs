@@ -23,6 +23,9 @@ pub fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// How often a session's use is written down (last seen, idle expiry): at most once this often.
+pub const SESSION_TOUCH_SECONDS: i64 = 60;
+
 impl Store {
     /// Opens a session, with the audit line of the login, in one transaction.
     pub async fn create_session(
@@ -60,7 +63,7 @@ impl Store {
     ) -> Result<Option<Operator>, StoreError> {
         let t = now();
         let row = sqlx::query(&format!(
-            "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators p ON p.id = s.operator_id \
+            "SELECT {OPERATOR_COLUMNS}, s.last_seen_at FROM sessions s JOIN operators p ON p.id = s.operator_id \
              JOIN organisations g ON g.id = p.organisation_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active = 1 AND g.active = 1"
         ))
@@ -69,16 +72,21 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        sqlx::query(
-            "UPDATE sessions SET last_seen_at = $1, \
-             expires_at = CASE WHEN $2 < max_expires_at THEN $2 ELSE max_expires_at END \
-             WHERE token_hash = $3 AND last_seen_at < $1",
-        )
-        .bind(&t)
-        .bind(renew_until)
-        .bind(token_hash)
-        .execute(&self.pool)
-        .await?;
+        // The idle timeout moves at most once a minute: a write on every request serialised
+        // every page behind SQLite's one writer (measured in README, "SSR throughput").
+        let last_seen: String = sqlx::Row::try_get(&row, "last_seen_at")?;
+        if last_seen < from_now(-chrono::Duration::seconds(SESSION_TOUCH_SECONDS)) {
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1, \
+                 expires_at = CASE WHEN $2 < max_expires_at THEN $2 ELSE max_expires_at END \
+                 WHERE token_hash = $3 AND last_seen_at < $1",
+            )
+            .bind(&t)
+            .bind(renew_until)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        }
         Ok(Some(operator_from_row(&row)?))
     }
 
