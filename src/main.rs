@@ -7,6 +7,9 @@ use pec_manager::server::{auth::hash_password, router, AppState};
 use pec_manager::store::{seed_demo, AuditRecord, NewOperator, Store, DEMO_OPERATORS};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/pec-manager.db?mode=rwc";
 
 const USAGE: &str = "\

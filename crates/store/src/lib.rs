@@ -154,6 +154,10 @@ impl Store {
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
             // A stopped database answers with a clear 503 after this long, not a hung page.
             .acquire_timeout(std::time::Duration::from_secs(5))
+            // A ping before each use finds PostgreSQL connections broken by a restart; an
+            // embedded SQLite connection cannot break so, and the ping cost a round trip to its
+            // worker thread per query (scripts/bench_ssr.sh, README).
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
