@@ -163,7 +163,13 @@ fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table>
-                <caption>{format!("Caselle trovate: {total}")}</caption>
+                <caption>
+                    {if total > crate::domain::records::SEARCH_COUNT_MAX {
+                        "Caselle trovate: più di 10.000".to_string()
+                    } else {
+                        format!("Caselle trovate: {total}")
+                    }}
+                </caption>
                 <thead>
                     <tr>
                         <th scope="col">"Userid"</th>

@@ -303,6 +303,10 @@ pub struct SearchHit {
 /// Most rows of one export of a list (Ricerca, Registro attività): past it the file says so.
 pub const EXPORT_ROWS_MAX: i64 = 100_000;
 
+/// "Ricerca" counts its hits up to this many; past it the page says "più di 10.000" (counting
+/// a million rows cost a quarter of a second for a one-letter search).
+pub const SEARCH_COUNT_MAX: i64 = 10_000;
+
 /// Ricerca's export: header and a hit's cells (the CSV writer makes them formula-safe).
 pub const SEARCH_EXPORT_HEADER: [&str; 9] = [
     "Userid",

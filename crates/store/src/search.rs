@@ -64,17 +64,27 @@ impl Store {
         const FROM: &str =
             "FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN customers c ON c.id = o.customer_id \
              JOIN offers f ON f.id = m.offer_id";
-        let count_sql = format!("SELECT COUNT(*) {FROM} {filter}");
+        // Counted up to a bound (the page's, or the export's when larger): past it the exact
+        // number is not worth reading every row.
+        let cap = pec_domain::records::SEARCH_COUNT_MAX.max(per_page);
+        let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 {FROM} {filter} LIMIT {}) t", cap + 1);
         let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
         for p in &params {
             count = count.bind(p.clone());
         }
         let total = count.fetch_one(&self.pool).await?;
+        if total == 0 {
+            return Ok(Paged { items: Vec::new(), page: 1, pages: 1, total });
+        }
         let pages = ((total + per_page - 1) / per_page).max(1);
         let page = page.clamp(1, pages);
+        // Few hits: PostgreSQL reads them by the prefix indexes and sorts them (`+ 0` keeps it
+        // from walking the whole primary key backwards, hoping to meet 50 matches early:
+        // 0.5 s at 1,000,000 mailboxes). Many hits: walking newest first meets them at once.
+        let order = if total <= cap { "m.id + 0" } else { "m.id" };
         let sql = format!(
             "SELECT m.userid, m.address, m.state, m.reference, m.first_name, m.last_name, m.tax_code, \
-             o.number, c.name AS customer, f.name AS offer {FROM} {filter} ORDER BY m.id DESC LIMIT {per_page} OFFSET {}",
+             o.number, c.name AS customer, f.name AS offer {FROM} {filter} ORDER BY {order} DESC LIMIT {per_page} OFFSET {}",
             (page - 1) * per_page
         );
         let mut rows = sqlx::query(&sql);
