@@ -176,7 +176,8 @@ async fn main() {
         ("Ricerca: one letter (every row matches)", "o"),
     ] {
         let q = SearchQuery { text: text.into(), ..SearchQuery::default() };
-        let r = time(50, |_| {
+        // SQLite reads every row for these (its LIKE ignores case, so no index): fewer runs.
+        let r = time(if postgres { 50 } else { 5 }, |_| {
             let (store, q) = (&store, &q);
             async move {
                 store.search(provider, q, 1, 50).await.expect("search");
