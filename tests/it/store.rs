@@ -479,3 +479,31 @@ async fn a_failed_migration_refuses_to_start_with_a_clear_message() {
     let e = Store::open(&url).await.unwrap_err();
     assert!(e.to_string().starts_with("migrazione del database non riuscita"), "{e}");
 }
+
+/// "Ricerca" counts hits up to SEARCH_COUNT_MAX (past it the page says "più di 10.000"), still
+/// lists the newest first, and answers an exact count below it and nothing for no match.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_counts_up_to_its_bound_and_lists_the_newest_first() {
+    use pec_manager::domain::records::{SearchQuery, SEARCH_COUNT_MAX};
+    for store in common::stores().await {
+        let op = common::operator(&store, "operatore").await;
+        let id = draft_with(&store, &op, vec![mailbox("conta.prima@legalmail.it", "")]).await;
+        wizard::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+        let rows: Vec<MailboxInput> =
+            (0..=SEARCH_COUNT_MAX).map(|i| mailbox(&format!("conta{i:05}@legalmail.it"), "")).collect();
+        store.raw_bulk_insert_for_bench(&rows, "CNT").await.unwrap();
+        let q = |text: &str| SearchQuery { text: text.into(), ..SearchQuery::default() };
+
+        let many = store.search(Scope::All, &q("conta"), 1, 50).await.unwrap();
+        assert!(many.total > SEARCH_COUNT_MAX, "{}", many.total);
+        assert_eq!(many.items.len(), 50);
+        assert_eq!(many.items[0].address, format!("conta{SEARCH_COUNT_MAX:05}@legalmail.it"));
+
+        let few = store.search(Scope::All, &q("conta0001"), 1, 50).await.unwrap();
+        assert_eq!(few.total, 10);
+        assert_eq!(few.items.first().map(|h| h.address.as_str()), Some("conta00019@legalmail.it"));
+
+        let none = store.search(Scope::All, &q("nessuna"), 1, 50).await.unwrap();
+        assert_eq!((none.total, none.items.len(), none.pages), (0, 0, 1));
+    }
+}

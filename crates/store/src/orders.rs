@@ -67,6 +67,23 @@ pub(crate) const ORDER_DIGITS: usize = 8;
 /// Rows per multi-row INSERT: well under both databases' parameter limits.
 pub(crate) const INSERT_CHUNK: usize = 50;
 
+/// The multi-row INSERT of `rows` new mailboxes (14 values each, in this order): the order
+/// path's, and the benchmark's raw yardstick.
+pub(crate) fn insert_mailboxes_sql(rows: usize) -> String {
+    const COLS: usize = 14;
+    let mut sql = String::from(
+        "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, \
+         password_email, first_name, last_name, tax_code, nickname, offer_id, state, created_at) VALUES ",
+    );
+    for k in 0..rows {
+        let p: Vec<String> = (1..=COLS).map(|c| format!("${}", k * COLS + c)).collect();
+        sql.push_str(if k == 0 { "(" } else { ", (" });
+        sql.push_str(&p.join(", "));
+        sql.push(')');
+    }
+    sql
+}
+
 /// Values per `IN (...)` list.
 pub(crate) const IN_CHUNK: usize = 500;
 
@@ -292,17 +309,7 @@ impl Store {
 
         let rows: Vec<_> = order.mailboxes.iter().enumerate().collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
-            let mut sql = String::from(
-                "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, \
-                 password_email, first_name, last_name, tax_code, nickname, offer_id, state, created_at) VALUES ",
-            );
-            const COLS: usize = 14;
-            for (k, _) in chunk.iter().enumerate() {
-                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", k * COLS + c)).collect();
-                sql.push_str(if k == 0 { "(" } else { ", (" });
-                sql.push_str(&p.join(", "));
-                sql.push(')');
-            }
+            let sql = insert_mailboxes_sql(chunk.len());
             let mut q = sqlx::query(&sql);
             for (i, m) in chunk {
                 let pos = *i as i64 + 1;
@@ -648,17 +655,7 @@ impl Store {
         let t = now();
         let numbered: Vec<_> = rows.iter().enumerate().collect();
         for chunk in numbered.chunks(INSERT_CHUNK) {
-            let mut sql = String::from(
-                "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, \
-                 password_email, first_name, last_name, tax_code, nickname, offer_id, state, created_at) VALUES ",
-            );
-            const COLS: usize = 14;
-            for (k, _) in chunk.iter().enumerate() {
-                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", k * COLS + c)).collect();
-                sql.push_str(if k == 0 { "(" } else { ", (" });
-                sql.push_str(&p.join(", "));
-                sql.push(')');
-            }
+            let sql = insert_mailboxes_sql(chunk.len());
             let mut q = sqlx::query(&sql);
             for (i, m) in chunk {
                 let pos = 100_000 + *i as i64;
