@@ -1,7 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, Page, test } from "@playwright/test";
-import * as fs from "fs";
-import { bookOne, fillRequest, hydrated, linkFor, login, PASSWORD, signContract, uniq } from "./helpers";
+import { fillRequest, hydrated, linkFor, login, PASSWORD, signAndUpload, toMailboxStep, uniq } from "./helpers";
 
 /** WCAG 2.1 levels A and AA, as AgID asks of the public administration's suppliers. */
 const WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
@@ -108,13 +107,7 @@ async function everyPage(page: Page, check: (what: string) => Promise<void>) {
 
   // Contract signed: order and mailbox details, then the holder's activation page.
   const number = (await page.locator("dd.order-number").textContent())!.trim();
-  const [download] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("link", { name: "Download Contratto" }).click(),
-  ]);
-  const p7m = signContract(fs.readFileSync(await download.path()));
-  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: p7m });
-  await expect(page.getByRole("status")).toContainText("EVASO");
+  await signAndUpload(page);
   await page.goto(`/ordini/${number}`);
   await hydrated(page);
   await check("dettaglio ordine");
@@ -247,12 +240,7 @@ test("keyboard only: every menu entry, and the whole wizard, with Tab, Shift+Tab
 
 test("a CSV file's result is announced (aria-live)", async ({ page }) => {
   await login(page);
-  await page.goto("/richiesta");
-  await hydrated(page);
-  await fillRequest(page);
-  await page.getByRole("button", { name: "Continua" }).click();
-  await expect(page).toHaveURL(/\/caselle$/);
-  await hydrated(page);
+  await toMailboxStep(page);
   const csv = "Email gestione password,Nome casella\nuno@example.it,csv_a11y_" + uniq() + "@legalmail.it\n";
   await page.getByLabel("Carica file CSV").setInputFiles({ name: "caselle.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   const live = page.locator("[aria-live='polite'], [role='status']").filter({ hasText: /riga|righe|casell/i });

@@ -74,15 +74,32 @@ export async function fillMailbox(page: Page, n: number, m: Mailbox) {
   await b.getByLabel("Nickname", { exact: true }).fill(m.nickname ?? "");
 }
 
-/** Steps 1 and 2 through the UI with JavaScript, up to the review page. */
-export async function orderUpToReview(page: Page, mailboxes: Mailbox[]) {
-  if (page.url().includes("/accesso") || page.url() === "about:blank") await login(page);
+/** Step 1 filled and sent, with JavaScript: on step 2, hydrated. */
+export async function toMailboxStep(page: Page) {
   await page.goto("/richiesta");
   await hydrated(page);
   await fillRequest(page);
   await page.getByRole("button", { name: "Continua" }).click();
   await expect(page).toHaveURL(/\/richiesta\/[0-9a-f]+\/caselle$/);
   await hydrated(page);
+}
+
+/** On the summary of a booked order: downloads the contract, signs it as the legal
+ * representative and uploads it; the order is EVASO. */
+export async function signAndUpload(page: Page) {
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download Contratto" }).click(),
+  ]);
+  const p7m = signContract(fs.readFileSync(await download.path()));
+  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: p7m });
+  await expect(page.getByRole("status")).toContainText("EVASO");
+}
+
+/** Steps 1 and 2 through the UI with JavaScript, up to the review page. */
+export async function orderUpToReview(page: Page, mailboxes: Mailbox[]) {
+  if (page.url().includes("/accesso") || page.url() === "about:blank") await login(page);
+  await toMailboxStep(page);
   for (let i = 0; i < mailboxes.length; i++) {
     if (i > 0) await page.getByRole("button", { name: "Aggiungi casella" }).click();
     await fillMailbox(page, i + 1, mailboxes[i]);
@@ -140,13 +157,7 @@ export async function twoActive(browser: Browser) {
   await page.getByRole("button", { name: "Conferma" }).click();
   await expect(page.getByText("La sua prenotazione è andata a buon fine")).toBeVisible();
   await hydrated(page);
-  const [download] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("link", { name: "Download Contratto" }).click(),
-  ]);
-  const p7m = signContract(fs.readFileSync(await download.path()));
-  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: p7m });
-  await expect(page.getByRole("status")).toContainText("EVASO");
+  await signAndUpload(page);
   const table = page.getByRole("table", { name: "Caselle" });
   const userids: string[] = [];
   for (const address of addresses) {
