@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A server process of the built binary, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     log: PathBuf,
 }
 
@@ -40,7 +40,7 @@ fn scratch_dir(name: &str) -> PathBuf {
 impl Server {
     /// Starts `pec-manager serve` on `db_url` (already migrated and seeded) and waits until it
     /// answers.
-    async fn start(db_url: &str, env: &[(&str, String)]) -> Server {
+    pub(crate) async fn start(db_url: &str, env: &[(&str, String)]) -> Server {
         let port = free_port();
         let dir = scratch_dir("server");
         let log = dir.join("server.log");
@@ -73,7 +73,7 @@ impl Server {
         }
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -94,13 +94,19 @@ impl Server {
     }
 
     /// A page as a browser asks for it, with a session cookie.
-    async fn page(&self, path: &str, cookie: &str) -> Reply {
+    pub(crate) async fn page(&self, path: &str, cookie: &str) -> Reply {
         self.call(Method::GET, path, &[("accept", "text/html"), ("cookie", cookie)], Vec::new())
             .await
             .unwrap()
     }
 
-    async fn api(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> Result<Reply, String> {
+    pub(crate) async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> Result<Reply, String> {
         let auth = format!("Bearer {key}");
         let mut headers = vec![("authorization", auth.as_str())];
         if body.is_some() {
@@ -111,7 +117,7 @@ impl Server {
     }
 
     /// Logs `user` in through the login form; answers the session cookie.
-    async fn login(&self, user: &str) -> String {
+    pub(crate) async fn login(&self, user: &str) -> String {
         let origin = format!("http://127.0.0.1:{}", self.port);
         let form = format!("username={user}&password={}&next=%2F", common::PASSWORD);
         let r = self
@@ -139,14 +145,14 @@ impl Drop for Server {
     }
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
 }
@@ -178,15 +184,15 @@ async fn http(
 }
 
 /// Orders of `n` mailboxes named `{prefix}{i}@legalmail.it`.
-fn addresses(prefix: &str, n: usize) -> Vec<String> {
+pub(crate) fn addresses(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i:05}@legalmail.it")).collect()
 }
 
-fn order_of(addresses: &[String]) -> Value {
+pub(crate) fn order_of(addresses: &[String]) -> Value {
     order_body(&addresses.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
-async fn count(store: &Store, sql: &str) -> i64 {
+pub(crate) async fn count(store: &Store, sql: &str) -> i64 {
     store.raw_count(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 

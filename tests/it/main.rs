@@ -5,6 +5,7 @@
 mod activation;
 mod api;
 mod api_readme;
+mod cancellation;
 mod cli;
 mod common;
 mod customers;
