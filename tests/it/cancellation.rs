@@ -15,7 +15,7 @@ use crate::faults::{addresses, order_of, Server};
 use hyper::Method;
 use hyper::StatusCode;
 use pec_manager::domain::api_keys::ApiKeyScope;
-use pec_manager::store::{new_token, token_hash, AuditRecord};
+use pec_manager::store::{closed_in_transaction, new_token, token_hash, AuditRecord, Backend};
 use sqlx::Connection;
 use std::future::Future;
 use std::task::Poll;
@@ -94,11 +94,12 @@ impl Observer {
         let mut seen = 0;
         for chunk in values.chunks(100) {
             let list = chunk.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ");
-            let n: i64 =
-                sqlx::query_scalar(&*(format!("SELECT COUNT(*) FROM {table} WHERE {column} IN ({list})")))
-                    .fetch_one(&mut self.conn)
-                    .await
-                    .expect("count");
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table} WHERE {column} IN ({list})"
+            )))
+            .fetch_one(&mut self.conn)
+            .await
+            .expect("count");
             seen += n as usize;
         }
         seen
@@ -260,5 +261,52 @@ async fn clients_that_disconnect_mid_request_leave_no_connection_inside_a_transa
         let page = server.page("/recenti", &cookie).await;
         assert_eq!(page.status, StatusCode::OK);
         observer.assert_none_idle_in_transaction("after a login").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_left_inside_a_transaction_is_closed_before_it_is_handed_out_again() {
+    for store in common::stores().await {
+        let url = store.url_for_tests();
+        let mut observer = Observer::new(&url).await;
+        let expires = pec_manager::store::from_now(chrono::Duration::hours(1));
+        let before = closed_in_transaction();
+        // With sqlx's own transaction never ended, and (PostgreSQL, where the server tells)
+        // behind sqlx's back.
+        let cases: &[bool] = if store.backend() == Backend::Postgres { &[false, true] } else { &[false] };
+        for &behind_sqlx in cases {
+            store.leave_connection_in_transaction(behind_sqlx).await.unwrap();
+            // More writes at once than the pool has connections: every idle one is handed out,
+            // the one left in a transaction among them.
+            let mut writes = Vec::new();
+            let mut sources = Vec::new();
+            for i in 0..12 {
+                let (store, expires, source) =
+                    (store.clone(), expires.clone(), format!("guard-{behind_sqlx}-{i}"));
+                sources.push(source.clone());
+                writes.push(tokio::spawn(async move {
+                    store
+                        .claim_login_attempt("alfa", &source, 5, &expires, chrono::Duration::minutes(15))
+                        .await
+                }));
+            }
+            for w in writes {
+                finishes("a write", w).await.unwrap().expect("a write");
+            }
+            observer.assert_none_idle_in_transaction("after the writes").await;
+            assert_eq!(
+                observer.seen("login_attempts", "source", &sources).await,
+                12,
+                "{:?}",
+                store.backend()
+            );
+        }
+        assert!(
+            closed_in_transaction() >= before + cases.len() as u64,
+            "the guard closed {} connections, not {} ({:?})",
+            closed_in_transaction() - before,
+            cases.len(),
+            store.backend()
+        );
     }
 }

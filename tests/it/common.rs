@@ -59,7 +59,10 @@ pub async fn postgres_store() -> Option<Store> {
     sqlx::any::install_default_drivers();
     let name = unique_name();
     let pool = AnyPoolOptions::new().max_connections(1).connect(&admin).await.expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create database");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .expect("create database");
     pool.close().await;
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
     Some(seeded_store(&format!("{base}/{name}")).await)

@@ -49,10 +49,10 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // The organisation's row is locked for the count (SQLite's BEGIN IMMEDIATE already
         // serialises writers), so two concurrent creations cannot both see 49 live keys.
-        sqlx::query(&format!(
+        sqlx::query(AssertSqlSafe(format!(
             "SELECT id FROM organisations WHERE id = $1{}",
             self.lock_clause(" FOR UPDATE")
-        ))
+        )))
         .bind(op.organisation_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -155,12 +155,12 @@ impl Store {
     /// The caller a live key stands for (its organisation active, its creator's operator id
     /// kept for the rows that name an operator), noting when it was last used.
     pub async fn api_caller(&self, key_hash: &str) -> Result<Option<ApiCaller>, StoreError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT k.id AS key_id, k.name AS key_name, k.scope, k.last_used_at, {OPERATOR_COLUMNS} \
              FROM api_keys k JOIN operators p ON p.id = k.created_by \
              JOIN organisations g ON g.id = k.organisation_id \
              WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND g.active = 1"
-        ))
+        )))
         .bind(key_hash)
         .fetch_optional(&self.pool)
         .await?;

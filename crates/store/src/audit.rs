@@ -131,7 +131,7 @@ pub(crate) async fn audit_many_in(
             sql.push_str(&p.join(", "));
             sql.push(')');
         }
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(AssertSqlSafe(&*sql));
         for r in chunk {
             q = q
                 .bind(at.clone())
@@ -216,7 +216,7 @@ impl Store {
             to,
         ];
         let count_sql = format!("SELECT COUNT(*) FROM audit_log a {WHERE}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(scope.sql_value());
+        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql)).bind(scope.sql_value());
         for p in &params {
             count = count.bind(p.clone());
         }
@@ -228,7 +228,7 @@ impl Store {
              a.before_data, a.after_data FROM audit_log a LEFT JOIN organisations g ON g.id = a.organisation_id \
              {WHERE} ORDER BY a.id DESC LIMIT $7 OFFSET $8"
         );
-        let mut q = sqlx::query(&sql).bind(scope.sql_value());
+        let mut q = sqlx::query(AssertSqlSafe(&*sql)).bind(scope.sql_value());
         for p in &params {
             q = q.bind(p.clone());
         }

@@ -43,9 +43,9 @@ impl Store {
         let condition = format!(
             "{VISIBLE} AND d.name LIKE $2 ESCAPE '\\' AND ($3 = '' OR c.name_key = $3) AND ($4 = '' OR d.state = $4)"
         );
-        let total: i64 = sqlx::query(&format!(
+        let total: i64 = sqlx::query(AssertSqlSafe(format!(
             "SELECT COUNT(*) AS n FROM domains d LEFT JOIN customers c ON c.id = d.customer_id WHERE {condition}"
-        ))
+        )))
         .bind(scope.sql_value())
         .bind(&name)
         .bind(&customer)
@@ -57,12 +57,12 @@ impl Store {
         let page = page.clamp(1, pages);
         // A mailbox's `domain` is its address after "@" (a generated column, indexed); the
         // count is per page of domains only.
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT d.name, c.name AS customer, d.kind, d.state, d.created_at, \
              (SELECT COUNT(*) FROM mailboxes m WHERE m.domain = d.name) AS mailboxes \
              FROM domains d LEFT JOIN customers c ON c.id = d.customer_id WHERE {condition} \
              ORDER BY d.name LIMIT $5 OFFSET $6"
-        ))
+        )))
         .bind(scope.sql_value())
         .bind(&name)
         .bind(&customer)
@@ -219,10 +219,10 @@ impl Store {
         op: &Operator,
         name: &str,
     ) -> Result<(i64, DomainState, i64, i64), DomainChangeError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT id, state, organisation_id {OWNED}{}",
             self.lock_clause(" FOR UPDATE")
-        ))
+        )))
         .bind(name)
         .bind(op.scope().sql_value())
         .fetch_optional(&mut **tx)
@@ -239,7 +239,7 @@ impl Store {
         op: &Operator,
         name: &str,
     ) -> Result<DomainState, DomainChangeError> {
-        let state: Option<String> = sqlx::query_scalar(&format!("SELECT state {OWNED}"))
+        let state: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!("SELECT state {OWNED}")))
             .bind(name)
             .bind(op.scope().sql_value())
             .fetch_optional(&self.pool)

@@ -160,7 +160,7 @@ impl Store {
              WHERE order_id = $5 AND state = $6",
             services_from_offer("$4")
         );
-        sqlx::query(&activate)
+        sqlx::query(AssertSqlSafe(&*activate))
             .bind(active.code())
             .bind(today.iso())
             .bind(expires.iso())

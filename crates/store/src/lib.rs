@@ -25,6 +25,7 @@ mod operators;
 mod orders;
 mod organisations;
 mod outbox;
+mod pool;
 mod products;
 mod reference;
 mod renewals;
@@ -47,6 +48,7 @@ pub use operators::{AttemptClaim, LoginRecord, NewOperator};
 pub use orders::CreateOrderError;
 pub use organisations::OrganisationError;
 pub use outbox::{Mail, QueuedMail};
+pub use pool::closed_in_transaction;
 pub use renewals::{RenewError, RENEW_MAX};
 pub use reports::REPORT_ROWS_MAX;
 pub use sessions::{is_token, new_token, token_hash};
@@ -61,9 +63,8 @@ use outbox::queue_in;
 use reference::{services_from_offer, services_of, OFFER_SERVICES};
 
 use pec_domain::{OrderNumber, UserId};
-use sqlx::any::AnyPoolOptions;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
 
 pub use demo::{seed_demo, DEMO_OPERATORS};
 
@@ -150,28 +151,7 @@ impl Store {
         if backend == Backend::Sqlite {
             ensure_sqlite_dir(url)?;
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-            // A stopped database answers with a clear 503 after this long, not a hung page.
-            .acquire_timeout(std::time::Duration::from_secs(5))
-            // A ping before each use finds PostgreSQL connections broken by a restart; an
-            // embedded SQLite connection cannot break so, and the ping cost a round trip to its
-            // worker thread per query (scripts/bench_ssr.sh, README).
-            .test_before_acquire(backend == Backend::Postgres)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers work while an order is written; the busy timeout
-                        // makes concurrent writers wait instead of failing.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await?;
+        let pool = pool::options(backend).connect(url).await?;
         let store = Self {
             pool,
             backend,
@@ -228,7 +208,7 @@ impl Store {
                 return;
             }
         }
-        if let Err(e) = sqlx::query(&format!("ANALYZE {tables}")).execute(&self.pool).await {
+        if let Err(e) = sqlx::query(AssertSqlSafe(format!("ANALYZE {tables}"))).execute(&self.pool).await {
             tracing::warn!("ANALYZE after a bulk write: {e}");
         }
     }
@@ -240,13 +220,13 @@ impl Store {
     /// Runs one statement as is: for tests that must bypass the application's own checks.
     #[cfg(any(test, feature = "testing"))]
     pub async fn raw_execute(&self, sql: &str) -> Result<u64, StoreError> {
-        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::query(AssertSqlSafe(sql)).execute(&self.pool).await?.rows_affected())
     }
 
     /// The one integer a query answers (column `n`): for tests that check what is stored.
     #[cfg(any(test, feature = "testing"))]
     pub async fn raw_count(&self, sql: &str) -> Result<i64, StoreError> {
-        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
         Ok(sqlx::Row::try_get(&row, "n")?)
     }
 
@@ -259,6 +239,21 @@ impl Store {
         let rows = sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await?;
         let lines: Result<Vec<String>, _> = rows.iter().map(|r| sqlx::Row::try_get(r, 0)).collect();
         Ok(lines?.join("\n"))
+    }
+
+    /// Puts one connection back in the pool inside a transaction, as a request cancelled at the
+    /// wrong moment could: behind sqlx's back (a bare `BEGIN`; PostgreSQL, where the server tells)
+    /// or with sqlx's own transaction never ended (its guard forgotten). For the pool guard's
+    /// tests.
+    #[cfg(any(test, feature = "testing"))]
+    pub async fn leave_connection_in_transaction(&self, behind_sqlx: bool) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        if behind_sqlx {
+            conn.execute("BEGIN").await?;
+        } else {
+            std::mem::forget(sqlx::Connection::begin(&mut *conn).await?);
+        }
+        Ok(())
     }
 
     /// Queues an e-mail on its own (tests of the sending).

@@ -187,7 +187,7 @@ impl Store {
             // An API request's Idempotency-Key is remembered as long as an unconfirmed draft.
             ("DELETE FROM api_idempotency WHERE created_at < $1", &before),
         ] {
-            removed += sqlx::query(sql).bind(cutoff).execute(&self.pool).await?.rows_affected();
+            removed += sqlx::query(AssertSqlSafe(sql)).bind(cutoff).execute(&self.pool).await?.rows_affected();
         }
         Ok(removed)
     }

@@ -155,10 +155,10 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let (id, order_id, organisation_id) =
             find(&mut tx, op.scope(), userid).await?.ok_or(ChangeError::NotFound)?;
-        let current = sqlx::query(&format!(
+        let current = sqlx::query(AssertSqlSafe(format!(
             "SELECT {}, disk_used_mb, offer_id FROM mailboxes WHERE id = $1",
             OFFER_SERVICES.join(", ")
-        ))
+        )))
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
@@ -192,7 +192,7 @@ impl Store {
                     "UPDATE mailboxes SET offer_id = $1, {} WHERE id = $2",
                     services_from_offer("$1")
                 );
-                sqlx::query(&transform).bind(offer_id).bind(id).execute(&mut *tx).await?;
+                sqlx::query(AssertSqlSafe(&*transform)).bind(offer_id).bind(id).execute(&mut *tx).await?;
                 let old: i64 = current.try_get("offer_id")?;
                 (serde_json::json!({ "offerta_id": old }), serde_json::json!({ "offerta": code }))
             }

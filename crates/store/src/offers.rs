@@ -42,7 +42,7 @@ pub(crate) async fn usable_offer_id(
     organisation_id: i64,
     code: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(&format!("SELECT f.id FROM offers f WHERE f.code = $2 AND {USABLE_BY}"))
+    sqlx::query_scalar(AssertSqlSafe(format!("SELECT f.id FROM offers f WHERE f.code = $2 AND {USABLE_BY}")))
         .bind(organisation_id)
         .bind(code)
         .fetch_optional(&mut **tx)
@@ -99,9 +99,9 @@ async fn insert_offer(tx: &mut Transaction<'_, Any>, new: &NewOffer) -> Result<i
 
 /// An offer's 13 stored values as `$1`..`$13`, in the order of the INSERT and the UPDATE.
 fn bind_offer<'q>(
-    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     new: &'q NewOffer,
-) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     let q = q
         .bind(&new.code)
         .bind(&new.name)
@@ -141,11 +141,11 @@ impl Store {
             Scope::All => None,
             Scope::Organisation(_) => Some(organisation_id),
         };
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT f.code, f.name, f.disk_gb, f.sms, f.security_archive, f.legal_preservation, f.shadow_pec, \
              f.push_imap, f.phishing_protection FROM offers f WHERE ($2 = 0 AND f.active = 1) OR ($2 = 1 AND {USABLE_BY}) \
              ORDER BY f.id"
-        ))
+        )))
         .bind(organisation.unwrap_or(0))
         .bind(i64::from(organisation.is_some()))
         .fetch_all(&self.pool)
@@ -156,10 +156,10 @@ impl Store {
     /// The catalogue as `scope` sees it: the provider every offer, a reseller the active offers
     /// it may sell.
     pub async fn offer_catalogue(&self, scope: Scope) -> Result<Vec<OfferRow>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {OFFER_COLUMNS}, (SELECT COUNT(*) FROM mailboxes m WHERE m.offer_id = f.id) AS mailboxes \
              FROM offers f WHERE $1 = 0 OR {USABLE_BY} ORDER BY f.code"
-        ))
+        )))
         .bind(scope.sql_value())
         .fetch_all(&self.pool)
         .await?;
@@ -209,11 +209,12 @@ impl Store {
     /// Mailboxes keep the services they have; the new values apply to new orders.
     pub async fn update_offer(&self, op: &Operator, code: &str, new: &NewOffer) -> Result<(), OfferError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(&format!("SELECT {OFFER_COLUMNS} FROM offers f WHERE f.code = $1"))
-            .bind(code)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(OfferError::Refused(OfferRefusal::NotFound))?;
+        let row =
+            sqlx::query(AssertSqlSafe(format!("SELECT {OFFER_COLUMNS} FROM offers f WHERE f.code = $1")))
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(OfferError::Refused(OfferRefusal::NotFound))?;
         let id: i64 = row.try_get("id")?;
         let resellers: Vec<i64> = sqlx::query_scalar(
             "SELECT organisation_id FROM offer_resellers WHERE offer_id = $1 ORDER BY organisation_id",

@@ -184,10 +184,10 @@ impl Store {
     }
 
     pub async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>, StoreError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {OPERATOR_COLUMNS}, p.password_hash, p.active * g.active AS active \
              FROM operators p JOIN organisations g ON g.id = p.organisation_id WHERE p.username = $1"
-        ))
+        )))
         .bind(username)
         .fetch_optional(&self.pool)
         .await?;

@@ -100,7 +100,7 @@ pub(crate) async fn existing(
     for chunk in values.chunks(IN_CHUNK) {
         let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!("SELECT {column} AS v FROM mailboxes WHERE {column} IN ({})", params.join(", "));
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(AssertSqlSafe(&*sql));
         for v in chunk {
             q = q.bind(v.clone());
         }
@@ -257,7 +257,7 @@ impl Store {
             order.mailboxes.iter().filter_map(|m| m.address.rsplit_once('@').map(|(_, d)| d)).collect();
         let usable = format!("{USABLE_DOMAIN}{}", self.lock_clause(" FOR SHARE OF d"));
         for domain in domains {
-            let found: Option<i64> = sqlx::query_scalar(&usable)
+            let found: Option<i64> = sqlx::query_scalar(AssertSqlSafe(&*usable))
                 .bind(operator.scope().sql_value())
                 .bind(domain)
                 .fetch_optional(&mut *tx)
@@ -310,7 +310,7 @@ impl Store {
         let rows: Vec<_> = order.mailboxes.iter().enumerate().collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = insert_mailboxes_sql(chunk.len());
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(AssertSqlSafe(&*sql));
             for (i, m) in chunk {
                 let pos = *i as i64 + 1;
                 q = q
@@ -485,10 +485,11 @@ impl Store {
                  SELECT p.mailbox_id FROM product_renewals pr JOIN products p ON p.id = pr.product_id WHERE pr.order_id = $1)"
             }
         };
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM mailboxes m WHERE {of_order}"))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
+        let total: i64 =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM mailboxes m WHERE {of_order}")))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
         let total = usize::try_from(total).unwrap_or_default();
         let window = match page {
             Some(asked) => PageOf::new(asked, total, LIST_PAGE_ROWS),
@@ -498,11 +499,11 @@ impl Store {
             Some(_) => (LIST_PAGE_ROWS, window.offset(LIST_PAGE_ROWS)),
             None => (total.max(1), 0),
         };
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT m.userid, m.reference, m.address, m.password_email, m.state, f.name AS offer_name \
              FROM mailboxes m JOIN offers f ON f.id = m.offer_id WHERE {of_order} ORDER BY m.order_id, m.position \
              LIMIT $2 OFFSET $3"
-        ))
+        )))
         .bind(id)
         .bind(limit as i64)
         .bind(offset as i64)
@@ -608,7 +609,7 @@ impl Store {
             format!("DELETE FROM activation_links WHERE mailbox_id IN {OF_ORDER}"),
             "DELETE FROM mailboxes WHERE order_id = $1".to_string(),
         ] {
-            sqlx::query(&sql).bind(order_id).execute(&mut *tx).await?;
+            sqlx::query(AssertSqlSafe(&*sql)).bind(order_id).execute(&mut *tx).await?;
         }
         activity_in(
             &mut tx,
@@ -656,7 +657,7 @@ impl Store {
         let numbered: Vec<_> = rows.iter().enumerate().collect();
         for chunk in numbered.chunks(INSERT_CHUNK) {
             let sql = insert_mailboxes_sql(chunk.len());
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(AssertSqlSafe(&*sql));
             for (i, m) in chunk {
                 let pos = 100_000 + *i as i64;
                 q = q

@@ -46,7 +46,7 @@ pub(crate) async fn start_products_in(
             kind.code(),
             kind.price_code()
         );
-        sqlx::query(&sql)
+        sqlx::query(AssertSqlSafe(&*sql))
             .bind(id)
             .bind(today.iso())
             .bind(today.add_months(TERM_MONTHS).iso())
@@ -79,28 +79,28 @@ pub(crate) async fn sync_products_in(
         let asked = format!(
             "SELECT 1 FROM mailboxes m JOIN offers f ON f.id = m.offer_id WHERE m.id = $1 AND {condition}"
         );
-        sqlx::query(&format!(
+        sqlx::query(AssertSqlSafe(format!(
             "UPDATE products SET state = 'ATTIVO', starts_at = $3, expires_at = $4 \
              WHERE mailbox_id = $1 AND kind = $2 AND state = 'CESSATO' AND EXISTS ({asked})"
-        ))
+        )))
         .bind(mailbox_id)
         .bind(kind.code())
         .bind(today.iso())
         .bind(today.add_months(TERM_MONTHS).iso())
         .execute(&mut **tx)
         .await?;
-        sqlx::query(&format!(
+        sqlx::query(AssertSqlSafe(format!(
             "UPDATE products SET quantity = (SELECT {quantity} FROM mailboxes m JOIN offers f ON f.id = m.offer_id \
              WHERE m.id = $1) WHERE mailbox_id = $1 AND kind = $2 AND state <> 'CESSATO' AND EXISTS ({asked})"
-        ))
+        )))
         .bind(mailbox_id)
         .bind(kind.code())
         .execute(&mut **tx)
         .await?;
-        sqlx::query(&format!(
+        sqlx::query(AssertSqlSafe(format!(
             "UPDATE products SET state = 'CESSATO' \
              WHERE mailbox_id = $1 AND kind = $2 AND state <> 'CESSATO' AND NOT EXISTS ({asked})"
-        ))
+        )))
         .bind(mailbox_id)
         .bind(kind.code())
         .execute(&mut **tx)
@@ -135,7 +135,7 @@ fn product_query<'q>(
     sql: &'q str,
     scope: Scope,
     q: &ProductQuery,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     let state = match q.states.as_slice() {
         [one] => one.code().to_string(),
         _ => String::new(),
@@ -147,7 +147,7 @@ fn product_query<'q>(
     };
     let domain =
         q.domain.as_deref().map(|d| format!("%@{}", crate::audit::escape_like(d))).unwrap_or_default();
-    sqlx::query(sql)
+    sqlx::query(AssertSqlSafe(sql))
         .bind(scope.sql_value())
         .bind(q.from.iso())
         .bind(q.to.iso())
@@ -256,7 +256,7 @@ impl Store {
                 params.join(", "),
                 self.lock_clause("FOR UPDATE OF p")
             );
-            let mut q = sqlx::query(&sql).bind(op.scope().sql_value());
+            let mut q = sqlx::query(AssertSqlSafe(&*sql)).bind(op.scope().sql_value());
             for id in chunk {
                 q = q.bind(*id);
             }
@@ -442,8 +442,11 @@ impl Store {
         let sql = format!(
             "SELECT {PRODUCT_COLUMNS} {PRODUCT_FROM} WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2) ORDER BY p.kind"
         );
-        let rows =
-            sqlx::query(&sql).bind(userid.as_str()).bind(scope.sql_value()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(AssertSqlSafe(&*sql))
+            .bind(userid.as_str())
+            .bind(scope.sql_value())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(product_row).collect()
     }
 }

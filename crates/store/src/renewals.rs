@@ -110,7 +110,7 @@ fn expiry_query<'q>(
     sql: &'q str,
     scope: Scope,
     q: &ExpiryQuery,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     let state = match q.states.as_slice() {
         [one] => one.code().to_string(),
         _ => String::new(),
@@ -122,7 +122,7 @@ fn expiry_query<'q>(
     };
     let domain =
         q.domain.as_deref().map(|d| format!("%@{}", crate::audit::escape_like(d))).unwrap_or_default();
-    sqlx::query(sql)
+    sqlx::query(AssertSqlSafe(sql))
         .bind(scope.sql_value())
         .bind(q.from.iso())
         .bind(q.to.iso())
@@ -224,7 +224,7 @@ async fn apply_renewals(
              AND mailboxes.state = v.column4",
             values.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(AssertSqlSafe(&*sql));
         for i in chunk {
             let (from, r) = &renewed[*i];
             q = q
@@ -250,7 +250,7 @@ async fn apply_renewals(
             "INSERT INTO renewals (order_id, mailbox_id, from_expiry, to_expiry, from_state, to_state) VALUES {}",
             values.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(AssertSqlSafe(&*sql));
         for i in chunk {
             let (from, r) = &renewed[*i];
             q = q
@@ -474,7 +474,7 @@ impl Store {
                  JOIN offers f ON f.id = m.offer_id WHERE ($1 = 0 OR o.organisation_id = $1) AND m.userid IN ({})",
                 params.join(", ")
             );
-            let mut q = sqlx::query(&sql).bind(op.scope().sql_value());
+            let mut q = sqlx::query(AssertSqlSafe(&*sql)).bind(op.scope().sql_value());
             for u in chunk {
                 q = q.bind(u.as_str());
             }
@@ -511,11 +511,11 @@ impl Store {
         let mut renewed = 0;
         loop {
             let mut tx = self.begin_write().await?;
-            let rows = sqlx::query(&format!(
+            let rows = sqlx::query(AssertSqlSafe(format!(
                 "SELECT {SELECTED_COLUMNS} FROM mailboxes m JOIN orders o ON o.id = m.order_id \
                  JOIN offers f ON f.id = m.offer_id WHERE m.tacit_renewal = 1 AND m.state = $1 AND m.expires_at <= $2 \
                  ORDER BY m.id LIMIT $3"
-            ))
+            )))
             .bind(MailboxState::Attiva.code())
             .bind(today.iso())
             .bind(batch)
@@ -661,7 +661,7 @@ impl Store {
                  RETURNING userid, (SELECT organisation_id FROM orders o WHERE o.id = mailboxes.order_id) AS organisation_id",
                 params.join(", ")
             );
-            let mut q = sqlx::query(&sql).bind(i64::from(on)).bind(op.scope().sql_value());
+            let mut q = sqlx::query(AssertSqlSafe(&*sql)).bind(i64::from(on)).bind(op.scope().sql_value());
             for u in chunk {
                 q = q.bind(u.as_str());
             }

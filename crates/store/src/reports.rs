@@ -146,7 +146,7 @@ impl Store {
             filter.and(),
             branches.join(" UNION ALL ")
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query(AssertSqlSafe(&*sql));
         for p in &filter.params {
             query = query.bind(p.clone());
         }
@@ -173,7 +173,7 @@ impl Store {
         params: &[String],
         width: usize,
     ) -> Result<Vec<ReportRow>, StoreError> {
-        let mut query = sqlx::query(sql);
+        let mut query = sqlx::query(AssertSqlSafe(sql));
         for p in params {
             query = query.bind(p.clone());
         }

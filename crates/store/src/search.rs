@@ -68,7 +68,7 @@ impl Store {
         // number is not worth reading every row.
         let cap = pec_domain::records::SEARCH_COUNT_MAX.max(per_page);
         let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 {FROM} {filter} LIMIT {}) t", cap + 1);
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
         for p in &params {
             count = count.bind(p.clone());
         }
@@ -87,7 +87,7 @@ impl Store {
              o.number, c.name AS customer, f.name AS offer {FROM} {filter} ORDER BY {order} DESC LIMIT {per_page} OFFSET {}",
             (page - 1) * per_page
         );
-        let mut rows = sqlx::query(&sql);
+        let mut rows = sqlx::query(AssertSqlSafe(&*sql));
         for p in &params {
             rows = rows.bind(p.clone());
         }

@@ -62,11 +62,11 @@ impl Store {
         renew_until: &str,
     ) -> Result<Option<Operator>, StoreError> {
         let t = now();
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {OPERATOR_COLUMNS}, s.last_seen_at FROM sessions s JOIN operators p ON p.id = s.operator_id \
              JOIN organisations g ON g.id = p.organisation_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active = 1 AND g.active = 1"
-        ))
+        )))
         .bind(token_hash)
         .bind(&t)
         .fetch_optional(&self.pool)
