@@ -64,7 +64,7 @@ use reference::{services_from_offer, services_of, OFFER_SERVICES};
 
 use pec_domain::{OrderNumber, UserId};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 
 pub use demo::{seed_demo, DEMO_OPERATORS};
 
@@ -247,6 +247,7 @@ impl Store {
     /// tests.
     #[cfg(any(test, feature = "testing"))]
     pub async fn leave_connection_in_transaction(&self, behind_sqlx: bool) -> Result<(), StoreError> {
+        use sqlx::Executor;
         let mut conn = self.pool.acquire().await?;
         if behind_sqlx {
             conn.execute("BEGIN").await?;
