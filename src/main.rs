@@ -39,6 +39,14 @@ Uso:
                              sono quelli certificati del database (di un'organizzazione, se indicata),
                              oppure, senza database, quelli di --domini; esce con errore se una riga
                              non è valida
+  pec-manager mail-config dovecot --cartella CARTELLA [--indirizzo 127.0.0.1] [--porta-imap 1143]
+        [--porta-lmtp 1024] [--utente-posta dovecot]
+                             scrive nella cartella la configurazione di Dovecot 2.3 che legge le
+                             caselle dal database (vista mail_accounts, nessuna copia): il database è
+                             PEC_MAIL_DATABASE_URL (su PostgreSQL il ruolo dei server di posta, che
+                             legge solo quella vista; default DATABASE_URL); su PostgreSQL stampa le
+                             istruzioni SQL che creano quel ruolo; --indirizzo accetta più
+                             indirizzi separati da spazi
   pec-manager --help         questo aiuto
 
 Variabili d'ambiente:
@@ -79,6 +87,7 @@ async fn main() -> ExitCode {
         "add-domain" => add_domain(&args[1..]).await,
         "import-offers" => import_offers(&args[1..]).await,
         "import-disk-usage" => import_disk_usage(&args[1..]).await,
+        "mail-config" => mail_config(&args[1..]),
         "--help" | "-h" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -190,6 +199,48 @@ async fn serve() -> Result<(), String> {
         })
         .await
         .map_err(|e| format!("server: {e}"))
+}
+
+/// `mail-config dovecot`: the configuration of a Dovecot that reads the platform's mailboxes.
+fn mail_config(args: &[String]) -> Result<(), String> {
+    use pec_manager::server::mail_platform::{
+        grant_sql, write_dovecot, DovecotSetup, MailDatabase, MAIL_ROLE,
+    };
+    if args.first().map(String::as_str) != Some("dovecot") {
+        return Err(format!("mail-config: è supportato solo dovecot\n\n{USAGE}"));
+    }
+    let opts = options(&args[1..])?;
+    let port = |name: &str, default: u16| -> Result<u16, String> {
+        opts.get(name).map_or(Ok(default), |v| {
+            v.parse().ok().filter(|p| *p > 0).ok_or_else(|| format!("--{name}: una porta da 1 a 65535"))
+        })
+    };
+    let dir = opts.get("cartella").ok_or_else(|| format!("manca --cartella\n\n{USAGE}"))?;
+    let url = std::env::var("PEC_MAIL_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| DEFAULT_DATABASE_URL.into());
+    let database = MailDatabase::from_url(&url)?;
+    let setup = DovecotSetup {
+        dir: std::path::absolute(dir).map_err(|e| format!("--cartella: {e}"))?,
+        listen: opts.get("indirizzo").cloned().unwrap_or_else(|| "127.0.0.1".into()),
+        imap_port: port("porta-imap", 1143)?,
+        lmtp_port: port("porta-lmtp", 1024)?,
+        database,
+        mail_user: opts.get("utente-posta").cloned().unwrap_or_else(|| "dovecot".into()),
+    };
+    let written = write_dovecot(&setup).map_err(|e| format!("{}: {e}", setup.dir.display()))?;
+    for path in written {
+        println!("scritto {}", path.display());
+    }
+    println!("avvio: dovecot -F -c {}", setup.dir.join("dovecot.conf").display());
+    if let MailDatabase::Postgres(url) = &setup.database {
+        let name = url.rsplit('/').next().unwrap_or_default().split('?').next().unwrap_or_default();
+        println!(
+            "\nSu PostgreSQL, una volta, come proprietario del database:\n{}",
+            grant_sql(name, MAIL_ROLE)
+        );
+    }
+    Ok(())
 }
 
 /// `--name value` pairs of a command.

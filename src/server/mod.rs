@@ -7,6 +7,7 @@ pub mod contract;
 pub mod dns;
 pub mod edge;
 pub mod mail;
+pub mod mail_platform;
 pub mod mailbox_edit;
 pub mod redirect;
 pub mod router;

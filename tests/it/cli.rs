@@ -1,4 +1,5 @@
-//! The command line: `check-csv` reports per row with the site's rules, offline.
+//! The command line: `check-csv` reports per row with the site's rules, offline; `mail-config`
+//! writes a mail server's configuration.
 
 use std::process::Command;
 
@@ -91,5 +92,43 @@ fn import_disk_usage_records_a_good_file_and_refuses_a_bad_one_whole() {
     let out = run(&bad);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Riga 2: spazio usato non valido"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn mail_config_writes_dovecot_s_files_and_the_mail_role_s_sql() {
+    let dir = std::env::temp_dir().join(format!("pec-cli-mail-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |url: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pec-manager"))
+            .args(args)
+            .env("PEC_MAIL_DATABASE_URL", url)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run pec-manager")
+    };
+    let target = dir.to_str().unwrap();
+    // The mail folder goes to the user running the test (Dovecot's own user may be missing).
+    let id = Command::new("id").arg("-un").output().unwrap();
+    let me = String::from_utf8_lossy(&id.stdout).trim().to_string();
+    let run = |url: &str, args: &[&str]| run(url, &[args, &["--utente-posta", &me]].concat());
+    let out = run("sqlite:///srv/pec/pec.db?mode=rwc", &["mail-config", "dovecot", "--cartella", target]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sql = std::fs::read_to_string(dir.join("dovecot-sql.conf.ext")).unwrap();
+    assert!(sql.contains("driver = sqlite\nconnect = /srv/pec/pec.db\n"), "{sql}");
+    assert!(std::fs::read_to_string(dir.join("dovecot.conf")).unwrap().contains("port = 1143"));
+    // PostgreSQL: the role's SQL is printed; its password stays in the file, not on the screen.
+    let out =
+        run("postgres://pec_mail:segreta@db.example/pec", &["mail-config", "dovecot", "--cartella", target]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("GRANT SELECT ON mail_accounts TO pec_mail"), "{stdout}");
+    assert!(!stdout.contains("segreta"));
+    // What it does not know is refused with its reason.
+    let out = run("sqlite:///srv/pec.db", &["mail-config", "postfix", "--cartella", target]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("è supportato solo dovecot"));
+    let out =
+        run("sqlite:///srv/pec.db", &["mail-config", "dovecot", "--cartella", target, "--porta-imap", "x"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--porta-imap: una porta da 1 a 65535"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,235 @@
+//! The mail platform (issue 24): the configuration with which Dovecot 2.3 reads the platform's
+//! accounts from the view `mail_accounts` (migrations `*_mail_platform.sql`) — nothing is
+//! copied, so a suspension, a revocation or an expiry date in the past is seen at the next
+//! login. `pec-manager mail-config dovecot` writes it; the tests run a real Dovecot with it.
+
+use std::path::PathBuf;
+
+/// Where the mail server finds the platform's database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailDatabase {
+    /// The SQLite file, which Dovecot opens itself.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL of the mail servers' own role, which may read only `mail_accounts`
+    /// (`grant_sql`); libpq takes URLs as they are.
+    Postgres(String),
+}
+
+impl MailDatabase {
+    /// From a `DATABASE_URL` as the platform takes it.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//").split('?').next().unwrap_or_default();
+            if path.is_empty() || path == ":memory:" {
+                return Err("un database SQLite in memoria non è leggibile dal server di posta".into());
+            }
+            let path = std::path::absolute(path).map_err(|e| format!("percorso del database: {e}"))?;
+            Ok(Self::Sqlite(path))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_string()))
+        } else {
+            Err(format!("URL del database non supportato: {}", crate::store::redacted_url(url)))
+        }
+    }
+}
+
+/// What `mail-config dovecot` is told.
+#[derive(Clone, Debug)]
+pub struct DovecotSetup {
+    /// Dovecot's own folder: its configuration, sockets, state, log and the mail itself.
+    pub dir: PathBuf,
+    /// The addresses Dovecot listens on, separated by spaces.
+    pub listen: String,
+    pub imap_port: u16,
+    pub lmtp_port: u16,
+    pub database: MailDatabase,
+    /// The system user that owns the mail on disk.
+    pub mail_user: String,
+}
+
+/// The usual name of the mail servers' PostgreSQL role.
+pub const MAIL_ROLE: &str = "pec_mail";
+
+/// Dovecot's lookups. `%u` is the login as typed: Dovecot escapes it for the SQL driver (and
+/// refuses characters outside `auth_username_chars` before asking), and it is compared
+/// lower-cased, as addresses are stored. Who may log in and who may receive is the view's rule.
+fn sql_queries() -> String {
+    "password_query = SELECT login AS user, password FROM mail_accounts \
+     WHERE login = lower('%u') AND may_login = 1\n\
+     user_query = SELECT login AS user, quota_rule FROM mail_accounts \
+     WHERE login = lower('%u') AND may_receive = 1\n\
+     iterate_query = SELECT login AS user FROM mail_accounts WHERE may_receive = 1\n"
+        .to_string()
+}
+
+fn sql_file(setup: &DovecotSetup) -> String {
+    let (driver, connect) = match &setup.database {
+        MailDatabase::Sqlite(path) => ("sqlite", path.display().to_string()),
+        MailDatabase::Postgres(url) => ("pgsql", url.clone()),
+    };
+    format!(
+        "# Written by `pec-manager mail-config dovecot`: Dovecot's accounts are the platform's\n\
+         # view mail_accounts (docs/DOMAIN.md, \"The mail platform\").\n\
+         driver = {driver}\n\
+         connect = {connect}\n\
+         {}",
+        sql_queries()
+    )
+}
+
+fn dovecot_conf(setup: &DovecotSetup) -> String {
+    let dir = setup.dir.display();
+    let (listen, imap, lmtp, user) = (&setup.listen, setup.imap_port, setup.lmtp_port, &setup.mail_user);
+    format!(
+        r#"# Written by `pec-manager mail-config dovecot` for Dovecot 2.3: the mailboxes of pec-manager,
+# read from its database (dovecot-sql.conf.ext), nothing copied. Start with
+#   dovecot -F -c {dir}/dovecot.conf
+# IMAP on {listen}:{imap}, LMTP (delivery from Postfix) on {listen}:{lmtp}.
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+protocols = imap lmtp
+listen = {listen}
+# Plain-text logins only over loopback or TLS (Dovecot counts loopback as secured); put a
+# certificate here (ssl = required, ssl_cert, ssl_key) for clients elsewhere.
+ssl = no
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+# The login is the mailbox address; what else may appear in one is refused before any lookup.
+auth_username_chars = abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567890.-_@+
+auth_failure_delay = 2 secs
+mail_location = maildir:{dir}/mail/%d/%n
+mail_uid = {user}
+mail_gid = {user}
+first_valid_uid = 1
+mail_plugins = $mail_plugins quota
+
+service imap-login {{
+  inet_listener imap {{
+    address = {listen}
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = {listen}
+    port = {lmtp}
+  }}
+}}
+service stats {{
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+
+passdb {{
+  driver = sql
+  args = {dir}/dovecot-sql.conf.ext
+}}
+userdb {{
+  driver = sql
+  args = {dir}/dovecot-sql.conf.ext
+}}
+
+protocol imap {{
+  mail_plugins = $mail_plugins imap_quota
+}}
+protocol lmtp {{
+  postmaster_address = postmaster@localhost
+}}
+plugin {{
+  # The limit is the mailbox's disk space (quota_rule of the view).
+  quota = count:User quota
+  quota_vsizes = yes
+}}
+"#
+    )
+}
+
+/// The files of a Dovecot that serves the platform's mailboxes: (name in `setup.dir`, text).
+pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
+    vec![("dovecot.conf", dovecot_conf(setup)), ("dovecot-sql.conf.ext", sql_file(setup))]
+}
+
+/// The SQL an administrator runs once on PostgreSQL for the mail servers' role: it may read
+/// `mail_accounts` and nothing else (the view reads the tables with its owner's rights).
+pub fn grant_sql(database: &str, role: &str) -> String {
+    format!(
+        "-- The mail servers' role: it reads the view mail_accounts, nothing else.\n\
+         CREATE ROLE {role} LOGIN PASSWORD 'choose-a-password';\n\
+         REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC;\n\
+         GRANT CONNECT ON DATABASE \"{database}\" TO {role};\n\
+         REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n\
+         GRANT USAGE ON SCHEMA public TO {role};\n\
+         GRANT SELECT ON mail_accounts TO {role};\n"
+    )
+}
+
+/// Writes [`dovecot_files`] into `setup.dir` (made if missing, with the folders Dovecot needs);
+/// the SQL file, which may hold the role's password, readable by its owner only; the mail
+/// folder given to the mail user (`chown`, when run as root).
+pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
+    use std::os::unix::fs::PermissionsExt;
+    for sub in ["run", "state", "mail"] {
+        std::fs::create_dir_all(setup.dir.join(sub))?;
+    }
+    let mail = setup.dir.join("mail");
+    let owned =
+        std::process::Command::new("chown").arg(format!("{0}:{0}", setup.mail_user)).arg(&mail).status()?;
+    if !owned.success() {
+        return Err(std::io::Error::other(format!("chown {} {}: {owned}", setup.mail_user, mail.display())));
+    }
+    let mut written = Vec::new();
+    for (name, text) in dovecot_files(setup) {
+        let path = setup.dir.join(name);
+        std::fs::write(&path, text)?;
+        if name.ends_with(".ext") {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_become_what_dovecot_reads() {
+        assert!(matches!(
+            MailDatabase::from_url("sqlite:///var/lib/pec/pec.db?mode=rwc"),
+            Ok(MailDatabase::Sqlite(p)) if p == std::path::Path::new("/var/lib/pec/pec.db")
+        ));
+        assert!(MailDatabase::from_url("sqlite::memory:").is_err());
+        assert_eq!(
+            MailDatabase::from_url("postgres://pec_mail:x@db/pec"),
+            Ok(MailDatabase::Postgres("postgres://pec_mail:x@db/pec".into()))
+        );
+        let refused = MailDatabase::from_url("mysql://root:segreta@db/pec").unwrap_err();
+        assert!(!refused.contains("segreta"), "{refused}");
+    }
+
+    #[test]
+    fn the_lookups_read_only_the_view_with_the_login_escaped_by_dovecot() {
+        let setup = DovecotSetup {
+            dir: "/srv/dovecot".into(),
+            listen: "127.0.0.1".into(),
+            imap_port: 1143,
+            lmtp_port: 1024,
+            database: MailDatabase::Sqlite("/srv/pec.db".into()),
+            mail_user: "dovecot".into(),
+        };
+        let files = dovecot_files(&setup);
+        let sql = &files[1].1;
+        assert!(sql.contains("driver = sqlite\nconnect = /srv/pec.db\n"));
+        for line in sql.lines().filter(|l| l.contains("_query")) {
+            assert!(line.contains("FROM mail_accounts"), "{line}");
+            assert!(!line.contains("mailboxes"), "{line}");
+        }
+        assert!(files[0].1.contains("port = 1143"));
+    }
+}
