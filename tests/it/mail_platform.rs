@@ -154,6 +154,7 @@ struct Dovecot {
     child: Child,
     dir: PathBuf,
     imap_port: u16,
+    lmtp_port: u16,
 }
 
 /// The loopback addresses Dovecot listens on in these tests: 127.0.0.1 to 127.0.0.LOOPBACKS.
@@ -184,7 +185,7 @@ impl Dovecot {
             .stderr(Stdio::from(std::fs::File::create(dir.join("stderr.log")).unwrap()))
             .spawn()
             .expect("start dovecot");
-        let dovecot = Dovecot { child, dir, imap_port: setup.imap_port };
+        let dovecot = Dovecot { child, dir, imap_port: setup.imap_port, lmtp_port: setup.lmtp_port };
         let deadline = Instant::now() + Duration::from_secs(20);
         while tokio::net::TcpStream::connect((format!("127.0.0.{LOOPBACKS}"), dovecot.imap_port))
             .await
@@ -201,37 +202,101 @@ impl Dovecot {
         format!("{}{}", read("stderr.log"), read("dovecot.log"))
     }
 
-    /// IMAP `LOGIN` on a new connection: the tagged answer (`a OK …`, `a NO …`, `a BAD …`).
-    /// Each from and to an address of its own in 127.0.0.0/8 (Dovecot listens on
-    /// [`LOOPBACKS`]): Dovecot slows an address down after a failed login, as it should, which
-    /// would only make the test wait; and it takes a plain-text password only on a connection
-    /// to the address it came from.
+    /// IMAP `LOGIN` on a new connection: the tagged answer (`a OK …`, `a NO …`, `a BAD …`, or
+    /// Dovecot's `* BYE` when it hangs up).
     async fn login(&self, user: &str, password: &str) -> String {
+        let mut t = Talk::open(self.imap_port).await;
+        let greeting = t.say(None, |_| true).await;
+        assert!(greeting.first().is_some_and(|g| g.starts_with("* OK")), "{greeting:?}");
+        let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let answer = t
+            .say(Some(&format!("a LOGIN {} {}", quote(user), quote(password))), |l| {
+                l.starts_with("a ") || l.starts_with("* BYE")
+            })
+            .await;
+        let _ = t.write.write_all(b"b LOGOUT\r\n").await;
+        answer.last().cloned().unwrap_or_else(|| "closed".into())
+    }
+}
+
+/// A line-based conversation on a loopback connection of its own (see [`Dovecot::login`]).
+struct Talk {
+    lines: tokio::io::Lines<BufReader<tokio::net::tcp::OwnedReadHalf>>,
+    write: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Talk {
+    async fn open(port: u16) -> Talk {
+        // Each from and to an address of its own in 127.0.0.0/8 (Dovecot listens on
+        // [`LOOPBACKS`]): Dovecot slows an address down after a failed login, as it should,
+        // which would only make the tests wait; and it takes a plain-text password only on a
+        // connection to the address it came from.
         static NEXT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
         let host = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % LOOPBACKS + 1;
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.bind(std::net::SocketAddr::from(([127, 0, 0, host], 0))).unwrap();
-        let stream =
-            socket.connect(std::net::SocketAddr::from(([127, 0, 0, host], self.imap_port))).await.unwrap();
-        let (read, mut write) = stream.into_split();
-        let mut lines = BufReader::new(read).lines();
-        let greeting = lines.next_line().await.unwrap().unwrap_or_default();
-        assert!(greeting.starts_with("* OK"), "{greeting}");
-        let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-        write.write_all(format!("a LOGIN {} {}\r\n", quote(user), quote(password)).as_bytes()).await.unwrap();
-        let answer = tokio::time::timeout(Duration::from_secs(20), async {
-            loop {
-                match lines.next_line().await {
-                    Ok(Some(line)) if line.starts_with("a ") || line.starts_with("* BYE") => return line,
-                    Ok(Some(_)) => continue,
-                    _ => return "closed".to_string(),
+        let stream = socket.connect(std::net::SocketAddr::from(([127, 0, 0, host], port))).await.unwrap();
+        let (read, write) = stream.into_split();
+        Talk { lines: BufReader::new(read).lines(), write }
+    }
+
+    /// Sends `line` (when given) and reads until `done` says a line ends the answer: every line.
+    async fn say(&mut self, line: Option<&str>, done: impl Fn(&str) -> bool) -> Vec<String> {
+        if let Some(line) = line {
+            self.write.write_all(format!("{line}\r\n").as_bytes()).await.unwrap();
+        }
+        let mut got = Vec::new();
+        tokio::time::timeout(Duration::from_secs(20), async {
+            while let Ok(Some(l)) = self.lines.next_line().await {
+                let end = done(&l);
+                got.push(l);
+                if end {
+                    break;
                 }
             }
         })
         .await
-        .expect("an answer to LOGIN in 20 s");
-        let _ = write.write_all(b"b LOGOUT\r\n").await;
-        answer
+        .expect("an answer in 20 s");
+        got
+    }
+}
+
+/// The last line of an SMTP/LMTP answer has a space after its code.
+fn smtp_end(line: &str) -> bool {
+    line.as_bytes().get(3) != Some(&b'-')
+}
+
+impl Dovecot {
+    /// A message to `to` over LMTP, as Postfix hands it over: the answer to `RCPT TO`, and to
+    /// the data when the recipient was accepted.
+    async fn deliver(&self, to: &str) -> (String, String) {
+        let mut t = Talk::open(self.lmtp_port).await;
+        t.say(None, smtp_end).await;
+        t.say(Some("LHLO pec-manager.test"), smtp_end).await;
+        t.say(Some("MAIL FROM:<mittente@example.it>"), smtp_end).await;
+        let rcpt = t.say(Some(&format!("RCPT TO:<{to}>")), smtp_end).await.join("\n");
+        if !rcpt.starts_with("250") {
+            return (rcpt, String::new());
+        }
+        t.say(Some("DATA"), smtp_end).await;
+        let body = format!(
+            "From: mittente@example.it\r\nTo: {to}\r\nSubject: Prova\r\n\r\n{}\r\n.",
+            "Messaggio di prova. ".repeat(200)
+        );
+        let data = t.say(Some(&body), smtp_end).await.join("\n");
+        t.say(Some("QUIT"), smtp_end).await;
+        (rcpt, data)
+    }
+
+    /// Logs in and asks `GETQUOTAROOT INBOX`: every line of the answer.
+    async fn quota(&self, user: &str, password: &str) -> Vec<String> {
+        let mut t = Talk::open(self.imap_port).await;
+        t.say(None, |_| true).await;
+        let login = t.say(Some(&format!("a LOGIN \"{user}\" \"{password}\"")), |l| l.starts_with("a ")).await;
+        assert!(login.last().is_some_and(|l| l.starts_with("a OK")), "{login:?}");
+        let quota = t.say(Some("b GETQUOTAROOT INBOX"), |l| l.starts_with("b ")).await;
+        t.say(Some("c LOGOUT"), |l| l.starts_with("c ")).await;
+        quota
     }
 }
 
@@ -351,5 +416,58 @@ async fn dovecot_logs_the_holder_in_with_the_password_chosen_through_the_link_an
             assert!(!log.contains(bad), "{:?}: {bad} in dovecot's log:\n{log}", store.backend());
         }
         assert!(!log.contains(password));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dovecot_delivers_to_who_may_receive_and_counts_the_mailbox_s_disk_space() {
+    if !dovecot_installed() {
+        return;
+    }
+    for store in common::stores().await {
+        let n = std::process::id();
+        let names: Vec<String> =
+            ["riceve", "sospesa", "revocata"].iter().map(|s| format!("{s}{n}q@legalmail.it")).collect();
+        let (userids, tokens) = active_mailboxes(&store, &names).await;
+        let password = "Segreta-2026!";
+        choose_password(&store, &tokens[0], password).await;
+        let alfa = common::operator(&store, "alfa").await;
+        store.change_state(&alfa, &userids[1], Transition::Suspend).await.unwrap();
+        store.change_state(&alfa, &userids[2], Transition::Revoke(RevocationReason::ALL[0])).await.unwrap();
+        let dovecot = Dovecot::start(mail_database(&store).await).await;
+
+        // Delivery over LMTP: the active and the suspended mailbox receive; the revoked one, and
+        // an address nobody has, are refused at RCPT, so the sender is told.
+        let (rcpt, data) = dovecot.deliver(&names[0]).await;
+        assert!(rcpt.starts_with("250") && data.starts_with("250"), "{rcpt} / {data}: {}", dovecot.log());
+        let (rcpt, data) = dovecot.deliver(&names[1].to_uppercase()).await;
+        assert!(rcpt.starts_with("250") && data.starts_with("250"), "suspended: {rcpt} / {data}");
+        for refused in [names[2].clone(), format!("nessuno{n}@legalmail.it")] {
+            let (rcpt, _) = dovecot.deliver(&refused).await;
+            assert!(rcpt.starts_with('5'), "{refused}: {rcpt}");
+        }
+
+        // The quota is the mailbox's disk space, and the delivered message is counted in it.
+        let disk_gb = store
+            .raw_count(&format!(
+                "SELECT disk_gb AS n FROM mailboxes WHERE userid = '{}'",
+                userids[0].as_str()
+            ))
+            .await
+            .unwrap();
+        let answer = dovecot.quota(&names[0], password).await;
+        let line = answer.iter().find(|l| l.starts_with("* QUOTA ")).unwrap_or_else(|| panic!("{answer:?}"));
+        let numbers: Vec<i64> = line
+            .rsplit_once("STORAGE ")
+            .map(|(_, rest)| rest.trim_end_matches(')').split(' ').filter_map(|v| v.parse().ok()).collect())
+            .unwrap_or_default();
+        assert_eq!(numbers.len(), 2, "{line}");
+        assert!(numbers[0] > 0, "the delivered message is counted: {line}");
+        assert_eq!(numbers[1], disk_gb * 1024 * 1024, "the limit in KiB: {line}");
+
+        let log = dovecot.log();
+        for bad in ["Error:", "Fatal:", "Panic:"] {
+            assert!(!log.contains(bad), "{:?}: {bad} in dovecot's log:\n{log}", store.backend());
+        }
     }
 }
