@@ -21,9 +21,10 @@ if [ "$MODE" = test ]; then
   command -v openssl >/dev/null || apt_missing+=(openssl)
   # Runs the README's API examples (tests/it/api_readme.rs).
   command -v curl >/dev/null || apt_missing+=(curl)
-  # The mail platform's tests run a real Dovecot reading the platform's database
-  # (tests/it/mail_platform.rs).
-  for p in dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sqlite; do
+  # The mail platform's tests run a real Dovecot and Postfix's postmap reading the platform's
+  # database (tests/it/mail_platform.rs).
+  for p in dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sqlite \
+           postfix postfix-pgsql postfix-sqlite; do
     dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
   done
 fi

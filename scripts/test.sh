@@ -22,8 +22,8 @@ if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 
 pg_start
 export PEC_REQUIRE_POSTGRES=1
-# Installed by setup.sh: its tests may not skip (tests/it/mail_platform.rs).
-export PEC_REQUIRE_DOVECOT=1
+# Dovecot and Postfix, installed by setup.sh: their tests may not skip (tests/it/mail_platform.rs).
+export PEC_REQUIRE_MAIL_SERVERS=1
 
 step "format and lints"
 cargo fmt --all --check

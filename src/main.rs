@@ -233,8 +233,8 @@ fn mail_config(args: &[String]) -> Result<(), String> {
         println!("scritto {}", path.display());
     }
     println!("avvio: dovecot -F -c {}", setup.dir.join("dovecot.conf").display());
-    if let MailDatabase::Postgres(url) = &setup.database {
-        let name = url.rsplit('/').next().unwrap_or_default().split('?').next().unwrap_or_default();
+    if let MailDatabase::Postgres(target) = &setup.database {
+        let name = &target.dbname;
         println!(
             "\nSu PostgreSQL, una volta, come proprietario del database:\n{}",
             grant_sql(name, MAIL_ROLE)

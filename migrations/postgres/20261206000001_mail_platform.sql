@@ -4,6 +4,7 @@
 -- mail-config`); the mail servers' own role may read nothing else (a view runs with its
 -- owner's rights over the tables beneath it).
 --   login        the address, stored lower-case (queries compare with the login lower-cased);
+--   domain       its domain (indexed: Postfix asks whether a domain is ours by it);
 --   password     Dovecot's {ARGON2ID} scheme reads the PHC string exactly as stored;
 --   may_login    ATTIVA, a password chosen, not past its expiry date (today's date, without
 --                waiting for the hourly job);
@@ -14,6 +15,7 @@
 -- Dates are UTC 'YYYY-MM-DD' text, as the platform stores them, whatever the session's zone.
 CREATE VIEW mail_accounts AS
 SELECT m.address AS login,
+       m.domain AS domain,
        m.userid AS userid,
        '{ARGON2ID}' || m.password_hash AS password,
        CAST(CASE WHEN m.state = 'ATTIVA' AND m.password_hash IS NOT NULL

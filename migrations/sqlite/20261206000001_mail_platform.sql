@@ -3,6 +3,7 @@
 -- Dovecot's passdb and userdb and Postfix's virtual_mailbox_maps query it (`pec-manager
 -- mail-config`); on PostgreSQL the mail servers' own role may read nothing else.
 --   login        the address, stored lower-case (queries compare with the login lower-cased);
+--   domain       its domain (indexed: Postfix asks whether a domain is ours by it);
 --   password     Dovecot's {ARGON2ID} scheme reads the PHC string exactly as stored;
 --   may_login    ATTIVA, a password chosen, not past its expiry date (today's date, without
 --                waiting for the hourly job);
@@ -13,6 +14,7 @@
 -- Dates are UTC 'YYYY-MM-DD' text, as the platform stores them.
 CREATE VIEW mail_accounts AS
 SELECT m.address AS login,
+       m.domain AS domain,
        m.userid AS userid,
        '{ARGON2ID}' || m.password_hash AS password,
        CASE WHEN m.state = 'ATTIVA' AND m.password_hash IS NOT NULL AND m.expires_at >= date('now')

@@ -10,9 +10,69 @@ use std::path::PathBuf;
 pub enum MailDatabase {
     /// The SQLite file, which Dovecot opens itself.
     Sqlite(PathBuf),
-    /// A PostgreSQL URL of the mail servers' own role, which may read only `mail_accounts`
-    /// (`grant_sql`); libpq takes URLs as they are.
-    Postgres(String),
+    /// PostgreSQL, as the mail servers' own role, which may read only `mail_accounts`
+    /// (`grant_sql`).
+    Postgres(PgTarget),
+}
+
+/// A PostgreSQL database and the role that reaches it, in parts: Dovecot and Postfix each take
+/// them in their own syntax, and neither then has a URL with the password in it to print when
+/// a connection fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgTarget {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    pub dbname: String,
+}
+
+impl PgTarget {
+    fn parse(text: &str) -> Result<Self, String> {
+        let refused = |what: &str| {
+            format!("URL di PostgreSQL non valido ({what}): {}", crate::store::redacted_url(text))
+        };
+        let url = url::Url::parse(text).map_err(|_| refused("forma"))?;
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8().map(|s| s.into_owned());
+        let user = decode(url.username()).map_err(|_| refused("utente"))?;
+        let password = decode(url.password().unwrap_or_default()).map_err(|_| refused("password"))?;
+        let dbname = decode(url.path().trim_start_matches('/')).map_err(|_| refused("database"))?;
+        let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
+        let target = PgTarget { host, port: url.port().unwrap_or(5432), user, password, dbname };
+        // Each part becomes a line of a configuration file: no line breaks, and none empty.
+        for (what, part) in [("host", &target.host), ("utente", &target.user), ("database", &target.dbname)] {
+            if part.is_empty() {
+                return Err(refused(what));
+            }
+        }
+        let parts = [&target.host, &target.user, &target.password, &target.dbname];
+        if parts.iter().any(|p| p.chars().any(char::is_control)) {
+            return Err(refused("caratteri di controllo"));
+        }
+        Ok(target)
+    }
+
+    /// libpq's `key=value` form for Dovecot, each value quoted.
+    fn conninfo(&self) -> String {
+        let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
+        format!(
+            "host={} port={} dbname={} user={} password={}",
+            quote(&self.host),
+            self.port,
+            quote(&self.dbname),
+            quote(&self.user),
+            quote(&self.password)
+        )
+    }
+
+    /// Postfix's pgsql table parameters.
+    fn postfix(&self) -> String {
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        format!(
+            "hosts = inet:{host}:{}\nuser = {}\npassword = {}\ndbname = {}",
+            self.port, self.user, self.password, self.dbname
+        )
+    }
 }
 
 impl MailDatabase {
@@ -26,7 +86,7 @@ impl MailDatabase {
             let path = std::path::absolute(path).map_err(|e| format!("percorso del database: {e}"))?;
             Ok(Self::Sqlite(path))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self::Postgres(url.to_string()))
+            Ok(Self::Postgres(PgTarget::parse(url)?))
         } else {
             Err(format!("URL del database non supportato: {}", crate::store::redacted_url(url)))
         }
@@ -65,7 +125,7 @@ fn sql_queries() -> String {
 fn sql_file(setup: &DovecotSetup) -> String {
     let (driver, connect) = match &setup.database {
         MailDatabase::Sqlite(path) => ("sqlite", path.display().to_string()),
-        MailDatabase::Postgres(url) => ("pgsql", url.clone()),
+        MailDatabase::Postgres(target) => ("pgsql", target.conninfo()),
     };
     format!(
         "# Written by `pec-manager mail-config dovecot`: Dovecot's accounts are the platform's\n\
@@ -149,9 +209,70 @@ plugin {{
     )
 }
 
-/// The files of a Dovecot that serves the platform's mailboxes: (name in `setup.dir`, text).
+/// A Postfix lookup table on the view: `query` with Postfix's `%s` (the key, SQL-quoted by
+/// Postfix).
+fn postfix_map(setup: &DovecotSetup, what: &str, query: &str) -> String {
+    let source = match &setup.database {
+        MailDatabase::Sqlite(path) => format!("dbpath = {}", path.display()),
+        MailDatabase::Postgres(target) => target.postfix(),
+    };
+    format!(
+        "# Written by `pec-manager mail-config dovecot`: {what}, from the platform's view\n\
+         # mail_accounts.\n\
+         {source}\n\
+         query = {query}\n"
+    )
+}
+
+/// The lookup type Postfix uses for the platform's database.
+fn postfix_type(setup: &DovecotSetup) -> &'static str {
+    match setup.database {
+        MailDatabase::Sqlite(_) => "sqlite",
+        MailDatabase::Postgres(_) => "pgsql",
+    }
+}
+
+/// What to add to Postfix's `main.cf`: the platform's domains and mailboxes are Postfix's
+/// virtual mailboxes, delivered over LMTP to this Dovecot.
+fn postfix_main(setup: &DovecotSetup) -> String {
+    let (dir, kind) = (setup.dir.display(), postfix_type(setup));
+    let lmtp = setup.listen.split_whitespace().next().unwrap_or("127.0.0.1");
+    format!(
+        "# Written by `pec-manager mail-config dovecot`: add to Postfix's main.cf (postconf -e, or\n\
+         # by hand). Mail for the platform's mailboxes goes over LMTP to its Dovecot; an address\n\
+         # that may not receive (revoked, past the grace period, unknown) is refused at RCPT.\n\
+         # The maps may hold the mail role's password: chgrp postfix {dir}/postfix-*.cf\n\
+         virtual_mailbox_domains = {kind}:{dir}/postfix-domains.cf\n\
+         virtual_mailbox_maps = {kind}:{dir}/postfix-mailboxes.cf\n\
+         virtual_transport = lmtp:inet:{lmtp}:{port}\n",
+        port = setup.lmtp_port
+    )
+}
+
+/// The files of a Dovecot that serves the platform's mailboxes, and of the Postfix that
+/// delivers to it: (name in `setup.dir`, text).
 pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
-    vec![("dovecot.conf", dovecot_conf(setup)), ("dovecot-sql.conf.ext", sql_file(setup))]
+    vec![
+        ("dovecot.conf", dovecot_conf(setup)),
+        ("dovecot-sql.conf.ext", sql_file(setup)),
+        ("postfix-main.cf", postfix_main(setup)),
+        (
+            "postfix-mailboxes.cf",
+            postfix_map(
+                setup,
+                "the mailboxes that may receive",
+                "SELECT login FROM mail_accounts WHERE login = lower('%s') AND may_receive = 1",
+            ),
+        ),
+        (
+            "postfix-domains.cf",
+            postfix_map(
+                setup,
+                "the domains with a mailbox that may receive",
+                "SELECT domain FROM mail_accounts WHERE domain = lower('%s') AND may_receive = 1 LIMIT 1",
+            ),
+        ),
+    ]
 }
 
 /// The SQL an administrator runs once on PostgreSQL for the mail servers' role: it may read
@@ -169,7 +290,7 @@ pub fn grant_sql(database: &str, role: &str) -> String {
 }
 
 /// Writes [`dovecot_files`] into `setup.dir` (made if missing, with the folders Dovecot needs);
-/// the SQL file, which may hold the role's password, readable by its owner only; the mail
+/// the files that may hold the role's password readable by their owner only; the mail
 /// folder given to the mail user (`chown`, when run as root).
 pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
     use std::os::unix::fs::PermissionsExt;
@@ -186,8 +307,12 @@ pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
     for (name, text) in dovecot_files(setup) {
         let path = setup.dir.join(name);
         std::fs::write(&path, text)?;
+        // These may hold the mail role's password: Dovecot reads its own as root; Postfix's
+        // daemons read the maps through their group (`chgrp postfix`, as postfix-main.cf says).
         if name.ends_with(".ext") {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        } else if name.starts_with("postfix-") && name != "postfix-main.cf" {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640))?;
         }
         written.push(path);
     }
@@ -205,10 +330,26 @@ mod tests {
             Ok(MailDatabase::Sqlite(p)) if p == std::path::Path::new("/var/lib/pec/pec.db")
         ));
         assert!(MailDatabase::from_url("sqlite::memory:").is_err());
+        let Ok(MailDatabase::Postgres(target)) =
+            MailDatabase::from_url("postgres://pec_mail:a%20b'c@db:5433/pec?sslmode=require")
+        else {
+            panic!("a PostgreSQL URL")
+        };
         assert_eq!(
-            MailDatabase::from_url("postgres://pec_mail:x@db/pec"),
-            Ok(MailDatabase::Postgres("postgres://pec_mail:x@db/pec".into()))
+            target,
+            PgTarget {
+                host: "db".into(),
+                port: 5433,
+                user: "pec_mail".into(),
+                password: "a b'c".into(),
+                dbname: "pec".into()
+            }
         );
+        assert_eq!(target.conninfo(), "host='db' port=5433 dbname='pec' user='pec_mail' password='a b\\'c'");
+        assert!(target.postfix().starts_with("hosts = inet:db:5433\nuser = pec_mail\n"));
+        for bad in ["postgres://db/pec", "postgres://u@db/", "postgres://u:a%0Ab@db/pec"] {
+            assert!(MailDatabase::from_url(bad).is_err(), "{bad}");
+        }
         let refused = MailDatabase::from_url("mysql://root:segreta@db/pec").unwrap_err();
         assert!(!refused.contains("segreta"), "{refused}");
     }
@@ -226,10 +367,15 @@ mod tests {
         let files = dovecot_files(&setup);
         let sql = &files[1].1;
         assert!(sql.contains("driver = sqlite\nconnect = /srv/pec.db\n"));
-        for line in sql.lines().filter(|l| l.contains("_query")) {
-            assert!(line.contains("FROM mail_accounts"), "{line}");
+        let queries: Vec<&str> =
+            files.iter().flat_map(|(_, text)| text.lines()).filter(|l| l.contains("query =")).collect();
+        assert_eq!(queries.len(), 5, "Dovecot's three, Postfix's two");
+        for line in queries {
+            assert!(line.contains("FROM mail_accounts WHERE"), "{line}");
             assert!(!line.contains("mailboxes"), "{line}");
         }
         assert!(files[0].1.contains("port = 1143"));
+        assert!(files[2].1.contains("virtual_transport = lmtp:inet:127.0.0.1:1024"));
+        assert!(files[3].1.contains("dbpath = /srv/pec.db"));
     }
 }

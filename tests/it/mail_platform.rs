@@ -1,8 +1,10 @@
 //! The mail platform (issue 24), on SQLite and PostgreSQL: the view `mail_accounts` says who
 //! may log in and who may receive; a real Dovecot (Debian's 2.3, as a child process of the
 //! test, on a loopback port, with the configuration `mail-config dovecot` writes) logs the holder
-//! in with the password chosen through the link, and nobody else. Without Dovecot installed
-//! these tests are skipped, unless PEC_REQUIRE_DOVECOT=1 (`make test` installs it and sets it).
+//! in with the password chosen through the link, and nobody else, and delivers over LMTP to whom
+//! may receive; Postfix's `postmap` finds in the view the mailboxes and domains that may
+//! receive. Without Dovecot or Postfix installed these tests are skipped, unless
+//! PEC_REQUIRE_MAIL_SERVERS=1 (`make test` installs both and sets it).
 
 use crate::common;
 use common::{draft_with, mailbox};
@@ -138,14 +140,19 @@ async fn the_mail_accounts_view_says_who_may_log_in_and_who_may_receive() {
     }
 }
 
-/// Is Dovecot here? Without it the Dovecot tests are skipped, unless they are required.
-fn dovecot_installed() -> bool {
-    let found = Command::new("dovecot").arg("--version").output().is_ok_and(|o| o.status.success());
+/// Is `program` here? Without it a test of the mail servers is skipped, unless they are
+/// required.
+fn installed(program: &str) -> bool {
+    let found = Command::new(program).arg("-?").output().is_ok();
     assert!(
-        found || std::env::var("PEC_REQUIRE_DOVECOT").as_deref() != Ok("1"),
-        "PEC_REQUIRE_DOVECOT=1 but dovecot is not installed (scripts/setup.sh test installs it)"
+        found || std::env::var("PEC_REQUIRE_MAIL_SERVERS").as_deref() != Ok("1"),
+        "PEC_REQUIRE_MAIL_SERVERS=1 but {program} is not installed (scripts/setup.sh test installs it)"
     );
     found
+}
+
+fn dovecot_installed() -> bool {
+    installed("dovecot")
 }
 
 /// A Dovecot of the test's own, with the configuration `mail-config dovecot` writes; stopped
@@ -331,7 +338,7 @@ async fn mail_database(store: &Store) -> MailDatabase {
     let theirs: Result<i64, _> =
         sqlx::query_scalar("SELECT COUNT(*) FROM mailboxes").fetch_one(&mut conn).await;
     assert!(theirs.is_err(), "the mail role read the mailboxes table");
-    MailDatabase::Postgres(mail_url)
+    MailDatabase::from_url(&mail_url).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -469,5 +476,61 @@ async fn dovecot_delivers_to_who_may_receive_and_counts_the_mailbox_s_disk_space
         for bad in ["Error:", "Fatal:", "Panic:"] {
             assert!(!log.contains(bad), "{:?}: {bad} in dovecot's log:\n{log}", store.backend());
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postfix_finds_in_the_view_the_mailboxes_and_domains_that_may_receive() {
+    if !installed("postmap") {
+        return;
+    }
+    for store in common::stores().await {
+        let n = std::process::id();
+        let names: Vec<String> =
+            ["riceve", "sospesa", "revocata"].iter().map(|s| format!("{s}{n}p@legalmail.it")).collect();
+        let (userids, _) = active_mailboxes(&store, &names).await;
+        let alfa = common::operator(&store, "alfa").await;
+        store.change_state(&alfa, &userids[1], Transition::Suspend).await.unwrap();
+        store.change_state(&alfa, &userids[2], Transition::Revoke(RevocationReason::ALL[0])).await.unwrap();
+        let database = mail_database(&store).await;
+        let kind = if matches!(database, MailDatabase::Postgres(_)) { "pgsql" } else { "sqlite" };
+        let dir = std::env::temp_dir().join(format!("pec-postfix-{n}-{}", free_port()));
+        let setup = DovecotSetup {
+            dir: dir.clone(),
+            listen: "127.0.0.1".into(),
+            imap_port: 1143,
+            lmtp_port: 1024,
+            database,
+            mail_user: "dovecot".into(),
+        };
+        write_dovecot(&setup).unwrap();
+        let main_cf = std::fs::read_to_string(dir.join("postfix-main.cf")).unwrap();
+        assert!(main_cf
+            .contains(&format!("virtual_mailbox_maps = {kind}:{}/postfix-mailboxes.cf", dir.display())));
+        assert!(main_cf.contains("virtual_transport = lmtp:inet:127.0.0.1:1024"));
+        // `postmap -q KEY TABLE`: the value found, or `None` (exit status 1, nothing printed).
+        let lookup = |key: &str, table: &str| {
+            let out = Command::new("postmap")
+                .args(["-q", key, &format!("{kind}:{}", dir.join(table).display())])
+                .output()
+                .unwrap();
+            let found = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            assert!(
+                out.status.success() || found.is_empty(),
+                "{key}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let errors = String::from_utf8_lossy(&out.stderr).to_string();
+            assert!(!errors.contains("fatal") && !errors.contains("warning"), "{key}: {errors}");
+            out.status.success().then_some(found)
+        };
+        assert_eq!(lookup(&names[0].to_uppercase(), "postfix-mailboxes.cf"), Some(names[0].clone()));
+        assert_eq!(lookup(&names[1], "postfix-mailboxes.cf"), Some(names[1].clone()), "suspended");
+        assert_eq!(lookup(&names[2], "postfix-mailboxes.cf"), None, "revoked");
+        assert_eq!(lookup(&format!("nessuno{n}@legalmail.it"), "postfix-mailboxes.cf"), None);
+        assert_eq!(lookup(&format!("{}' OR '1'='1", names[2]), "postfix-mailboxes.cf"), None);
+        assert_eq!(lookup("LEGALMAIL.IT", "postfix-domains.cf"), Some("legalmail.it".to_string()));
+        assert_eq!(lookup("example.org", "postfix-domains.cf"), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
