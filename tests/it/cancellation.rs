@@ -276,6 +276,16 @@ async fn a_connection_left_inside_a_transaction_is_closed_before_it_is_handed_ou
         let cases: &[bool] = if store.backend() == Backend::Postgres { &[false, true] } else { &[false] };
         for &behind_sqlx in cases {
             store.leave_connection_in_transaction(behind_sqlx).await.unwrap();
+            // Back in the pool (a task of the pool's own) before the writes ask for connections:
+            // otherwise it could land there after them, and wait for the next request.
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while !store.pool_is_idle() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the pool did not take the connection back in 5 s"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             // More writes at once than the pool has connections: every idle one is handed out,
             // the one left in a transaction among them.
             let mut writes = Vec::new();

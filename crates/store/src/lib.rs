@@ -257,6 +257,13 @@ impl Store {
         Ok(())
     }
 
+    /// Whether every connection of the pool is back in it and idle: the pool takes a
+    /// connection back in a task of its own, which a test must not race.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn pool_is_idle(&self) -> bool {
+        self.pool.num_idle() >= self.pool.size() as usize
+    }
+
     /// Queues an e-mail on its own (tests of the sending).
     #[cfg(any(test, feature = "testing"))]
     pub async fn queue_mail(&self, mail: &Mail) -> Result<(), StoreError> {
