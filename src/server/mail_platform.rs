@@ -107,6 +107,32 @@ pub struct DovecotSetup {
     pub mail_user: String,
 }
 
+impl DovecotSetup {
+    /// Every value goes into a configuration file line or a command: an address that is not
+    /// one, a user name that is not one, or a folder with blanks or control characters would
+    /// write lines of its own into Dovecot's or Postfix's configuration.
+    pub fn check(&self) -> Result<(), String> {
+        let addresses: Vec<&str> = self.listen.split_whitespace().collect();
+        if addresses.is_empty() || addresses.iter().any(|a| a.parse::<std::net::IpAddr>().is_err()) {
+            return Err("--indirizzo: uno o più indirizzi IP separati da spazi".into());
+        }
+        let user_ok = self.mail_user.len() <= 32
+            && self.mail_user.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && self
+                .mail_user
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !user_ok {
+            return Err("--utente-posta: un nome di utente di sistema (a-z, 0-9, _ e -)".into());
+        }
+        let dir = self.dir.to_string_lossy();
+        if dir.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("--cartella: un percorso senza spazi né caratteri di controllo".into());
+        }
+        Ok(())
+    }
+}
+
 /// The usual name of the mail servers' PostgreSQL role.
 pub const MAIL_ROLE: &str = "pec_mail";
 
@@ -278,6 +304,8 @@ pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
 /// The SQL an administrator runs once on PostgreSQL for the mail servers' role: it may read
 /// `mail_accounts` and nothing else (the view reads the tables with its owner's rights).
 pub fn grant_sql(database: &str, role: &str) -> String {
+    // The database's name is an identifier in double quotes: a quote inside it is doubled.
+    let database = database.replace('"', "\"\"");
     format!(
         "-- The mail servers' role: it reads the view mail_accounts, nothing else.\n\
          CREATE ROLE {role} LOGIN PASSWORD 'choose-a-password';\n\
@@ -294,6 +322,7 @@ pub fn grant_sql(database: &str, role: &str) -> String {
 /// folder given to the mail user (`chown`, when run as root).
 pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
     use std::os::unix::fs::PermissionsExt;
+    setup.check().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     for sub in ["run", "state", "mail"] {
         std::fs::create_dir_all(setup.dir.join(sub))?;
     }
@@ -375,6 +404,16 @@ mod tests {
             assert!(!line.contains("mailboxes"), "{line}");
         }
         assert!(files[0].1.contains("port = 1143"));
+        assert_eq!(setup.check(), Ok(()));
+        for bad in [
+            DovecotSetup { listen: "127.0.0.1\nauth_mechanisms = anonymous".into(), ..setup.clone() },
+            DovecotSetup { listen: String::new(), ..setup.clone() },
+            DovecotSetup { mail_user: "root:root /".into(), ..setup.clone() },
+            DovecotSetup { dir: "/srv/a b".into(), ..setup.clone() },
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
+        assert!(grant_sql("pe\"c", MAIL_ROLE).contains("DATABASE \"pe\"\"c\""));
         assert!(files[2].1.contains("virtual_transport = lmtp:inet:127.0.0.1:1024"));
         assert!(files[3].1.contains("dbpath = /srv/pec.db"));
     }

@@ -61,6 +61,14 @@ async fn account(store: &Store, login: &str) -> Option<(i64, i64)> {
     ))
 }
 
+/// The mailbox's disk space in GB, as stored.
+async fn disk_gb(store: &Store, userid: &UserId) -> i64 {
+    store
+        .raw_count(&format!("SELECT disk_gb AS n FROM mailboxes WHERE userid = '{}'", userid.as_str()))
+        .await
+        .unwrap()
+}
+
 fn day(offset: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).format("%Y-%m-%d").to_string()
 }
@@ -108,13 +116,7 @@ async fn the_mail_accounts_view_says_who_may_log_in_and_who_may_receive() {
             store.backend()
         );
         // The quota is the mailbox's disk space (its offer's, plus any extra).
-        let disk = store
-            .raw_count(&format!(
-                "SELECT disk_gb AS n FROM mailboxes WHERE userid = '{}'",
-                userids[1].as_str()
-            ))
-            .await
-            .unwrap();
+        let disk = disk_gb(&store, &userids[1]).await;
         assert!(disk > 0);
         let quota_rule = store
             .raw_count(&format!(
@@ -455,13 +457,7 @@ async fn dovecot_delivers_to_who_may_receive_and_counts_the_mailbox_s_disk_space
         }
 
         // The quota is the mailbox's disk space, and the delivered message is counted in it.
-        let disk_gb = store
-            .raw_count(&format!(
-                "SELECT disk_gb AS n FROM mailboxes WHERE userid = '{}'",
-                userids[0].as_str()
-            ))
-            .await
-            .unwrap();
+        let disk_gb = disk_gb(&store, &userids[0]).await;
         let answer = dovecot.quota(&names[0], password).await;
         let line = answer.iter().find(|l| l.starts_with("* QUOTA ")).unwrap_or_else(|| panic!("{answer:?}"));
         let numbers: Vec<i64> = line
