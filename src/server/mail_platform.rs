@@ -83,6 +83,12 @@ impl MailDatabase {
             if path.is_empty() || path == ":memory:" {
                 return Err("un database SQLite in memoria non è leggibile dal server di posta".into());
             }
+            // The path becomes a line of Dovecot's and Postfix's configuration.
+            if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(
+                    "il percorso del database SQLite non può contenere spazi o caratteri di controllo".into(),
+                );
+            }
             let path = std::path::absolute(path).map_err(|e| format!("percorso del database: {e}"))?;
             Ok(Self::Sqlite(path))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -359,6 +365,7 @@ mod tests {
             Ok(MailDatabase::Sqlite(p)) if p == std::path::Path::new("/var/lib/pec/pec.db")
         ));
         assert!(MailDatabase::from_url("sqlite::memory:").is_err());
+        assert!(MailDatabase::from_url("sqlite:///srv/pec.db\nconnect = altro").is_err());
         let Ok(MailDatabase::Postgres(target)) =
             MailDatabase::from_url("postgres://pec_mail:a%20b'c@db:5433/pec?sslmode=require")
         else {

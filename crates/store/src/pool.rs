@@ -16,8 +16,8 @@ use sqlx::{Connection, Executor};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Connections closed because they came back, or were about to be handed out, inside a
-/// transaction, since the process started.
+/// Connections closed because they were about to be handed out inside a transaction, since the
+/// process started.
 static CLOSED_IN_TRANSACTION: AtomicU64 = AtomicU64::new(0);
 
 /// How many connections the guard has closed in this process (tests; the log line says it too).
@@ -25,12 +25,13 @@ pub fn closed_in_transaction() -> u64 {
     CLOSED_IN_TRANSACTION.load(Ordering::Relaxed)
 }
 
-fn closing(when: &str) -> bool {
+/// Counts and logs a connection the guard refuses; `false`, the hook's answer that closes it.
+fn refused() -> bool {
     let n = CLOSED_IN_TRANSACTION.fetch_add(1, Ordering::Relaxed) + 1;
     tracing::warn!(
         closed_in_transaction = n,
-        "a database connection {when} inside a transaction: closed, its transaction rolled back \
-         ({n} since the start)"
+        "a database connection about to be handed out was inside a transaction: closed, its \
+         transaction rolled back ({n} since the start)"
     );
     false
 }
@@ -88,11 +89,10 @@ pub(crate) fn options(backend: Backend) -> AnyPoolOptions {
         // transaction behind sqlx's back, costs the round trip the ping did.
         .before_acquire(move |conn, _| {
             Box::pin(async move {
-                if conn.is_in_transaction() {
-                    return Ok(closing("was about to be handed out"));
-                }
-                if backend == Backend::Postgres && pg_in_transaction(conn).await? {
-                    return Ok(closing("was about to be handed out"));
+                let inside = conn.is_in_transaction()
+                    || (backend == Backend::Postgres && pg_in_transaction(conn).await?);
+                if inside {
+                    return Ok(refused());
                 }
                 Ok(true)
             })
