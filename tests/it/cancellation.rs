@@ -253,6 +253,11 @@ async fn clients_that_disconnect_mid_request_leave_no_connection_inside_a_transa
         }
         observer.assert_none_idle_in_transaction("at the end").await;
         assert_eq!(observer.seen("orders", "number", &numbers).await, numbers.len());
+        // The storm did cancel orders (else this test would prove nothing), each whole or absent.
+        let stormed =
+            store.raw_count("SELECT COUNT(*) AS n FROM mailboxes WHERE address LIKE 'via%'").await.unwrap();
+        assert!(stormed < 2 * 1_200, "every disconnected order was made: no request was cancelled");
+        assert_eq!(stormed % 2, 0, "an order of two mailboxes made in part");
 
         // A login works at once.
         let cookie = tokio::time::timeout(Duration::from_secs(10), server.login("operatore"))
@@ -274,6 +279,17 @@ async fn a_connection_left_inside_a_transaction_is_closed_before_it_is_handed_ou
         // With sqlx's own transaction never ended, and (PostgreSQL, where the server tells)
         // behind sqlx's back.
         let cases: &[bool] = if store.backend() == Backend::Postgres { &[false, true] } else { &[false] };
+        if store.backend() == Backend::Postgres {
+            // The last line: the server itself ends a session left idle in a transaction.
+            let limit = store
+                .raw_count(
+                    "SELECT CAST(EXTRACT(EPOCH FROM CAST(current_setting('idle_in_transaction_session_timeout') \
+                     AS INTERVAL)) AS BIGINT) AS n",
+                )
+                .await
+                .unwrap();
+            assert_eq!(limit, 60, "idle_in_transaction_session_timeout on the pool's connections");
+        }
         for &behind_sqlx in cases {
             store.leave_connection_in_transaction(behind_sqlx).await.unwrap();
             // Back in the pool (a task of the pool's own) before the writes ask for connections:
