@@ -40,13 +40,15 @@ Uso:
                              oppure, senza database, quelli di --domini; esce con errore se una riga
                              non è valida
   pec-manager mail-config dovecot --cartella CARTELLA [--indirizzo 127.0.0.1] [--porta-imap 1143]
-        [--porta-lmtp 1024] [--utente-posta dovecot]
+        [--porta-lmtp 1024] [--porta-doveadm 8080] [--utente-posta dovecot]
                              scrive nella cartella la configurazione di Dovecot 2.3 che legge le
                              caselle dal database (vista mail_accounts, nessuna copia): il database è
                              PEC_MAIL_DATABASE_URL (su PostgreSQL il ruolo dei server di posta, che
                              legge solo quella vista; default DATABASE_URL); su PostgreSQL stampa le
                              istruzioni SQL che creano quel ruolo; --indirizzo accetta più
-                             indirizzi separati da spazi
+                             indirizzi separati da spazi; in pec-manager.env le variabili con cui
+                             la piattaforma raggiunge l'API di doveadm (la chiave resta la stessa se
+                             si scrive di nuovo la stessa cartella)
   pec-manager --help         questo aiuto
 
 Variabili d'ambiente:
@@ -158,6 +160,8 @@ async fn serve() -> Result<(), String> {
     }
     let mailer = pec_manager::server::mail::Mailer::from_env()?;
     mailer.spawn(store.clone());
+    let provisioner = pec_manager::server::provisioning::Provisioner::from_env()?;
+    provisioner.spawn(store.clone());
     let throttle = std::sync::Arc::new(pec_manager::server::throttle::Throttle::new(env_flag(
         "PEC_TRUSTED_PROXY",
         false,
@@ -173,6 +177,7 @@ async fn serve() -> Result<(), String> {
         store,
         secure_cookies: env_flag("PEC_SECURE_COOKIES", false),
         mailer,
+        provisioner,
         public_url: public_url.trim_end_matches('/').to_string(),
         throttle,
         settings: Default::default(),
@@ -204,7 +209,8 @@ async fn serve() -> Result<(), String> {
 /// `mail-config dovecot`: the configuration of a Dovecot that reads the platform's mailboxes.
 fn mail_config(args: &[String]) -> Result<(), String> {
     use pec_manager::server::mail_platform::{
-        grant_sql, write_dovecot, DovecotSetup, MailDatabase, MAIL_ROLE,
+        api_key_for, grant_sql, sqlite_owner, write_dovecot, DovecotSetup, MailDatabase, MAIL_ROLE,
+        PLATFORM_ENV,
     };
     if args.first().map(String::as_str) != Some("dovecot") {
         return Err(format!("mail-config: è supportato solo dovecot\n\n{USAGE}"));
@@ -216,23 +222,38 @@ fn mail_config(args: &[String]) -> Result<(), String> {
         })
     };
     let dir = opts.get("cartella").ok_or_else(|| format!("manca --cartella\n\n{USAGE}"))?;
+    let (imap_port, lmtp_port, doveadm_port) =
+        (port("porta-imap", 1143)?, port("porta-lmtp", 1024)?, port("porta-doveadm", 8080)?);
     let url = std::env::var("PEC_MAIL_DATABASE_URL")
         .or_else(|_| std::env::var("DATABASE_URL"))
         .unwrap_or_else(|_| DEFAULT_DATABASE_URL.into());
     let database = MailDatabase::from_url(&url)?;
+    let dir = std::path::absolute(dir).map_err(|e| format!("--cartella: {e}"))?;
+    let mail_user = opts.get("utente-posta").cloned().unwrap_or_else(|| "dovecot".into());
+    let dict_user = match &database {
+        MailDatabase::Sqlite(path) => sqlite_owner(path)?,
+        MailDatabase::Postgres(_) => mail_user.clone(),
+    };
     let setup = DovecotSetup {
-        dir: std::path::absolute(dir).map_err(|e| format!("--cartella: {e}"))?,
+        api_key: api_key_for(&dir),
+        dir,
         listen: opts.get("indirizzo").cloned().unwrap_or_else(|| "127.0.0.1".into()),
-        imap_port: port("porta-imap", 1143)?,
-        lmtp_port: port("porta-lmtp", 1024)?,
+        imap_port,
+        lmtp_port,
+        doveadm_port,
         database,
-        mail_user: opts.get("utente-posta").cloned().unwrap_or_else(|| "dovecot".into()),
+        dict_user,
+        mail_user,
     };
     let written = write_dovecot(&setup).map_err(|e| format!("{}: {e}", setup.dir.display()))?;
     for path in written {
         println!("scritto {}", path.display());
     }
     println!("avvio: dovecot -F -c {}", setup.dir.join("dovecot.conf").display());
+    println!(
+        "la piattaforma raggiunge questo Dovecot con le variabili di {} (PEC_MAIL_PLATFORM, PEC_DOVEADM_URL, PEC_DOVEADM_API_KEY)",
+        setup.dir.join(PLATFORM_ENV).display()
+    );
     if let MailDatabase::Postgres(target) = &setup.database {
         let name = &target.dbname;
         println!(

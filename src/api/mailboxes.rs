@@ -171,7 +171,10 @@ async fn transition(
 ) -> Result<Json<Mailbox>, Problem> {
     let userid = mailbox_asked(userid)?;
     match state.store.change_state(&caller.operator, &userid, t).await {
-        Ok(_) => Ok(Json(mailbox_of(state, caller, &userid).await?)),
+        Ok(_) => {
+            state.provisioner.wake();
+            Ok(Json(mailbox_of(state, caller, &userid).await?))
+        }
         Err(TransitionError::NotFound) => Err(no_mailbox(&userid)),
         Err(TransitionError::Refused(r)) => Err(Problem::conflict(
             "transizione_non_ammessa",

@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 pub struct LinkedMailbox {
     pub userid: crate::domain::UserId,
     pub address: String,
+    /// An additional user's login (Multiutenza), whose password the link sets.
+    pub user_login: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -36,7 +38,7 @@ pub async fn link_info(token: String) -> Result<LinkedMailbox, AppError> {
         return Err(link_not_working());
     }
     let target = store.link_target(token).await?.ok_or_else(link_not_working)?;
-    Ok(LinkedMailbox { userid: target.userid, address: target.address })
+    Ok(LinkedMailbox { userid: target.userid, address: target.address, user_login: target.user_login })
 }
 
 /// Public, like `link_info`. The link is checked (cheap) before the password is hashed
@@ -146,7 +148,19 @@ fn PasswordForm(token: String, error: Option<String>) -> impl IntoView {
             }
         };
         view! {
-            <p>{format!("Casella {} (userid {}): scelga la password.", info.address, info.userid)}</p>
+            <p>
+                {match &info.user_login {
+                    None => format!("Casella {} (userid {}): scelga la password.", info.address, info.userid),
+                    Some(login) => {
+                        format!(
+                            "Casella {} (userid {}): scelga la password del suo accesso {}.",
+                            info.address,
+                            info.userid,
+                            login,
+                        )
+                    }
+                }}
+            </p>
             {error
                 .map(|e| {
                     view! {

@@ -150,6 +150,41 @@ pub async fn unlock_operator(username: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// "Piattaforma di posta" (the provider's administrators): whether the mail platform answers,
+/// and its provisioning queue.
+#[server(endpoint = "configurazione/piattaforma-posta")]
+pub async fn mail_platform_health() -> Result<crate::domain::mail_platform::PlatformHealth, AppError> {
+    let me = crate::server::require_admin()?;
+    if !me.is_provider_admin() {
+        return Err(AppError::Forbidden);
+    }
+    let state = crate::server::state()?;
+    Ok(crate::domain::mail_platform::PlatformHealth {
+        configured: state.provisioner.configured(),
+        reachable: state.provisioner.health().await,
+        queue: state.store.mail_queue_health().await?,
+    })
+}
+
+/// The section of "Configurazione" on the mail platform.
+#[component]
+fn MailPlatformSection() -> impl IntoView {
+    let health = Resource::new(|| (), |_| mail_platform_health());
+    view! {
+        <section aria-labelledby="piattaforma-h">
+            <h2 id="piattaforma-h">"Piattaforma di posta"</h2>
+            {loaded(
+                health,
+                |h| {
+                    view! {
+                        <ul>{h.lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                    }
+                },
+            )}
+        </section>
+    }
+}
+
 #[component]
 pub fn ConfigurationPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| list_operators());
@@ -188,6 +223,7 @@ pub fn ConfigurationPage() -> impl IntoView {
                             <a href="/configurazione/registro">"Registro attività"</a>
                         </li>
                     </ul>
+                    {d.me.is_provider_admin().then(|| view! { <MailPlatformSection /> })}
                 }
             },
         )}

@@ -116,9 +116,18 @@ async fn apply_action(
         mailbox.services.disk_used_mb,
         &settings,
     );
+    // "Aggiungi Multiutenza" sends the new user a link for a password of their own.
+    let state = crate::server::state()?;
+    let link_mail = crate::server::mail::link_mail(&state.public_url);
     let outcome = match change {
-        Ok(change) => match store.change_mailbox(op, userid, change).await {
-            Ok(()) => Ok(()),
+        Ok(change) => match store.change_mailbox(op, userid, change, &link_mail).await {
+            Ok(()) => {
+                // "Azz." and a removed user queue work for the mail platform, a new user an
+                // e-mail: done now.
+                state.provisioner.wake();
+                state.mailer.wake();
+                Ok(())
+            }
             Err(ChangeError::NotFound) => return Err(missing()),
             Err(ChangeError::Store(e)) => return Err(e.into()),
             Err(e) => Err(e.to_string()),
@@ -409,11 +418,17 @@ fn Forms(
                                     view! {
                                         <li>
                                             {format!(
-                                                "{} {} ({}) – {}",
+                                                "{} {} ({}) – {} – accesso {} ({})",
                                                 u.first_name,
                                                 u.last_name,
                                                 u.tax_code,
                                                 u.email,
+                                                u.login,
+                                                if u.has_password {
+                                                    "password impostata"
+                                                } else {
+                                                    "password non ancora impostata"
+                                                },
                                             )} " " {remove_button("rimuovi-utente", u.id.to_string(), label)}
                                         </li>
                                     }
@@ -481,7 +496,7 @@ fn Forms(
                 "Azz. spazio disco usato".into(),
                 view! {
                     <p>
-                        "Riporta a zero lo spazio disco usato conteggiato (ad esempio dopo una pulizia della casella); l'azzeramento resta nella storia servizi."
+                        "Riporta a zero lo spazio disco usato conteggiato (ad esempio dopo una pulizia della casella) e chiede alla piattaforma di posta di contarlo di nuovo da ciò che la casella contiene; l'azzeramento resta nella storia servizi."
                     </p>
                     {submit("Azzera spazio usato")}
                 }

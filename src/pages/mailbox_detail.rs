@@ -17,10 +17,12 @@ use serde::{Deserialize, Serialize};
 #[server(endpoint = "casella")]
 pub async fn get_mailbox(userid: String) -> Result<MailboxDetail, AppError> {
     let op = crate::server::require()?;
-    let store = crate::server::store()?;
+    let state = crate::server::state()?;
     let userid = AppError::mailbox_asked(&userid)?;
     let missing = || AppError::no_mailbox(&userid);
-    store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)
+    let mut mailbox = state.store.mailbox(op.scope(), &userid).await?.ok_or_else(missing)?;
+    mailbox.mail_sync.configured = state.provisioner.configured();
+    Ok(mailbox)
 }
 
 /// What "Modifica dati" starts from: the rules for checking it in the browser (domains of the
@@ -100,12 +102,14 @@ pub async fn change_state(userid: UserId, transizione: String) -> Result<(), App
     use crate::domain::lifecycle::Transition;
     use crate::store::TransitionError;
     let op = crate::server::require()?;
-    let store = crate::server::store()?;
     let t = Transition::from_code(&transizione)
         .filter(|t| t.by_operator())
         .ok_or_else(|| AppError::BadRequest("scegliere una transizione di stato".into()))?;
-    match store.change_state(&op, &userid, t).await {
+    let state = crate::server::state()?;
+    match state.store.change_state(&op, &userid, t).await {
         Ok(_) => {
+            // The kick job is done now, not at the worker's next round.
+            state.provisioner.wake();
             crate::server::redirect::redirect(&format!("{}?stato=cambiato", crate::routes::mailbox(&userid)));
             Ok(())
         }
@@ -354,6 +358,8 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 </dd>
                 <dt>"Password"</dt>
                 <dd>{if m.has_password { "impostata dal titolare" } else { "non ancora impostata" }}</dd>
+                <dt>"Piattaforma di posta"</dt>
+                <dd>{m.mail_sync.line()}</dd>
             </dl>
             {(m.state == crate::domain::MailboxState::Attiva && !m.has_password)
                 .then(|| {

@@ -127,7 +127,25 @@ impl Mailer {
 /// The e-mail with a holder's password link; `base_url` is where the platform is reached.
 pub fn link_mail(base_url: &str) -> impl Fn(LinkFor<'_>) -> Mail + Send + Sync {
     let base = base_url.trim_end_matches('/').to_string();
-    move |l: LinkFor<'_>| Mail {
+    move |l: LinkFor<'_>| {
+        match l.user_login {
+        Some(login) => Mail {
+            recipient: String::new(),
+            subject: format!("Casella PEC {}: il suo accesso", l.address),
+            body: format!(
+                "Gentile utente,\r\n\r\nle è stato dato accesso alla casella PEC {address} (userid {userid}).\r\n\
+                 Il suo nome utente è {login}. Per scegliere la password apra questo collegamento:\r\n\r\n\
+                 {base}/attiva?token={token}\r\n\r\n\
+                 Il collegamento funziona una sola volta e scade il {expires} (UTC).\r\n\
+                 Se non si aspettava questo messaggio, lo ignori.\r\n",
+                address = l.address,
+                userid = l.userid,
+                base = base,
+                token = l.token,
+                expires = l.expires,
+            ),
+        },
+        None => Mail {
         recipient: String::new(),
         subject: format!("Casella PEC {}: scelga la password", l.address),
         body: format!(
@@ -141,5 +159,7 @@ pub fn link_mail(base_url: &str) -> impl Fn(LinkFor<'_>) -> Mail + Send + Sync {
             token = l.token,
             expires = l.expires,
         ),
+        },
+    }
     }
 }

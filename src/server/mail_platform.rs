@@ -108,9 +108,17 @@ pub struct DovecotSetup {
     pub listen: String,
     pub imap_port: u16,
     pub lmtp_port: u16,
+    /// doveadm's HTTP API, through which the platform pushes its jobs (kick, purge, recalc).
+    pub doveadm_port: u16,
+    /// Its `doveadm_api_key` (the platform's `PEC_DOVEADM_API_KEY`).
+    pub api_key: String,
     pub database: MailDatabase,
     /// The system user that owns the mail on disk.
     pub mail_user: String,
+    /// The user Dovecot's dict process runs as, which writes the used space into `mail_usage`:
+    /// on SQLite the database file's owner (it writes that file), on PostgreSQL the mail user.
+    /// It owns the dict's configuration file, which holds the role's password.
+    pub dict_user: String,
 }
 
 impl DovecotSetup {
@@ -122,14 +130,19 @@ impl DovecotSetup {
         if addresses.is_empty() || addresses.iter().any(|a| a.parse::<std::net::IpAddr>().is_err()) {
             return Err("--indirizzo: uno o più indirizzi IP separati da spazi".into());
         }
-        let user_ok = self.mail_user.len() <= 32
-            && self.mail_user.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && self
-                .mail_user
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-        if !user_ok {
+        let name_ok = |n: &str| {
+            n.len() <= 32
+                && n.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        };
+        if !name_ok(&self.mail_user) {
             return Err("--utente-posta: un nome di utente di sistema (a-z, 0-9, _ e -)".into());
+        }
+        if !name_ok(&self.dict_user) {
+            return Err("l'utente proprietario del database SQLite non è un nome di utente di sistema".into());
+        }
+        if self.api_key.len() < 16 || !self.api_key.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err("la chiave dell'API di doveadm: almeno 16 lettere o cifre".into());
         }
         let dir = self.dir.to_string_lossy();
         if dir.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -144,21 +157,47 @@ pub const MAIL_ROLE: &str = "pec_mail";
 
 /// Dovecot's lookups. `%u` is the login as typed: Dovecot escapes it for the SQL driver (and
 /// refuses characters outside `auth_username_chars` before asking), and it is compared
-/// lower-cased, as addresses are stored. Who may log in and who may receive is the view's rule.
+/// lower-cased, as addresses are stored. Who may log in and who may receive is the view's rule;
+/// doveadm (`%s`, the service) also finds a mailbox that no longer receives, whose mail the
+/// platform's purge job removes. An additional user's login opens the mailbox it belongs to:
+/// the password lookup answers the mailbox as the user, and the user lookup follows it.
 fn sql_queries() -> String {
-    "password_query = SELECT login AS user, password FROM mail_accounts \
+    "password_query = SELECT mailbox AS user, password FROM mail_accounts \
      WHERE login = lower('%u') AND may_login = 1\n\
      user_query = SELECT login AS user, quota_rule FROM mail_accounts \
-     WHERE login = lower('%u') AND may_receive = 1\n\
+     WHERE login = lower('%u') AND (may_receive = 1 OR '%s' = 'doveadm')\n\
      iterate_query = SELECT login AS user FROM mail_accounts WHERE may_receive = 1\n"
         .to_string()
 }
 
-fn sql_file(setup: &DovecotSetup) -> String {
-    let (driver, connect) = match &setup.database {
+/// Dovecot's SQL driver for the platform's database, and how it connects.
+fn driver_and_connect(setup: &DovecotSetup) -> (&'static str, String) {
+    match &setup.database {
         MailDatabase::Sqlite(path) => ("sqlite", path.display().to_string()),
         MailDatabase::Postgres(target) => ("pgsql", target.conninfo()),
+    }
+}
+
+/// quota_clone's dictionary: each mailbox's used bytes and message count, into `mail_usage`.
+fn dict_file(setup: &DovecotSetup) -> String {
+    let (_, connect) = driver_and_connect(setup);
+    let map = |key: &str, field: &str| {
+        format!(
+            "map {{\n  pattern = priv/quota/{key}\n  table = mail_usage\n  username_field = login\n  value_field = {field}\n}}\n"
+        )
     };
+    format!(
+        "# Written by `pec-manager mail-config dovecot`: quota_clone writes each mailbox's used\n\
+         # space into the platform's table mail_usage (\"Spazio disco (usato …)\").\n\
+         connect = {connect}\n\
+         {}{}",
+        map("storage", "bytes"),
+        map("messages", "messages")
+    )
+}
+
+fn sql_file(setup: &DovecotSetup) -> String {
+    let (driver, connect) = driver_and_connect(setup);
     format!(
         "# Written by `pec-manager mail-config dovecot`: Dovecot's accounts are the platform's\n\
          # view mail_accounts (docs/DOMAIN.md, \"The mail platform\").\n\
@@ -172,11 +211,17 @@ fn sql_file(setup: &DovecotSetup) -> String {
 fn dovecot_conf(setup: &DovecotSetup) -> String {
     let dir = setup.dir.display();
     let (listen, imap, lmtp, user) = (&setup.listen, setup.imap_port, setup.lmtp_port, &setup.mail_user);
+    let (doveadm, api_key) = (setup.doveadm_port, &setup.api_key);
+    let doveadm_address = listen.split_whitespace().next().unwrap_or("127.0.0.1");
+    let (driver, _) = driver_and_connect(setup);
+    let dict_user = &setup.dict_user;
     format!(
         r#"# Written by `pec-manager mail-config dovecot` for Dovecot 2.3: the mailboxes of pec-manager,
 # read from its database (dovecot-sql.conf.ext), nothing copied. Start with
 #   dovecot -F -c {dir}/dovecot.conf
-# IMAP on {listen}:{imap}, LMTP (delivery from Postfix) on {listen}:{lmtp}.
+# IMAP on {listen}:{imap}, LMTP (delivery from Postfix) on {listen}:{lmtp}, doveadm's HTTP API
+# (the platform's jobs: PEC_DOVEADM_URL=http://{doveadm_address}:{doveadm}/doveadm/v1) on
+# {doveadm_address}:{doveadm}.
 base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
@@ -194,7 +239,9 @@ mail_location = maildir:{dir}/mail/%d/%n
 mail_uid = {user}
 mail_gid = {user}
 first_valid_uid = 1
-mail_plugins = $mail_plugins quota
+mail_plugins = $mail_plugins quota quota_clone
+# The platform's PEC_DOVEADM_API_KEY; whoever holds it may do anything to the mailboxes.
+doveadm_api_key = {api_key}
 
 service imap-login {{
   inet_listener imap {{
@@ -210,6 +257,29 @@ service lmtp {{
     address = {listen}
     port = {lmtp}
   }}
+}}
+service doveadm {{
+  inet_listener http {{
+    address = {doveadm_address}
+    port = {doveadm}
+  }}
+}}
+# doveadm's commands run as the mail user; kick asks anvil who is connected.
+service anvil {{
+  unix_listener anvil {{
+    user = {user}
+    mode = 0600
+  }}
+}}
+service dict {{
+  user = {dict_user}
+  unix_listener dict {{
+    user = {user}
+    mode = 0600
+  }}
+}}
+dict {{
+  usage = {driver}:{dir}/dovecot-dict-sql.conf.ext
 }}
 service stats {{
   unix_listener stats-writer {{
@@ -232,10 +302,15 @@ protocol imap {{
 protocol lmtp {{
   postmaster_address = postmaster@localhost
 }}
+# A certified mailbox is its exact address: no "+detail" delivered to it (an additional user's
+# login, local+uN@domain, receives nothing), as Postfix's maps say.
+recipient_delimiter =
 plugin {{
   # The limit is the mailbox's disk space (quota_rule of the view).
   quota = count:User quota
   quota_vsizes = yes
+  # Each mailbox's used space, into the platform's table mail_usage.
+  quota_clone_dict = proxy::usage
 }}
 "#
     )
@@ -287,6 +362,8 @@ pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
     vec![
         ("dovecot.conf", dovecot_conf(setup)),
         ("dovecot-sql.conf.ext", sql_file(setup)),
+        ("dovecot-dict-sql.conf.ext", dict_file(setup)),
+        (PLATFORM_ENV, platform_env(setup)),
         ("postfix-main.cf", postfix_main(setup)),
         (
             "postfix-mailboxes.cf",
@@ -308,19 +385,69 @@ pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
 }
 
 /// The SQL an administrator runs once on PostgreSQL for the mail servers' role: it may read
-/// `mail_accounts` and nothing else (the view reads the tables with its owner's rights).
+/// `mail_accounts` and write the used space into `mail_usage`, nothing else (the view reads
+/// the tables with its owner's rights).
 pub fn grant_sql(database: &str, role: &str) -> String {
     // The database's name is an identifier in double quotes: a quote inside it is doubled.
     let database = database.replace('"', "\"\"");
     format!(
-        "-- The mail servers' role: it reads the view mail_accounts, nothing else.\n\
+        "-- The mail servers' role: it reads the view mail_accounts and writes mail_usage.\n\
          CREATE ROLE {role} LOGIN PASSWORD 'choose-a-password';\n\
          REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC;\n\
          GRANT CONNECT ON DATABASE \"{database}\" TO {role};\n\
          REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n\
          GRANT USAGE ON SCHEMA public TO {role};\n\
-         GRANT SELECT ON mail_accounts TO {role};\n"
+         GRANT SELECT ON mail_accounts TO {role};\n\
+         GRANT SELECT, INSERT, UPDATE, DELETE ON mail_usage TO {role};\n"
     )
+}
+
+/// What the platform is told of this Dovecot: `pec-manager.env`, to load before starting it.
+fn platform_env(setup: &DovecotSetup) -> String {
+    let address = setup.listen.split_whitespace().next().unwrap_or("127.0.0.1");
+    let host = if address.contains(':') { format!("[{address}]") } else { address.to_string() };
+    format!(
+        "# Written by `pec-manager mail-config dovecot`: the platform's settings for this Dovecot\n\
+         # (load them into the environment of every pec-manager server process).\n\
+         PEC_MAIL_PLATFORM=dovecot\n\
+         PEC_DOVEADM_URL=http://{host}:{}/doveadm/v1\n\
+         PEC_DOVEADM_API_KEY={}\n",
+        setup.doveadm_port, setup.api_key
+    )
+}
+
+/// The file in a Dovecot folder that tells the platform how to reach it.
+pub const PLATFORM_ENV: &str = "pec-manager.env";
+
+/// The doveadm API key of the folder `dir`: the one written there before (the platform already
+/// has it), else a new random one.
+pub fn api_key_for(dir: &std::path::Path) -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    let kept = std::fs::read_to_string(dir.join(PLATFORM_ENV)).ok().and_then(|text| {
+        text.lines().find_map(|l| l.strip_prefix("PEC_DOVEADM_API_KEY=").map(|k| k.trim().to_string()))
+    });
+    kept.filter(|k| k.len() >= 16 && k.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 40))
+}
+
+/// The system user owning the SQLite file, which Dovecot's dict process must run as to write
+/// the used space into it.
+pub fn sqlite_owner(path: &std::path::Path) -> Result<String, String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata(path)
+        .map_err(|e| {
+            format!("database SQLite {}: {e} (avviare prima il server, che lo crea)", path.display())
+        })?
+        .uid();
+    let out = std::process::Command::new("id")
+        .args(["-nu", &uid.to_string()])
+        .output()
+        .map_err(|e| format!("id -nu {uid}: {e}"))?;
+    let name = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || name.is_empty() {
+        return Err(format!("nessun utente di sistema con uid {uid}, proprietario di {}", path.display()));
+    }
+    Ok(name)
 }
 
 /// Writes [`dovecot_files`] into `setup.dir` (made if missing, with the folders Dovecot needs);
@@ -339,17 +466,25 @@ pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
         return Err(std::io::Error::other(format!("chown {} {}: {owned}", setup.mail_user, mail.display())));
     }
     let mut written = Vec::new();
+    let dict = setup.dir.join("dovecot-dict-sql.conf.ext");
     for (name, text) in dovecot_files(setup) {
         let path = setup.dir.join(name);
         std::fs::write(&path, text)?;
-        // These may hold the mail role's password: Dovecot reads its own as root; Postfix's
+        // These may hold the mail role's password: Dovecot reads its own as root (or as the
+        // user it runs as); Postfix's
         // daemons read the maps through their group (`chgrp postfix`, as postfix-main.cf says).
-        if name.ends_with(".ext") {
+        // dovecot.conf and pec-manager.env hold doveadm's API key.
+        if name.ends_with(".ext") || name == "dovecot.conf" || name == PLATFORM_ENV {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
         } else if name.starts_with("postfix-") && name != "postfix-main.cf" {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640))?;
         }
         written.push(path);
+    }
+    // Read by the dict process, which runs as its own user.
+    let owned = std::process::Command::new("chown").arg(&setup.dict_user).arg(&dict).status()?;
+    if !owned.success() {
+        return Err(std::io::Error::other(format!("chown {} {}: {owned}", setup.dict_user, dict.display())));
     }
     Ok(written)
 }
@@ -397,12 +532,15 @@ mod tests {
             listen: "127.0.0.1".into(),
             imap_port: 1143,
             lmtp_port: 1024,
+            doveadm_port: 8080,
+            api_key: "a".repeat(40),
             database: MailDatabase::Sqlite("/srv/pec.db".into()),
             mail_user: "dovecot".into(),
+            dict_user: "pec".into(),
         };
         let files = dovecot_files(&setup);
-        let sql = &files[1].1;
-        assert!(sql.contains("driver = sqlite\nconnect = /srv/pec.db\n"));
+        let file = |name: &str| &files.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert!(file("dovecot-sql.conf.ext").contains("driver = sqlite\nconnect = /srv/pec.db\n"));
         let queries: Vec<&str> =
             files.iter().flat_map(|(_, text)| text.lines()).filter(|l| l.contains("query =")).collect();
         assert_eq!(queries.len(), 5, "Dovecot's three, Postfix's two");
@@ -410,18 +548,32 @@ mod tests {
             assert!(line.contains("FROM mail_accounts WHERE"), "{line}");
             assert!(!line.contains("mailboxes"), "{line}");
         }
-        assert!(files[0].1.contains("port = 1143"));
+        assert!(file("dovecot.conf").contains("port = 1143"));
         assert_eq!(setup.check(), Ok(()));
         for bad in [
             DovecotSetup { listen: "127.0.0.1\nauth_mechanisms = anonymous".into(), ..setup.clone() },
             DovecotSetup { listen: String::new(), ..setup.clone() },
             DovecotSetup { mail_user: "root:root /".into(), ..setup.clone() },
             DovecotSetup { dir: "/srv/a b".into(), ..setup.clone() },
+            DovecotSetup { api_key: "corta".into(), ..setup.clone() },
+            DovecotSetup {
+                api_key: format!("{}\nauth_mechanisms = anonymous", "a".repeat(20)),
+                ..setup.clone()
+            },
+            DovecotSetup { dict_user: "root\n".into(), ..setup.clone() },
         ] {
             assert!(bad.check().is_err(), "{bad:?}");
         }
         assert!(grant_sql("pe\"c", MAIL_ROLE).contains("DATABASE \"pe\"\"c\""));
-        assert!(files[2].1.contains("virtual_transport = lmtp:inet:127.0.0.1:1024"));
-        assert!(files[3].1.contains("dbpath = /srv/pec.db"));
+        assert!(file("postfix-main.cf").contains("virtual_transport = lmtp:inet:127.0.0.1:1024"));
+        assert!(file("postfix-mailboxes.cf").contains("dbpath = /srv/pec.db"));
+        // quota_clone writes the used space into mail_usage, through the dict process running as
+        // the SQLite file's owner; the platform reaches doveadm with the key written for it.
+        assert!(file("dovecot-dict-sql.conf.ext").contains("connect = /srv/pec.db\n"));
+        assert!(file("dovecot-dict-sql.conf.ext").contains("table = mail_usage"));
+        assert!(file("dovecot.conf").contains("usage = sqlite:/srv/dovecot/dovecot-dict-sql.conf.ext"));
+        assert!(file("dovecot.conf").contains("service dict {\n  user = pec\n"));
+        assert!(file(PLATFORM_ENV).contains("PEC_DOVEADM_URL=http://127.0.0.1:8080/doveadm/v1\n"));
+        assert!(file(PLATFORM_ENV).contains(&format!("PEC_DOVEADM_API_KEY={}\n", "a".repeat(40))));
     }
 }

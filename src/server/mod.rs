@@ -9,6 +9,7 @@ pub mod edge;
 pub mod mail;
 pub mod mail_platform;
 pub mod mailbox_edit;
+pub mod provisioning;
 pub mod redirect;
 pub mod router;
 pub mod rules;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Sends the queued e-mails.
     pub mailer: std::sync::Arc<mail::Mailer>,
+    /// Pushes the queued jobs to the mail platform (if this install has one).
+    pub provisioner: std::sync::Arc<provisioning::Provisioner>,
     /// Where users reach the platform (links in e-mails), without trailing slash.
     pub public_url: String,
     /// Rate limits and the password hashing queue.

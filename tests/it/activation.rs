@@ -342,7 +342,9 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
         let (u1, u2) = (order.mailboxes[0].userid.clone(), order.mailboxes[1].userid.clone());
         let change = |c: MailboxChange| {
             let (store, alfa, u1) = (store.clone(), alfa.clone(), u1.clone());
-            async move { store.change_mailbox(&alfa, &u1, c).await }
+            async move {
+                store.change_mailbox(&alfa, &u1, c, &pec_manager::server::mail::link_mail("http://x")).await
+            }
         };
 
         let services = Services { disk_gb: 12, sms: true, push_imap: true, ..Services::default() };
@@ -362,6 +364,7 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
             last_name: "Verdi".into(),
             tax_code: "QSWTFG44D62R632Z".into(),
             email: "a@b.it".into(),
+            ..ExtraUser::default()
         };
         change(MailboxChange::AddUser(user.clone())).await.unwrap();
         assert!(matches!(change(MailboxChange::AddUser(user.clone())).await, Err(ChangeError::Duplicate)));
@@ -380,7 +383,9 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
 
         let extras = store.mailbox_extras(alfa.scope(), &u1).await.unwrap().unwrap();
         assert_eq!(extras.notes[0].text, "Cliente richiamato");
-        assert_eq!(extras.users, vec![ExtraUser { id: extras.users[0].id, ..user.clone() }]);
+        let (id, login) = (extras.users[0].id, extras.users[0].login.clone());
+        assert_eq!(extras.users, vec![ExtraUser { id, login: login.clone(), ..user.clone() }]);
+        assert!(login.contains(&format!("+u{id}@")), "{login}");
         assert_eq!(extras.associations, vec![u2.clone()]);
         assert_eq!(extras.settings, settings);
         // Both ends see the association.
@@ -391,24 +396,53 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
         // Others see nothing and change nothing.
         assert!(store.mailbox_extras(beta.scope(), &u1).await.unwrap().is_none());
         assert!(matches!(
-            store.change_mailbox(&beta, &u1, MailboxChange::Note("x".into())).await,
+            store
+                .change_mailbox(
+                    &beta,
+                    &u1,
+                    MailboxChange::Note("x".into()),
+                    &pec_manager::server::mail::link_mail("http://x")
+                )
+                .await,
             Err(ChangeError::NotFound)
         ));
         // Removing an additional user and an association; Beta removes nothing of Alfa's.
         let user_id = extras.users[0].id;
         assert!(matches!(
-            store.change_mailbox(&beta, &u1, MailboxChange::RemoveUser(user_id)).await,
+            store
+                .change_mailbox(
+                    &beta,
+                    &u1,
+                    MailboxChange::RemoveUser(user_id),
+                    &pec_manager::server::mail::link_mail("http://x")
+                )
+                .await,
             Err(ChangeError::NotFound)
         ));
         // Another mailbox's user id: not this mailbox's, refused.
         assert!(matches!(
-            store.change_mailbox(&alfa, &u2, MailboxChange::RemoveUser(user_id)).await,
+            store
+                .change_mailbox(
+                    &alfa,
+                    &u2,
+                    MailboxChange::RemoveUser(user_id),
+                    &pec_manager::server::mail::link_mail("http://x")
+                )
+                .await,
             Err(ChangeError::UnknownUser)
         ));
         change(MailboxChange::RemoveUser(user_id)).await.unwrap();
         assert!(matches!(change(MailboxChange::RemoveUser(user_id)).await, Err(ChangeError::UnknownUser)));
         // Removed from the other end: gone from both.
-        store.change_mailbox(&alfa, &u2, MailboxChange::Dissociate(u1.clone())).await.unwrap();
+        store
+            .change_mailbox(
+                &alfa,
+                &u2,
+                MailboxChange::Dissociate(u1.clone()),
+                &pec_manager::server::mail::link_mail("http://x"),
+            )
+            .await
+            .unwrap();
         assert!(matches!(
             change(MailboxChange::Dissociate(u2.clone())).await,
             Err(ChangeError::UnknownMailbox)
@@ -552,6 +586,7 @@ async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_ap
             last_name: "Bianchi".into(),
             tax_code: "RSSMRA70A01H501S".into(),
             email: "anna@example.it".into(),
+            ..ExtraUser::default()
         };
         for change in [
             MailboxChange::Note("una nota".into()),
@@ -559,7 +594,10 @@ async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_ap
             MailboxChange::Associate(second.clone()),
             MailboxChange::Settings(ExtraSettings { pec_only: true, ..Default::default() }),
         ] {
-            store.change_mailbox(&alfa, &first, change).await.unwrap();
+            store
+                .change_mailbox(&alfa, &first, change, &pec_manager::server::mail::link_mail("http://x"))
+                .await
+                .unwrap();
         }
         assert!(store.cancel_order(&alfa, &booked).await.unwrap(), "cancel with attached rows");
         assert_eq!(store.order(alfa.scope(), &booked).await.unwrap().unwrap().state.code(), "ANNULLATO");
@@ -587,16 +625,35 @@ async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_ap
         let order = store.order(alfa.scope(), &again).await.unwrap().unwrap();
         let booked_mailbox = order.mailboxes[0].userid.clone();
         assert!(matches!(
-            store.change_mailbox(&alfa, &booked_mailbox, MailboxChange::Move(fulfilled.clone())).await,
+            store
+                .change_mailbox(
+                    &alfa,
+                    &booked_mailbox,
+                    MailboxChange::Move(fulfilled.clone()),
+                    &pec_manager::server::mail::link_mail("http://x")
+                )
+                .await,
             Err(ChangeError::UnknownOrder)
         ));
         assert!(matches!(
-            store.change_mailbox(&alfa, &active, MailboxChange::Move(again.clone())).await,
+            store
+                .change_mailbox(
+                    &alfa,
+                    &active,
+                    MailboxChange::Move(again.clone()),
+                    &pec_manager::server::mail::link_mail("http://x")
+                )
+                .await,
             Err(ChangeError::UnknownOrder)
         ));
         let other_booked = booked_order(&store, &[&format!("terza{n}@legalmail.it")]).await;
         store
-            .change_mailbox(&alfa, &booked_mailbox, MailboxChange::Move(other_booked.clone()))
+            .change_mailbox(
+                &alfa,
+                &booked_mailbox,
+                MailboxChange::Move(other_booked.clone()),
+                &pec_manager::server::mail::link_mail("http://x"),
+            )
             .await
             .unwrap();
         assert_eq!(

@@ -97,6 +97,7 @@ fn import_disk_usage_records_a_good_file_and_refuses_a_bad_one_whole() {
 
 #[test]
 fn mail_config_writes_dovecot_s_files_and_the_mail_role_s_sql() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = std::env::temp_dir().join(format!("pec-cli-mail-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let run = |url: &str, args: &[&str]| {
@@ -112,16 +113,34 @@ fn mail_config_writes_dovecot_s_files_and_the_mail_role_s_sql() {
     let id = Command::new("id").arg("-un").output().unwrap();
     let me = String::from_utf8_lossy(&id.stdout).trim().to_string();
     let run = |url: &str, args: &[&str]| run(url, &[args, &["--utente-posta", &me]].concat());
-    let out = run("sqlite:///srv/pec/pec.db?mode=rwc", &["mail-config", "dovecot", "--cartella", target]);
+    // On SQLite the file must exist: Dovecot's dict process runs as its owner.
+    let db = std::env::temp_dir().join(format!("pec-cli-mail-{}.db", std::process::id()));
+    let sqlite = format!("sqlite://{}?mode=rwc", db.display());
+    let out = run(&sqlite, &["mail-config", "dovecot", "--cartella", target]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("avviare prima il server"), "no database file yet");
+    std::fs::write(&db, b"").unwrap();
+    let out = run(&sqlite, &["mail-config", "dovecot", "--cartella", target]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let sql = std::fs::read_to_string(dir.join("dovecot-sql.conf.ext")).unwrap();
-    assert!(sql.contains("driver = sqlite\nconnect = /srv/pec/pec.db\n"), "{sql}");
-    assert!(std::fs::read_to_string(dir.join("dovecot.conf")).unwrap().contains("port = 1143"));
+    assert!(sql.contains(&format!("driver = sqlite\nconnect = {}\n", db.display())), "{sql}");
+    let conf = std::fs::read_to_string(dir.join("dovecot.conf")).unwrap();
+    assert!(conf.contains("port = 1143") && conf.contains(&format!("service dict {{\n  user = {me}\n")));
+    // The platform's side: how to reach doveadm, with a key that a second run keeps.
+    let env = std::fs::read_to_string(dir.join("pec-manager.env")).unwrap();
+    assert!(env.contains("PEC_MAIL_PLATFORM=dovecot\nPEC_DOVEADM_URL=http://127.0.0.1:8080/doveadm/v1\n"));
+    let key = env.lines().find_map(|l| l.strip_prefix("PEC_DOVEADM_API_KEY=")).unwrap().to_string();
+    assert!(key.len() >= 32 && conf.contains(&format!("doveadm_api_key = {key}\n")));
+    let mode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode("pec-manager.env"), mode("dovecot.conf")), (0o600, 0o600), "they hold the key");
+    assert!(run(&sqlite, &["mail-config", "dovecot", "--cartella", target]).status.success());
+    assert!(std::fs::read_to_string(dir.join("pec-manager.env")).unwrap().contains(&key));
+    let _ = std::fs::remove_file(&db);
     // PostgreSQL: the role's SQL is printed; its password stays in the file, not on the screen.
     let out =
         run("postgres://pec_mail:segreta@db.example/pec", &["mail-config", "dovecot", "--cartella", target]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("GRANT SELECT ON mail_accounts TO pec_mail"), "{stdout}");
+    assert!(stdout.contains("GRANT SELECT, INSERT, UPDATE, DELETE ON mail_usage TO pec_mail"), "{stdout}");
     assert!(!stdout.contains("segreta"));
     // What it does not know is refused with its reason.
     let out = run("sqlite:///srv/pec.db", &["mail-config", "postfix", "--cartella", target]);

@@ -8,12 +8,17 @@
 
 use crate::common;
 use common::{draft_with, mailbox};
+use pec_manager::domain::auth::Scope;
 use pec_manager::domain::lifecycle::{Date, RevocationReason, Transition};
+use pec_manager::domain::mail_platform::MailJobKind;
 use pec_manager::domain::settings::Settings;
 use pec_manager::domain::{OrderNumber, UserId};
 use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::server::auth::hash_password;
-use pec_manager::server::mail_platform::{grant_sql, write_dovecot, DovecotSetup, MailDatabase};
+use pec_manager::server::mail_platform::{
+    api_key_for, grant_sql, sqlite_owner, write_dovecot, DovecotSetup, MailDatabase,
+};
+use pec_manager::server::provisioning::{Doveadm, MailPlatform, Provisioner};
 use pec_manager::store::{LinkFor, LinkMail, Mail, Store};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -164,6 +169,8 @@ struct Dovecot {
     dir: PathBuf,
     imap_port: u16,
     lmtp_port: u16,
+    doveadm_port: u16,
+    api_key: String,
 }
 
 /// The loopback addresses Dovecot listens on in these tests: 127.0.0.1 to 127.0.0.LOOPBACKS.
@@ -177,24 +184,69 @@ impl Dovecot {
     async fn start(database: MailDatabase) -> Dovecot {
         let dir = std::env::temp_dir().join(format!("pec-dovecot-{}-{}", std::process::id(), free_port()));
         let _ = std::fs::remove_dir_all(&dir);
+        let dict_user = match &database {
+            MailDatabase::Sqlite(path) => sqlite_owner(path).unwrap(),
+            MailDatabase::Postgres(_) => "dovecot".into(),
+        };
         let setup = DovecotSetup {
             dir: dir.clone(),
             listen: (1..=LOOPBACKS).map(|i| format!("127.0.0.{i}")).collect::<Vec<_>>().join(" "),
             imap_port: free_port(),
             lmtp_port: free_port(),
+            doveadm_port: free_port(),
+            api_key: api_key_for(&dir),
             database,
             mail_user: "dovecot".into(),
+            dict_user,
         };
         write_dovecot(&setup).unwrap();
-        let child = Command::new("dovecot")
+        let mut dovecot = Dovecot {
+            child: Self::spawn(&dir),
+            dir,
+            imap_port: setup.imap_port,
+            lmtp_port: setup.lmtp_port,
+            doveadm_port: setup.doveadm_port,
+            api_key: setup.api_key.clone(),
+        };
+        dovecot.wait_listening().await;
+        dovecot
+    }
+
+    fn spawn(dir: &std::path::Path) -> Child {
+        Command::new("dovecot")
             .arg("-F")
             .arg("-c")
             .arg(dir.join("dovecot.conf"))
             .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(dir.join("stderr.log")).unwrap()))
+            .stderr(Stdio::from(
+                std::fs::OpenOptions::new().create(true).append(true).open(dir.join("stderr.log")).unwrap(),
+            ))
             .spawn()
-            .expect("start dovecot");
-        let dovecot = Dovecot { child, dir, imap_port: setup.imap_port, lmtp_port: setup.lmtp_port };
+            .expect("start dovecot")
+    }
+
+    /// Stops it, as a mail server restart or crash would.
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(self.dir.join("run").join("master.pid"));
+    }
+
+    /// Starts it again with the same configuration.
+    async fn restart(&mut self) {
+        self.child = Self::spawn(&self.dir);
+        self.wait_listening().await;
+    }
+
+    /// The platform's side: a provisioning worker that reaches this Dovecot's doveadm API.
+    fn provisioner(&self) -> Arc<Provisioner> {
+        let url = format!("http://127.0.0.1:{}/doveadm/v1", self.doveadm_port);
+        let doveadm: Arc<dyn MailPlatform> = Arc::new(Doveadm::new(&url, &self.api_key).unwrap());
+        Provisioner::new(Some(doveadm), Duration::from_secs(30))
+    }
+
+    async fn wait_listening(&mut self) {
+        let dovecot = &*self;
         let deadline = Instant::now() + Duration::from_secs(20);
         while tokio::net::TcpStream::connect((format!("127.0.0.{LOOPBACKS}"), dovecot.imap_port))
             .await
@@ -203,7 +255,10 @@ impl Dovecot {
             assert!(Instant::now() < deadline, "dovecot did not listen in 20 s: {}", dovecot.log());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        dovecot
+        while tokio::net::TcpStream::connect(("127.0.0.1", dovecot.doveadm_port)).await.is_err() {
+            assert!(Instant::now() < deadline, "doveadm did not listen in 20 s: {}", dovecot.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     fn log(&self) -> String {
@@ -279,6 +334,11 @@ impl Dovecot {
     /// A message to `to` over LMTP, as Postfix hands it over: the answer to `RCPT TO`, and to
     /// the data when the recipient was accepted.
     async fn deliver(&self, to: &str) -> (String, String) {
+        self.deliver_lines(to, 1).await
+    }
+
+    /// As [`Dovecot::deliver`], the text `lines` times 4 kB.
+    async fn deliver_lines(&self, to: &str, lines: usize) -> (String, String) {
         let mut t = Talk::open(self.lmtp_port).await;
         t.say(None, smtp_end).await;
         t.say(Some("LHLO pec-manager.test"), smtp_end).await;
@@ -290,7 +350,7 @@ impl Dovecot {
         t.say(Some("DATA"), smtp_end).await;
         let body = format!(
             "From: mittente@example.it\r\nTo: {to}\r\nSubject: Prova\r\n\r\n{}\r\n.",
-            "Messaggio di prova. ".repeat(200)
+            vec!["Messaggio di prova. ".repeat(200); lines].join("\r\n")
         );
         let data = t.say(Some(&body), smtp_end).await.join("\n");
         t.say(Some("QUIT"), smtp_end).await;
@@ -311,8 +371,7 @@ impl Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -496,8 +555,11 @@ async fn postfix_finds_in_the_view_the_mailboxes_and_domains_that_may_receive() 
             listen: "127.0.0.1".into(),
             imap_port: 1143,
             lmtp_port: 1024,
+            doveadm_port: 8080,
+            api_key: api_key_for(&dir),
             database,
             mail_user: "dovecot".into(),
+            dict_user: "dovecot".into(),
         };
         write_dovecot(&setup).unwrap();
         let main_cf = std::fs::read_to_string(dir.join("postfix-main.cf")).unwrap();
@@ -528,5 +590,291 @@ async fn postfix_finds_in_the_view_the_mailboxes_and_domains_that_may_receive() 
         assert_eq!(lookup("LEGALMAIL.IT", "postfix-domains.cf"), Some("legalmail.it".to_string()));
         assert_eq!(lookup("example.org", "postfix-domains.cf"), None);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// An IMAP session that has logged in, and waits.
+async fn open_session(dovecot: &Dovecot, user: &str, password: &str) -> Talk {
+    let mut t = Talk::open(dovecot.imap_port).await;
+    t.say(None, |_| true).await;
+    let login = t.say(Some(&format!("a LOGIN \"{user}\" \"{password}\"")), |l| l.starts_with("a ")).await;
+    assert!(login.last().is_some_and(|l| l.starts_with("a OK")), "{login:?}");
+    t
+}
+
+/// How long until the server ends `session` (Dovecot's `* BYE`, or the connection closed).
+async fn cut_within(session: &mut Talk, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    tokio::time::timeout(limit, async {
+        while let Ok(Some(line)) = session.lines.next_line().await {
+            if line.starts_with("* BYE") {
+                break;
+            }
+        }
+    })
+    .await
+    .ok()
+    .map(|()| started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suspending_cuts_the_open_sessions_at_once_and_a_stopped_mail_server_gets_the_kick_later() {
+    if !dovecot_installed() {
+        return;
+    }
+    for store in common::stores().await {
+        let n = std::process::id();
+        let names: Vec<String> = (0..12).map(|i| format!("kick{i}x{n}@legalmail.it")).collect();
+        let (userids, tokens) = active_mailboxes(&store, &names).await;
+        let password = "Segreta-2026!";
+        choose_password(&store, &tokens[0], password).await;
+        let mut dovecot = Dovecot::start(mail_database(&store).await).await;
+        let worker = dovecot.provisioner();
+        worker.spawn(store.clone());
+        let alfa = common::operator(&store, "alfa").await;
+        let ok = |answer: &str| answer.starts_with("a OK");
+
+        // Suspended while logged in: the session is cut within 5 s, a new login refused.
+        let mut session = open_session(&dovecot, &names[0], password).await;
+        store.change_state(&alfa, &userids[0], Transition::Suspend).await.unwrap();
+        worker.wake();
+        let cut = cut_within(&mut session, Duration::from_secs(5)).await;
+        assert!(
+            cut.is_some(),
+            "{:?}: the open session was not cut in 5 s: {}",
+            store.backend(),
+            dovecot.log()
+        );
+        assert!(!ok(&dovecot.login(&names[0], password).await));
+        let page = store.mailbox(alfa.scope(), &userids[0]).await.unwrap().unwrap();
+        assert_eq!(page.mail_sync.jobs.due, 0, "the kick is done");
+        assert!(synced(&page));
+        store.change_state(&alfa, &userids[0], Transition::Reactivate).await.unwrap();
+        assert!(ok(&dovecot.login(&names[0], password).await), "reactivated");
+
+        // The mail server is down while an operator suspends (a reseller's mass suspension):
+        // every suspension is saved, the kicks wait, with the reason on the mailbox page.
+        dovecot.stop();
+        for userid in &userids[1..] {
+            store.change_state(&alfa, userid, Transition::Suspend).await.unwrap();
+        }
+        let (done, failed) = dovecot.provisioner().run_due(&store).await.unwrap();
+        assert_eq!((done, failed), (0, 11), "{:?}", store.backend());
+        let page = store.mailbox(alfa.scope(), &userids[1]).await.unwrap().unwrap();
+        assert_eq!(page.state, pec_manager::domain::MailboxState::Sospesa);
+        let mut sync = page.mail_sync.clone();
+        sync.configured = true;
+        assert!(
+            sync.line().starts_with(
+                "in attesa: 1 operazione, 1 tentativo, ultimo errore: server di posta non raggiungibile"
+            ),
+            "{}",
+            sync.line()
+        );
+        let health = store.mail_queue_health().await.unwrap();
+        assert_eq!((health.due, health.failing), (11, 11));
+
+        // Back up: two server processes' workers share the queue, and each kick is done once.
+        dovecot.restart().await;
+        store.mail_jobs_due_now().await.unwrap();
+        let (one, two) = (dovecot.provisioner(), dovecot.provisioner());
+        let (a, b) = tokio::join!(one.run_due(&store), two.run_due(&store));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!((a.0 + b.0, a.1 + b.1), (11, 0), "{:?}: {a:?} {b:?}", store.backend());
+        let jobs = store.mail_jobs_for_tests().await.unwrap();
+        let kicks: Vec<_> = jobs.iter().filter(|j| names[1..].contains(&j.1)).collect();
+        assert_eq!(kicks.len(), 11);
+        assert!(kicks.iter().all(|j| j.0 == MailJobKind::Kick && j.2 == 2 && j.3), "{kicks:?}");
+        assert_eq!(store.mail_queue_health().await.unwrap().due, 0);
+
+        let log = dovecot.log();
+        for bad in ["Fatal:", "Panic:"] {
+            assert!(!log.contains(bad), "{:?}: {bad} in dovecot's log:\n{log}", store.backend());
+        }
+    }
+}
+
+/// Whether the mailbox page says "Piattaforma di posta: sincronizzata" (on an install with one).
+fn synced(page: &pec_manager::domain::records::MailboxDetail) -> bool {
+    let mut sync = page.mail_sync.clone();
+    sync.configured = true;
+    sync.line() == "sincronizzata"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mailbox_page_shows_the_space_the_mail_server_reports_and_revocation_purges_the_mail() {
+    if !dovecot_installed() {
+        return;
+    }
+    for store in common::stores().await {
+        let n = std::process::id();
+        let name = format!("spazio{n}@legalmail.it");
+        let (userids, tokens) = active_mailboxes(&store, std::slice::from_ref(&name)).await;
+        let userid = &userids[0];
+        let password = "Segreta-2026!";
+        choose_password(&store, &tokens[0], password).await;
+        let dovecot = Dovecot::start(mail_database(&store).await).await;
+        let alfa = common::operator(&store, "alfa").await;
+        let used_mb = |store: Store, userid: UserId| async move {
+            store.mailbox(Scope::All, &userid).await.unwrap().unwrap().services.disk_used_mb
+        };
+        assert_eq!(used_mb(store.clone(), userid.clone()).await, 0);
+
+        // 3 MB delivered, one small message APPENDed over IMAP: quota_clone writes the mailbox's
+        // bytes into mail_usage, which the page reads.
+        let (rcpt, data) = dovecot.deliver_lines(&name, 800).await;
+        assert!(rcpt.starts_with("250") && data.starts_with("250"), "{rcpt} / {data}: {}", dovecot.log());
+        let mut session = open_session(&dovecot, &name, password).await;
+        let message = "Subject: Bozza\r\n\r\nUna bozza.\r\n";
+        let append = session
+            .say(Some(&format!("b APPEND INBOX {{{}+}}\r\n{message}", message.len())), |l| {
+                l.starts_with("b ")
+            })
+            .await;
+        assert!(append.last().is_some_and(|l| l.starts_with("b OK")), "{append:?}");
+        session.say(Some("c LOGOUT"), |l| l.starts_with("c ")).await;
+        // The dict process writes after the session has ended: wait for both messages.
+        let count = format!("SELECT COALESCE(MAX(messages), 0) AS n FROM mail_usage WHERE login = '{name}'");
+        let mut messages = 0;
+        for _ in 0..100 {
+            messages = store.raw_count(&count).await.unwrap();
+            if messages == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(messages, 2, "{:?}: {}", store.backend(), dovecot.log());
+        let seen = used_mb(store.clone(), userid.clone()).await;
+        assert_eq!(seen, 3, "{:?}: the page reads the used space: {}", store.backend(), dovecot.log());
+        let page = store.mailbox(Scope::All, userid).await.unwrap().unwrap();
+        assert!(pec_manager::domain::mailbox_admin::disk_line(page.services.disk_gb, seen, "")
+            .contains("(usato 0,0 GB)"));
+
+        // "Azz." asks the mail server to count again: the count stays what the mailbox holds.
+        store
+            .change_mailbox(
+                &alfa,
+                userid,
+                pec_manager::store::MailboxChange::ResetDiskUsage,
+                &pec_manager::server::mail::link_mail("http://x"),
+            )
+            .await
+            .unwrap();
+        let worker = dovecot.provisioner();
+        assert_eq!(worker.run_due(&store).await.unwrap(), (1, 0));
+        assert_eq!(used_mb(store.clone(), userid.clone()).await, 3);
+
+        // Revoked: the purge waits for the retention period (Impostazioni), then removes the
+        // mail, and the mail server reports the mailbox empty.
+        store.change_state(&alfa, userid, Transition::Revoke(RevocationReason::ALL[0])).await.unwrap();
+        assert_eq!(worker.run_due(&store).await.unwrap(), (1, 0), "the kick, not yet the purge");
+        let page = store.mailbox(Scope::All, userid).await.unwrap().unwrap();
+        let retention = Settings::default().mail_retention_days;
+        assert_eq!(page.mail_sync.jobs.purge_on, day(retention), "{:?}", page.mail_sync);
+        assert_eq!(store.mail_queue_health().await.unwrap().scheduled, 1);
+        store.mail_jobs_due_now().await.unwrap();
+        assert_eq!(worker.run_due(&store).await.unwrap(), (1, 0));
+        assert_eq!(used_mb(store.clone(), userid.clone()).await, 0, "{}", dovecot.log());
+        let files = walk(&dovecot.dir.join("mail"));
+        assert!(files.iter().all(|f| !f.contains("/cur/") && !f.contains("/new/")), "{files:?}");
+
+        let log = dovecot.log();
+        for bad in ["Error:", "Fatal:", "Panic:"] {
+            assert!(!log.contains(bad), "{:?}: {bad} in dovecot's log:\n{log}", store.backend());
+        }
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_additional_user_logs_in_to_the_mailbox_with_a_password_of_their_own() {
+    if !dovecot_installed() {
+        return;
+    }
+    for store in common::stores().await {
+        let n = std::process::id();
+        let name = format!("ufficio{n}@legalmail.it");
+        let (userids, tokens) = active_mailboxes(&store, std::slice::from_ref(&name)).await;
+        let userid = &userids[0];
+        choose_password(&store, &tokens[0], "Titolare-2026!").await;
+        let alfa = common::operator(&store, "alfa").await;
+
+        // "Aggiungi Multiutenza" on an active mailbox: the user gets a link of their own.
+        let links = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&links);
+        let link: Box<LinkMail> = Box::new(move |l: LinkFor<'_>| {
+            kept.lock().unwrap().push((l.token.to_string(), l.user_login.map(str::to_string)));
+            Mail { recipient: String::new(), subject: "link".into(), body: String::new() }
+        });
+        let user = pec_manager::domain::mailbox_admin::ExtraUser {
+            first_name: "Anna".into(),
+            last_name: "Verdi".into(),
+            tax_code: "QSWTFG44D62R632Z".into(),
+            email: "anna.verdi@example.it".into(),
+            ..Default::default()
+        };
+        store
+            .change_mailbox(&alfa, userid, pec_manager::store::MailboxChange::AddUser(user), &*link)
+            .await
+            .unwrap();
+        let extras = store.mailbox_extras(Scope::All, userid).await.unwrap().unwrap();
+        let login = extras.users[0].login.clone();
+        let (token, sent_login) = links.lock().unwrap()[0].clone();
+        assert_eq!(sent_login.as_deref(), Some(login.as_str()));
+        let target = store.link_target(&token).await.unwrap().unwrap();
+        assert_eq!(target.user_login.as_deref(), Some(login.as_str()));
+        let dovecot = Dovecot::start(mail_database(&store).await).await;
+        let ok = |answer: &str| answer.starts_with("a OK");
+        assert!(!ok(&dovecot.login(&login, "Utente-2026!").await), "no password yet");
+
+        // Chosen through the link: it opens the holder's mailbox, and only with its own password;
+        // the holder's password still works for the holder, and the link works once.
+        choose_password(&store, &token, "Utente-2026!").await;
+        assert!(!store.set_mailbox_password(&token, "x").await.unwrap(), "a link works once");
+        assert!(store.mailbox_extras(Scope::All, userid).await.unwrap().unwrap().users[0].has_password);
+        let (rcpt, data) = dovecot.deliver(&name).await;
+        assert!(rcpt.starts_with("250") && data.starts_with("250"), "{rcpt} / {data}");
+        let mut session = open_session(&dovecot, &login.to_uppercase(), "Utente-2026!").await;
+        let selected = session.say(Some("b SELECT INBOX"), |l| l.starts_with("b ")).await;
+        assert!(selected.iter().any(|l| l == "* 1 EXISTS"), "the mailbox's message: {selected:?}");
+        session.say(Some("c LOGOUT"), |l| l.starts_with("c ")).await;
+        let (wrong, holder) =
+            tokio::join!(dovecot.login(&login, "Titolare-2026!"), dovecot.login(&name, "Titolare-2026!"));
+        assert!(!ok(&wrong), "the holder's password is not the user's");
+        assert!(ok(&holder));
+        // The user's login receives nothing of its own.
+        let (rcpt, _) = dovecot.deliver(&login).await;
+        assert!(rcpt.starts_with('5'), "{rcpt}");
+
+        // Suspending the mailbox closes it for the user too; removing the user closes their
+        // login for good.
+        store.change_state(&alfa, userid, Transition::Suspend).await.unwrap();
+        assert!(!ok(&dovecot.login(&login, "Utente-2026!").await));
+        store.change_state(&alfa, userid, Transition::Reactivate).await.unwrap();
+        assert!(ok(&dovecot.login(&login, "Utente-2026!").await));
+        let user_id = extras.users[0].id;
+        store
+            .change_mailbox(&alfa, userid, pec_manager::store::MailboxChange::RemoveUser(user_id), &*link)
+            .await
+            .unwrap();
+        assert!(!ok(&dovecot.login(&login, "Utente-2026!").await), "removed");
+        assert!(ok(&dovecot.login(&name, "Titolare-2026!").await));
+        let log = dovecot.log();
+        for bad in ["Error:", "Fatal:", "Panic:"] {
+            assert!(!log.contains(bad), "{:?}: {bad} in dovecot's log:\n{log}", store.backend());
+        }
     }
 }

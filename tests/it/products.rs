@@ -41,7 +41,8 @@ async fn products_start_with_services_renew_once_and_expire_once() {
 
         // Services: SMS off ceases its credit; more disk than the offer's is a product; SMS on
         // again starts a new term today.
-        let change = |s: Services| store.change_mailbox(&alfa, &ids[0], MailboxChange::Services(s));
+        let link = pec_manager::server::mail::link_mail("http://x");
+        let change = |s: Services| store.change_mailbox(&alfa, &ids[0], MailboxChange::Services(s), &link);
         let base = store.mailbox(Scope::All, &ids[0]).await.unwrap().unwrap().services;
         change(Services { sms: false, disk_gb: 10, ..base.clone() }).await.unwrap();
         let list = products(&store, &ids[0]).await;

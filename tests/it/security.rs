@@ -35,6 +35,10 @@ pub(crate) fn state(store: &Store) -> AppState {
         store: store.clone(),
         secure_cookies: false,
         mailer,
+        provisioner: pec_manager::server::provisioning::Provisioner::new(
+            None,
+            std::time::Duration::from_secs(5),
+        ),
         public_url: "http://pec.example".into(),
         throttle: Default::default(),
         settings: Default::default(),

@@ -11,6 +11,7 @@ pub mod domains;
 pub mod fields;
 pub mod ids;
 pub mod lifecycle;
+pub mod mail_platform;
 pub mod mailbox;
 pub mod mailbox_admin;
 pub mod offers;

@@ -108,6 +108,10 @@ pub struct ExtraUser {
     pub last_name: String,
     pub tax_code: String,
     pub email: String,
+    /// Once stored: the login of their own on the mail platform
+    /// ([`crate::mail_platform::extra_user_login`]), and whether they chose its password.
+    pub login: String,
+    pub has_password: bool,
 }
 
 pub fn extra_user(u: &ExtraUser) -> Result<ExtraUser, AdminError> {
@@ -117,6 +121,7 @@ pub fn extra_user(u: &ExtraUser) -> Result<ExtraUser, AdminError> {
         last_name: field("Cognome", fields::person_name(&u.last_name).and_then(required))?,
         tax_code: field("Codice fiscale", fields::tax_code(&u.tax_code, true))?,
         email: field("E-mail", fields::email(&u.email, true))?,
+        ..ExtraUser::default()
     })
 }
 
@@ -437,6 +442,7 @@ mod tests {
             last_name: "Verdi".into(),
             tax_code: "qswtfg44d62r632z".into(),
             email: "a@b.it".into(),
+            ..ExtraUser::default()
         };
         assert_eq!(extra_user(&u).unwrap().tax_code, "QSWTFG44D62R632Z");
         let bad = ExtraUser { tax_code: "X".into(), ..u.clone() };

@@ -158,7 +158,12 @@ pub struct MailboxDetail {
     /// Its products with their own term (Conservazione a norma, extra disk, SMS credit).
     pub products: Vec<ProductRow>,
     pub has_password: bool,
+    /// The used space in `services` is what the mail server reports (`mail_usage`) when it
+    /// does, else the last imported figure.
     pub services: Services,
+    /// "Piattaforma di posta": its jobs still to do (the store leaves `configured` false; the
+    /// server knows whether this install has a mail platform).
+    pub mail_sync: crate::mail_platform::MailSync,
 }
 
 /// One expiry reminder sent for a mailbox.

@@ -30,6 +30,8 @@ pub struct Settings {
     pub renewal_grace_days: i64,
     /// Days before expiry on which reminders go out, largest first (e.g. 60, 30, 7).
     pub reminder_days: Vec<i64>,
+    /// Days a revoked mailbox's mail is kept on the mail platform before it is removed.
+    pub mail_retention_days: i64,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
             dns_spf: "spf.pec.fornitore.it".into(),
             renewal_grace_days: 30,
             reminder_days: vec![60, 30, 7],
+            mail_retention_days: 90,
         }
     }
 }
@@ -73,12 +76,13 @@ pub enum SettingField {
     DnsSpf,
     RenewalGraceDays,
     ReminderDays,
+    MailRetentionDays,
 }
 
 pub const ORDER_NUMBER_MAX: i64 = 99_999_999;
 
 impl SettingField {
-    pub const ALL: [SettingField; 12] = [
+    pub const ALL: [SettingField; 13] = [
         Self::UseridPrefix,
         Self::NextOrderNumber,
         Self::CsvMaxMb,
@@ -91,6 +95,7 @@ impl SettingField {
         Self::DnsSpf,
         Self::RenewalGraceDays,
         Self::ReminderDays,
+        Self::MailRetentionDays,
     ];
 
     pub fn key(self) -> &'static str {
@@ -107,6 +112,7 @@ impl SettingField {
             Self::DnsSpf => "dns_spf",
             Self::RenewalGraceDays => "renewal_grace_days",
             Self::ReminderDays => "reminder_days",
+            Self::MailRetentionDays => "mail_retention_days",
         }
     }
 
@@ -124,6 +130,7 @@ impl SettingField {
             Self::DnsSpf => "Dominio SPF del fornitore",
             Self::RenewalGraceDays => "Giorni di tolleranza per il rinnovo dopo la scadenza",
             Self::ReminderDays => "Promemoria di scadenza (giorni prima)",
+            Self::MailRetentionDays => "Conservazione della posta delle caselle revocate (giorni)",
         }
     }
 
@@ -132,6 +139,7 @@ impl SettingField {
         match self {
             Self::UseridPrefix | Self::DnsMx | Self::DnsSpf | Self::ReminderDays => None,
             Self::RenewalGraceDays => Some((0, 365)),
+            Self::MailRetentionDays => Some((0, 3650)),
             Self::NextOrderNumber => Some((1, ORDER_NUMBER_MAX)),
             Self::CsvMaxMb => Some((1, 5)),
             Self::CsvMaxRows => Some((1, crate::csv_file::MAX_ROWS as i64)),
@@ -155,6 +163,7 @@ impl SettingField {
             Self::DnsMx => s.dns_mx.clone(),
             Self::DnsSpf => s.dns_spf.clone(),
             Self::RenewalGraceDays => s.renewal_grace_days.to_string(),
+            Self::MailRetentionDays => s.mail_retention_days.to_string(),
             Self::ReminderDays => {
                 s.reminder_days.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             }
@@ -191,6 +200,7 @@ impl SettingField {
         match self {
             Self::UseridPrefix | Self::DnsMx | Self::DnsSpf | Self::ReminderDays => {}
             Self::RenewalGraceDays => s.renewal_grace_days = n,
+            Self::MailRetentionDays => s.mail_retention_days = n,
             Self::NextOrderNumber => s.next_order_number = n,
             Self::CsvMaxMb => s.csv_max_mb = n,
             Self::CsvMaxRows => s.csv_max_rows = n,

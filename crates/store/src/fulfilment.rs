@@ -190,7 +190,16 @@ impl Store {
                 r.try_get("address")?,
                 r.try_get("password_email")?,
             );
-            link_in(&mut tx, id, &address, &userid, &recipient, link_mail).await?;
+            link_in(&mut tx, id, LinkHolder::Holder, &address, &userid, &recipient, link_mail).await?;
+            // Additional users named while the mailbox was booked get their links now.
+            for u in sqlx::query("SELECT id, email FROM mailbox_users WHERE mailbox_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                let (user_id, email): (i64, String) = (u.try_get("id")?, u.try_get("email")?);
+                link_in(&mut tx, id, LinkHolder::User(user_id), &address, &userid, &email, link_mail).await?;
+            }
         }
         let summary = format!("Ordine {number} evaso: {} caselle attivate", rows.len());
         activity_in(

@@ -19,6 +19,7 @@ mod drafts;
 mod fulfilment;
 mod lifecycle;
 mod links;
+mod mail_jobs;
 mod mailboxes;
 mod offers;
 mod operators;
@@ -42,6 +43,7 @@ pub use drafts::StoredDraft;
 pub use fulfilment::{FulfilError, IssuedContract, SignatureCheck, SignedContract};
 pub use lifecycle::TransitionError;
 pub use links::{LinkFor, LinkMail, LinkTarget};
+pub use mail_jobs::MailJob;
 pub use mailboxes::{ChangeError, EditError, MailboxChange};
 pub use offers::{OfferError, COMMAND_LINE};
 pub use operators::{AttemptClaim, LoginRecord, NewOperator};
@@ -57,7 +59,8 @@ pub use settings::SettingsError;
 // Helpers the aggregate files share (each starts with `use super::*`): writing the audit and
 // activity lines inside a change's transaction, links and mails queued with it, offer services.
 use audit::{activity_in, audit_in, escape_like, Activity};
-use links::{close_links_in, link_in};
+use links::{close_links_in, link_in, LinkHolder};
+use mail_jobs::{queue_for_state_in, queue_mail_job_in};
 use operators::{operator_from_row, OPERATOR_COLUMNS};
 use outbox::queue_in;
 use reference::{services_from_offer, services_of, OFFER_SERVICES};

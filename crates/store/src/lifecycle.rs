@@ -78,6 +78,8 @@ impl Store {
             // A suspended or revoked mailbox gets no password through an old link, now or later.
             close_links_in(&mut tx, id).await?;
         }
+        // Its open sessions are cut, and a revoked mailbox's mail removed in time.
+        queue_for_state_in(&mut tx, id, &address, to).await?;
         activity_in(
             &mut tx,
             Activity {
@@ -141,6 +143,7 @@ impl Store {
                 continue;
             }
             expired += 1;
+            queue_for_state_in(&mut tx, id, &address, expired_state).await?;
             activity_in(
                 &mut tx,
                 Activity {
@@ -170,8 +173,8 @@ impl Store {
 
     /// Forgets what is no longer of use (run periodically): expired sessions (and with them the
     /// refused forms they kept), login failures of more than a day ago; password links
-    /// used or expired, sent e-mails (their bodies hold links) and drafts never confirmed, all
-    /// older than `days`. The audit log keeps the record of what happened. Returns rows removed.
+    /// used or expired, sent e-mails (their bodies hold links), done mail platform jobs and
+    /// drafts never confirmed, all older than `days`. The audit log keeps the record of what happened. Returns rows removed.
     pub async fn purge(&self, days: i64) -> Result<u64, StoreError> {
         let t = now();
         let before = from_now(-chrono::Duration::days(days));
@@ -184,6 +187,7 @@ impl Store {
             ("DELETE FROM activation_links WHERE created_at < $1 AND (used_at IS NOT NULL OR expires_at < $1)", &before),
             ("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1", &before),
             ("DELETE FROM drafts WHERE order_id IS NULL AND updated_at < $1", &before),
+            ("DELETE FROM mail_jobs WHERE done_at IS NOT NULL AND done_at < $1", &before),
             // An API request's Idempotency-Key is remembered as long as an unconfirmed draft.
             ("DELETE FROM api_idempotency WHERE created_at < $1", &before),
         ] {

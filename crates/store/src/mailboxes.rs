@@ -100,20 +100,28 @@ impl Store {
             Ok(Note { at: r.try_get("at")?, username: r.try_get("username")?, text: r.try_get("text")? })
         })
         .collect::<Result<_, sqlx::Error>>()?;
+        let address: String = sqlx::query_scalar("SELECT address FROM mailboxes WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
         let users = sqlx::query(
-            "SELECT id, first_name, last_name, tax_code, email FROM mailbox_users WHERE mailbox_id = $1 ORDER BY id",
+            "SELECT id, first_name, last_name, tax_code, email, password_hash FROM mailbox_users \
+             WHERE mailbox_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&mut *tx)
         .await?
         .iter()
         .map(|r| {
+            let id = r.try_get("id")?;
             Ok(ExtraUser {
-                id: r.try_get("id")?,
+                id,
                 first_name: r.try_get("first_name")?,
                 last_name: r.try_get("last_name")?,
                 tax_code: r.try_get("tax_code")?,
                 email: r.try_get("email")?,
+                login: pec_domain::mail_platform::extra_user_login(&address, id),
+                has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
@@ -151,6 +159,7 @@ impl Store {
         op: &Operator,
         userid: &UserId,
         change: MailboxChange,
+        link_mail: &LinkMail,
     ) -> Result<(), ChangeError> {
         let mut tx = self.begin_write().await?;
         let (id, order_id, organisation_id) =
@@ -230,9 +239,9 @@ impl Store {
                 (serde_json::Value::Null, serde_json::json!({ "nota": text }))
             }
             MailboxChange::AddUser(u) => {
-                sqlx::query(
+                let user_id: i64 = sqlx::query_scalar(
                     "INSERT INTO mailbox_users (mailbox_id, first_name, last_name, tax_code, email, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(id)
                 .bind(&u.first_name)
@@ -240,9 +249,23 @@ impl Store {
                 .bind(&u.tax_code)
                 .bind(&u.email)
                 .bind(now())
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
-                (serde_json::Value::Null, serde_json::to_value(u).unwrap_or_default())
+                // The user's own login works once they choose its password through a link, as
+                // the holder does (a booked mailbox's users get theirs when it is activated).
+                let r = sqlx::query("SELECT address, state FROM mailboxes WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let (address, state): (String, String) = (r.try_get("address")?, r.try_get("state")?);
+                if state == MailboxState::Attiva.code() {
+                    link_in(&mut tx, id, LinkHolder::User(user_id), &address, userid, &u.email, link_mail)
+                        .await?;
+                }
+                let login = pec_domain::mail_platform::extra_user_login(&address, user_id);
+                let mut after = serde_json::to_value(u).unwrap_or_default();
+                after["accesso"] = serde_json::Value::String(login);
+                (serde_json::Value::Null, after)
             }
             MailboxChange::Associate(other) => {
                 let other_id = match find(&mut tx, op.scope(), other).await? {
@@ -279,17 +302,37 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(ChangeError::UnknownUser)?;
+                // Their links go with them, and their open sessions are cut: they are the
+                // mailbox's sessions, so the holder's are cut too and reconnect.
+                sqlx::query("DELETE FROM activation_links WHERE user_id = $1 AND mailbox_id = $2")
+                    .bind(user_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("DELETE FROM mailbox_users WHERE id = $1 AND mailbox_id = $2")
                     .bind(user_id)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                let address: String = sqlx::query_scalar("SELECT address FROM mailboxes WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                queue_mail_job_in(
+                    &mut tx,
+                    id,
+                    &address,
+                    pec_domain::mail_platform::MailJobKind::Kick,
+                    &now(),
+                )
+                .await?;
                 let removed = ExtraUser {
                     id: *user_id,
                     first_name: row.try_get("first_name")?,
                     last_name: row.try_get("last_name")?,
                     tax_code: row.try_get("tax_code")?,
                     email: row.try_get("email")?,
+                    ..ExtraUser::default()
                 };
                 (serde_json::to_value(removed).unwrap_or_default(), serde_json::Value::Null)
             }
@@ -318,6 +361,19 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                // On a mail platform "Azz." means counting again what the mailbox really holds.
+                let address: String = sqlx::query_scalar("SELECT address FROM mailboxes WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                queue_mail_job_in(
+                    &mut tx,
+                    id,
+                    &address,
+                    pec_domain::mail_platform::MailJobKind::Recalc,
+                    &now(),
+                )
+                .await?;
                 (
                     serde_json::json!({ "usato_mb": services.disk_used_mb }),
                     serde_json::json!({ "usato_mb": 0, "azzerato_il": today }),
@@ -392,7 +448,8 @@ impl Store {
         let row = sqlx::query(
             "SELECT o.number, o.expiry_year, m.userid, m.reference, m.address, m.description, m.password_email, \
              f.name AS offer_name, m.state, m.first_name, m.last_name, m.tax_code, m.nickname, m.created_at, \
-             m.activated_at, m.expires_at, m.invoice_expires_at, m.tacit_renewal, m.password_hash, m.disk_gb, m.disk_used_mb, m.disk_reset_at, m.sms, m.security_archive, \
+             m.activated_at, m.expires_at, m.invoice_expires_at, m.tacit_renewal, m.password_hash, m.disk_gb, m.disk_reset_at, \
+             COALESCE((SELECT u.bytes FROM mail_usage u WHERE u.login = m.address) / 1048576, m.disk_used_mb) AS disk_used_mb, m.sms, m.security_archive, \
              m.legal_preservation, m.shadow_pec, m.push_imap, m.phishing_protection \
              FROM mailboxes m JOIN orders o ON o.id = m.order_id JOIN offers f ON f.id = m.offer_id \
              WHERE m.userid = $1 AND ($2 = 0 OR o.organisation_id = $2)",
@@ -441,6 +498,10 @@ impl Store {
             reminders,
             products: self.products_of(scope, userid).await?,
             has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
+            mail_sync: pec_domain::mail_platform::MailSync {
+                configured: false,
+                jobs: self.pending_mail_jobs(userid).await?,
+            },
             services: services_of(&r)?,
         }))
     }
