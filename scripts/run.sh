@@ -13,5 +13,7 @@ export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 if [ "${PEC_DEMO_DATA:-1}" != 0 ] && [ -z "${PEC_TRUST_DIR:-}" ]; then
   export PEC_ACCEPT_UNVERIFIED_SIGNATURES="${PEC_ACCEPT_UNVERIFIED_SIGNATURES:-1}"
 fi
+source scripts/demo_dovecot.sh
 echo "pec-manager: http://$LEPTOS_SITE_ADDR"
-exec ./target/release/pec-manager serve
+# Not exec: the demo's Dovecot stops when the server does (the trap in demo_dovecot.sh).
+./target/release/pec-manager serve

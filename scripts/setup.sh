@@ -13,6 +13,10 @@ log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 apt_missing=()
+# The demo's mail server (scripts/demo_dovecot.sh) and the mail platform's tests.
+for p in dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sqlite; do
+  dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
+done
 if [ "$MODE" = test ]; then
   command -v chromium >/dev/null || apt_missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
@@ -21,10 +25,9 @@ if [ "$MODE" = test ]; then
   command -v openssl >/dev/null || apt_missing+=(openssl)
   # Runs the README's API examples (tests/it/api_readme.rs).
   command -v curl >/dev/null || apt_missing+=(curl)
-  # The mail platform's tests run a real Dovecot and Postfix's postmap reading the platform's
-  # database (tests/it/mail_platform.rs).
-  for p in dovecot-core dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sqlite \
-           postfix postfix-pgsql postfix-sqlite; do
+  # The mail platform's tests also run Postfix's postmap reading the platform's database
+  # (tests/it/mail_platform.rs).
+  for p in postfix postfix-pgsql postfix-sqlite; do
     dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
   done
 fi
