@@ -20,6 +20,9 @@ cargo bench --bench search --features ssr
 step "1,000,000 mailboxes on PostgreSQL and SQLite (scripts/bench_scale.sh)"
 bash scripts/bench_scale.sh
 
+step "the mail platform at 1,000,000 mailboxes on PostgreSQL, with Dovecot (scripts/bench_mail.sh)"
+bash scripts/bench_mail.sh
+
 step "browser: release WASM"
 bash scripts/build.sh test
 source scripts/site.sh

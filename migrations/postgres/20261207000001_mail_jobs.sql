@@ -33,12 +33,17 @@ CREATE INDEX mail_jobs_lease ON mail_jobs(lease);
 -- Multiutenza: each additional user of a mailbox logs in to it with credentials of their own,
 -- chosen through a single-use link as the holder's are (activation_links.user_id says whose).
 ALTER TABLE mailbox_users ADD COLUMN password_hash TEXT;
+-- The user's login (mail_platform::extra_user_login), kept by the store so that a mail server's
+-- lookup finds it by index.
+ALTER TABLE mailbox_users ADD COLUMN login TEXT;
+CREATE UNIQUE INDEX mailbox_users_login ON mailbox_users(login);
 ALTER TABLE activation_links ADD COLUMN user_id BIGINT REFERENCES mailbox_users(id);
 
 -- The view of 20261206000001, with the additional users: one row per login. An additional
 -- user's login is the mailbox's local part, '+u' and the user's number, at its domain
 -- (mailbox names have no '+', so it is nobody else's); it opens the mailbox named in
 -- 'mailbox' (Dovecot's passdb answers that as the user), and receives nothing of its own.
+-- Both branches are found by a unique index on the login.
 DROP VIEW mail_accounts;
 CREATE VIEW mail_accounts AS
 SELECT m.address AS login,
@@ -57,7 +62,7 @@ CROSS JOIN (
     SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'renewal_grace_days'), 30) AS days
 ) g
 UNION ALL
-SELECT substr(m.address, 1, length(m.address) - length(m.domain) - 1) || '+u' || u.id || '@' || m.domain AS login,
+SELECT u.login AS login,
        m.address AS mailbox,
        m.domain AS domain,
        m.userid AS userid,
@@ -69,3 +74,21 @@ SELECT substr(m.address, 1, length(m.address) - length(m.domain) - 1) || '+u' ||
        '*:storage=' || m.disk_gb || 'G' AS quota_rule
 FROM mailbox_users u
 JOIN mailboxes m ON m.id = u.mailbox_id;
+
+-- Dovecot sends each lookup as a new statement, which PostgreSQL would plan every time (the view
+-- over the mailboxes' many indexes took about 1 ms to plan, against 0.2 ms to run): these
+-- functions keep their plans per connection. `pec-manager mail-config` writes Dovecot's queries
+-- on them; they read only the view, with the caller's rights.
+CREATE FUNCTION mail_password(wanted TEXT) RETURNS TABLE (mailbox TEXT, password TEXT)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY SELECT a.mailbox, a.password FROM mail_accounts a WHERE a.login = wanted AND a.may_login = 1;
+END
+$$;
+CREATE FUNCTION mail_user(wanted TEXT, service TEXT) RETURNS TABLE (login TEXT, quota_rule TEXT)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY SELECT a.login, a.quota_rule FROM mail_accounts a
+        WHERE a.login = wanted AND (a.may_receive = 1 OR service = 'doveadm');
+END
+$$;

@@ -176,9 +176,7 @@ fn MailPlatformSection() -> impl IntoView {
             {loaded(
                 health,
                 |h| {
-                    view! {
-                        <ul>{h.lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                    }
+                    view! { <ul>{h.lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul> }
                 },
             )}
         </section>

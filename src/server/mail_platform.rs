@@ -161,13 +161,24 @@ pub const MAIL_ROLE: &str = "pec_mail";
 /// doveadm (`%s`, the service) also finds a mailbox that no longer receives, whose mail the
 /// platform's purge job removes. An additional user's login opens the mailbox it belongs to:
 /// the password lookup answers the mailbox as the user, and the user lookup follows it.
-fn sql_queries() -> String {
-    "password_query = SELECT mailbox AS user, password FROM mail_accounts \
-     WHERE login = lower('%u') AND may_login = 1\n\
-     user_query = SELECT login AS user, quota_rule FROM mail_accounts \
-     WHERE login = lower('%u') AND (may_receive = 1 OR '%s' = 'doveadm')\n\
-     iterate_query = SELECT login AS user FROM mail_accounts WHERE may_receive = 1\n"
-        .to_string()
+fn sql_queries(database: &MailDatabase) -> String {
+    let (password, user) = match database {
+        MailDatabase::Sqlite(_) => (
+            "SELECT mailbox AS user, password FROM mail_accounts WHERE login = lower('%u') AND may_login = 1",
+            "SELECT login AS user, quota_rule FROM mail_accounts \
+             WHERE login = lower('%u') AND (may_receive = 1 OR '%s' = 'doveadm')",
+        ),
+        // The same, through functions that keep their plans (migration *_mail_jobs.sql).
+        MailDatabase::Postgres(_) => (
+            "SELECT mailbox AS user, password FROM mail_password(lower('%u'))",
+            "SELECT login AS user, quota_rule FROM mail_user(lower('%u'), '%s')",
+        ),
+    };
+    format!(
+        "password_query = {password}\n\
+         user_query = {user}\n\
+         iterate_query = SELECT login AS user FROM mail_accounts WHERE may_receive = 1\n"
+    )
 }
 
 /// Dovecot's SQL driver for the platform's database, and how it connects.
@@ -204,7 +215,7 @@ fn sql_file(setup: &DovecotSetup) -> String {
          driver = {driver}\n\
          connect = {connect}\n\
          {}",
-        sql_queries()
+        sql_queries(&setup.database)
     )
 }
 
@@ -549,6 +560,16 @@ mod tests {
             assert!(!line.contains("mailboxes"), "{line}");
         }
         assert!(file("dovecot.conf").contains("port = 1143"));
+        // On PostgreSQL, through the functions that keep their plans.
+        let pg = DovecotSetup {
+            database: MailDatabase::from_url("postgres://pec_mail:x@db/pec").unwrap(),
+            ..setup.clone()
+        };
+        let pg_sql = dovecot_files(&pg).into_iter().find(|(n, _)| *n == "dovecot-sql.conf.ext").unwrap().1;
+        assert!(
+            pg_sql.contains("FROM mail_password(lower('%u'))")
+                && pg_sql.contains("FROM mail_user(lower('%u'), '%s')")
+        );
         assert_eq!(setup.check(), Ok(()));
         for bad in [
             DovecotSetup { listen: "127.0.0.1\nauth_mechanisms = anonymous".into(), ..setup.clone() },

@@ -4,6 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A stored date or time (`YYYY-MM-DD…`) as its Italian day (`DD/MM/YYYY`).
+fn day(stored: &str) -> String {
+    let date = stored.get(..10).and_then(crate::lifecycle::Date::parse_iso);
+    date.map(|d| d.italian()).unwrap_or_else(|| stored.to_string())
+}
+
 /// The login of an additional user (Multiutenza) of the mailbox `address`: its local part, `+u`
 /// and the user's number, at its domain (`info+u7@azienda.legalmail.it`). Mailbox names have no
 /// `+`, so it is nobody else's; the view `mail_accounts` computes the same.
@@ -83,7 +89,7 @@ impl MailSync {
         let purge = if j.purge_on.is_empty() {
             String::new()
         } else {
-            format!("; posta da cancellare il {}", crate::records::italian_date(&j.purge_on))
+            format!("; posta da cancellare il {}", day(&j.purge_on))
         };
         if !self.configured {
             return format!(
@@ -154,7 +160,7 @@ impl PlatformHealth {
                 "Coda: {} da fare, {} con errori, la più vecchia del {}.",
                 q.due,
                 q.failing,
-                crate::records::italian_date(&q.oldest)
+                day(&q.oldest)
             )
         });
         if q.scheduled > 0 {

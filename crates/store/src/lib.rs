@@ -60,7 +60,7 @@ pub use settings::SettingsError;
 // activity lines inside a change's transaction, links and mails queued with it, offer services.
 use audit::{activity_in, audit_in, escape_like, Activity};
 use links::{close_links_in, link_in, LinkHolder};
-use mail_jobs::{queue_for_state_in, queue_mail_job_in};
+use mail_jobs::{queue_for_state_in, queue_mail_job_in, set_user_logins_in};
 use operators::{operator_from_row, OPERATOR_COLUMNS};
 use outbox::queue_in;
 use reference::{services_from_offer, services_of, OFFER_SERVICES};
@@ -231,6 +231,13 @@ impl Store {
     pub async fn raw_count(&self, sql: &str) -> Result<i64, StoreError> {
         let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
         Ok(sqlx::Row::try_get(&row, "n")?)
+    }
+
+    /// The first column of every row a query answers, as text: for tests and benchmarks.
+    #[cfg(any(test, feature = "testing"))]
+    pub async fn raw_strings(&self, sql: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|r| sqlx::Row::try_get(r, 0)).collect::<Result<_, _>>()?)
     }
 
     /// SQLite's own check of its file ("ok" when sound); PostgreSQL checks as it writes.

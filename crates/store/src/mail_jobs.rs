@@ -71,6 +71,27 @@ pub(crate) async fn queue_for_state_in(
     Ok(())
 }
 
+/// Writes the logins of the mailbox's additional users from its address (when they are added,
+/// and when a booked mailbox's address changes), in the caller's transaction.
+pub(crate) async fn set_user_logins_in(
+    tx: &mut Transaction<'_, Any>,
+    mailbox_id: i64,
+    address: &str,
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM mailbox_users WHERE mailbox_id = $1")
+        .bind(mailbox_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for id in ids {
+        sqlx::query("UPDATE mailbox_users SET login = $1 WHERE id = $2")
+            .bind(pec_domain::mail_platform::extra_user_login(address, id))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Takes up to `limit` due jobs for `lease_seconds`, oldest first: one statement marks them
     /// with this claim's own token, so that two server processes never take the same job (a

@@ -258,6 +258,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                 let (address, state): (String, String) = (r.try_get("address")?, r.try_get("state")?);
+                set_user_logins_in(&mut tx, id, &address).await?;
                 if state == MailboxState::Attiva.code() {
                     link_in(&mut tx, id, LinkHolder::User(user_id), &address, userid, &u.email, link_mail)
                         .await?;
@@ -551,6 +552,9 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if address != field("address")? {
+            set_user_logins_in(&mut tx, id, &address).await?;
+        }
         if field("password_email")? != m.password_email {
             // Links went to the old address: whoever reads it must not set the password.
             close_links_in(&mut tx, id).await?;
