@@ -72,6 +72,9 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   await page.getByRole("link", { name: "Aggiorna" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dettaglio casella");
   await expect(page.getByText("impostata dal titolare")).toBeVisible();
+  // This server has no mail platform: the page says so (the queue keeps the work for one).
+  await expect(page.getByRole("term").filter({ hasText: /^Piattaforma di posta$/ })).toBeVisible();
+  await expect(page.getByRole("definition").filter({ hasText: /^non configurata/ })).toBeVisible();
 
   // Editing with the wizard's rules, checked on every keystroke.
   await page.getByRole("link", { name: "Modifica dati" }).click();
@@ -94,6 +97,10 @@ test("contract download and signed upload fulfil the order; the holder sets the 
   await page.getByRole("button", { name: "Conferma" }).click();
   await expect(page.getByRole("status")).toContainText("Stato della casella cambiato");
   await expect(page.getByRole("definition").filter({ hasText: /^REVOCATA$/ })).toBeVisible();
+  // A revoked mailbox's mail is removed after the retention period: the day is on the page.
+  await expect(
+    page.getByRole("definition").filter({ hasText: /^non configurata.*posta da cancellare il \d\d\/\d\d\/\d{4}$/ }),
+  ).toBeVisible();
   await expect(page.getByText("Nessuna transizione disponibile per una casella REVOCATA.")).toBeVisible();
   await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("CAMBIO_STATO");
   await expect(page.getByRole("table", { name: "Storia servizi" })).toContainText("richiesta del cliente");
