@@ -44,10 +44,10 @@ ALTER TABLE activation_links ADD COLUMN user_id BIGINT REFERENCES mailbox_users(
 -- (mailbox names have no '+', so it is nobody else's); it opens the mailbox named in
 -- 'mailbox' (Dovecot's passdb answers that as the user), and receives nothing of its own.
 -- Both branches are found by a unique index on the login.
-DROP VIEW mail_accounts;
-CREATE VIEW mail_accounts AS
+-- CREATE OR REPLACE keeps what the mail role was granted on the view (the new column comes
+-- last, as PostgreSQL requires).
+CREATE OR REPLACE VIEW mail_accounts AS
 SELECT m.address AS login,
-       m.address AS mailbox,
        m.domain AS domain,
        m.userid AS userid,
        '{ARGON2ID}' || m.password_hash AS password,
@@ -56,14 +56,14 @@ SELECT m.address AS login,
        CAST(CASE WHEN m.state IN ('ATTIVA', 'SOSPESA', 'SCADUTA') AND m.expires_at >= to_char(CAST(now() AT TIME ZONE 'UTC' AS DATE) - g.days, 'YYYY-MM-DD')
             THEN 1 ELSE 0 END AS BIGINT) AS may_receive,
        m.disk_gb AS quota_gb,
-       '*:storage=' || m.disk_gb || 'G' AS quota_rule
+       '*:storage=' || m.disk_gb || 'G' AS quota_rule,
+       m.address AS mailbox
 FROM mailboxes m
 CROSS JOIN (
     SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'renewal_grace_days'), 30) AS days
 ) g
 UNION ALL
 SELECT u.login AS login,
-       m.address AS mailbox,
        m.domain AS domain,
        m.userid AS userid,
        '{ARGON2ID}' || u.password_hash AS password,
@@ -71,7 +71,8 @@ SELECT u.login AS login,
             THEN 1 ELSE 0 END AS BIGINT) AS may_login,
        CAST(0 AS BIGINT) AS may_receive,
        m.disk_gb AS quota_gb,
-       '*:storage=' || m.disk_gb || 'G' AS quota_rule
+       '*:storage=' || m.disk_gb || 'G' AS quota_rule,
+       m.address AS mailbox
 FROM mailbox_users u
 JOIN mailboxes m ON m.id = u.mailbox_id;
 
