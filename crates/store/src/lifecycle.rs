@@ -79,7 +79,7 @@ impl Store {
             close_links_in(&mut tx, id).await?;
         }
         // Its open sessions are cut, and a revoked mailbox's mail removed in time.
-        queue_for_state_in(&mut tx, id, &address, to).await?;
+        queue_for_state_in(&mut tx, id, to).await?;
         activity_in(
             &mut tx,
             Activity {
@@ -143,7 +143,7 @@ impl Store {
                 continue;
             }
             expired += 1;
-            queue_for_state_in(&mut tx, id, &address, expired_state).await?;
+            queue_for_state_in(&mut tx, id, expired_state).await?;
             activity_in(
                 &mut tx,
                 Activity {

@@ -27,22 +27,21 @@ fn scheduled(now: &str) -> String {
 /// The longest error kept for a job (what the mail platform answered can be long).
 const ERROR_KEPT: usize = 500;
 
-/// Queues `kind` for the mailbox `mailbox_id` (known to the mail servers as `login`), due at
-/// `due` (a stored time), in the transaction of the change that causes it.
+/// Queues `kind` for the mailbox `mailbox_id`, due at `due` (a stored time), in the
+/// transaction of the change that causes it; the job keeps the address the mail server knows
+/// the mailbox by now.
 pub(crate) async fn queue_mail_job_in(
     tx: &mut Transaction<'_, Any>,
     mailbox_id: i64,
-    login: &str,
     kind: MailJobKind,
     due: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO mail_jobs (mailbox_id, kind, login, created_at, attempts, next_attempt_at, last_error) \
-         VALUES ($1, $2, $3, $4, 0, $5, '')",
+         SELECT id, $2, address, $3, 0, $4, '' FROM mailboxes WHERE id = $1",
     )
     .bind(mailbox_id)
     .bind(kind.code())
-    .bind(login)
     .bind(now())
     .bind(due)
     .execute(&mut **tx)
@@ -55,18 +54,17 @@ pub(crate) async fn queue_mail_job_in(
 pub(crate) async fn queue_for_state_in(
     tx: &mut Transaction<'_, Any>,
     mailbox_id: i64,
-    login: &str,
     to: pec_domain::MailboxState,
 ) -> Result<(), StoreError> {
     use pec_domain::MailboxState;
     if to == MailboxState::Attiva {
         return Ok(());
     }
-    queue_mail_job_in(tx, mailbox_id, login, MailJobKind::Kick, &now()).await?;
+    queue_mail_job_in(tx, mailbox_id, MailJobKind::Kick, &now()).await?;
     if to == MailboxState::Revocata {
         let days = crate::settings::settings_in(tx).await?.mail_retention_days;
         let due = from_now(chrono::Duration::days(days));
-        queue_mail_job_in(tx, mailbox_id, login, MailJobKind::Purge, &due).await?;
+        queue_mail_job_in(tx, mailbox_id, MailJobKind::Purge, &due).await?;
     }
     Ok(())
 }
@@ -223,20 +221,6 @@ impl Store {
             last_error: last_error.unwrap_or_default(),
             scheduled,
         })
-    }
-
-    /// "Azz." on a mail platform: the mail server counts the used space again.
-    pub async fn queue_recalc(&self, userid: &UserId) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT id, address FROM mailboxes WHERE userid = $1")
-            .bind(userid.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else { return Ok(false) };
-        let (id, address): (i64, String) = (row.try_get("id")?, row.try_get("address")?);
-        queue_mail_job_in(&mut tx, id, &address, MailJobKind::Recalc, &now()).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 }
 

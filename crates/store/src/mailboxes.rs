@@ -100,12 +100,8 @@ impl Store {
             Ok(Note { at: r.try_get("at")?, username: r.try_get("username")?, text: r.try_get("text")? })
         })
         .collect::<Result<_, sqlx::Error>>()?;
-        let address: String = sqlx::query_scalar("SELECT address FROM mailboxes WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
         let users = sqlx::query(
-            "SELECT id, first_name, last_name, tax_code, email, password_hash FROM mailbox_users \
+            "SELECT id, first_name, last_name, tax_code, email, login, password_hash FROM mailbox_users \
              WHERE mailbox_id = $1 ORDER BY id",
         )
         .bind(id)
@@ -120,7 +116,7 @@ impl Store {
                 last_name: r.try_get("last_name")?,
                 tax_code: r.try_get("tax_code")?,
                 email: r.try_get("email")?,
-                login: pec_domain::mail_platform::extra_user_login(&address, id),
+                login: r.try_get::<Option<String>, _>("login")?.unwrap_or_default(),
                 has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
             })
         })
@@ -315,18 +311,7 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                let address: String = sqlx::query_scalar("SELECT address FROM mailboxes WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                queue_mail_job_in(
-                    &mut tx,
-                    id,
-                    &address,
-                    pec_domain::mail_platform::MailJobKind::Kick,
-                    &now(),
-                )
-                .await?;
+                queue_mail_job_in(&mut tx, id, pec_domain::mail_platform::MailJobKind::Kick, &now()).await?;
                 let removed = ExtraUser {
                     id: *user_id,
                     first_name: row.try_get("first_name")?,
@@ -363,18 +348,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 // On a mail platform "Azz." means counting again what the mailbox really holds.
-                let address: String = sqlx::query_scalar("SELECT address FROM mailboxes WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
+                queue_mail_job_in(&mut tx, id, pec_domain::mail_platform::MailJobKind::Recalc, &now())
                     .await?;
-                queue_mail_job_in(
-                    &mut tx,
-                    id,
-                    &address,
-                    pec_domain::mail_platform::MailJobKind::Recalc,
-                    &now(),
-                )
-                .await?;
                 (
                     serde_json::json!({ "usato_mb": services.disk_used_mb }),
                     serde_json::json!({ "usato_mb": 0, "azzerato_il": today }),
