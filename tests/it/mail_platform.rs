@@ -144,6 +144,19 @@ async fn the_mail_accounts_view_says_who_may_log_in_and_who_may_receive() {
         // A longer grace in Impostazioni keeps the 31-days-past mailbox receiving.
         store.set_setting("renewal_grace_days", "45").await.unwrap();
         assert_eq!(account(&store, &names[5]).await, Some((0, 1)));
+
+        // What each change queued for the mail servers, in its own transaction: the suspended
+        // and the revoked mailbox's sessions cut, the revoked one's mail purged later; the
+        // hourly job's expiry cuts the sessions of the mailbox past its date.
+        let today = pec_manager::server::today();
+        assert_eq!(store.expire_due(today).await.unwrap(), 1);
+        let jobs: Vec<(MailJobKind, String)> =
+            store.mail_jobs_for_tests().await.unwrap().into_iter().map(|j| (j.0, j.1)).collect();
+        let of = |i: usize| jobs.iter().filter(|j| j.1 == names[i]).map(|j| j.0).collect::<Vec<_>>();
+        assert_eq!(of(2), [MailJobKind::Kick], "suspended");
+        assert_eq!(of(6), [MailJobKind::Kick, MailJobKind::Purge], "revoked");
+        assert_eq!(of(3), [MailJobKind::Kick], "expired by the hourly job");
+        assert!(of(1).is_empty() && of(0).is_empty(), "nothing for the active ones: {jobs:?}");
     }
 }
 
