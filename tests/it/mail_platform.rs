@@ -891,3 +891,73 @@ async fn an_additional_user_logs_in_to_the_mailbox_with_a_password_of_their_own(
         }
     }
 }
+
+/// "Aggiungi Multiutenza" and "Invia di nuovo il link" while another operator suspends the
+/// same mailbox: the suspension closes the mailbox's open links, and no new link may be created
+/// behind it (on PostgreSQL it would otherwise survive, and work again after a reactivation).
+/// The suspension is held open in a transaction of its own while the link is asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_link_made_during_a_suspension_outlives_it() {
+    use sqlx::Connection;
+    for store in common::stores().await {
+        let name = format!("gara{}@legalmail.it", std::process::id());
+        let (userids, _) = active_mailboxes(&store, std::slice::from_ref(&name)).await;
+        let alfa = common::operator(&store, "alfa").await;
+        let mut other = sqlx::AnyConnection::connect(&store.url_for_tests()).await.unwrap();
+        let sent = Arc::new(Mutex::new(0));
+        for resend in [false, true] {
+            // The suspension, as far as its link-closing statement, not yet committed.
+            let begin =
+                if store.backend() == pec_manager::store::Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+            sqlx::raw_sql(sqlx::AssertSqlSafe(begin)).execute(&mut other).await.unwrap();
+            for sql in [
+                "UPDATE mailboxes SET state = 'SOSPESA' WHERE address = $1",
+                "UPDATE activation_links SET used_at = '2026-01-01 00:00:00' \
+                 WHERE used_at IS NULL AND mailbox_id = (SELECT id FROM mailboxes WHERE address = $1)",
+            ] {
+                sqlx::query(sql).bind(&name).execute(&mut other).await.unwrap();
+            }
+            let asked = {
+                let (store, userid, alfa, kept) =
+                    (store.clone(), userids[0].clone(), alfa.clone(), Arc::clone(&sent));
+                tokio::spawn(async move {
+                    let link: Box<LinkMail> = Box::new(move |_: LinkFor<'_>| {
+                        *kept.lock().unwrap() += 1;
+                        Mail { recipient: String::new(), subject: "link".into(), body: String::new() }
+                    });
+                    if resend {
+                        assert!(!store.resend_link(&alfa, &userid, &*link).await.unwrap(), "suspended");
+                        return;
+                    }
+                    let user = pec_manager::domain::mailbox_admin::ExtraUser {
+                        first_name: "Anna".into(),
+                        last_name: "Verdi".into(),
+                        tax_code: "QSWTFG44D62R632Z".into(),
+                        email: "anna.verdi@example.it".into(),
+                        ..Default::default()
+                    };
+                    let add = pec_manager::store::MailboxChange::AddUser(user);
+                    store.change_mailbox(&alfa, &userid, add, &*link).await.unwrap();
+                })
+            };
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+            asked.await.unwrap();
+
+            // Reactivated: no link works, and none was sent.
+            sqlx::query("UPDATE mailboxes SET state = 'ATTIVA' WHERE address = $1")
+                .bind(&name)
+                .execute(&mut other)
+                .await
+                .unwrap();
+            let open = store
+                .raw_count(&format!(
+                    "SELECT COUNT(*) AS n FROM activation_links l JOIN mailboxes m ON m.id = l.mailbox_id \
+                     WHERE m.address = '{name}' AND l.used_at IS NULL"
+                ))
+                .await
+                .unwrap();
+            assert_eq!((open, *sent.lock().unwrap()), (0, 0), "resend {resend}: {:?}", store.backend());
+        }
+    }
+}

@@ -113,10 +113,12 @@ impl Store {
         link_mail: &LinkMail,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
+        // Locked: a suspension committing meanwhile must not leave this new link open behind it.
+        let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT m.id, m.address, m.password_email FROM mailboxes m JOIN orders o ON o.id = m.order_id \
-             WHERE m.userid = $1 AND m.state = $2 AND ($3 = 0 OR o.organisation_id = $3)",
-        )
+             WHERE m.userid = $1 AND m.state = $2 AND ($3 = 0 OR o.organisation_id = $3){}",
+            self.lock_clause(" FOR UPDATE OF m")
+        )))
         .bind(userid.as_str())
         .bind(MailboxState::Attiva.code())
         .bind(op.scope().sql_value())

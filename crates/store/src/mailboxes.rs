@@ -235,6 +235,16 @@ impl Store {
                 (serde_json::Value::Null, serde_json::json!({ "nota": text }))
             }
             MailboxChange::AddUser(u) => {
+                // Locked first: a suspension committing meanwhile closes the mailbox's links, so
+                // this must see its state after it, or the user's new link would outlive it.
+                let r = sqlx::query(AssertSqlSafe(format!(
+                    "SELECT address, state FROM mailboxes WHERE id = $1{}",
+                    self.lock_clause(" FOR UPDATE")
+                )))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let (address, state): (String, String) = (r.try_get("address")?, r.try_get("state")?);
                 let user_id: i64 = sqlx::query_scalar(
                     "INSERT INTO mailbox_users (mailbox_id, first_name, last_name, tax_code, email, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -249,11 +259,6 @@ impl Store {
                 .await?;
                 // The user's own login works once they choose its password through a link, as
                 // the holder does (a booked mailbox's users get theirs when it is activated).
-                let r = sqlx::query("SELECT address, state FROM mailboxes WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let (address, state): (String, String) = (r.try_get("address")?, r.try_get("state")?);
                 set_user_logins_in(&mut tx, id, &address).await?;
                 if state == MailboxState::Attiva.code() {
                     link_in(&mut tx, id, LinkHolder::User(user_id), &address, userid, &u.email, link_mail)
