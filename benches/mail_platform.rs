@@ -2,8 +2,8 @@
 //! `BENCH_MAILBOXES` mailboxes (default 1,000,000, filled as the scale benchmark fills them),
 //! every one with a password, 10,000 additional users, and a real Dovecot with the
 //! configuration `mail-config dovecot` writes, connected as the mail servers' own role:
-//! 1. Dovecot's password and user lookups, the queries of its dovecot-sql.conf.ext as it sends
-//!    them, for random logins (holders and additional users), p50 / p99;
+//! 1. Dovecot's password and user lookups, the statements its dict process and its SQL driver
+//!    send, for random logins (holders and additional users), p50 / p99;
 //! 2. IMAP logins a second from 50 parallel clients (connect, LOGIN, LOGOUT), next to what
 //!    argon2 alone allows on this machine (verifications of the same hash on every core);
 //! 3. the provisioning queue draining 10,000 kicks (a reseller's mass suspension).
@@ -13,7 +13,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark may stop at a broken fixture
 mod common;
 use common::{filled, line, ms, time};
-use pec_manager::server::mail_platform::{api_key_for, grant_sql, write_dovecot, DovecotSetup, MailDatabase};
+use pec_manager::server::mail_platform::{
+    api_key_for, grant_sql, passdb_lookup_sql, write_dovecot, DovecotSetup, MailDatabase,
+};
 use pec_manager::server::provisioning::{Doveadm, MailPlatform, Provisioner};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -137,10 +139,9 @@ async fn main() {
 
     // 1. The lookups, as Dovecot sends them (its escaping of `%u` is a no-op on these logins).
     let queries = std::fs::read_to_string(dir.join("dovecot-sql.conf.ext")).unwrap();
-    let query = |key: &str| {
-        queries.lines().find_map(|l| l.strip_prefix(key)).map(str::to_string).expect("query in the file")
-    };
-    let (password_query, user_query) = (query("password_query = "), query("user_query = "));
+    let user_query =
+        queries.lines().find_map(|l| l.strip_prefix("user_query = ")).map(str::to_string).expect("user_query");
+    let password_query = passdb_lookup_sql("'%u'");
     let mut logins: Vec<String> = Vec::new();
     for (sql, n) in [
         ("SELECT login FROM mail_accounts WHERE may_login = 1 AND login NOT LIKE '%+u%' ORDER BY random() LIMIT 2000", 2000),

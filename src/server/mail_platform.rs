@@ -155,30 +155,60 @@ impl DovecotSetup {
 /// The usual name of the mail servers' PostgreSQL role.
 pub const MAIL_ROLE: &str = "pec_mail";
 
-/// Dovecot's lookups. `%u` is the login as typed: Dovecot escapes it for the SQL driver (and
+/// Dovecot's user lookup. `%u` is the login as typed: Dovecot escapes it for the SQL driver (and
 /// refuses characters outside `auth_username_chars` before asking), and it is compared
-/// lower-cased, as addresses are stored. Who may log in and who may receive is the view's rule;
-/// doveadm (`%s`, the service) also finds a mailbox that no longer receives, whose mail the
-/// platform's purge job removes. An additional user's login opens the mailbox it belongs to:
-/// the password lookup answers the mailbox as the user, and the user lookup follows it.
+/// lower-cased, as addresses are stored. Who receives is the view's rule; doveadm (`%s`, the
+/// service) also finds a mailbox that no longer receives, whose mail the platform's purge job
+/// removes. The password lookup is [`passdb_files`]'.
 fn sql_queries(database: &MailDatabase) -> String {
-    let (password, user) = match database {
-        MailDatabase::Sqlite(_) => (
-            "SELECT mailbox AS user, password FROM mail_accounts WHERE login = lower('%u') AND may_login = 1",
+    let user = match database {
+        MailDatabase::Sqlite(_) => {
             "SELECT login AS user, quota_rule FROM mail_accounts \
-             WHERE login = lower('%u') AND (may_receive = 1 OR '%s' = 'doveadm')",
-        ),
-        // The same, through functions that keep their plans (migration *_mail_jobs.sql).
-        MailDatabase::Postgres(_) => (
-            "SELECT mailbox AS user, password FROM mail_password(lower('%u'))",
-            "SELECT login AS user, quota_rule FROM mail_user(lower('%u'), '%s')",
-        ),
+             WHERE login = lower('%u') AND (may_receive = 1 OR '%s' = 'doveadm')"
+        }
+        // The same, through a function that keeps its plan (migration *_mail_jobs.sql).
+        MailDatabase::Postgres(_) => "SELECT login AS user, quota_rule FROM mail_user(lower('%u'), '%s')",
     };
     format!(
-        "password_query = {password}\n\
-         user_query = {user}\n\
+        "user_query = {user}\n\
          iterate_query = SELECT login AS user FROM mail_accounts WHERE may_receive = 1\n"
     )
+}
+
+/// The view Dovecot's password lookup reads (migration *_mail_passdb.sql): a login that may log
+/// in, and as one JSON object its password and the mailbox it opens (an additional user's login
+/// opens the holder's mailbox: the lookup answers that as the user).
+pub const PASSDB_VIEW: &str = "mail_passdb";
+
+/// The statement Dovecot's dict process sends for a password lookup of `login` (already
+/// lower-cased and quoted), as its dict-sql driver writes it from [`passdb_files`]' map: what
+/// the benchmark times.
+pub fn passdb_lookup_sql(quoted_login: &str) -> String {
+    format!("SELECT fields FROM {PASSDB_VIEW} WHERE login = {quoted_login}")
+}
+
+/// The password lookup, through Dovecot's dict process: (the passdb's file, the dict's file).
+/// Dovecot counts a dict passdb as blocking, so it verifies each password (argon2, the costly
+/// part of a login) in its auth-worker processes, one per core; an SQL passdb on an
+/// asynchronous driver (pgsql) is verified in its single auth process, one core for every login.
+fn passdb_files(setup: &DovecotSetup) -> (String, String) {
+    let (_, connect) = driver_and_connect(setup);
+    let passdb = "# Written by `pec-manager mail-config dovecot`: Dovecot's password lookup, from the\n\
+         # platform's view mail_passdb through the dict process (dovecot-dict-passdb.conf.ext). The\n\
+         # login is compared lower-cased, as addresses are stored.\n\
+         uri = proxy::passdb\n\
+         key passdb {\n  key = passdb/%Lu\n  format = json\n}\n\
+         passdb_objects = passdb\n\
+         iterate_disable = yes\n"
+        .to_string();
+    let dict = format!(
+        "# Written by `pec-manager mail-config dovecot`: each login that may log in, its password and\n\
+         # the mailbox it opens (docs/DOMAIN.md, \"The mail platform\"), read-only.\n\
+         connect = {connect}\n\
+         map {{\n  pattern = shared/passdb/$login\n  table = {PASSDB_VIEW}\n  value_field = fields\n  \
+         fields {{\n    login = $login\n  }}\n}}\n"
+    );
+    (passdb, dict)
 }
 
 /// Dovecot's SQL driver for the platform's database, and how it connects.
@@ -228,7 +258,7 @@ fn dovecot_conf(setup: &DovecotSetup) -> String {
     let dict_user = &setup.dict_user;
     format!(
         r#"# Written by `pec-manager mail-config dovecot` for Dovecot 2.3: the mailboxes of pec-manager,
-# read from its database (dovecot-sql.conf.ext), nothing copied. Start with
+# read from its database (dovecot-dict-*.conf.ext, dovecot-sql.conf.ext), nothing copied. Start with
 #   dovecot -F -c {dir}/dovecot.conf
 # IMAP on {listen}:{imap}, LMTP (delivery from Postfix) on {listen}:{lmtp}, doveadm's HTTP API
 # (the platform's jobs: PEC_DOVEADM_URL=http://{doveadm_address}:{doveadm}/doveadm/v1) on
@@ -262,6 +292,11 @@ service imap-login {{
   inet_listener imaps {{
     port = 0
   }}
+  # A login process serves up to 100 connections before a fresh one replaces it, rather than
+  # one (Dovecot's default): a login then costs no new process, and an exploited process still
+  # sees few connections. Two wait ready.
+  service_count = 100
+  process_min_avail = 2
 }}
 service lmtp {{
   inet_listener lmtp {{
@@ -291,6 +326,7 @@ service dict {{
 }}
 dict {{
   usage = {driver}:{dir}/dovecot-dict-sql.conf.ext
+  passdb = {driver}:{dir}/dovecot-dict-passdb.conf.ext
 }}
 service stats {{
   unix_listener stats-writer {{
@@ -298,9 +334,10 @@ service stats {{
   }}
 }}
 
+# Passwords through the dict process (dovecot-dict-auth.conf.ext): verified in the auth-workers.
 passdb {{
-  driver = sql
-  args = {dir}/dovecot-sql.conf.ext
+  driver = dict
+  args = {dir}/dovecot-dict-auth.conf.ext
 }}
 userdb {{
   driver = sql
@@ -367,6 +404,9 @@ fn postfix_main(setup: &DovecotSetup) -> String {
     )
 }
 
+/// The dict process's file for the password lookup.
+const DICT_PASSDB: &str = "dovecot-dict-passdb.conf.ext";
+
 /// The files of a Dovecot that serves the platform's mailboxes, and of the Postfix that
 /// delivers to it: (name in `setup.dir`, text).
 pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
@@ -374,6 +414,8 @@ pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
         ("dovecot.conf", dovecot_conf(setup)),
         ("dovecot-sql.conf.ext", sql_file(setup)),
         ("dovecot-dict-sql.conf.ext", dict_file(setup)),
+        ("dovecot-dict-auth.conf.ext", passdb_files(setup).0),
+        (DICT_PASSDB, passdb_files(setup).1),
         (PLATFORM_ENV, platform_env(setup)),
         ("postfix-main.cf", postfix_main(setup)),
         (
@@ -396,19 +438,19 @@ pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
 }
 
 /// The SQL an administrator runs once on PostgreSQL for the mail servers' role: it may read
-/// `mail_accounts` and write the used space into `mail_usage`, nothing else (the view reads
-/// the tables with its owner's rights).
+/// `mail_accounts` and `mail_passdb` and write the used space into `mail_usage`, nothing else
+/// (the views read the tables with their owner's rights).
 pub fn grant_sql(database: &str, role: &str) -> String {
     // The database's name is an identifier in double quotes: a quote inside it is doubled.
     let database = database.replace('"', "\"\"");
     format!(
-        "-- The mail servers' role: it reads the view mail_accounts and writes mail_usage.\n\
+        "-- The mail servers' role: it reads the views mail_accounts and mail_passdb and writes mail_usage.\n\
          CREATE ROLE {role} LOGIN PASSWORD 'choose-a-password';\n\
          REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC;\n\
          GRANT CONNECT ON DATABASE \"{database}\" TO {role};\n\
          REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n\
          GRANT USAGE ON SCHEMA public TO {role};\n\
-         GRANT SELECT ON mail_accounts TO {role};\n\
+         GRANT SELECT ON mail_accounts, mail_passdb TO {role};\n\
          GRANT SELECT, INSERT, UPDATE, DELETE ON mail_usage TO {role};\n"
     )
 }
@@ -477,7 +519,7 @@ pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
         return Err(std::io::Error::other(format!("chown {} {}: {owned}", setup.mail_user, mail.display())));
     }
     let mut written = Vec::new();
-    let dict = setup.dir.join("dovecot-dict-sql.conf.ext");
+
     for (name, text) in dovecot_files(setup) {
         let path = setup.dir.join(name);
         std::fs::write(&path, text)?;
@@ -493,9 +535,12 @@ pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
         written.push(path);
     }
     // Read by the dict process, which runs as its own user.
-    let owned = std::process::Command::new("chown").arg(&setup.dict_user).arg(&dict).status()?;
-    if !owned.success() {
-        return Err(std::io::Error::other(format!("chown {} {}: {owned}", setup.dict_user, dict.display())));
+    for name in ["dovecot-dict-sql.conf.ext", DICT_PASSDB] {
+        let dict = setup.dir.join(name);
+        let owned = std::process::Command::new("chown").arg(&setup.dict_user).arg(&dict).status()?;
+        if !owned.success() {
+            return Err(std::io::Error::other(format!("chown {} {}: {owned}", setup.dict_user, dict.display())));
+        }
     }
     Ok(written)
 }
@@ -537,7 +582,7 @@ mod tests {
     }
 
     #[test]
-    fn the_lookups_read_only_the_view_with_the_login_escaped_by_dovecot() {
+    fn the_lookups_read_only_the_views_with_the_login_escaped_by_dovecot() {
         let setup = DovecotSetup {
             dir: "/srv/dovecot".into(),
             listen: "127.0.0.1".into(),
@@ -554,11 +599,20 @@ mod tests {
         assert!(file("dovecot-sql.conf.ext").contains("driver = sqlite\nconnect = /srv/pec.db\n"));
         let queries: Vec<&str> =
             files.iter().flat_map(|(_, text)| text.lines()).filter(|l| l.contains("query =")).collect();
-        assert_eq!(queries.len(), 5, "Dovecot's three, Postfix's two");
+        assert_eq!(queries.len(), 4, "Dovecot's two, Postfix's two");
         for line in queries {
             assert!(line.contains("FROM mail_accounts WHERE"), "{line}");
             assert!(!line.contains("mailboxes"), "{line}");
         }
+        // Passwords through the dict process, from the view mail_passdb only, the login
+        // lower-cased: a passdb Dovecot verifies in its auth-workers.
+        assert!(file("dovecot.conf").contains("passdb {\n  driver = dict\n"));
+        assert!(file("dovecot.conf").contains("passdb = sqlite:/srv/dovecot/dovecot-dict-passdb.conf.ext"));
+        assert!(file("dovecot-dict-auth.conf.ext").contains("uri = proxy::passdb\n"));
+        assert!(file("dovecot-dict-auth.conf.ext").contains("key = passdb/%Lu\n"));
+        let passdb = file(DICT_PASSDB);
+        assert!(passdb.contains("connect = /srv/pec.db\n") && passdb.contains("table = mail_passdb\n"));
+        assert!(!files.iter().any(|(_, text)| text.contains("password_query")));
         assert!(file("dovecot.conf").contains("port = 1143"));
         // On PostgreSQL, through the functions that keep their plans.
         let pg = DovecotSetup {
@@ -566,10 +620,7 @@ mod tests {
             ..setup.clone()
         };
         let pg_sql = dovecot_files(&pg).into_iter().find(|(n, _)| *n == "dovecot-sql.conf.ext").unwrap().1;
-        assert!(
-            pg_sql.contains("FROM mail_password(lower('%u'))")
-                && pg_sql.contains("FROM mail_user(lower('%u'), '%s')")
-        );
+        assert!(pg_sql.contains("FROM mail_user(lower('%u'), '%s')"));
         assert_eq!(setup.check(), Ok(()));
         for bad in [
             DovecotSetup { listen: "127.0.0.1\nauth_mechanisms = anonymous".into(), ..setup.clone() },

@@ -139,7 +139,7 @@ fn mail_config_writes_dovecot_s_files_and_the_mail_role_s_sql() {
     let out =
         run("postgres://pec_mail:segreta@db.example/pec", &["mail-config", "dovecot", "--cartella", target]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("GRANT SELECT ON mail_accounts TO pec_mail"), "{stdout}");
+    assert!(stdout.contains("GRANT SELECT ON mail_accounts, mail_passdb TO pec_mail"), "{stdout}");
     assert!(stdout.contains("GRANT SELECT, INSERT, UPDATE, DELETE ON mail_usage TO pec_mail"), "{stdout}");
     assert!(!stdout.contains("segreta"));
     // What it does not know is refused with its reason.
