@@ -16,7 +16,7 @@ for (const js of [true, false]) {
 
       // Each report: a figure with its caption (the chart) and a table with the same numbers.
       const figures = page.getByRole("figure");
-      await expect(figures).toHaveCount(7);
+      await expect(figures).toHaveCount(8);
       const byState = page.getByRole("region", { name: "Caselle per stato" });
       await expect(byState.getByRole("figure")).toContainText("Caselle per stato (situazione attuale)");
       await expect(byState.locator("figure svg rect").first()).toBeVisible();

@@ -84,6 +84,24 @@ async fn reports_count_each_organisation_its_own_with_filters_and_months() {
         let other_offer = ReportFilter { offer: "standard".into(), ..mine.clone() };
         assert!(counts(&store, alfa.scope(), ReportKind::ByOffer, &other_offer).await.is_empty());
 
+        // Disk space per customer, in MB: what the mail server reports (mail_usage), else the
+        // last imported figure; and what the mailboxes are given.
+        for sql in [
+            format!("INSERT INTO mail_usage (login, bytes, messages) VALUES ('{a}', 3145728, 2), ('{c}', 1048576, 1)"),
+            format!("UPDATE mailboxes SET disk_used_mb = 5 WHERE address = '{b}'"),
+            format!("UPDATE mailboxes SET disk_used_mb = 100 WHERE address = '{c}'"),
+        ] {
+            store.raw_execute(&sql).await.unwrap();
+        }
+        let assigned = store
+            .raw_count(&format!("SELECT CAST(SUM(disk_gb) AS BIGINT) AS n FROM mailboxes WHERE address IN ('{a}', '{b}', '{c}')"))
+            .await
+            .unwrap();
+        let disk = counts(&store, alfa.scope(), ReportKind::DiskByCustomer, &mine).await;
+        assert_eq!(disk, BTreeMap::from([(format!("Report {n}"), vec![3 + 5 + 1, assigned * 1024])]));
+        assert!(assigned > 0);
+        assert!(counts(&store, beta.scope(), ReportKind::DiskByCustomer, &mine).await.is_empty());
+
         // Months: three activations; then one expiry (the hourly job) and one renewal.
         assert!(store.expire_due(pec_manager::server::today()).await.unwrap() >= 1);
         store
@@ -102,7 +120,7 @@ async fn reports_count_each_organisation_its_own_with_filters_and_months() {
         for (scope, who) in [(Scope::All, "provider"), (alfa.scope(), "alfa")] {
             let page = store.reports(scope, &q).await.unwrap();
             let kinds: Vec<ReportKind> = page.iter().map(|r| r.kind).collect();
-            assert_eq!(kinds.len(), if who == "provider" { 7 } else { 6 }, "{who}");
+            assert_eq!(kinds.len(), if who == "provider" { 8 } else { 7 }, "{who}");
             for r in page {
                 assert_eq!(
                     Some(r.clone()),

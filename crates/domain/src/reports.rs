@@ -12,6 +12,8 @@ pub enum ReportKind {
     ByOffer,
     ByCustomer,
     ByDomain,
+    /// The disk space used (what the mail server reports, else the last import) and assigned.
+    DiskByCustomer,
     Monthly,
     ByOperator,
     /// Only for the provider.
@@ -19,11 +21,12 @@ pub enum ReportKind {
 }
 
 impl ReportKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::ByState,
         Self::ByOffer,
         Self::ByCustomer,
         Self::ByDomain,
+        Self::DiskByCustomer,
         Self::Monthly,
         Self::ByOperator,
         Self::ByReseller,
@@ -36,6 +39,7 @@ impl ReportKind {
             Self::ByOffer => "offerta",
             Self::ByCustomer => "cliente",
             Self::ByDomain => "dominio",
+            Self::DiskByCustomer => "spazio",
             Self::Monthly => "mensile",
             Self::ByOperator => "operatori",
             Self::ByReseller => "rivenditori",
@@ -52,6 +56,7 @@ impl ReportKind {
             Self::ByOffer => "Caselle per offerta",
             Self::ByCustomer => "Caselle per cliente",
             Self::ByDomain => "Caselle per dominio",
+            Self::DiskByCustomer => "Spazio disco per cliente",
             Self::Monthly => "Attivazioni, scadenze e rinnovi per mese",
             Self::ByOperator => "Ordini per operatore",
             Self::ByReseller => "Caselle per rivenditore",
@@ -63,7 +68,7 @@ impl ReportKind {
         match self {
             Self::ByState => "Stato",
             Self::ByOffer => "Offerta",
-            Self::ByCustomer => "Cliente",
+            Self::ByCustomer | Self::DiskByCustomer => "Cliente",
             Self::ByDomain => "Dominio",
             Self::Monthly => "Mese",
             Self::ByOperator => "Operatore",
@@ -75,6 +80,7 @@ impl ReportKind {
     pub fn series(self) -> &'static [&'static str] {
         match self {
             Self::ByState | Self::ByOffer | Self::ByCustomer | Self::ByDomain => &["Caselle"],
+            Self::DiskByCustomer => &["Spazio usato (MB)", "Spazio assegnato (MB)"],
             Self::Monthly => &["Attivazioni", "Scadenze", "Rinnovi"],
             Self::ByOperator => &["Ordini di attivazione", "Ordini di rinnovo"],
             Self::ByReseller => &["Caselle", "Caselle attive"],
@@ -89,9 +95,12 @@ impl ReportKind {
     /// Rows shown on the page before the rest are summed as "Altri" (the export has them all).
     pub fn shown(self) -> Option<usize> {
         match self {
-            Self::ByCustomer | Self::ByDomain | Self::ByOffer | Self::ByOperator | Self::ByReseller => {
-                Some(20)
-            }
+            Self::ByCustomer
+            | Self::ByDomain
+            | Self::ByOffer
+            | Self::ByOperator
+            | Self::ByReseller
+            | Self::DiskByCustomer => Some(20),
             Self::ByState | Self::Monthly => None,
         }
     }

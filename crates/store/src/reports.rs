@@ -70,7 +70,7 @@ fn branch(kind: ReportKind) -> Option<String> {
             "g.id, g.name",
             "CAST(SUM(x.n) AS BIGINT) AS v0, CAST(SUM(CASE WHEN x.state = 'ATTIVA' THEN x.n ELSE 0 END) AS BIGINT) AS v1",
         ),
-        ReportKind::Monthly | ReportKind::ByOperator => return None,
+        ReportKind::Monthly | ReportKind::ByOperator | ReportKind::DiskByCustomer => return None,
     };
     Some(format!("SELECT '{}' AS r, {key} AS k, {values} FROM x {join} GROUP BY {group}", kind.code()))
 }
@@ -112,6 +112,7 @@ impl Store {
             let rows = match kind {
                 ReportKind::ByOperator => self.orders_by_operator(scope, q).await?,
                 ReportKind::Monthly => self.monthly(scope, q).await?,
+                ReportKind::DiskByCustomer => self.disk_by_customer(scope, q).await?,
                 _ => {
                     let mut rows = counted.remove(kind).unwrap_or_default();
                     rows.sort_by(|a, b| b.values[0].cmp(&a.values[0]).then_with(|| a.label.cmp(&b.label)));
@@ -187,6 +188,27 @@ impl Store {
                 Ok(ReportRow { label, values })
             })
             .collect()
+    }
+
+    /// The disk space of the mailboxes that hold mail (ATTIVA, SOSPESA, SCADUTA) per customer,
+    /// in MB: used (what the mail server reports in `mail_usage`, else the last imported figure)
+    /// and assigned. Summed per order first, then joined for the customers' names.
+    async fn disk_by_customer(&self, scope: Scope, q: &ReportQuery) -> Result<Vec<ReportRow>, StoreError> {
+        let filter = Filter::of(scope, q, 1);
+        let sql = format!(
+            "SELECT c.name AS k, CAST(SUM(x.used) AS BIGINT) / 1048576 AS v0, CAST(SUM(x.assigned) AS BIGINT) AS v1 \
+             FROM (SELECT m.order_id, SUM(COALESCE(u.bytes, m.disk_used_mb * 1048576)) AS used, \
+                   SUM(m.disk_gb) * 1024 AS assigned \
+                   FROM mailboxes m LEFT JOIN mail_usage u ON u.login = m.address \
+                   WHERE m.state IN ('ATTIVA', 'SOSPESA', 'SCADUTA'){} GROUP BY m.order_id) x \
+             JOIN orders o ON o.id = x.order_id JOIN customers c ON c.id = o.customer_id \
+             GROUP BY c.id, c.name",
+            filter.and()
+        );
+        let mut rows = self.fetch_rows(&sql, &filter.params, 2).await?;
+        rows.sort_by(|a, b| b.values[0].cmp(&a.values[0]).then_with(|| a.label.cmp(&b.label)));
+        rows.truncate(REPORT_ROWS_MAX as usize);
+        Ok(rows)
     }
 
     /// Activations, expiries and renewals per month of the period.
