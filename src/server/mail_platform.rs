@@ -187,20 +187,33 @@ pub fn passdb_lookup_sql(quoted_login: &str) -> String {
     format!("SELECT fields FROM {PASSDB_VIEW} WHERE login = {quoted_login}")
 }
 
+/// Dovecot's dict service for the platform's database. PostgreSQL's driver is asynchronous: one
+/// `dict-async` process serves every client over a few connections, where the `dict` service
+/// (one process, so connections, per client) ran PostgreSQL out of connections under 50
+/// parallel logins. SQLite's driver blocks, so each client keeps a `dict` process of its own.
+fn dict_service(setup: &DovecotSetup) -> &'static str {
+    match setup.database {
+        MailDatabase::Sqlite(_) => "dict",
+        MailDatabase::Postgres(_) => "dict-async",
+    }
+}
+
 /// The password lookup, through Dovecot's dict process: (the passdb's file, the dict's file).
 /// Dovecot counts a dict passdb as blocking, so it verifies each password (argon2, the costly
 /// part of a login) in its auth-worker processes, one per core; an SQL passdb on an
 /// asynchronous driver (pgsql) is verified in its single auth process, one core for every login.
 fn passdb_files(setup: &DovecotSetup) -> (String, String) {
     let (_, connect) = driver_and_connect(setup);
-    let passdb = "# Written by `pec-manager mail-config dovecot`: Dovecot's password lookup, from the\n\
+    let passdb = format!(
+        "# Written by `pec-manager mail-config dovecot`: Dovecot's password lookup, from the\n\
          # platform's view mail_passdb through the dict process (dovecot-dict-passdb.conf.ext). The\n\
          # login is compared lower-cased, as addresses are stored.\n\
-         uri = proxy::passdb\n\
-         key passdb {\n  key = passdb/%Lu\n  format = json\n}\n\
+         uri = proxy:{}:passdb\n\
+         key passdb {{\n  key = passdb/%Lu\n  format = json\n}}\n\
          passdb_objects = passdb\n\
-         iterate_disable = yes\n"
-        .to_string();
+         iterate_disable = yes\n",
+        dict_service(setup)
+    );
     let dict = format!(
         "# Written by `pec-manager mail-config dovecot`: each login that may log in, its password and\n\
          # the mailbox it opens (docs/DOMAIN.md, \"The mail platform\"), read-only.\n\
@@ -255,7 +268,7 @@ fn dovecot_conf(setup: &DovecotSetup) -> String {
     let (doveadm, api_key) = (setup.doveadm_port, &setup.api_key);
     let doveadm_address = listen.split_whitespace().next().unwrap_or("127.0.0.1");
     let (driver, _) = driver_and_connect(setup);
-    let dict_user = &setup.dict_user;
+    let (dict_user, dict) = (&setup.dict_user, dict_service(setup));
     format!(
         r#"# Written by `pec-manager mail-config dovecot` for Dovecot 2.3: the mailboxes of pec-manager,
 # read from its database (dovecot-dict-*.conf.ext, dovecot-sql.conf.ext), nothing copied. Start with
@@ -317,9 +330,9 @@ service anvil {{
     mode = 0600
   }}
 }}
-service dict {{
+service {dict} {{
   user = {dict_user}
-  unix_listener dict {{
+  unix_listener {dict} {{
     user = {user}
     mode = 0600
   }}
@@ -347,6 +360,18 @@ userdb {{
 protocol imap {{
   mail_plugins = $mail_plugins imap_quota
 }}
+# An IMAP process serves one connection at a time and up to 100 in turn before a fresh one
+# replaces it, instead of one: starting it cost about 7 ms of CPU, a third of what a login cost
+# beside argon2. Every mailbox is the same system user here (mail_uid), so a process per
+# connection separated nothing the operating system enforces.
+service imap {{
+  service_count = 100
+}}
+# Processes serving many connections each may all hold one to the auth service: Dovecot counts
+# up to 1,324 with these limits.
+service auth {{
+  client_limit = 2000
+}}
 protocol lmtp {{
   postmaster_address = postmaster@localhost
 }}
@@ -358,7 +383,7 @@ plugin {{
   quota = count:User quota
   quota_vsizes = yes
   # Each mailbox's used space, into the platform's table mail_usage.
-  quota_clone_dict = proxy::usage
+  quota_clone_dict = proxy:{dict}:usage
 }}
 "#
     )
@@ -608,7 +633,7 @@ mod tests {
         // lower-cased: a passdb Dovecot verifies in its auth-workers.
         assert!(file("dovecot.conf").contains("passdb {\n  driver = dict\n"));
         assert!(file("dovecot.conf").contains("passdb = sqlite:/srv/dovecot/dovecot-dict-passdb.conf.ext"));
-        assert!(file("dovecot-dict-auth.conf.ext").contains("uri = proxy::passdb\n"));
+        assert!(file("dovecot-dict-auth.conf.ext").contains("uri = proxy:dict:passdb\n"));
         assert!(file("dovecot-dict-auth.conf.ext").contains("key = passdb/%Lu\n"));
         let passdb = file(DICT_PASSDB);
         assert!(passdb.contains("connect = /srv/pec.db\n") && passdb.contains("table = mail_passdb\n"));
@@ -621,6 +646,12 @@ mod tests {
         };
         let pg_sql = dovecot_files(&pg).into_iter().find(|(n, _)| *n == "dovecot-sql.conf.ext").unwrap().1;
         assert!(pg_sql.contains("FROM mail_user(lower('%u'), '%s')"));
+        // PostgreSQL's lookups and writes go through one dict-async process, over few connections.
+        let pg_files = dovecot_files(&pg);
+        let pg_file = |name: &str| pg_files.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+        assert!(pg_file("dovecot-dict-auth.conf.ext").contains("uri = proxy:dict-async:passdb\n"));
+        assert!(pg_file("dovecot.conf").contains("service dict-async {\n  user = pec\n  unix_listener dict-async {"));
+        assert!(pg_file("dovecot.conf").contains("quota_clone_dict = proxy:dict-async:usage\n"));
         assert_eq!(setup.check(), Ok(()));
         for bad in [
             DovecotSetup { listen: "127.0.0.1\nauth_mechanisms = anonymous".into(), ..setup.clone() },
