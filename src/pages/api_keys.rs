@@ -4,7 +4,7 @@
 
 use crate::components::loaded;
 use crate::domain::api_keys::{ApiKeyRow, ApiKeyScope};
-use crate::domain::records::italian_date;
+use crate::domain::records::italian_stamp;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -94,13 +94,6 @@ fn refusal(code: &str) -> Option<&'static str> {
         "revoca" => "Chiave non trovata o già revocata.",
         _ => return None,
     })
-}
-
-fn stamp(text: &str) -> String {
-    if text.is_empty() {
-        return "—".into();
-    }
-    format!("{} {}", italian_date(text), text.get(11..16).unwrap_or(""))
 }
 
 #[component]
@@ -208,7 +201,7 @@ fn ApiKeysView(data: ApiKeysData) -> impl IntoView {
                             let state = if live {
                                 "Attiva".to_string()
                             } else {
-                                format!("Revocata il {}", stamp(&k.revoked_at))
+                                format!("Revocata il {}", italian_stamp(&k.revoked_at))
                             };
                             view! {
                                 <tr>
@@ -219,8 +212,8 @@ fn ApiKeysView(data: ApiKeysData) -> impl IntoView {
                                     </td>
                                     <td>{k.organisation.clone()}</td>
                                     <td>{k.created_by.clone()}</td>
-                                    <td>{stamp(&k.created_at)}</td>
-                                    <td>{stamp(&k.last_used_at)}</td>
+                                    <td>{italian_stamp(&k.created_at)}</td>
+                                    <td>{italian_stamp(&k.last_used_at)}</td>
                                     <td>{state}</td>
                                     <td>
                                         {live

@@ -3,7 +3,7 @@
 //! alternative), with an "Esporta CSV" link each. A reseller sees only its own numbers.
 
 use crate::components::loaded;
-use crate::domain::records::Offer;
+use crate::domain::records::{italian_stamp, Offer};
 use crate::domain::reports::{scale_top, Report, ReportFilter, ReportKind, ReportRow, PERIODS};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -26,7 +26,10 @@ pub async fn load_reports(filter: ReportFilter) -> Result<ReportsData, AppError>
     let store = crate::server::store()?;
     let q = filter.query(crate::server::today());
     let reports = store.reports(op.scope(), &q).await?;
-    let reports = reports.into_iter().map(|r| Report { kind: r.kind, rows: r.shown_rows() }).collect();
+    let reports = reports
+        .into_iter()
+        .map(|r| Report { kind: r.kind, rows: r.shown_rows(), counted_at: r.counted_at })
+        .collect();
     let resellers = if op.scope() == crate::domain::auth::Scope::All {
         store.organisations(op.scope()).await?.into_iter().map(|o| (o.id, o.name)).collect()
     } else {
@@ -167,10 +170,11 @@ fn ReportSection(report: Report, filter: ReportFilter) -> impl IntoView {
     let kind = report.kind;
     let id = format!("report-{}", kind.code());
     let heading = format!("{id}-h");
-    let when = if kind.by_period() {
-        format!("ultimi {} mesi", filter.months())
-    } else {
-        "situazione attuale".to_string()
+    let when = match (&report.counted_at, kind.by_period()) {
+        (Some(at), _) if at.is_empty() => "non ancora contato".to_string(),
+        (Some(at), _) => format!("conteggio del {}", italian_stamp(at)),
+        (None, true) => format!("ultimi {} mesi", filter.months()),
+        (None, false) => "situazione attuale".to_string(),
     };
     let caption = format!("{} ({when})", kind.title());
     let export = export_link(kind, &filter);

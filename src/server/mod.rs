@@ -123,7 +123,7 @@ pub const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_se
 
 /// Work of this server process that no request starts (every `every`, and at start):
 /// mailboxes with tacit renewal renew on their expiry day, the others past it become SCADUTA;
-/// what is no longer of use is forgotten. Safe with several processes on one database: each
+/// Report's disk space is counted again; what is no longer of use is forgotten. Safe with several processes on one database: each
 /// step changes a row only from the state it read, so one of them does it.
 pub fn spawn_housekeeping(
     store: Store,
@@ -155,6 +155,11 @@ pub fn spawn_housekeeping(
                 Ok(0) => {}
                 Ok(n) => tracing::info!("expiry reminders queued for {n} mailboxes"),
                 Err(e) => tracing::error!("expiry reminders: {e}"),
+            }
+            // Report's disk space, counted once an hour whatever the number of processes.
+            let hour = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::hours(1));
+            if let Err(e) = store.recount_disk_usage(hour).await {
+                tracing::error!("disk usage count: {e}");
             }
             match store.purge(KEEP_DAYS).await {
                 Ok(0) => {}

@@ -97,10 +97,19 @@ async fn reports_count_each_organisation_its_own_with_filters_and_months() {
             .raw_count(&format!("SELECT CAST(SUM(disk_gb) AS BIGINT) AS n FROM mailboxes WHERE address IN ('{a}', '{b}', '{c}')"))
             .await
             .unwrap();
+        // Counted by the housekeeping, once whatever the number of processes; the report says when.
+        let before = store.report(alfa.scope(), ReportKind::DiskByCustomer, &q).await.unwrap().unwrap();
+        assert!(before.rows.iter().all(|r| r.label != format!("Report {n}")), "not counted yet");
+        let hour = chrono::Duration::hours(1);
+        let (first, second) = tokio::join!(store.recount_disk_usage(hour), store.recount_disk_usage(hour));
+        assert!(first.unwrap() ^ second.unwrap(), "one of two processes counts");
+        assert!(!store.recount_disk_usage(hour).await.unwrap(), "counted less than an hour ago");
         let disk = counts(&store, alfa.scope(), ReportKind::DiskByCustomer, &mine).await;
         assert_eq!(disk, BTreeMap::from([(format!("Report {n}"), vec![3 + 5 + 1, assigned * 1024])]));
         assert!(assigned > 0);
         assert!(counts(&store, beta.scope(), ReportKind::DiskByCustomer, &mine).await.is_empty());
+        let counted = store.report(alfa.scope(), ReportKind::DiskByCustomer, &q).await.unwrap().unwrap();
+        assert!(counted.counted_at.is_some_and(|at| !at.is_empty()));
 
         // Months: three activations; then one expiry (the hourly job) and one renewal.
         assert!(store.expire_due(pec_manager::server::today()).await.unwrap() >= 1);

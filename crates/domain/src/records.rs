@@ -242,6 +242,14 @@ pub fn italian_date(stored: &str) -> String {
     }
 }
 
+/// `2026-11-26 10:00:00` (stored, UTC) → `26/11/2026 10:00`; "—" for never.
+pub fn italian_stamp(stored: &str) -> String {
+    if stored.is_empty() {
+        return "—".into();
+    }
+    format!("{} {}", italian_date(stored), stored.get(11..16).unwrap_or(""))
+}
+
 /// Human label for a customer kind code.
 pub fn customer_kind_label(code: &str) -> &str {
     super::CustomerKind::from_code(code).map(|k| k.label()).unwrap_or(code)

@@ -132,6 +132,9 @@ impl ReportRow {
 pub struct Report {
     pub kind: ReportKind,
     pub rows: Vec<ReportRow>,
+    /// When a report read from counts made beforehand was counted (stored time, "" = never);
+    /// `None` for a report counted as it is asked for.
+    pub counted_at: Option<String>,
 }
 
 impl Report {
@@ -318,12 +321,12 @@ mod tests {
     fn long_reports_sum_the_rest_as_others() {
         let rows: Vec<ReportRow> =
             (0..25).map(|i| ReportRow { label: format!("c{i}"), values: vec![100 - i] }).collect();
-        let r = Report { kind: ReportKind::ByCustomer, rows };
+        let r = Report { kind: ReportKind::ByCustomer, rows, counted_at: None };
         let shown = r.shown_rows();
         assert_eq!(shown.len(), 21);
         assert_eq!(shown[20], ReportRow { label: "Altri (5)".into(), values: vec![80 + 79 + 78 + 77 + 76] });
         // One row past the limit is shown as itself, not as "Altri (1)".
-        let r = Report { kind: ReportKind::ByCustomer, rows: r.rows[..21].to_vec() };
+        let r = Report { kind: ReportKind::ByCustomer, rows: r.rows[..21].to_vec(), counted_at: None };
         assert_eq!(r.shown_rows().len(), 21);
     }
 

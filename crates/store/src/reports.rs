@@ -109,10 +109,15 @@ impl Store {
         let mut counted = self.mailbox_counts(scope, kinds, q).await?;
         let mut reports = Vec::with_capacity(kinds.len());
         for kind in kinds {
+            let mut counted_at = None;
             let rows = match kind {
                 ReportKind::ByOperator => self.orders_by_operator(scope, q).await?,
                 ReportKind::Monthly => self.monthly(scope, q).await?,
-                ReportKind::DiskByCustomer => self.disk_by_customer(scope, q).await?,
+                ReportKind::DiskByCustomer => {
+                    let (rows, at) = self.disk_by_customer(scope, q).await?;
+                    counted_at = Some(at);
+                    rows
+                }
                 _ => {
                     let mut rows = counted.remove(kind).unwrap_or_default();
                     rows.sort_by(|a, b| b.values[0].cmp(&a.values[0]).then_with(|| a.label.cmp(&b.label)));
@@ -120,7 +125,7 @@ impl Store {
                     rows
                 }
             };
-            reports.push(Report { kind: *kind, rows });
+            reports.push(Report { kind: *kind, rows, counted_at });
         }
         Ok(reports)
     }
@@ -190,25 +195,62 @@ impl Store {
             .collect()
     }
 
-    /// The disk space of the mailboxes that hold mail (ATTIVA, SOSPESA, SCADUTA) per customer,
-    /// in MB: used (what the mail server reports in `mail_usage`, else the last imported figure)
-    /// and assigned. Summed per order first, then joined for the customers' names.
-    async fn disk_by_customer(&self, scope: Scope, q: &ReportQuery) -> Result<Vec<ReportRow>, StoreError> {
+    /// The disk space per customer, in MB, from the last count ([`Store::recount_disk_usage`]):
+    /// used and assigned; and when it was counted ("" = not yet).
+    async fn disk_by_customer(
+        &self,
+        scope: Scope,
+        q: &ReportQuery,
+    ) -> Result<(Vec<ReportRow>, String), StoreError> {
+        // The counts have the columns the filter reads (order_id, offer_id) under the same name.
         let filter = Filter::of(scope, q, 1);
         let sql = format!(
-            "SELECT c.name AS k, CAST(SUM(x.used) AS BIGINT) / 1048576 AS v0, CAST(SUM(x.assigned) AS BIGINT) AS v1 \
-             FROM (SELECT m.order_id, SUM(COALESCE(u.bytes, m.disk_used_mb * 1048576)) AS used, \
-                   SUM(m.disk_gb) * 1024 AS assigned \
-                   FROM mailboxes m LEFT JOIN mail_usage u ON u.login = m.address \
-                   WHERE m.state IN ('ATTIVA', 'SOSPESA', 'SCADUTA'){} GROUP BY m.order_id) x \
-             JOIN orders o ON o.id = x.order_id JOIN customers c ON c.id = o.customer_id \
-             GROUP BY c.id, c.name",
+            "SELECT c.name AS k, CAST(SUM(m.used_bytes) AS BIGINT) / 1048576 AS v0, \
+             CAST(SUM(m.assigned_mb) AS BIGINT) AS v1 \
+             FROM disk_usage_counts m JOIN orders o ON o.id = m.order_id JOIN customers c ON c.id = o.customer_id \
+             WHERE 1 = 1{} GROUP BY c.id, c.name",
             filter.and()
         );
         let mut rows = self.fetch_rows(&sql, &filter.params, 2).await?;
         rows.sort_by(|a, b| b.values[0].cmp(&a.values[0]).then_with(|| a.label.cmp(&b.label)));
         rows.truncate(REPORT_ROWS_MAX as usize);
-        Ok(rows)
+        let at: Option<String> =
+            sqlx::query_scalar("SELECT counted_at FROM report_counts WHERE name = 'disk_usage'")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok((rows, at.unwrap_or_default()))
+    }
+
+    /// Counts again, per order and offer, the disk space of the mailboxes that hold mail
+    /// (ATTIVA, SOSPESA, SCADUTA): used (what the mail server reports in `mail_usage`, else the
+    /// last imported figure) and assigned. Only if the last count is older than `every`, and
+    /// only one process: it claims the count by moving `counted_at` forward in one statement.
+    /// Whether this call counted.
+    pub async fn recount_disk_usage(&self, every: chrono::Duration) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let claimed = sqlx::query(
+            "UPDATE report_counts SET counted_at = $1 WHERE name = 'disk_usage' AND counted_at < $2",
+        )
+        .bind(now())
+        .bind(from_now(-every + chrono::Duration::seconds(1)))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM disk_usage_counts").execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO disk_usage_counts (order_id, offer_id, used_bytes, assigned_mb) \
+             SELECT m.order_id, m.offer_id, SUM(COALESCE(u.bytes, m.disk_used_mb * 1048576)), SUM(m.disk_gb) * 1024 \
+             FROM mailboxes m LEFT JOIN mail_usage u ON u.login = m.address \
+             WHERE m.state IN ('ATTIVA', 'SOSPESA', 'SCADUTA') GROUP BY m.order_id, m.offer_id",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Activations, expiries and renewals per month of the period.
