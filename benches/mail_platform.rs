@@ -175,8 +175,11 @@ async fn main() {
 
     // 1. The lookups, as Dovecot sends them (its escaping of `%u` is a no-op on these logins).
     let queries = std::fs::read_to_string(dir.join("dovecot-sql.conf.ext")).unwrap();
-    let user_query =
-        queries.lines().find_map(|l| l.strip_prefix("user_query = ")).map(str::to_string).expect("user_query");
+    let user_query = queries
+        .lines()
+        .find_map(|l| l.strip_prefix("user_query = "))
+        .map(str::to_string)
+        .expect("user_query");
     let password_query = passdb_lookup_sql("'%u'");
     let mut logins: Vec<String> = Vec::new();
     for (sql, n) in [
@@ -272,8 +275,10 @@ async fn main() {
     let _ = dovecot.wait();
     // What went wrong on the mail server's side, if anything did.
     let log = std::fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default();
-    let errors: Vec<&str> =
-        log.lines().filter(|l| ["Error:", "Fatal:", "Panic:", "Warning:"].iter().any(|e| l.contains(e))).collect();
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| ["Error:", "Fatal:", "Panic:", "Warning:"].iter().any(|e| l.contains(e)))
+        .collect();
     println!("Dovecot's log: {} errors and warnings", errors.len());
     for l in errors.iter().take(5) {
         println!("  {l}");

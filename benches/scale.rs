@@ -104,7 +104,11 @@ async fn main() {
         .expect("usage");
     let t = Instant::now();
     assert!(store.recount_disk_usage(chrono::Duration::zero()).await.expect("count"));
-    println!("{:<58} {:>9.2} ms  (hourly, in the background)", "Report's disk space counted", ms(t.elapsed()));
+    println!(
+        "{:<58} {:>9.2} ms  (hourly, in the background)",
+        "Report's disk space counted",
+        ms(t.elapsed())
+    );
 
     // Report: the whole page as /report asks for it, then each report on its own (its export).
     let q = ReportFilter { months: "24".into(), ..ReportFilter::default() }.query(TODAY);

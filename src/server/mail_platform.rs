@@ -564,7 +564,11 @@ pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
         let dict = setup.dir.join(name);
         let owned = std::process::Command::new("chown").arg(&setup.dict_user).arg(&dict).status()?;
         if !owned.success() {
-            return Err(std::io::Error::other(format!("chown {} {}: {owned}", setup.dict_user, dict.display())));
+            return Err(std::io::Error::other(format!(
+                "chown {} {}: {owned}",
+                setup.dict_user,
+                dict.display()
+            )));
         }
     }
     Ok(written)
@@ -650,7 +654,8 @@ mod tests {
         let pg_files = dovecot_files(&pg);
         let pg_file = |name: &str| pg_files.iter().find(|(n, _)| *n == name).unwrap().1.clone();
         assert!(pg_file("dovecot-dict-auth.conf.ext").contains("uri = proxy:dict-async:passdb\n"));
-        assert!(pg_file("dovecot.conf").contains("service dict-async {\n  user = pec\n  unix_listener dict-async {"));
+        assert!(pg_file("dovecot.conf")
+            .contains("service dict-async {\n  user = pec\n  unix_listener dict-async {"));
         assert!(pg_file("dovecot.conf").contains("quota_clone_dict = proxy:dict-async:usage\n"));
         assert_eq!(setup.check(), Ok(()));
         for bad in [

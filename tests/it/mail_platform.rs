@@ -907,8 +907,11 @@ async fn no_link_made_during_a_suspension_outlives_it() {
         let sent = Arc::new(Mutex::new(0));
         for resend in [false, true] {
             // The suspension, as far as its link-closing statement, not yet committed.
-            let begin =
-                if store.backend() == pec_manager::store::Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+            let begin = if store.backend() == pec_manager::store::Backend::Sqlite {
+                "BEGIN IMMEDIATE"
+            } else {
+                "BEGIN"
+            };
             sqlx::raw_sql(sqlx::AssertSqlSafe(begin)).execute(&mut other).await.unwrap();
             for sql in [
                 "UPDATE mailboxes SET state = 'SOSPESA' WHERE address = $1",
