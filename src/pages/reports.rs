@@ -3,7 +3,7 @@
 //! alternative), with an "Esporta CSV" link each. A reseller sees only its own numbers.
 
 use crate::components::loaded;
-use crate::domain::records::{italian_stamp, Offer};
+use crate::domain::records::Offer;
 use crate::domain::reports::{scale_top, Report, ReportFilter, ReportKind, ReportRow, PERIODS};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -170,13 +170,7 @@ fn ReportSection(report: Report, filter: ReportFilter) -> impl IntoView {
     let kind = report.kind;
     let id = format!("report-{}", kind.code());
     let heading = format!("{id}-h");
-    let when = match (&report.counted_at, kind.by_period()) {
-        (Some(at), _) if at.is_empty() => "non ancora contato".to_string(),
-        (Some(at), _) => format!("conteggio del {}", italian_stamp(at)),
-        (None, true) => format!("ultimi {} mesi", filter.months()),
-        (None, false) => "situazione attuale".to_string(),
-    };
-    let caption = format!("{} ({when})", kind.title());
+    let caption = format!("{} ({})", kind.title(), report.when(filter.months()));
     let export = export_link(kind, &filter);
     let empty = report.rows.is_empty();
     let described_by = heading.clone();

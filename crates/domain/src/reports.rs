@@ -3,7 +3,14 @@
 //! draws them; the export writes the same rows.
 
 use crate::lifecycle::Date;
+use crate::records::italian_stamp;
+use crate::MailboxState;
 use serde::{Deserialize, Serialize};
+
+/// The mailboxes "Spazio disco per cliente" counts: those in service on the mail platform,
+/// whose space is given and used (a booked one has none yet, a revoked one's is being emptied).
+pub const DISK_COUNTED: [MailboxState; 3] =
+    [MailboxState::Attiva, MailboxState::Sospesa, MailboxState::Scaduta];
 
 /// The reports, in the page's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,6 +145,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// What the numbers describe, after the title in the chart's caption: the period, today, or
+    /// when counts made beforehand were counted.
+    pub fn when(&self, months: u32) -> String {
+        match (&self.counted_at, self.kind.by_period()) {
+            (Some(at), _) if at.is_empty() => "non ancora contato".to_string(),
+            (Some(at), _) => format!("conteggio del {}", italian_stamp(at)),
+            (None, true) => format!("ultimi {months} mesi"),
+            (None, false) => "situazione attuale".to_string(),
+        }
+    }
+
     /// The rows to show: the first `shown`, then one "Altri" row summing the rest.
     pub fn shown_rows(&self) -> Vec<ReportRow> {
         match self.kind.shown() {
@@ -314,6 +332,22 @@ mod tests {
         assert_eq!(
             rows.iter().map(|r| (r.label.as_str(), r.values.clone())).collect::<Vec<_>>(),
             vec![("01/2026", vec![4, 0, 0]), ("02/2026", vec![0, 0, 2]), ("03/2026", vec![1, 0, 0])]
+        );
+    }
+
+    #[test]
+    fn the_caption_says_the_period_today_or_when_it_was_counted() {
+        let report = |kind, counted_at: Option<&str>| Report {
+            kind,
+            rows: Vec::new(),
+            counted_at: counted_at.map(str::to_string),
+        };
+        assert_eq!(report(ReportKind::Monthly, None).when(24), "ultimi 24 mesi");
+        assert_eq!(report(ReportKind::ByState, None).when(12), "situazione attuale");
+        assert_eq!(report(ReportKind::DiskByCustomer, Some("")).when(12), "non ancora contato");
+        assert_eq!(
+            report(ReportKind::DiskByCustomer, Some("2026-12-07 04:00:12")).when(12),
+            "conteggio del 07/12/2026 04:00"
         );
     }
 

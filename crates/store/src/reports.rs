@@ -5,7 +5,7 @@
 
 use super::*;
 use pec_domain::auth::Scope;
-use pec_domain::reports::{monthly_rows, Report, ReportKind, ReportQuery, ReportRow};
+use pec_domain::reports::{monthly_rows, Report, ReportKind, ReportQuery, ReportRow, DISK_COUNTED};
 use sqlx::Row;
 
 /// Most rows of one report (its export included): a row is a customer, a domain, an operator…
@@ -221,8 +221,8 @@ impl Store {
         Ok((rows, at.unwrap_or_default()))
     }
 
-    /// Counts again, per order and offer, the disk space of the mailboxes that hold mail
-    /// (ATTIVA, SOSPESA, SCADUTA): used (what the mail server reports in `mail_usage`, else the
+    /// Counts again, per order and offer, the disk space of the mailboxes in service
+    /// ([`DISK_COUNTED`]): used (what the mail server reports in `mail_usage`, else the
     /// last imported figure) and assigned. Only if the last count is older than `every`, and
     /// only one process: it claims the count by moving `counted_at` forward in one statement.
     /// Whether this call counted.
@@ -241,12 +241,15 @@ impl Store {
             return Ok(false);
         }
         sqlx::query("DELETE FROM disk_usage_counts").execute(&mut *tx).await?;
-        sqlx::query(
+        // The states are the domain's codes, written in the statement.
+        let states: Vec<String> = DISK_COUNTED.iter().map(|s| format!("'{}'", s.code())).collect();
+        sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO disk_usage_counts (order_id, offer_id, used_bytes, assigned_mb) \
              SELECT m.order_id, m.offer_id, SUM(COALESCE(u.bytes, m.disk_used_mb * 1048576)), SUM(m.disk_gb) * 1024 \
              FROM mailboxes m LEFT JOIN mail_usage u ON u.login = m.address \
-             WHERE m.state IN ('ATTIVA', 'SOSPESA', 'SCADUTA') GROUP BY m.order_id, m.offer_id",
-        )
+             WHERE m.state IN ({}) GROUP BY m.order_id, m.offer_id",
+            states.join(", ")
+        )))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
