@@ -159,7 +159,7 @@ pub const MAIL_ROLE: &str = "pec_mail";
 /// refuses characters outside `auth_username_chars` before asking), and it is compared
 /// lower-cased, as addresses are stored. Who receives is the view's rule; doveadm (`%s`, the
 /// service) also finds a mailbox that no longer receives, whose mail the platform's purge job
-/// removes. The password lookup is [`passdb_files`]'.
+/// removes. The password lookup is [`passdb_auth_file`]'s.
 fn sql_queries(database: &MailDatabase) -> String {
     let user = match database {
         MailDatabase::Sqlite(_) => {
@@ -177,14 +177,16 @@ fn sql_queries(database: &MailDatabase) -> String {
 
 /// The view Dovecot's password lookup reads (migration *_mail_passdb.sql): a login that may log
 /// in, and as one JSON object its password and the mailbox it opens (an additional user's login
-/// opens the holder's mailbox: the lookup answers that as the user).
+/// opens the holder's mailbox: the lookup answers that as the user). Its two columns.
 pub const PASSDB_VIEW: &str = "mail_passdb";
+const PASSDB_KEY: &str = "login";
+const PASSDB_VALUE: &str = "fields";
 
 /// The statement Dovecot's dict process sends for a password lookup of `login` (already
-/// lower-cased and quoted), as its dict-sql driver writes it from [`passdb_files`]' map: what
-/// the benchmark times.
+/// lower-cased and quoted), as its dict-sql driver writes it from [`passdb_dict_file`]'s map:
+/// what the benchmark times.
 pub fn passdb_lookup_sql(quoted_login: &str) -> String {
-    format!("SELECT fields FROM {PASSDB_VIEW} WHERE login = {quoted_login}")
+    format!("SELECT {PASSDB_VALUE} FROM {PASSDB_VIEW} WHERE {PASSDB_KEY} = {quoted_login}")
 }
 
 /// Dovecot's dict service for the platform's database. PostgreSQL's driver is asynchronous: one
@@ -198,30 +200,33 @@ fn dict_service(setup: &DovecotSetup) -> &'static str {
     }
 }
 
-/// The password lookup, through Dovecot's dict process: (the passdb's file, the dict's file).
-/// Dovecot counts a dict passdb as blocking, so it verifies each password (argon2, the costly
-/// part of a login) in its auth-worker processes, one per core; an SQL passdb on an
-/// asynchronous driver (pgsql) is verified in its single auth process, one core for every login.
-fn passdb_files(setup: &DovecotSetup) -> (String, String) {
-    let (_, connect) = driver_and_connect(setup);
-    let passdb = format!(
+/// The password lookup's passdb: through Dovecot's dict process. Dovecot counts a dict passdb
+/// as blocking, so it verifies each password (argon2, the costly part of a login) in its
+/// auth-worker processes, one per core; an SQL passdb on an asynchronous driver (pgsql) is
+/// verified in its single auth process, one core for every login.
+fn passdb_auth_file(setup: &DovecotSetup) -> String {
+    format!(
         "# Written by `pec-manager mail-config dovecot`: Dovecot's password lookup, from the\n\
-         # platform's view mail_passdb through the dict process (dovecot-dict-passdb.conf.ext). The\n\
+         # platform's view mail_passdb through the dict process ({DICT_PASSDB}). The\n\
          # login is compared lower-cased, as addresses are stored.\n\
          uri = proxy:{}:passdb\n\
          key passdb {{\n  key = passdb/%Lu\n  format = json\n}}\n\
          passdb_objects = passdb\n\
          iterate_disable = yes\n",
         dict_service(setup)
-    );
-    let dict = format!(
+    )
+}
+
+/// The dict process's map for the password lookup: the view, read-only.
+fn passdb_dict_file(setup: &DovecotSetup) -> String {
+    let (_, connect) = driver_and_connect(setup);
+    format!(
         "# Written by `pec-manager mail-config dovecot`: each login that may log in, its password and\n\
          # the mailbox it opens (docs/DOMAIN.md, \"The mail platform\"), read-only.\n\
          connect = {connect}\n\
-         map {{\n  pattern = shared/passdb/$login\n  table = {PASSDB_VIEW}\n  value_field = fields\n  \
-         fields {{\n    login = $login\n  }}\n}}\n"
-    );
-    (passdb, dict)
+         map {{\n  pattern = shared/passdb/${PASSDB_KEY}\n  table = {PASSDB_VIEW}\n  value_field = {PASSDB_VALUE}\n  \
+         fields {{\n    {PASSDB_KEY} = ${PASSDB_KEY}\n  }}\n}}\n"
+    )
 }
 
 /// Dovecot's SQL driver for the platform's database, and how it connects.
@@ -338,8 +343,8 @@ service {dict} {{
   }}
 }}
 dict {{
-  usage = {driver}:{dir}/dovecot-dict-sql.conf.ext
-  passdb = {driver}:{dir}/dovecot-dict-passdb.conf.ext
+  usage = {driver}:{dir}/{DICT_USAGE}
+  passdb = {driver}:{dir}/{DICT_PASSDB}
 }}
 service stats {{
   unix_listener stats-writer {{
@@ -429,7 +434,8 @@ fn postfix_main(setup: &DovecotSetup) -> String {
     )
 }
 
-/// The dict process's file for the password lookup.
+/// The dict process's files: quota_clone's used space, and the password lookup.
+const DICT_USAGE: &str = "dovecot-dict-sql.conf.ext";
 const DICT_PASSDB: &str = "dovecot-dict-passdb.conf.ext";
 
 /// The files of a Dovecot that serves the platform's mailboxes, and of the Postfix that
@@ -438,9 +444,9 @@ pub fn dovecot_files(setup: &DovecotSetup) -> Vec<(&'static str, String)> {
     vec![
         ("dovecot.conf", dovecot_conf(setup)),
         ("dovecot-sql.conf.ext", sql_file(setup)),
-        ("dovecot-dict-sql.conf.ext", dict_file(setup)),
-        ("dovecot-dict-auth.conf.ext", passdb_files(setup).0),
-        (DICT_PASSDB, passdb_files(setup).1),
+        (DICT_USAGE, dict_file(setup)),
+        ("dovecot-dict-auth.conf.ext", passdb_auth_file(setup)),
+        (DICT_PASSDB, passdb_dict_file(setup)),
         (PLATFORM_ENV, platform_env(setup)),
         ("postfix-main.cf", postfix_main(setup)),
         (
@@ -544,7 +550,6 @@ pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
         return Err(std::io::Error::other(format!("chown {} {}: {owned}", setup.mail_user, mail.display())));
     }
     let mut written = Vec::new();
-
     for (name, text) in dovecot_files(setup) {
         let path = setup.dir.join(name);
         std::fs::write(&path, text)?;
@@ -560,7 +565,7 @@ pub fn write_dovecot(setup: &DovecotSetup) -> std::io::Result<Vec<PathBuf>> {
         written.push(path);
     }
     // Read by the dict process, which runs as its own user.
-    for name in ["dovecot-dict-sql.conf.ext", DICT_PASSDB] {
+    for name in [DICT_USAGE, DICT_PASSDB] {
         let dict = setup.dir.join(name);
         let owned = std::process::Command::new("chown").arg(&setup.dict_user).arg(&dict).status()?;
         if !owned.success() {
