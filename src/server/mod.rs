@@ -123,8 +123,9 @@ pub const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_se
 
 /// Work of this server process that no request starts (every `every`, and at start):
 /// mailboxes with tacit renewal renew on their expiry day, the others past it become SCADUTA;
-/// Report's disk space is counted again; what is no longer of use is forgotten. Safe with several processes on one database: each
-/// step changes a row only from the state it read, so one of them does it.
+/// Report's disk space is counted again; what is no longer of use is forgotten. Safe with
+/// several processes on one database: each step changes a row only from the state it read, so
+/// one of them does it.
 pub fn spawn_housekeeping(
     store: Store,
     throttle: std::sync::Arc<throttle::Throttle>,

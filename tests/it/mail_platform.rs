@@ -47,6 +47,17 @@ async fn active_mailboxes(store: &Store, names: &[String]) -> (Vec<UserId>, Vec<
     (userids, tokens)
 }
 
+/// An additional user ("Aggiungi Multiutenza").
+fn anna_verdi() -> pec_manager::domain::mailbox_admin::ExtraUser {
+    pec_manager::domain::mailbox_admin::ExtraUser {
+        first_name: "Anna".into(),
+        last_name: "Verdi".into(),
+        tax_code: "QSWTFG44D62R632Z".into(),
+        email: "anna.verdi@example.it".into(),
+        ..Default::default()
+    }
+}
+
 /// The holder chooses `password` through the link, as "Attiva identità/utenza" stores it.
 async fn choose_password(store: &Store, token: &str, password: &str) -> String {
     let hash = hash_password(password).unwrap();
@@ -832,13 +843,7 @@ async fn an_additional_user_logs_in_to_the_mailbox_with_a_password_of_their_own(
             kept.lock().unwrap().push((l.token.to_string(), l.user_login.map(str::to_string)));
             Mail { recipient: String::new(), subject: "link".into(), body: String::new() }
         });
-        let user = pec_manager::domain::mailbox_admin::ExtraUser {
-            first_name: "Anna".into(),
-            last_name: "Verdi".into(),
-            tax_code: "QSWTFG44D62R632Z".into(),
-            email: "anna.verdi@example.it".into(),
-            ..Default::default()
-        };
+        let user = anna_verdi();
         store
             .change_mailbox(&alfa, userid, pec_manager::store::MailboxChange::AddUser(user), &*link)
             .await
@@ -932,14 +937,7 @@ async fn no_link_made_during_a_suspension_outlives_it() {
                         assert!(!store.resend_link(&alfa, &userid, &*link).await.unwrap(), "suspended");
                         return;
                     }
-                    let user = pec_manager::domain::mailbox_admin::ExtraUser {
-                        first_name: "Anna".into(),
-                        last_name: "Verdi".into(),
-                        tax_code: "QSWTFG44D62R632Z".into(),
-                        email: "anna.verdi@example.it".into(),
-                        ..Default::default()
-                    };
-                    let add = pec_manager::store::MailboxChange::AddUser(user);
+                    let add = pec_manager::store::MailboxChange::AddUser(anna_verdi());
                     store.change_mailbox(&alfa, &userid, add, &*link).await.unwrap();
                 })
             };
