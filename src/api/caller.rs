@@ -48,21 +48,14 @@ impl FromRequestParts<AppState> for Writer {
 
 /// The rate limit's key: the presented key's hash, or the peer's address for requests
 /// without a well-formed key (so that guessing keys is limited too).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RateKey;
-
-impl tower_governor::key_extractor::KeyExtractor for RateKey {
-    type Key = String;
-
-    fn extract<T>(&self, req: &Request<T>) -> Result<Self::Key, tower_governor::GovernorError> {
-        if let Some(key) = presented(req.headers()) {
-            return Ok(crate::store::token_hash(key));
-        }
-        let peer = req
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_default();
-        Ok(format!("ip:{peer}"))
+pub fn rate_key<T>(req: &Request<T>) -> String {
+    if let Some(key) = presented(req.headers()) {
+        return crate::store::token_hash(key);
     }
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    format!("ip:{peer}")
 }

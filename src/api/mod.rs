@@ -91,32 +91,28 @@ pub fn router(rate: ApiRate) -> axum::Router<AppState> {
     let (api, doc) = documented().split_for_parts();
     let doc = std::sync::Arc::new(doc);
     let json_doc = doc.clone();
-    let config = tower_governor::governor::GovernorConfigBuilder::default()
-        .key_extractor(caller::RateKey)
-        .period(rate.period)
-        .burst_size(rate.burst)
-        .use_headers()
-        .finish();
-    let limited = match config {
-        Some(config) => {
-            let limiter = config.limiter().clone();
-            // Forget keys idle long enough to be back at a full burst.
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-                loop {
-                    tick.tick().await;
-                    limiter.retain_recent();
-                }
-            });
-            api.layer(tower_governor::GovernorLayer::new(config).error_handler(|e| match e {
-                tower_governor::GovernorError::TooManyRequests { wait_time, .. } => {
-                    Problem::too_many(wait_time).into_response()
-                }
-                _ => Problem::internal().into_response(),
-            }))
+    let limiter = std::sync::Arc::new(rate.limiter());
+    let idle = std::sync::Arc::downgrade(&limiter);
+    // Forget keys idle long enough to be back at a full burst, while the router lives.
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match idle.upgrade() {
+                Some(limiter) => limiter.forget_idle(),
+                None => break,
+            }
         }
-        None => api,
-    };
+    });
+    let limited = api.layer(axum::middleware::from_fn(move |req: Request, next: axum::middleware::Next| {
+        let checked = limiter.check(&caller::rate_key(&req));
+        async move {
+            match checked {
+                Ok(()) => next.run(req).await,
+                Err(seconds) => Problem::too_many(seconds).into_response(),
+            }
+        }
+    }));
     limited
         .route(
             "/openapi.json",

@@ -6,8 +6,9 @@
 
 use crate::error::AppError;
 use axum::extract::ConnectInfo;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::{Clock, MonotonicClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 use http::request::Parts;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -29,9 +30,16 @@ const QUEUE_PER_THREAD: usize = 8;
 /// Keys the limiters may remember before old ones are forgotten early.
 const MAX_KEYS: usize = 100_000;
 
+/// A rate limiter per key, on the operating system's monotonic clock (never the CPU's counter).
+pub type Limiter<K> = RateLimiter<K, DefaultKeyedStateStore<K>, MonotonicClock>;
+
+fn limiter<K: std::hash::Hash + Eq + Clone>(quota: Quota) -> Limiter<K> {
+    RateLimiter::new(quota, DefaultKeyedStateStore::default(), MonotonicClock)
+}
+
 pub struct Throttle {
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_user: DefaultKeyedRateLimiter<String>,
+    per_ip: Limiter<IpAddr>,
+    per_user: Limiter<String>,
     hashing: Arc<Semaphore>,
     queued: std::sync::atomic::AtomicUsize,
     queue_limit: usize,
@@ -50,8 +58,8 @@ impl Default for Throttle {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let threads = (cores / 2).max(1);
         Self {
-            per_ip: RateLimiter::keyed(quota(IP_BURST, IP_PERIOD)),
-            per_user: RateLimiter::keyed(quota(USER_BURST, USER_PERIOD)),
+            per_ip: limiter(quota(IP_BURST, IP_PERIOD)),
+            per_user: limiter(quota(USER_BURST, USER_PERIOD)),
             hashing: Arc::new(Semaphore::new(threads)),
             queued: Default::default(),
             queue_limit: threads * (QUEUE_PER_THREAD + 1),
@@ -61,8 +69,8 @@ impl Default for Throttle {
 }
 
 /// Seconds until a limiter lets the next request through (for `Retry-After`).
-fn wait_of(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
-    not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1)
+fn wait_of(not_until: governor::NotUntil<std::time::Instant>) -> u64 {
+    not_until.wait_time_from(MonotonicClock.now()).as_secs().max(1)
 }
 
 impl Throttle {
@@ -156,6 +164,12 @@ impl Default for ApiRate {
 }
 
 impl ApiRate {
+    /// The limiter of one router: keys idle long enough to be back at a full burst are
+    /// forgotten by [`ApiLimiter::forget_idle`].
+    pub fn limiter(self) -> ApiLimiter {
+        ApiLimiter(limiter(quota(self.burst, self.period)))
+    }
+
     /// `PEC_API_RATE` (requests a second) and `PEC_API_BURST`, when set.
     pub fn from_env() -> Self {
         let mut rate = Self::default();
@@ -170,5 +184,23 @@ impl ApiRate {
             rate.burst = burst;
         }
         rate
+    }
+}
+
+/// The REST API's limiter, keyed by the presented key's hash (or the peer's address).
+pub struct ApiLimiter(Limiter<String>);
+
+impl ApiLimiter {
+    /// One request under `key`; `Err(seconds)` to wait when over the limit.
+    pub fn check(&self, key: &str) -> Result<(), u64> {
+        if self.0.len() > MAX_KEYS {
+            self.0.retain_recent();
+        }
+        self.0.check_key(&key.to_string()).map_err(wait_of)
+    }
+
+    pub fn forget_idle(&self) {
+        self.0.retain_recent();
+        self.0.shrink_to_fit();
     }
 }

@@ -2534,3 +2534,15 @@ async fn a_session_is_written_at_most_once_a_minute_and_stays_alive() {
         assert_eq!(store.raw_count(&extended).await.unwrap(), 1, "idle expiry not moved");
     }
 }
+
+/// The rate limiters keep time with the operating system's monotonic clock. `quanta` (governor's
+/// default clock, and the only one `tower_governor` accepts) reads the CPU's time-stamp counter,
+/// which on some machines steps back when a task moves between cores; a limiter then refused a
+/// client well within its burst (the 429 in CI's run of
+/// `twenty_clients_contesting_one_hundred_names_get_each_name_once`). Checked on the lock file so
+/// that no dependency can bring it back through feature unification.
+#[test]
+fn rate_limits_never_read_the_cpus_time_stamp_counter() {
+    let lock = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
+    assert!(!lock.contains("name = \"quanta\""), "quanta is in the build again: see `cargo tree -i quanta`");
+}
