@@ -1,5 +1,6 @@
 //! The HTML shell, the layout and the routes.
 
+use crate::components::islands::{IslandsOnPage, PageScripts};
 use crate::components::{FormErrorBanner, MainMenu};
 use crate::pages::activation::ActivationPage;
 use crate::pages::api_keys::ApiKeysPage;
@@ -23,7 +24,7 @@ use crate::pages::wizard::{MailboxesStep, RequestStep, ReviewStep, SummaryStep};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The page's Content-Security-Policy names the nonce of this response's inline script.
@@ -35,6 +36,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
         }
     }
+    // Islands: what server components load is not sent again for hydration (only islands
+    // hydrate, from their props).
+    if let Some(sc) = Owner::current_shared_context() {
+        sc.set_is_hydrating(false);
+    }
+    provide_context(IslandsOnPage::default());
     view! {
         <!DOCTYPE html>
         <html lang="it">
@@ -43,13 +50,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options=options.clone() />
                 // The stylesheet's name carries its hash in release builds (see hash-files).
-                <HashedStylesheet id="leptos" options />
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <MetaTags />
             </head>
             <body>
                 <App />
+                <PageScripts options />
             </body>
         </html>
     }
@@ -58,8 +65,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Pages whose content comes from the server render completely before they are sent
-    // (SsrMode::Async), so that they work without JavaScript.
+    // Every page renders completely before it is sent (SsrMode::Async): it works without
+    // JavaScript, and the end of the page knows whether it holds islands (PageScripts).
     let ssr = SsrMode::Async;
     view! {
         <Router>
@@ -79,127 +86,36 @@ pub fn App() -> impl IntoView {
                     <FormErrorBanner />
                     <Routes fallback=|| view! { <NotFoundPage /> }>
                         <Route path=path!("") view=HomePage ssr=ssr.clone() />
-                        <Route path=path!("/accesso") view=LoginRoute::page() />
-                        <Route path=path!("/attiva") view=ActivationRoute::page() ssr=ssr.clone() />
-                        <Route
-                            path=path!("/configurazione")
-                            view=ConfigurationRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route
-                            path=path!("/configurazione/operatori")
-                            view=OperatorsRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route
-                            path=path!("/configurazione/registro")
-                            view=AuditRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route path=path!("/richiesta") view=RequestRoute::page() ssr=ssr.clone() />
-                        <Route path=path!("/richiesta/:draft") view=RequestRoute::page() ssr=ssr.clone() />
-                        <Route
-                            path=path!("/richiesta/:draft/caselle")
-                            view=MailboxesRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route
-                            path=path!("/richiesta/:draft/verifica")
-                            view=ReviewRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route
-                            path=path!("/richiesta/:draft/riepilogo")
-                            view=SummaryRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route path=path!("/domini") view=DomainsRoute::page() ssr=ssr.clone() />
-                        <Route path=path!("/offerte") view=OffersRoute::page() ssr=ssr.clone() />
-                        <Route path=path!("/scadenze/caselle") view=ExpiriesRoute::page() ssr=ssr.clone() />
-                        <Route
-                            path=path!("/scadenze/prodotti")
-                            view=ProductExpiriesRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route path=path!("/report") view=ReportsRoute::page() ssr=ssr.clone() />
+                        <Route path=path!("/accesso") view=LoginPage ssr=ssr.clone() />
+                        <Route path=path!("/attiva") view=ActivationPage ssr=ssr.clone() />
+                        <Route path=path!("/configurazione") view=ConfigurationPage ssr=ssr.clone() />
+                        <Route path=path!("/configurazione/operatori") view=OperatorsPage ssr=ssr.clone() />
+                        <Route path=path!("/configurazione/registro") view=AuditPage ssr=ssr.clone() />
+                        <Route path=path!("/richiesta") view=RequestStep ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft") view=RequestStep ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft/caselle") view=MailboxesStep ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft/verifica") view=ReviewStep ssr=ssr.clone() />
+                        <Route path=path!("/richiesta/:draft/riepilogo") view=SummaryStep ssr=ssr.clone() />
+                        <Route path=path!("/domini") view=DomainsPage ssr=ssr.clone() />
+                        <Route path=path!("/offerte") view=OffersPage ssr=ssr.clone() />
+                        <Route path=path!("/scadenze/caselle") view=ExpiriesPage ssr=ssr.clone() />
+                        <Route path=path!("/scadenze/prodotti") view=ProductExpiriesPage ssr=ssr.clone() />
+                        <Route path=path!("/report") view=ReportsPage ssr=ssr.clone() />
                         <Route
                             path=path!("/configurazione/organizzazioni")
-                            view=OrganisationsRoute::page()
+                            view=OrganisationsPage
                             ssr=ssr.clone()
                         />
-                        <Route
-                            path=path!("/configurazione/impostazioni")
-                            view=SettingsRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route
-                            path=path!("/configurazione/chiavi-api")
-                            view=ApiKeysRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route
-                            path=path!("/configurazione/clienti")
-                            view=CustomersRoute::page()
-                            ssr=ssr.clone()
-                        />
-                        <Route path=path!("/recenti") view=RecentRoute::page() ssr=ssr.clone() />
-                        <Route path=path!("/ricerca") view=SearchRoute::page() ssr=ssr.clone() />
-                        <Route path=path!("/ordini/:numero") view=OrderRoute::page() ssr=ssr.clone() />
-                        <Route path=path!("/caselle/:userid") view=MailboxRoute::page() ssr=ssr />
+                        <Route path=path!("/configurazione/impostazioni") view=SettingsPage ssr=ssr.clone() />
+                        <Route path=path!("/configurazione/chiavi-api") view=ApiKeysPage ssr=ssr.clone() />
+                        <Route path=path!("/configurazione/clienti") view=CustomersPage ssr=ssr.clone() />
+                        <Route path=path!("/recenti") view=RecentPage ssr=ssr.clone() />
+                        <Route path=path!("/ricerca") view=SearchPageView ssr=ssr.clone() />
+                        <Route path=path!("/ordini/:numero") view=OrderPage ssr=ssr.clone() />
+                        <Route path=path!("/caselle/:userid") view=MailboxPage ssr=ssr />
                     </Routes>
                 </main>
             </div>
         </Router>
     }
-}
-
-/// A page whose code the browser loads the first time it is shown (`cargo leptos build
-/// --split`): the first load carries the shell and the menu, not every page.
-macro_rules! lazy_page {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        pub struct $route;
-
-        impl $route {
-            /// What the router shows for this route's path.
-            pub fn page() -> Lazy<Self> {
-                Lazy::new()
-            }
-        }
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
-            }
-        }
-    )*};
-}
-
-lazy_page! {
-    LoginRoute => LoginPage,
-    ActivationRoute => ActivationPage,
-    ConfigurationRoute => ConfigurationPage,
-    OperatorsRoute => OperatorsPage,
-    AuditRoute => AuditPage,
-    DomainsRoute => DomainsPage,
-    OffersRoute => OffersPage,
-    ExpiriesRoute => ExpiriesPage,
-    ReportsRoute => ReportsPage,
-    ProductExpiriesRoute => ProductExpiriesPage,
-    CustomersRoute => CustomersPage,
-    SettingsRoute => SettingsPage,
-    ApiKeysRoute => ApiKeysPage,
-    OrganisationsRoute => OrganisationsPage,
-    RequestRoute => RequestStep,
-    MailboxesRoute => MailboxesStep,
-    ReviewRoute => ReviewStep,
-    SummaryRoute => SummaryStep,
-    RecentRoute => RecentPage,
-    SearchRoute => SearchPageView,
-    OrderRoute => OrderPage,
-    MailboxRoute => MailboxPage,
 }

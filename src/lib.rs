@@ -22,25 +22,22 @@ pub use pec_signature as signature;
 #[cfg(feature = "ssr")]
 pub use pec_store as store;
 
+/// The bundle's entry: the page's islands hydrate (the island script calls each island's own
+/// entry right after this), then the page says it is interactive.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
-    // Pages are lazy routes: hydration waits for the page's own WASM chunk, so it is async.
-    wasm_bindgen_futures::spawn_local(async {
-        let Some(body) = document().body() else { return };
-        let mounted = leptos::mount::hydrate_from_async(body, app::App).await;
-        mounted.forget();
-        // Marked after the current task, when Suspense content (fed by the data serialised in
-        // the page) has hydrated too: tests and scripts wait for it before typing.
-        set_timeout(
-            || {
-                if let Some(body) = document().body() {
-                    let _ = body.set_attribute("data-hydrated", "true");
-                }
-            },
-            std::time::Duration::ZERO,
-        );
-    });
+    leptos::mount::hydrate_islands();
+    // The island script hydrates the islands in one chain of microtasks after this returns; a
+    // timeout runs after all of them. Tests and scripts wait for the mark before typing.
+    set_timeout(
+        || {
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -1,24 +1,19 @@
 import { Browser, expect, test } from "@playwright/test";
-import { fillRequest, hydrated, login } from "./helpers";
+import { bookOne, fillRequest, hydrated, login, signAndUpload } from "./helpers";
 
-// The first-load budget (issue 10): what a browser with a cold cache transfers of the bundle
-// (JS and WASM, brotli as the server sends it) before a page works: the main module, the split
-// loader and the page's own chunks. The figures are printed for the README; the test fails when
-// a page grows past its budget. The goals (200 kB, 200 kB, 260 kB) are not met: the budgets
-// hold the measured sizes plus a few per cent (README, "Bundle").
-const BUDGET = {
-  // Raised with issue 11's four pages (login 225,519 → 231,974; recent 269,550 → 276,734;
-  // step 2 421,255 → 442,940, the split tool having regrouped the shared chunks, 154 → 290),
-  // and with issue 12's expiry page (step 2 445,477 → 452,011; shared chunks 296 → 332, split
-  // loader +1 kB: each new lazy route regroups helpers it shares with step 2).
-  login: Number(process.env.BUDGET_LOGIN ?? 245_000),
-  recent: Number(process.env.BUDGET_RECENT ?? 295_000),
-  step2: Number(process.env.BUDGET_STEP2 ?? 470_000),
-};
+// The first-load budget (issue 25): what a browser with a cold cache transfers of JS and WASM
+// (brotli, as the server sends it) before a page works. Pages are rendered on the server; only
+// pages with islands load the bundle. The figures are printed for the README; the test fails
+// above the budgets (scripts/bundle_budget.sh checks the built files against the same bundle
+// budget).
+const NONE = 0;
+// Pages with islands: the same budget as scripts/bundle_budget.sh (the goal, 150,000, is not met
+// yet; README, "Bundle").
+const ISLANDS = Number(process.env.BUDGET_ISLANDS ?? 300_000);
 
 type Session = Awaited<ReturnType<import("@playwright/test").BrowserContext["storageState"]>>;
 
-/** Bytes of JS and WASM transferred (encoded bodies) to show `path`, hydrated, in a new
+/** Bytes of JS and WASM transferred (encoded bodies) to show `path`, interactive, in a new
  * context: a cold cache, and the given session's cookies. */
 async function coldLoad(browser: Browser, path: string, session?: Session) {
   const context = await browser.newContext({ storageState: session });
@@ -37,6 +32,8 @@ async function coldLoad(browser: Browser, path: string, session?: Session) {
 
 test("the first load of a page stays within its budget", async ({ browser, page }) => {
   await login(page);
+  const { number } = await bookOne(page);
+  await signAndUpload(page);
   await page.goto("/richiesta");
   await hydrated(page);
   await fillRequest(page);
@@ -48,10 +45,21 @@ test("the first load of a page stays within its budget", async ({ browser, page 
   const figures = {
     login: await coldLoad(browser, "/accesso"),
     recent: await coldLoad(browser, "/recenti", session),
+    search: await coldLoad(browser, "/ricerca", session),
+    order: await coldLoad(browser, `/ordini/${number}`, session),
+    expiries: await coldLoad(browser, "/scadenze/caselle", session),
     step2: await coldLoad(browser, step2, session),
+  };
+  const budget: Record<keyof typeof figures, number> = {
+    login: NONE,
+    recent: NONE,
+    search: NONE,
+    order: NONE,
+    expiries: NONE,
+    step2: ISLANDS,
   };
   console.log(`first load (brotli, JS + WASM, bytes): ${JSON.stringify(figures)}`);
   for (const name of Object.keys(figures) as (keyof typeof figures)[]) {
-    expect(figures[name], `${name}: over its budget of ${BUDGET[name]} bytes`).toBeLessThanOrEqual(BUDGET[name]);
+    expect(figures[name], `${name}: over its budget of ${budget[name]} bytes`).toBeLessThanOrEqual(budget[name]);
   }
 });

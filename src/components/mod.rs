@@ -1,6 +1,8 @@
 //! Building blocks shared by pages: labelled fields with their messages, the main menu, error
 //! panels. Accessible names follow docs/UI_CONTRACT.md.
 
+pub mod islands;
+
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -171,6 +173,7 @@ pub fn TextField(
     #[prop(default = None)] list: Option<&'static str>,
     #[prop(default = None)] inputmode: Option<&'static str>,
 ) -> impl IntoView {
+    islands::keep_typed(&id.get_untracked(), value, touched);
     let initial = value.get_untracked();
     let describedby = described_by(id, error, warning);
     // Without JavaScript the page cannot know which fields get filled, so every field has its
@@ -239,6 +242,7 @@ pub fn SelectField(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
+    islands::keep_typed(&id.get_untracked(), value, touched);
     let initial = value.get_untracked();
     let describedby = described_by(id, error, Signal::stored(None::<String>));
     view! {

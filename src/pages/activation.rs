@@ -109,15 +109,35 @@ pub fn ActivationPage() -> impl IntoView {
         } else if token.is_empty() {
             view! { <ResendForm /> }.into_any()
         } else {
-            view! { <PasswordForm token=token error=error /> }.into_any()
+            view! { <PasswordPage token=token error=error /> }.into_any()
         }}
     }
 }
 
+/// The link's mailbox, loaded on the server; the form itself is an island.
 #[component]
-fn PasswordForm(token: String, error: Option<String>) -> impl IntoView {
+fn PasswordPage(token: String, error: Option<String>) -> impl IntoView {
     let key = token.clone();
     let info = Resource::new(move || key.clone(), |t| async move { link_info(t).await });
+    crate::components::loaded(info, move |info: LinkedMailbox| {
+        let intro = match &info.user_login {
+            None => format!("Casella {} (userid {}): scelga la password.", info.address, info.userid),
+            Some(login) => {
+                format!(
+                    "Casella {} (userid {}): scelga la password del suo accesso {}.",
+                    info.address, info.userid, login
+                )
+            }
+        };
+        view! { <PasswordForm token=token.clone() intro=intro error=error.clone() /> }
+    })
+}
+
+/// The password and its confirmation, with the rules ticked off while typing (the same rules
+/// the server applies).
+#[island]
+fn PasswordForm(token: String, intro: String, error: Option<String>) -> impl IntoView {
+    crate::components::islands::on_page();
     let mismatch = crate::domain::lifecycle::PasswordError::Mismatch.code();
     let error = error.map(|code| {
         if code == mismatch {
@@ -126,97 +146,83 @@ fn PasswordForm(token: String, error: Option<String>) -> impl IntoView {
             "La password non rispetta le regole indicate: ne scelga un'altra."
         }
     });
-    crate::components::loaded(info, move |info: LinkedMailbox| {
-        let password = RwSignal::new(String::new());
-        let again = RwSignal::new(String::new());
-        let (touched, again_touched) = (RwSignal::new(false), RwSignal::new(false));
-        let attempted = RwSignal::new(false);
-        let checks = move || password.with(|p| password_checks(p));
-        let again_error = Signal::derive(move || {
-            ((again_touched.get() || attempted.get()) && again.get() != password.get())
-                .then(|| "Le due password non coincidono".to_string())
-        });
-        let password_error = Signal::derive(move || {
-            (attempted.get() && checks().iter().any(|(_, ok)| !ok))
-                .then(|| "La password non rispetta le regole".to_string())
-        });
-        let on_submit = move |ev: leptos::ev::SubmitEvent| {
-            if mailbox_password(&password.get_untracked(), &again.get_untracked()).is_err() {
-                ev.prevent_default();
-                attempted.set(true);
-                crate::components::focus_element("password");
-            }
-        };
-        view! {
-            <p>
-                {match &info.user_login {
-                    None => format!("Casella {} (userid {}): scelga la password.", info.address, info.userid),
-                    Some(login) => {
-                        format!(
-                            "Casella {} (userid {}): scelga la password del suo accesso {}.",
-                            info.address,
-                            info.userid,
-                            login,
-                        )
-                    }
-                }}
-            </p>
-            {error
-                .map(|e| {
-                    view! {
-                        <div class="error-panel" role="alert">
-                            <p>{e}</p>
-                        </div>
-                    }
-                })}
-            <form method="post" action=SetPassword::url() on:submit=on_submit novalidate class="narrow-form">
-                <input type="hidden" name="token" value=token.clone() />
-                <TextField
-                    id="password"
-                    name="password"
-                    label="Password"
-                    value=password
-                    touched=touched
-                    error=password_error
-                    required=true
-                    kind="password"
-                    autocomplete=Some("new-password")
-                />
-                <ul class="password-rules" aria-label="Regole della password" aria-live="polite">
-                    {move || {
-                        checks()
-                            .into_iter()
-                            .map(|(rule, ok)| {
-                                let mark = if ok { "✔" } else { "✘" };
-                                let state = if ok { "rispettata" } else { "da rispettare" };
-                                view! {
-                                    <li class:ok=ok>
-                                        <span aria-hidden="true">{mark}" "</span>
-                                        {rule}
-                                        <span class="visually-hidden">{format!(" ({state})")}</span>
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </ul>
-                <TextField
-                    id="password-again"
-                    name="password_again"
-                    label="Conferma password"
-                    value=again
-                    touched=again_touched
-                    error=again_error
-                    required=true
-                    kind="password"
-                    autocomplete=Some("new-password")
-                />
-                <button type="submit" class="primary">
-                    "Imposta password"
-                </button>
-            </form>
+    let password = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let (touched, again_touched) = (RwSignal::new(false), RwSignal::new(false));
+    let attempted = RwSignal::new(false);
+    let checks = move || password.with(|p| password_checks(p));
+    let again_error = Signal::derive(move || {
+        ((again_touched.get() || attempted.get()) && again.get() != password.get())
+            .then(|| "Le due password non coincidono".to_string())
+    });
+    let password_error = Signal::derive(move || {
+        (attempted.get() && checks().iter().any(|(_, ok)| !ok))
+            .then(|| "La password non rispetta le regole".to_string())
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if mailbox_password(&password.get_untracked(), &again.get_untracked()).is_err() {
+            ev.prevent_default();
+            attempted.set(true);
+            crate::components::focus_element("password");
         }
-    })
+    };
+    view! {
+        <p>{intro}</p>
+        {error
+            .map(|e| {
+                view! {
+                    <div class="error-panel" role="alert">
+                        <p>{e}</p>
+                    </div>
+                }
+            })}
+        <form method="post" action=SetPassword::url() on:submit=on_submit novalidate class="narrow-form">
+            <input type="hidden" name="token" value=token />
+            <TextField
+                id="password"
+                name="password"
+                label="Password"
+                value=password
+                touched=touched
+                error=password_error
+                required=true
+                kind="password"
+                autocomplete=Some("new-password")
+            />
+            <ul class="password-rules" aria-label="Regole della password" aria-live="polite">
+                {move || {
+                    checks()
+                        .into_iter()
+                        .map(|(rule, ok)| {
+                            let mark = if ok { "✔" } else { "✘" };
+                            let state = if ok { "rispettata" } else { "da rispettare" };
+                            view! {
+                                <li class:ok=ok>
+                                    <span aria-hidden="true">{mark}" "</span>
+                                    {rule}
+                                    <span class="visually-hidden">{format!(" ({state})")}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+            <TextField
+                id="password-again"
+                name="password_again"
+                label="Conferma password"
+                value=again
+                touched=again_touched
+                error=again_error
+                required=true
+                kind="password"
+                autocomplete=Some("new-password")
+            />
+            <button type="submit" class="primary">
+                "Imposta password"
+            </button>
+        </form>
+    }
 }
 
 #[component]

@@ -176,9 +176,10 @@ fn CustomersTable(customers: Vec<CustomerRow>, provider: bool) -> impl IntoView 
     }
 }
 
-/// "Nuovo cliente", or "Modifica cliente" of customer `id`.
-#[component]
+/// "Nuovo cliente", or "Modifica cliente" of customer `id`; each field checked while typing.
+#[island]
 fn CustomerEditor(id: i64, form: CustomerForm, error: String) -> impl IntoView {
+    crate::components::islands::on_page();
     let refused_fields = error == FIELDS_REFUSED;
     let refused = CustomerRefusal::from_code(&error).map(|r| r.to_string());
     let field = |f: RequestField| {
@@ -211,6 +212,8 @@ fn CustomerEditor(id: i64, form: CustomerForm, error: String) -> impl IntoView {
         }
     };
     let title = if id == 0 { "Nuovo cliente" } else { "Modifica cliente" };
+    // A choice made before the page became interactive is kept.
+    crate::components::islands::keep_typed("cliente-tipo", kind, kind_t);
     let chosen = form.kind.clone();
     view! {
         <section aria-labelledby="cliente-h">

@@ -438,8 +438,9 @@ fn DomainsTable(paged: Paged<DomainRow>, can_change: bool, provider: bool) -> im
 }
 
 /// "Nuovo dominio": the name checked by the shared core as it is typed, and again on the server.
-#[component]
+#[island]
 fn NewDomain(customers: Vec<String>, provider: bool, typed: NewDomainForm, error: String) -> impl IntoView {
+    crate::components::islands::on_page();
     let name = RwSignal::new(typed.name.clone());
     let touched = RwSignal::new(!typed.name.is_empty() || error == "nome");
     let name_error = Signal::derive(move || {

@@ -487,13 +487,15 @@ fn EditSection(mailbox: MailboxDetail) -> impl IntoView {
     }
 }
 
-#[component]
+/// The mailbox's data, checked while typing and against the platform a moment later.
+#[island]
 fn EditForm(
     mailbox: MailboxDetail,
     rules: Rules,
     returned: Option<MailboxInput>,
     error: Option<String>,
 ) -> impl IntoView {
+    crate::components::islands::on_page();
     let booked = mailbox.state == crate::domain::MailboxState::Prenotata;
     let current = MailboxInput {
         address: mailbox.address.clone(),

@@ -239,19 +239,22 @@ fn field(
     (value, touched, error)
 }
 
-/// "Nuova offerta", or "Modifica offerta" of `original`.
-#[component]
+/// "Nuova offerta", or "Modifica offerta" of `original`; each field checked while typing.
+#[island]
 fn OfferEditor(
     original: String,
     form: OfferForm,
     resellers: Vec<(i64, String)>,
     error: String,
 ) -> impl IntoView {
+    crate::components::islands::on_page();
     let refused_fields = error == FIELDS_REFUSED;
     let refused = OfferRefusal::from_code(&error).map(|r| r.to_string());
     let (code, code_t, code_e) = field(&form, OfferField::Code, refused_fields);
     let (name, name_t, name_e) = field(&form, OfferField::Name, refused_fields);
     let (description, description_t, description_e) = field(&form, OfferField::Description, refused_fields);
+    // Text typed before the page became interactive is kept (a textarea, not a TextField).
+    crate::components::islands::keep_typed("offerta-descrizione", description, description_t);
     let (months, months_t, months_e) = field(&form, OfferField::Months, refused_fields);
     let (disk, disk_t, disk_e) = field(&form, OfferField::DiskGb, refused_fields);
     let (price, price_t, price_e) = field(&form, OfferField::Price, refused_fields);

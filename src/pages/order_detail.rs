@@ -273,17 +273,6 @@ pub fn ContractControls(
     state: crate::domain::OrderState,
     signed: bool,
 ) -> impl IntoView {
-    let submit_on_choose = move |ev: leptos::ev::Event| {
-        use leptos::wasm_bindgen::JsCast;
-        let form = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.closest("form").ok().flatten())
-            .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok());
-        if let Some(form) = form {
-            let _ = form.submit();
-        }
-    };
     let booked = state == crate::domain::OrderState::Prenotato;
     let upload = crate::routes::contract_upload(&number);
     view! {
@@ -311,29 +300,7 @@ pub fn ContractControls(
             {booked
                 .then(|| {
                     view! {
-                        <form
-                            method="post"
-                            action=upload
-                            enctype="multipart/form-data"
-                            class="contract-upload"
-                        >
-                            <label for="contratto-file">"Upload Firma Contratto"</label>
-                            <input
-                                type="file"
-                                id="contratto-file"
-                                name="contratto"
-                                aria-describedby="contratto-aiuto"
-                                accept=".pdf,.p7m,application/pdf,application/pkcs7-mime"
-                                on:change=submit_on_choose
-                            />
-                            <p id="contratto-aiuto" class="hint">
-                                "Il contratto scaricato con Download Contratto, firmato digitalmente dal legale rappresentante: PDF firmato (PAdES) oppure file .p7m (CAdES), al massimo 5 MB. "
-                                "Caricandolo l'ordine viene evaso e le caselle attivate."
-                            </p>
-                            <button type="submit" class="no-js-only">
-                                "Invia contratto firmato"
-                            </button>
-                        </form>
+                        <ContractUpload upload=upload.clone() />
                         <form method="post" action=CancelOrder::url() class="inline-form">
                             <input type="hidden" name="number" value=number.to_string() />
                             <button type="submit" class="danger">
@@ -343,5 +310,49 @@ pub fn ContractControls(
                     }
                 })}
         </section>
+    }
+}
+
+/// "Upload Firma Contratto": a plain multipart form (its button posts it without JavaScript);
+/// with JavaScript choosing the file is enough. A file chosen before the page became
+/// interactive is sent as soon as it is.
+#[island]
+fn ContractUpload(upload: String) -> impl IntoView {
+    crate::components::islands::on_page();
+    let form = NodeRef::<leptos::html::Form>::new();
+    let submit = move || {
+        if let Some(form) = form.get_untracked() {
+            let _ = form.submit();
+        }
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let chosen = form.get().and_then(|f| {
+            use leptos::wasm_bindgen::JsCast;
+            f.query_selector("input[type=file]").ok().flatten()?.dyn_into::<web_sys::HtmlInputElement>().ok()
+        });
+        if chosen.and_then(|i| i.files()).is_some_and(|f| f.length() > 0) {
+            submit();
+        }
+    });
+    view! {
+        <form method="post" action=upload enctype="multipart/form-data" class="contract-upload" node_ref=form>
+            <label for="contratto-file">"Upload Firma Contratto"</label>
+            <input
+                type="file"
+                id="contratto-file"
+                name="contratto"
+                aria-describedby="contratto-aiuto"
+                accept=".pdf,.p7m,application/pdf,application/pkcs7-mime"
+                on:change=move |_| submit()
+            />
+            <p id="contratto-aiuto" class="hint">
+                "Il contratto scaricato con Download Contratto, firmato digitalmente dal legale rappresentante: PDF firmato (PAdES) oppure file .p7m (CAdES), al massimo 5 MB. "
+                "Caricandolo l'ordine viene evaso e le caselle attivate."
+            </p>
+            <button type="submit" class="no-js-only">
+                "Invia contratto firmato"
+            </button>
+        </form>
     }
 }

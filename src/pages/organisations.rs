@@ -319,9 +319,10 @@ fn RenameForm(id: i64, name: String) -> impl IntoView {
     }
 }
 
-/// "Nuova organizzazione": a reseller and its first administrator.
-#[component]
+/// "Nuova organizzazione": a reseller and its first administrator, checked while typing.
+#[island]
 fn NewReseller(typed: NewResellerForm) -> impl IntoView {
+    crate::components::islands::on_page();
     let name = RwSignal::new(typed.name.clone());
     let name_t = RwSignal::new(!typed.name.is_empty());
     let name_e = Signal::derive(move || {

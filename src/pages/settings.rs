@@ -105,6 +105,31 @@ fn SettingsView(data: SettingsData) -> impl IntoView {
     let refused = (error == ORDER_NUMBER_USED).then(|| {
         format!("Il prossimo numero d'ordine deve superare l'ultimo già dato ({last_order_number})")
     });
+    view! {
+        {saved
+            .then(|| {
+                view! {
+                    <p class="notice" role="status">
+                        "Impostazioni salvate."
+                    </p>
+                }
+            })}
+        {refused
+            .map(|m| {
+                view! {
+                    <div class="error-panel" role="alert">
+                        <p>{m}</p>
+                    </div>
+                }
+            })}
+        <SettingsEditor form=form refused_fields=refused_fields />
+    }
+}
+
+/// The settings, each checked while typing (the same ranges the server applies).
+#[island]
+fn SettingsEditor(form: SettingsForm, refused_fields: bool) -> impl IntoView {
+    crate::components::islands::on_page();
     let fields: Vec<_> = SettingField::ALL
         .into_iter()
         .map(|f| {
@@ -125,22 +150,6 @@ fn SettingsView(data: SettingsData) -> impl IntoView {
         }
     };
     view! {
-        {saved
-            .then(|| {
-                view! {
-                    <p class="notice" role="status">
-                        "Impostazioni salvate."
-                    </p>
-                }
-            })}
-        {refused
-            .map(|m| {
-                view! {
-                    <div class="error-panel" role="alert">
-                        <p>{m}</p>
-                    </div>
-                }
-            })}
         <form
             method="post"
             action=SaveSettings::url()

@@ -16,7 +16,7 @@ fn pdf() -> SignedContract {
     common::signed_pdf()
 }
 
-async fn booked_order(store: &Store, addresses: &[&str]) -> OrderNumber {
+pub(crate) async fn booked_order(store: &Store, addresses: &[&str]) -> OrderNumber {
     let op = common::operator(store, "alfa").await;
     let id = draft_with(store, &op, addresses.iter().map(|a| mailbox(a, "")).collect()).await;
     wizard::confirm(store, &op, &id, pec_manager::pages::wizard::WizardAction::Continue).await.unwrap();

@@ -12,6 +12,7 @@ mod customers;
 mod dns;
 mod domains;
 mod faults;
+mod islands;
 mod mail_platform;
 mod offers;
 mod products;

@@ -27,7 +27,15 @@ pub fn MailboxesStep() -> impl IntoView {
         <Title text="Attivazione casella — Caselle PEC" />
         <h1>"Attivazione casella"</h1>
         <StepList current=2 />
-        {with_wizard(|data| view! { <MailboxesForm data=data /> })}
+        {with_wizard(|data| match (&data.id, &data.order_number) {
+            (None, _) => {
+                // Step 2 is always of a saved draft (its address names it).
+                view! { <NotFoundPage /> }
+                    .into_any()
+            }
+            (Some(id), Some(_)) => view! { <AlreadyOrdered id=id.clone() /> }.into_any(),
+            _ => view! { <MailboxesForm data=data /> }.into_any(),
+        })}
     }
 }
 
@@ -106,14 +114,13 @@ fn watch_availability(
     });
 }
 
-#[component]
+/// The whole step-2 form: every keystroke checked with the server's rules, names checked
+/// against the platform, blocks added and removed in place, the CSV read here before upload.
+#[island]
 fn MailboxesForm(data: WizardData) -> impl IntoView {
-    let WizardData { id, draft, order_number, rules, large, .. } = data;
-    // Step 2 is always of a saved draft (its address names it).
-    let Some(id) = id else { return view! { <NotFoundPage /> }.into_any() };
-    if order_number.is_some() {
-        return view! { <AlreadyOrdered id=id /> }.into_any();
-    }
+    crate::components::islands::on_page();
+    let WizardData { id, draft, rules, large, .. } = data;
+    let Some(id) = id else { return ().into_any() };
     // A large request (a CSV import, mostly) is shown as a table; its rows stay on the server.
     let table_mode = large.is_some();
     let editor = RowEditor::new(large.as_ref().and_then(|l| l.editing.as_ref()));

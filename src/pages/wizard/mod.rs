@@ -396,10 +396,6 @@ pub fn StepList(current: u8) -> impl IntoView {
     }
 }
 
-/// Loads the wizard's data again (after a CSV upload sent by script): the page re-renders.
-#[derive(Clone, Copy)]
-pub struct WizardReload(pub Resource<Result<WizardData, AppError>>);
-
 /// Loads the wizard data for the `:draft` route parameter and renders `page` with it.
 pub fn with_wizard<F, V>(page: F) -> impl IntoView
 where
@@ -417,7 +413,6 @@ where
         },
         |(id, view)| async move { get_wizard(id, view).await },
     );
-    provide_context(WizardReload(data));
     crate::components::loaded(data, page)
 }
 

@@ -19,19 +19,23 @@ pub fn RequestStep() -> impl IntoView {
         <h1>"Attivazione casella"</h1>
         <StepList current=1 />
         <h2>"Dati richiesta"</h2>
-        {with_wizard(|data| view! { <RequestForm data=data /> })}
+        {with_wizard(|data| match (&data.id, &data.order_number) {
+            (Some(id), Some(_)) => view! { <AlreadyOrdered id=id.clone() /> }.into_any(),
+            _ => view! { <RequestForm data=data /> }.into_any(),
+        })}
     }
 }
 
-#[component]
+/// Step 1's fields, checked on every keystroke with the server's rules.
+#[island]
 fn RequestForm(data: WizardData) -> impl IntoView {
-    let WizardData { id, draft, order_number, rules, offers, customers, .. } = data;
-    if let (Some(id), Some(_)) = (&id, &order_number) {
-        return view! { <AlreadyOrdered id=id.clone() /> }.into_any();
-    }
+    crate::components::islands::on_page();
+    let WizardData { id, draft, rules, offers, customers, .. } = data;
     let values = RequestField::STEP1.map(|f| RwSignal::new(draft.get(f).to_string()));
     let touched = RequestField::STEP1.map(|f| RwSignal::new(!draft.get(f).is_empty()));
     let consent = RwSignal::new(draft.consent);
+    // Ticked or not before the page became interactive: kept.
+    crate::components::islands::keep_ticked("consent", consent);
     let attempted = RwSignal::new(draft.attempted_request);
     let rules = StoredValue::new(rules);
     let errors = Memo::new(move |_| {
@@ -151,7 +155,6 @@ fn RequestForm(data: WizardData) -> impl IntoView {
             </div>
         </form>
     }
-    .into_any()
 }
 
 /// A request that was already confirmed can only be looked at.

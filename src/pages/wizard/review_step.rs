@@ -41,15 +41,8 @@ fn Review(data: WizardData) -> impl IntoView {
     let review_url = Step::Review.url(&id);
     let page_link = move |p: usize| format!("{review_url}?pagina={p}#caselle");
     let offer = offers.iter().find(|o| o.code == draft.offer).map(|o| o.name.clone()).unwrap_or_default();
-    // A second click while the first confirmation is on its way does nothing (the server
-    // would answer with the same order anyway).
-    let sending = RwSignal::new(false);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        if sending.get_untracked() {
-            ev.prevent_default();
-        }
-        sending.set(true);
-    };
+    // No script here: a second click while the first confirmation is on its way gets the
+    // same order from the server (`operations::confirm`).
     view! {
         <h2>"Verifica dei dati"</h2>
         <dl class="summary">
@@ -97,7 +90,7 @@ fn Review(data: WizardData) -> impl IntoView {
             </table>
         </div>
         {(page.pages > 1).then(|| view! { <MailboxPager rows=page link=page_link /> })}
-        <form method="post" action=ConfirmOrder::url() on:submit=on_submit class="actions">
+        <form method="post" action=ConfirmOrder::url() class="actions">
             <input type="hidden" name="draft" value=id.to_string() />
             <button type="submit" name="azione" value="indietro">
                 <span aria-hidden="true">"← "</span>

@@ -108,8 +108,17 @@ fn Summary(order: OrderDetail) -> impl IntoView {
             <a href="/recenti">"attività recenti"</a>" o nel "
             <a href=crate::routes::order(&order.number)>"dettaglio dell'ordine"</a>"."
         </p>
+        <PrintButton />
+    }
+}
+
+/// "Stampa pagina": printing needs the browser's script; without it the browser's own print
+/// command works, and the button is not shown.
+#[island]
+fn PrintButton() -> impl IntoView {
+    crate::components::islands::on_page();
+    view! {
         <div class="actions no-print">
-            // Printing needs the browser's script; without it the browser's own print command works.
             <button
                 type="button"
                 class="js-only"

@@ -2,7 +2,7 @@
 //! the file (multipart), so that nothing typed is lost, and the server answers with the page.
 //! With JavaScript a file chosen or dropped is first read in the browser by the same reader
 //! and validators as the server's (an instant answer, and a bad file never leaves the
-//! browser), then sent the same way with a progress bar; the page then reloads its data.
+//! browser), then sent the same way with a progress bar; the page is then loaded again.
 
 use crate::domain::{MailboxInput, Rules};
 use leptos::prelude::*;
@@ -41,15 +41,14 @@ pub fn UploadZone(
     let preview = RwSignal::new(Preview::Idle);
     let dragging = RwSignal::new(false);
     let action = StoredValue::new(action);
-    let reload = use_context::<super::WizardReload>();
     #[cfg(feature = "hydrate")]
     let start = move |file: web_sys::File| {
-        browser::start(file, action.get_value(), existing, rules, preview, reload);
+        browser::start(file, action.get_value(), existing, rules, preview);
     };
     // Event handlers never run on the server.
     #[cfg(not(feature = "hydrate"))]
     let start = move |_: web_sys::File| {
-        let _ = (existing, rules, reload);
+        let _ = (existing, rules);
     };
     let on_change = move |ev: leptos::ev::Event| {
         use leptos::wasm_bindgen::JsCast;
@@ -171,7 +170,6 @@ mod browser {
         existing: Signal<Vec<MailboxInput>>,
         rules: Memo<Rules>,
         preview: RwSignal<Preview>,
-        reload: Option<super::super::WizardReload>,
     ) {
         leptos::task::spawn_local(async move {
             let name = file.name();
@@ -201,10 +199,8 @@ mod browser {
                 preview.set(Preview::Failed(why));
                 return;
             }
-            // The server's answer is the saved draft: load it again (the page re-renders).
-            if let Some(reload) = reload {
-                reload.0.refetch();
-            }
+            // The server saved the draft with the file's rows: show the page again.
+            let _ = window().location().reload();
         });
     }
 

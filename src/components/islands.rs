@@ -1,0 +1,138 @@
+//! Islands: every page is rendered on the server; only the parts that need the browser (live
+//! checks, the CSV reader, the row editor…) are `#[island]` components, hydrated by the WASM
+//! bundle. A page without islands sends no script at all and says at once that it is ready
+//! (`<body data-hydrated="true">`, docs/UI_CONTRACT.md); a page with islands loads the bundle,
+//! whose `hydrate()` sets the attribute once its islands are live.
+//!
+//! Each island calls [`on_page`] first. After the whole page has been rendered, [`PageScripts`]
+//! (the last thing in `<body>`) then knows whether any island was on it.
+
+use leptos::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Whether an island was rendered into the current response (provided by the shell).
+#[derive(Clone, Debug, Default)]
+pub struct IslandsOnPage(Arc<AtomicBool>);
+
+impl IslandsOnPage {
+    pub fn any(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Called first by every island: on the server, the page then gets the hydration scripts.
+pub fn on_page() {
+    if let Some(flag) = use_context::<IslandsOnPage>() {
+        flag.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The end of `<body>`: the hydration scripts if an island is on the page, else the mark that
+/// the page is ready. The decision waits for the page: pages render with `SsrMode::Async`,
+/// in order, so this asynchronous part is rendered after everything above it (every Suspense
+/// included); `tests/it/islands.rs` checks the outcome on pages with and without islands.
+#[component]
+pub fn PageScripts(options: LeptosOptions) -> impl IntoView {
+    let flag = use_context::<IslandsOnPage>().unwrap_or_default();
+    // Its own owner: an asynchronous part at the top level keeps a channel in its owner's
+    // context, which another one rendered later in the same owner would replace (and this
+    // part would then render nothing).
+    let owner = Owner::new();
+    let view = owner.with(|| {
+        Suspend::new(async move {
+            // Not decided on the first poll, made while the page above is still being rendered.
+            // (Not `tick()`: a task it spawns may already have run by then.)
+            let mut first = true;
+            std::future::poll_fn(|cx| {
+                if std::mem::take(&mut first) {
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                } else {
+                    std::task::Poll::Ready(())
+                }
+            })
+            .await;
+            if flag.any() {
+                view! { <HydrationScripts options islands=true /> }.into_any()
+            } else {
+                // Registered here, where this request's owner is current: the view an
+                // asynchronous part returns is rendered later, outside it.
+                let _ = view! { <leptos_meta::Body attr:data-hydrated="true" /> }.to_html();
+                ().into_any()
+            }
+        })
+    });
+    leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner)
+}
+
+/// The value the user has already put into the control with this id, read when an island
+/// hydrates: what was typed, chosen or ticked while the bundle loaded is kept, and checked,
+/// instead of being overwritten with the server's value. `None` on the server.
+pub fn typed_value(id: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let el = document().get_element_by_id(id)?;
+        if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+            return Some(input.value());
+        }
+        if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
+            return Some(select.value());
+        }
+        el.dyn_ref::<web_sys::HtmlTextAreaElement>().map(|t| t.value())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        None
+    }
+}
+
+/// Whether the checkbox with this id is ticked now, read when an island hydrates (see
+/// [`typed_value`]). `None` on the server.
+pub fn typed_checked(id: &str) -> Option<bool> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        document().get_element_by_id(id)?.dyn_ref::<web_sys::HtmlInputElement>().map(|i| i.checked())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        None
+    }
+}
+
+/// A control's starting value in an island: what the user typed before hydration, else the
+/// server's; and whether it differs from the server's (so that its checks show at once).
+fn starting_value(id: &str, server: &str) -> (String, bool) {
+    match typed_value(id) {
+        Some(typed) if typed != server => (typed, true),
+        _ => (server.to_string(), false),
+    }
+}
+
+/// In an island hydrating: what the user already typed or chose in the control `id` goes into
+/// `value`, marked `touched`, so that it is kept and checked as if typed now. The signals change
+/// once the island has hydrated (an effect runs after it): hydration takes the server's HTML as
+/// it stands, so a change made before would not reach the page (the error, the rules ticked).
+pub fn keep_typed(id: &str, value: RwSignal<String>, touched: RwSignal<bool>) {
+    let (start, typed) = starting_value(id, &value.get_untracked());
+    if typed {
+        let mut start = Some(start);
+        Effect::new(move |_| {
+            if let Some(start) = start.take() {
+                value.set(start);
+                touched.set(true);
+            }
+        });
+    }
+}
+
+/// As [`keep_typed`], for a checkbox ticked or not before hydration.
+pub fn keep_ticked(id: &str, checked: RwSignal<bool>) {
+    if let Some(now) = typed_checked(id).filter(|now| *now != checked.get_untracked()) {
+        Effect::new(move |_| checked.set(now));
+    }
+}
