@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: unit and property tests, integration tests on SQLite and PostgreSQL, then the
 # release build driven by Playwright in Chromium, once on SQLite and once on PostgreSQL.
+# `test.sh e2e` runs only the release build and Playwright (while working on pages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ONLY="${1:-all}"
 source scripts/setup.sh test
 source scripts/postgres.sh
 
@@ -25,6 +27,7 @@ export PEC_REQUIRE_POSTGRES=1
 # Dovecot and Postfix, installed by setup.sh: their tests may not skip (tests/it/mail_platform.rs).
 export PEC_REQUIRE_MAIL_SERVERS=1
 
+if [ "$ONLY" != e2e ]; then
 step "format and lints"
 cargo fmt --all --check
 leptosfmt --check src >/dev/null || { leptosfmt --check src | grep -E "^(❌|[-+])"; echo "view! code is not formatted: run leptosfmt src" >&2; exit 1; }
@@ -41,6 +44,7 @@ fi
 
 step "fuzzing: ${FUZZ_SECONDS:-60} s per target (scripts/fuzz.sh)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+fi
 
 step "release build"
 start=$(date +%s)
