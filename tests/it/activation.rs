@@ -669,6 +669,7 @@ async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_ap
         );
         // The whole booked order still cancels.
         assert!(store.cancel_order(&alfa, &again).await.unwrap());
+        common::assert_line_counts_hold(&store).await;
     }
 }
 

@@ -68,6 +68,23 @@ pub async fn postgres_store() -> Option<Store> {
     Some(seeded_store(&format!("{base}/{name}")).await)
 }
 
+/// The line count kept with each order (what Attività recenti shows) is its number of lines:
+/// mailboxes, or a renewal's mailboxes and products. Called after the changes that move them.
+pub async fn assert_line_counts_hold(store: &Store) {
+    let wrong = store
+        .raw_count(
+            "SELECT COUNT(*) FROM orders o WHERE o.line_count <> \
+             (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) \
+             + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = o.id) \
+             + (SELECT COUNT(*) FROM product_renewals pr WHERE pr.order_id = o.id)",
+        )
+        .await
+        .unwrap();
+    assert_eq!(wrong, 0, "orders whose line_count is not their number of lines");
+    let orders = store.raw_count("SELECT COUNT(*) FROM orders WHERE line_count > 0").await.unwrap();
+    assert!(orders > 0, "no order with lines: nothing was checked");
+}
+
 /// A fresh store on every backend available.
 pub async fn stores() -> Vec<Store> {
     let mut v = vec![sqlite_store().await];

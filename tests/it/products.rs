@@ -153,5 +153,6 @@ async fn products_start_with_services_renew_once_and_expire_once() {
             Err(RenewError::Refused(list)) => assert_eq!(list.len(), 2),
             other => panic!("renewed past the grace period: {other:?}"),
         }
+        common::assert_line_counts_hold(&store).await;
     }
 }

@@ -111,6 +111,7 @@ async fn rinnova_selezionate_is_all_or_nothing_and_once_per_request() {
             store.renew_mailboxes(&alfa, &[ids[0].clone()], TODAY, &key(4)).await.unwrap();
         assert_ne!(again, r1);
         assert_eq!(expiry_of(&store, &ids[0]).await.0, "2029-12-10");
+        common::assert_line_counts_hold(&store).await;
     }
 }
 
@@ -165,6 +166,7 @@ async fn tacit_renewal_renews_on_the_expiry_day_once_and_the_list_shows_it() {
         assert!(store.expiry_rows(alfa.scope(), &q(by_domain), 1000).await.unwrap().is_empty());
         let page = store.expiry_page(alfa.scope(), &q(ExpiryFilter::default()), 1, 50).await.unwrap();
         assert!(page.total >= 1);
+        common::assert_line_counts_hold(&store).await;
     }
 }
 

@@ -87,6 +87,23 @@ pub(crate) fn insert_mailboxes_sql(rows: usize) -> String {
 /// Values per `IN (...)` list.
 pub(crate) const IN_CHUNK: usize = 500;
 
+/// Makes `orders.line_count` (the number Attività recenti shows: an order's mailboxes, or a
+/// renewal's mailboxes and products) true again after the order's lines changed, in the
+/// caller's transaction. Counted from the lines themselves, so it cannot drift.
+pub(crate) async fn recount_lines_in(conn: &mut AnyConnection, order_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE orders SET line_count = \
+         (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = $1) \
+         + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = $1) \
+         + (SELECT COUNT(*) FROM product_renewals pr WHERE pr.order_id = $1) \
+         WHERE id = $1",
+    )
+    .bind(order_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Orders of at least this many mailboxes refresh PostgreSQL's statistics.
 pub(crate) const ANALYZE_FROM: usize = 1000;
 
@@ -287,8 +304,8 @@ impl Store {
         let customer_id = upsert_customer(&mut tx, order, organisation_id, &t).await?;
         let order_id: i64 = sqlx::query(
             "INSERT INTO orders (number, organisation_id, operator_id, customer_id, offer_id, customer_kind, \
-             legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13) RETURNING id",
+             legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at, line_count) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(number.as_str())
         .bind(organisation_id)
@@ -303,6 +320,8 @@ impl Store {
         .bind(i64::from(order.expiry_year))
         .bind(OrderState::Prenotato.code())
         .bind(&t)
+        // Its lines are the mailboxes inserted next, in this transaction.
+        .bind(order.mailboxes.len() as i64)
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
@@ -367,9 +386,7 @@ impl Store {
     ) -> Result<(Vec<OrderSummary>, Option<i64>), StoreError> {
         let rows = sqlx::query(
             "SELECT o.id, o.number, o.kind, o.created_at, c.name AS customer_name, o.state, \
-             (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) \
-             + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = o.id) \
-             + (SELECT COUNT(*) FROM product_renewals pr WHERE pr.order_id = o.id) AS mailbox_count \
+             o.line_count AS mailbox_count \
              FROM orders o JOIN customers c ON c.id = o.customer_id \
              WHERE ($1 = 0 OR o.organisation_id = $1) AND o.id < $2 ORDER BY o.id DESC LIMIT $3",
         )
@@ -411,9 +428,7 @@ impl Store {
         let page = page.clamp(1, pages);
         let rows = sqlx::query(
             "SELECT o.number, o.kind, o.created_at, c.name AS customer_name, o.state, \
-             (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) \
-             + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = o.id) \
-             + (SELECT COUNT(*) FROM product_renewals pr WHERE pr.order_id = o.id) AS mailbox_count \
+             o.line_count AS mailbox_count \
              FROM orders o JOIN customers c ON c.id = o.customer_id \
              WHERE $3 = 0 OR o.organisation_id = $3 \
              ORDER BY o.id DESC LIMIT $1 OFFSET $2",
@@ -611,6 +626,7 @@ impl Store {
         ] {
             sqlx::query(AssertSqlSafe(&*sql)).bind(order_id).execute(&mut *tx).await?;
         }
+        recount_lines_in(&mut *tx, order_id).await?;
         activity_in(
             &mut tx,
             Activity {

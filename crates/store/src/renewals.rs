@@ -313,8 +313,9 @@ pub(crate) async fn renewal_order_in(
     let number = OrderNumber::from_stored(format!("{number:0ORDER_DIGITS$}"));
     let order_id: i64 = sqlx::query(
         "INSERT INTO orders (number, organisation_id, operator_id, customer_id, offer_id, customer_kind, \
-         legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at, kind, request_key) \
-         SELECT $1, $2, $3, c.id, $5, c.kind, c.legal_rep_cf, c.contact_email, 1, 0, '', $6, $7, $8, 'RINNOVO', $9 \
+         legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at, kind, request_key, \
+         line_count) \
+         SELECT $1, $2, $3, c.id, $5, c.kind, c.legal_rep_cf, c.contact_email, 1, 0, '', $6, $7, $8, 'RINNOVO', $9, $10 \
          FROM customers c WHERE c.id = $4 RETURNING id",
     )
     .bind(number.as_str())
@@ -326,6 +327,8 @@ pub(crate) async fn renewal_order_in(
     .bind(OrderState::Evaso.code())
     .bind(now())
     .bind(o.request_key)
+    // Its lines, one per renewed mailbox or product, are inserted next by the caller.
+    .bind(o.count as i64)
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")?;
