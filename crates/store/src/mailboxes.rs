@@ -220,8 +220,8 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                crate::orders::recount_lines_in(&mut *tx, order_id).await?;
-                crate::orders::recount_lines_in(&mut *tx, target).await?;
+                crate::orders::recount_lines_in(&mut tx, order_id).await?;
+                crate::orders::recount_lines_in(&mut tx, target).await?;
                 (serde_json::json!({ "ordine_id": order_id }), serde_json::json!({ "ordine": number }))
             }
             MailboxChange::Note(text) => {

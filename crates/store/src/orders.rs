@@ -626,7 +626,7 @@ impl Store {
         ] {
             sqlx::query(AssertSqlSafe(&*sql)).bind(order_id).execute(&mut *tx).await?;
         }
-        recount_lines_in(&mut *tx, order_id).await?;
+        recount_lines_in(&mut tx, order_id).await?;
         activity_in(
             &mut tx,
             Activity {
