@@ -73,7 +73,7 @@ pub async fn postgres_store() -> Option<Store> {
 pub async fn assert_line_counts_hold(store: &Store) {
     let wrong = store
         .raw_count(
-            "SELECT COUNT(*) FROM orders o WHERE o.line_count <> \
+            "SELECT COUNT(*) AS n FROM orders o WHERE o.line_count <> \
              (SELECT COUNT(*) FROM mailboxes m WHERE m.order_id = o.id) \
              + (SELECT COUNT(*) FROM renewals r WHERE r.order_id = o.id) \
              + (SELECT COUNT(*) FROM product_renewals pr WHERE pr.order_id = o.id)",
@@ -81,7 +81,7 @@ pub async fn assert_line_counts_hold(store: &Store) {
         .await
         .unwrap();
     assert_eq!(wrong, 0, "orders whose line_count is not their number of lines");
-    let orders = store.raw_count("SELECT COUNT(*) FROM orders WHERE line_count > 0").await.unwrap();
+    let orders = store.raw_count("SELECT COUNT(*) AS n FROM orders WHERE line_count > 0").await.unwrap();
     assert!(orders > 0, "no order with lines: nothing was checked");
 }
 
