@@ -17,6 +17,7 @@ if [ -f "$STAMP" ] && [ -x target/release/pec-manager ] && [ -f target/release/h
   exit 0
 fi
 # Stamped as of the start: a file saved while the build runs is newer, and builds next time.
+mkdir -p target/release   # a fresh clone has no target yet
 touch "$STAMP.next"
 # One bundle, of the islands only (src/components/islands.rs): no --split, so wasm-opt runs once.
 # Chunks of an older split build would otherwise stay beside the bundle.
