@@ -171,6 +171,11 @@ async fn serve() -> Result<(), String> {
         pec_manager::server::HOUSEKEEPING_EVERY,
     )?;
     pec_manager::server::spawn_housekeeping(store.clone(), throttle.clone(), every);
+    // Sessions this process keeps are forgotten when another process announces a change.
+    tokio::spawn({
+        let store = store.clone();
+        async move { store.follow_changes().await }
+    });
     let public_url = std::env::var("PEC_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
     let state = AppState {
         leptos_options,

@@ -628,6 +628,85 @@ async fn two_processes_on_one_postgresql_share_sessions_and_counters_and_run_eac
     assert_eq!(mails, distinct, "an e-mail queued twice");
 }
 
+/// Each process keeps the sessions it read for a few seconds (no session query per page). A
+/// logout on one process, an operator disabled or an organisation revoked anywhere ends the
+/// session on every process at once (NOTIFY); a change no process announced (a row deleted by
+/// hand) within the cache's time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_end_a_session_at_once_and_an_unannounced_change_within_seconds() {
+    let Some(store) = common::postgres_store().await else { return };
+    let url = store.url_for_tests();
+    let a = Server::start(&url, &[]).await;
+    let b = Server::start(&url, &[]).await;
+    let signed_out = |r: &Reply| r.status == StatusCode::SEE_OTHER || r.status == StatusCode::FOUND;
+    // Within 1 s of the change: the cache keeps an entry 5 s, so only a notice explains it.
+    let ends_at_once = |cookie: String, what: &'static str| {
+        let b = &b;
+        async move {
+            let since = Instant::now();
+            loop {
+                let r = b.page("/recenti", &cookie).await;
+                if signed_out(&r) {
+                    break;
+                }
+                assert_eq!(r.status, StatusCode::OK);
+                assert!(
+                    since.elapsed() < Duration::from_secs(1),
+                    "{what}: still served by the other process"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+
+    // Logged out on A.
+    let cookie = a.login("alfa").await;
+    assert_eq!(b.page("/recenti", &cookie).await.status, StatusCode::OK);
+    let origin = format!("http://127.0.0.1:{}", a.port);
+    let r = a
+        .call(
+            Method::POST,
+            "/api/esci",
+            &[
+                ("cookie", &cookie),
+                ("origin", &origin),
+                ("accept", "text/html"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert!(signed_out(&r), "logout: {} {}", r.status, r.body);
+    assert!(signed_out(&a.page("/recenti", &cookie).await), "logged out, still served on A");
+    ends_at_once(cookie, "logout").await;
+
+    // An operator disabled and an organisation revoked (by a third process, the test's).
+    let admin = common::operator(&store, "admin").await;
+    let cookie = a.login("operatore").await;
+    assert_eq!(b.page("/recenti", &cookie).await.status, StatusCode::OK);
+    let audit =
+        pec_manager::store::AuditRecord::by(&admin, "OPERATORE_DISATTIVATO", "operatore", "operatore");
+    let all = pec_manager::domain::auth::Scope::All;
+    assert!(store.set_operator_active(all, "operatore", false, &audit).await.unwrap());
+    ends_at_once(cookie, "disabled operator").await;
+    let cookie = a.login("alfa.admin").await;
+    assert_eq!(b.page("/recenti", &cookie).await.status, StatusCode::OK);
+    let alfa = common::operator(&store, "alfa.admin").await.organisation_id;
+    store.set_organisation_active(&admin, alfa, false).await.unwrap();
+    ends_at_once(cookie, "revoked organisation").await;
+
+    // Deleted by hand, with no notice: B serves it no longer than the cache's 5 s.
+    let cookie = a.login("beta").await;
+    assert_eq!(b.page("/recenti", &cookie).await.status, StatusCode::OK);
+    store.raw_execute("DELETE FROM sessions").await.unwrap();
+    let since = Instant::now();
+    while !signed_out(&b.page("/recenti", &cookie).await) {
+        assert!(since.elapsed() < Duration::from_secs(7), "served past the cache's time");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// A small file system of the test's own (tmpfs, mounted as root), to fill up.
 struct SmallDisk {
     dir: PathBuf,

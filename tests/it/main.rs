@@ -19,5 +19,6 @@ mod products;
 mod renewals;
 mod reports;
 mod security;
+mod sessions;
 mod settings;
 mod store;

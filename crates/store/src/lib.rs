@@ -53,7 +53,7 @@ pub use outbox::{Mail, QueuedMail};
 pub use pool::closed_in_transaction;
 pub use renewals::{RenewError, RENEW_MAX};
 pub use reports::REPORT_ROWS_MAX;
-pub use sessions::{is_token, new_token, token_hash};
+pub use sessions::{is_token, new_token, token_hash, SESSION_CACHE_FOR};
 pub use settings::SettingsError;
 
 // Helpers the aggregate files share (each starts with `use super::*`): writing the audit and
@@ -99,8 +99,20 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    #[cfg(any(test, feature = "testing"))]
-    url: String,
+    /// Where the store connects (for PostgreSQL's LISTEN connection, and tests).
+    url: DatabaseUrl,
+    /// Sessions as this process last read them (sessions.rs).
+    sessions: std::sync::Arc<sessions::SessionCache>,
+}
+
+/// A database URL, which may hold a password: shown without it.
+#[derive(Clone)]
+struct DatabaseUrl(String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redacted_url(&self.0))
+    }
 }
 
 /// A stored code read back as its enum (a state, a customer kind); an unknown code is a
@@ -158,8 +170,8 @@ impl Store {
         let store = Self {
             pool,
             backend,
-            #[cfg(any(test, feature = "testing"))]
-            url: url.to_string(),
+            url: DatabaseUrl(url.to_string()),
+            sessions: std::sync::Arc::new(sessions::SessionCache::new(sessions::SESSION_CACHE_FOR)),
         };
         store.migrate().await?;
         Ok(store)
@@ -168,7 +180,7 @@ impl Store {
     /// The URL this store was opened with (it may hold credentials: never log it).
     #[cfg(any(test, feature = "testing"))]
     pub fn url_for_tests(&self) -> String {
-        self.url.clone()
+        self.url.0.clone()
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

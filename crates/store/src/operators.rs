@@ -150,8 +150,6 @@ impl Store {
             .collect()
     }
 
-    /// Enables or disables an operator in the scope; disabling ends their sessions.
-    /// Returns false when there is no such operator in the scope.
     /// Enables or disables an operator of the scope (a disabled one loses its sessions), with
     /// the audit line that records it, in one transaction.
     pub async fn set_operator_active(
@@ -179,7 +177,9 @@ impl Store {
             sqlx::query("DELETE FROM sessions WHERE operator_id = $1").bind(id).execute(&mut *tx).await?;
         }
         audit_in(&mut tx, audit).await?;
+        self.announce_sessions_changed_in(&mut tx).await?;
         tx.commit().await?;
+        self.forget_cached_sessions();
         Ok(true)
     }
 

@@ -135,7 +135,10 @@ impl Store {
             .before(before)
             .after(name.to_string());
         audit_in(&mut tx, &record).await?;
+        // Sessions show their organisation's name.
+        self.announce_sessions_changed_in(&mut tx).await?;
         tx.commit().await?;
+        self.forget_cached_sessions();
         Ok(())
     }
 
@@ -170,7 +173,9 @@ impl Store {
         }
         let action = if active { "ORGANIZZAZIONE_RIATTIVATA" } else { "ORGANIZZAZIONE_DISATTIVATA" };
         audit_in(&mut tx, &AuditRecord::by(op, action, "organizzazione", &name).in_organisation(id)).await?;
+        self.announce_sessions_changed_in(&mut tx).await?;
         tx.commit().await?;
+        self.forget_cached_sessions();
         Ok(())
     }
 }
