@@ -185,7 +185,6 @@ async fn serve() -> Result<(), String> {
         provisioner,
         public_url: public_url.trim_end_matches('/').to_string(),
         throttle,
-        settings: Default::default(),
         dns: pec_manager::server::dns::DnsResolver::from_env()?,
         signatures: std::sync::Arc::new(pec_manager::server::signatures::SignaturePolicy::from_env()?),
         api_rate: pec_manager::server::throttle::ApiRate::from_env(),

@@ -50,7 +50,7 @@ pub async fn list_domains(filter: DomainFilter, page: i64) -> Result<DomainsData
         can_add: op.is_admin(),
         provider: op.scope() == crate::domain::auth::Scope::All,
         typed: crate::server::stash::kept(NEW_DOMAIN_FORM).await?,
-        provider_dns: state.settings.get(&store).await?.provider_dns(),
+        provider_dns: store.settings_in_force().await?.provider_dns(),
         dns_check: crate::server::stash::kept(DNS_CHECK).await?,
     })
 }

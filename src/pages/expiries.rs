@@ -32,7 +32,7 @@ pub struct ExpiriesData {
 pub async fn list_expiries(filter: ExpiryFilter, page: i64) -> Result<ExpiriesData, AppError> {
     let op = crate::server::require()?;
     let state = crate::server::state()?;
-    let grace = state.settings.get(&state.store).await?.renewal_grace_days;
+    let grace = state.store.settings_in_force().await?.renewal_grace_days;
     let rows = match filter.query(crate::server::today(), grace) {
         Ok(q) => Ok(state.store.expiry_page(op.scope(), &q, page, PER_PAGE).await?),
         Err(e) => Err(e.to_string()),
@@ -85,7 +85,7 @@ async fn act(
     }
     // Bounded before anything is read: at most one renewal's worth of mailboxes.
     let userids: Vec<UserId> = if all {
-        let grace = state.settings.get(&state.store).await?.renewal_grace_days;
+        let grace = state.store.settings_in_force().await?.renewal_grace_days;
         let Ok(q) = filter.query(crate::server::today(), grace) else { return Ok(back("rifiuto=filtro")) };
         let rows = state.store.expiry_rows(op.scope(), &q, RENEW_MAX as i64 + 1).await?;
         if rows.len() > RENEW_MAX {
@@ -139,7 +139,7 @@ pub async fn export(
     use crate::domain::renewals::EXPORT_HEADER;
     let map: leptos_router::params::ParamsMap = query.into_iter().collect();
     let (filter, _) = filter_from_query(&map);
-    let grace = state.settings.get(&state.store).await?.renewal_grace_days;
+    let grace = state.store.settings_in_force().await?.renewal_grace_days;
     let q = filter.query(crate::server::today(), grace).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let limit = crate::store::RENEW_MAX;
     let mut rows = state.store.expiry_rows(op.scope(), &q, limit as i64 + 1).await?;

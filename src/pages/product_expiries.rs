@@ -35,7 +35,7 @@ pub struct ProductsData {
 pub async fn list_product_expiries(filter: ExpiryFilter, page: i64) -> Result<ProductsData, AppError> {
     let op = crate::server::require()?;
     let state = crate::server::state()?;
-    let grace = state.settings.get(&state.store).await?.renewal_grace_days;
+    let grace = state.store.settings_in_force().await?.renewal_grace_days;
     let rows = match filter.product_query(crate::server::today(), grace) {
         Ok(q) => Ok(state.store.product_page(op.scope(), &q, page, PER_PAGE).await?),
         Err(e) => Err(e.to_string()),
@@ -77,7 +77,7 @@ async fn renew(
     let back = |extra: &str| crate::routes::product_expiries_with(&filter, extra);
     // Bounded before anything is read: at most one renewal's worth of products.
     let ids: Vec<i64> = if all {
-        let grace = state.settings.get(&state.store).await?.renewal_grace_days;
+        let grace = state.store.settings_in_force().await?.renewal_grace_days;
         let Ok(q) = filter.product_query(crate::server::today(), grace) else {
             return Ok(back("rifiuto=filtro"));
         };
@@ -128,7 +128,7 @@ pub async fn export(
 ) -> Result<axum::response::Response, AppError> {
     use crate::domain::products::PRODUCT_EXPORT_HEADER;
     let filter = ExpiryFilter::from_pairs(|k| query.get(k).cloned().unwrap_or_default());
-    let grace = state.settings.get(&state.store).await?.renewal_grace_days;
+    let grace = state.store.settings_in_force().await?.renewal_grace_days;
     let q = filter
         .product_query(crate::server::today(), grace)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;

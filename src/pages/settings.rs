@@ -62,7 +62,6 @@ async fn save(
         Err(_) => FIELDS_REFUSED,
         Ok(new) => match state.store.save_settings(op, &new).await {
             Ok(()) => {
-                state.settings.forget();
                 crate::server::stash::forget(SETTINGS_FORM).await?;
                 return Ok(format!("{}?salvate=1", crate::routes::SETTINGS));
             }

@@ -206,7 +206,7 @@ pub async fn sign_in(
     source: &str,
 ) -> Result<SignIn, AppError> {
     use crate::routes::{login_refused, LoginRefusal};
-    let settings = state.settings.get(&state.store).await?;
+    let settings = state.store.settings_in_force().await?;
     let refusal = match login(&state.store, &state.throttle, &settings, username, password, source).await {
         Ok(LoginOutcome::Success { token, .. }) => {
             let max_age = Duration::hours(settings.session_max_hours);

@@ -110,9 +110,9 @@ pub async fn throttle_credentials(State(state): State<AppState>, req: Request, n
 pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let operator = match token_from(req.headers()) {
         Some(token) => {
-            let idle = match state.settings.get(&state.store).await {
+            let idle = match state.store.settings_in_force().await {
                 Ok(s) => chrono::Duration::minutes(s.session_idle_minutes),
-                Err(e) => return e.into_response(),
+                Err(e) => return AppError::from(e).into_response(),
             };
             match state.store.session_operator(&token_hash(&token), &stamp(Utc::now() + idle)).await {
                 Ok(op) => op,

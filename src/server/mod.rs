@@ -39,42 +39,12 @@ pub struct AppState {
     pub public_url: String,
     /// Rate limits and the password hashing queue.
     pub throttle: std::sync::Arc<throttle::Throttle>,
-    /// "Impostazioni" as last read.
-    pub settings: std::sync::Arc<SettingsCache>,
     /// Where "Verifica DNS" asks.
     pub dns: dns::DnsResolver,
     /// How signed contracts are judged.
     pub signatures: std::sync::Arc<signatures::SignaturePolicy>,
     /// The REST API's per-key rate limit.
     pub api_rate: throttle::ApiRate,
-}
-
-/// The settings in force, read from the database at most every few seconds: a change made on
-/// one server process reaches the others that soon, and this one at once.
-#[derive(Debug, Default)]
-pub struct SettingsCache(std::sync::RwLock<Option<(std::time::Instant, crate::domain::settings::Settings)>>);
-
-impl SettingsCache {
-    const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
-
-    pub async fn get(&self, store: &Store) -> Result<crate::domain::settings::Settings, AppError> {
-        let cached = self.0.read().ok().and_then(|c| c.clone());
-        if let Some((_, s)) = cached.filter(|(at, _)| at.elapsed() < Self::FRESH) {
-            return Ok(s);
-        }
-        let s = store.settings().await?;
-        if let Ok(mut c) = self.0.write() {
-            *c = Some((std::time::Instant::now(), s.clone()));
-        }
-        Ok(s)
-    }
-
-    /// After a change on this process.
-    pub fn forget(&self) {
-        if let Ok(mut c) = self.0.write() {
-            *c = None;
-        }
-    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

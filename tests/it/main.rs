@@ -5,6 +5,7 @@
 mod activation;
 mod api;
 mod api_readme;
+mod caches;
 mod cancellation;
 mod cli;
 mod common;
@@ -19,6 +20,6 @@ mod products;
 mod renewals;
 mod reports;
 mod security;
-mod sessions;
+
 mod settings;
 mod store;

@@ -41,7 +41,6 @@ pub(crate) fn state(store: &Store) -> AppState {
         ),
         public_url: "http://pec.example".into(),
         throttle: Default::default(),
-        settings: Default::default(),
         dns: Default::default(),
         signatures: common::signature_policy(false),
         api_rate: Default::default(),
@@ -2510,7 +2509,8 @@ async fn gestione_scadenze_prodotti_renews_the_ticked_products_and_exports_the_f
 }
 
 /// A session's use is written at most once a minute (a write on every page serialised them
-/// behind SQLite's one writer), and the idle expiry still moves forward.
+/// behind SQLite's one writer), and the idle expiry still moves forward. (Each row is changed
+/// by hand, so the process's session cache is emptied after it, as its 5 s would.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_is_written_at_most_once_a_minute_and_stays_alive() {
     use pec_manager::store::from_now;
@@ -2523,12 +2523,14 @@ async fn a_session_is_written_at_most_once_a_minute_and_stays_alive() {
             .raw_execute(&format!("UPDATE sessions SET last_seen_at = '{recent}', expires_at = '{soon}'"))
             .await
             .unwrap();
+        store.forget_caches_for_tests();
         let unchanged = format!("SELECT COUNT(*) AS n FROM sessions WHERE expires_at = '{soon}'");
         assert_eq!(send(&app, get("/recenti", Some(&cookie))).await.status, StatusCode::OK);
         assert_eq!(store.raw_count(&unchanged).await.unwrap(), 1, "written again within the minute");
 
         let older = from_now(chrono::Duration::minutes(-2));
         store.raw_execute(&format!("UPDATE sessions SET last_seen_at = '{older}'")).await.unwrap();
+        store.forget_caches_for_tests();
         assert_eq!(send(&app, get("/recenti", Some(&cookie))).await.status, StatusCode::OK);
         let extended = format!("SELECT COUNT(*) AS n FROM sessions WHERE expires_at > '{soon}'");
         assert_eq!(store.raw_count(&extended).await.unwrap(), 1, "idle expiry not moved");

@@ -12,6 +12,7 @@
 
 mod api_keys;
 mod audit;
+mod caches;
 mod customers;
 mod demo;
 mod domains;
@@ -37,6 +38,7 @@ mod settings;
 
 pub use api_keys::{ApiCaller, ApiKeyError};
 pub use audit::AuditRecord;
+pub use caches::CACHE_FOR;
 pub use customers::CustomerError;
 pub use domains::{AddDomainError, DomainChangeError};
 pub use drafts::StoredDraft;
@@ -53,12 +55,13 @@ pub use outbox::{Mail, QueuedMail};
 pub use pool::closed_in_transaction;
 pub use renewals::{RenewError, RENEW_MAX};
 pub use reports::REPORT_ROWS_MAX;
-pub use sessions::{is_token, new_token, token_hash, SESSION_CACHE_FOR};
+pub use sessions::{is_token, new_token, token_hash};
 pub use settings::SettingsError;
 
 // Helpers the aggregate files share (each starts with `use super::*`): writing the audit and
 // activity lines inside a change's transaction, links and mails queued with it, offer services.
 use audit::{activity_in, audit_in, escape_like, Activity};
+use caches::{announce_in, Change};
 use links::{close_links_in, link_in, LinkHolder};
 use mail_jobs::{queue_for_state_in, queue_mail_job_in, set_user_logins_in};
 use operators::{operator_from_row, OPERATOR_COLUMNS};
@@ -101,8 +104,8 @@ pub struct Store {
     backend: Backend,
     /// Where the store connects (for PostgreSQL's LISTEN connection, and tests).
     url: DatabaseUrl,
-    /// Sessions as this process last read them (sessions.rs).
-    sessions: std::sync::Arc<sessions::SessionCache>,
+    /// What this process keeps in memory, shared by its clones (caches.rs).
+    caches: std::sync::Arc<caches::Caches>,
 }
 
 /// A database URL, which may hold a password: shown without it.
@@ -171,7 +174,7 @@ impl Store {
             pool,
             backend,
             url: DatabaseUrl(url.to_string()),
-            sessions: std::sync::Arc::new(sessions::SessionCache::new(sessions::SESSION_CACHE_FOR)),
+            caches: std::sync::Arc::new(caches::Caches::new(caches::CACHE_FOR)),
         };
         store.migrate().await?;
         Ok(store)

@@ -177,9 +177,9 @@ impl Store {
             sqlx::query("DELETE FROM sessions WHERE operator_id = $1").bind(id).execute(&mut *tx).await?;
         }
         audit_in(&mut tx, audit).await?;
-        self.announce_sessions_changed_in(&mut tx).await?;
+        announce_in(&mut tx, self.backend, Change::Sessions).await?;
         tx.commit().await?;
-        self.forget_cached_sessions();
+        self.caches.forget(Change::Sessions);
         Ok(true)
     }
 

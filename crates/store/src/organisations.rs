@@ -136,9 +136,9 @@ impl Store {
             .after(name.to_string());
         audit_in(&mut tx, &record).await?;
         // Sessions show their organisation's name.
-        self.announce_sessions_changed_in(&mut tx).await?;
+        announce_in(&mut tx, self.backend, Change::Sessions).await?;
         tx.commit().await?;
-        self.forget_cached_sessions();
+        self.caches.forget(Change::Sessions);
         Ok(())
     }
 
@@ -173,9 +173,9 @@ impl Store {
         }
         let action = if active { "ORGANIZZAZIONE_RIATTIVATA" } else { "ORGANIZZAZIONE_DISATTIVATA" };
         audit_in(&mut tx, &AuditRecord::by(op, action, "organizzazione", &name).in_organisation(id)).await?;
-        self.announce_sessions_changed_in(&mut tx).await?;
+        announce_in(&mut tx, self.backend, Change::Sessions).await?;
         tx.commit().await?;
-        self.forget_cached_sessions();
+        self.caches.forget(Change::Sessions);
         Ok(())
     }
 }

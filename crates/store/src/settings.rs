@@ -51,7 +51,19 @@ pub(crate) async fn setting_in(
 }
 
 impl Store {
-    /// The settings in force.
+    /// The settings in force, as this process read them lately (caches.rs): for what every
+    /// request reads. A change reads [`Self::settings`].
+    pub async fn settings_in_force(&self) -> Result<Settings, StoreError> {
+        if let Some(s) = self.caches.settings.get() {
+            return Ok(s);
+        }
+        let generation = self.caches.settings.generation();
+        let s = self.settings().await?;
+        self.caches.settings.keep(generation, s.clone());
+        Ok(s)
+    }
+
+    /// The settings in force, read now.
     pub async fn settings(&self) -> Result<Settings, StoreError> {
         let mut tx = self.pool.begin().await?;
         let s = settings_in(&mut tx).await?;
@@ -99,20 +111,27 @@ impl Store {
                 .before(serde_json::Value::Object(was).to_string())
                 .after(serde_json::Value::Object(now_is).to_string());
             audit_in(&mut tx, &record).await?;
+            announce_in(&mut tx, self.backend, Change::Settings).await?;
         }
         tx.commit().await?;
+        self.caches.forget(Change::Settings);
         Ok(())
     }
 
+    /// One setting as is, with no audit line (the demo data, tests).
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(key)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        announce_in(&mut tx, self.backend, Change::Settings).await?;
+        tx.commit().await?;
+        self.caches.forget(Change::Settings);
         Ok(())
     }
 

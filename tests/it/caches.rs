@@ -1,5 +1,6 @@
-//! The per-process session cache: a page costs no session query while its operator keeps
-//! working, and nothing that ends a session or changes who an operator is waits for the cache.
+//! What each process keeps in memory (sessions, the settings in force): a page costs no
+//! session or settings query, and nothing that ends a session, changes who an operator is or
+//! changes the settings waits for the cache, on this process or another.
 
 use crate::common;
 use pec_manager::domain::auth::Scope;
@@ -31,7 +32,7 @@ async fn holder(store: &Store, hash: &str) -> Option<pec_manager::domain::auth::
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_session_ends_at_once_on_logout_disabling_and_revocation() {
     for store in common::stores().await {
-        let store = store.with_session_cache_for(Duration::from_secs(2));
+        let store = store.with_caches_for(Duration::from_secs(2));
         let admin = common::operator(&store, "admin").await;
 
         // Cached: a row deleted behind the store's back (no notice of any kind) is still
@@ -72,7 +73,7 @@ async fn a_cached_session_ends_at_once_on_logout_disabling_and_revocation() {
         assert!(holder(&store, &s).await.is_none(), "a revoked organisation's session still served");
 
         // A session past its expiry is not served from the cache, however long it keeps.
-        let store = store.with_session_cache_for(Duration::from_secs(60));
+        let store = store.with_caches_for(Duration::from_secs(60));
         let beta = common::operator(&store, "beta").await;
         let s = token_hash(&new_token());
         let audit = AuditRecord::by(&beta, "LOGIN", "operatore", "beta");
@@ -89,8 +90,7 @@ async fn a_cached_session_ends_at_once_on_logout_disabling_and_revocation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_on_one_process_reaches_the_others_cache_at_once() {
     let Some(first) = common::postgres_store().await else { return };
-    let second =
-        Store::open(&first.url_for_tests()).await.unwrap().with_session_cache_for(Duration::from_secs(60));
+    let second = Store::open(&first.url_for_tests()).await.unwrap().with_caches_for(Duration::from_secs(60));
     let listening = tokio::spawn({
         let second = second.clone();
         async move { second.follow_changes().await }
@@ -106,5 +106,35 @@ async fn a_change_on_one_process_reaches_the_others_cache_at_once() {
         assert!(changed.elapsed() < Duration::from_secs(2), "the other process did not hear of it");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+
+    // The settings: a change on one process is in force on the other at once.
+    let mut changed = second.settings_in_force().await.unwrap();
+    changed.renewal_grace_days += 7;
+    first.save_settings(&admin, &changed).await.unwrap();
+    let since = Instant::now();
+    while second.settings_in_force().await.unwrap().renewal_grace_days != changed.renewal_grace_days {
+        assert!(since.elapsed() < Duration::from_secs(2), "the other process kept the old settings");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     listening.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_saved_are_in_force_at_once_on_this_process() {
+    for store in common::stores().await {
+        let store = store.with_caches_for(Duration::from_secs(60));
+        let admin = common::operator(&store, "admin").await;
+        let mut changed = store.settings_in_force().await.unwrap();
+        changed.session_idle_minutes += 1;
+        store.save_settings(&admin, &changed).await.unwrap();
+        assert_eq!(
+            store.settings_in_force().await.unwrap().session_idle_minutes,
+            changed.session_idle_minutes
+        );
+        store.set_setting("renewal_grace_days", "45").await.unwrap();
+        assert_eq!(store.settings_in_force().await.unwrap().renewal_grace_days, 45);
+        // Kept: a change behind the store's back is not seen before the cache's time.
+        store.raw_execute("UPDATE settings SET value = '46' WHERE key = 'renewal_grace_days'").await.unwrap();
+        assert_eq!(store.settings_in_force().await.unwrap().renewal_grace_days, 45, "not kept");
+    }
 }
