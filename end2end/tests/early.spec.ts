@@ -1,17 +1,19 @@
 import { expect, Page, test } from "@playwright/test";
-import { block, bookOne, hydrated, linkFor, login, signAndUpload, toMailboxStep } from "./helpers";
+import * as fs from "fs";
+import { block, bookOne, hydrated, linkFor, login, signAndUpload, signContract, toMailboxStep } from "./helpers";
 
 // Issue 25: what a user types, chooses or ticks before a page becomes interactive is kept and
 // checked when it does. A slow client: the CPU throttled ×6, and the bundle held back until the
 // typing is done, so that every keystroke lands before the islands hydrate.
 
-/** Loads `path` on a slow client whose bundle arrives only when `release` is called. */
-async function slowLoad(page: Page, path: string) {
+/** Loads `path` on a slow client whose bundle (or other script, `held`) arrives only when
+ * `release` is called. */
+async function slowLoad(page: Page, path: string, held: RegExp = /\/pkg\/[^?]*\.wasm$/) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 6 });
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
-  await page.route(/\/pkg\/[^?]*\.wasm$/, async (route) => {
+  await page.route(held, async (route) => {
     await released;
     await route.continue();
   });
@@ -22,7 +24,7 @@ async function slowLoad(page: Page, path: string) {
       await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
       release();
       await hydrated(page);
-      await page.unroute(/\/pkg\/[^?]*\.wasm$/);
+      await page.unroute(held);
       await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
     },
   };
@@ -78,4 +80,19 @@ test("a back-office form keeps what was typed and chosen before hydration", asyn
   await expect(form.getByLabel("Tipo cliente")).toHaveValue("IMPRESA");
   await expect(form.getByLabel("Legale rappresentante")).toHaveValue("RSSMRA70A01H501X");
   await expect(form.getByLabel("Legale rappresentante")).toHaveAttribute("aria-invalid", "true");
+});
+
+test("a signed contract chosen before the page's script ran is sent when it runs", async ({ page }) => {
+  await login(page);
+  const { number } = await bookOne(page);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download Contratto" }).click(),
+  ]);
+  const p7m = signContract(fs.readFileSync(await download.path()));
+  // Dettaglio ordine loads no bundle: its one script (public/enhance.js) is what is held back.
+  const slow = await slowLoad(page, `/ordini/${number}`, /\/enhance\.js$/);
+  await page.getByLabel("Upload Firma Contratto").setInputFiles({ name: "contratto.pdf.p7m", mimeType: "application/pkcs7-mime", buffer: p7m });
+  await slow.release();
+  await expect(page.getByRole("status")).toContainText("EVASO");
 });

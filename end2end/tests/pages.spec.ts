@@ -30,8 +30,8 @@ test("each page works after a hard load and after following a menu link", async 
   const draft = new URL(page.url()).pathname.split("/")[2];
 
   // Hard loads: the server's HTML, then (on pages with islands) the bundle. A page without
-  // islands has no script to load.
-  const pages: [string, string, boolean][] = [
+  // islands has no script to load, or only public/enhance.js (print, the contract upload).
+  const pages: [string, string, boolean | "enhance"][] = [
     ["/recenti", "Attività recenti", false],
     ["/ricerca", "Ricerca", false],
     ["/attiva", "Attiva identità/utenza", false],
@@ -42,15 +42,16 @@ test("each page works after a hard load and after following a menu link", async 
     ["/scadenze/prodotti", "Gestione scadenze prodotti", false],
     ["/report", "Report", false],
     ["/richiesta", "Attivazione casella", true],
-    [`/richiesta/${draft}/riepilogo`, "Riepilogo", true],
-    [`/ordini/${number}`, "Dettaglio ordine", true],
+    [`/richiesta/${draft}/riepilogo`, "Riepilogo", "enhance"],
+    [`/ordini/${number}`, "Dettaglio ordine", "enhance"],
     [`/caselle/${userid}`, "Dettaglio casella", false],
   ];
   for (const [path, title, islands] of pages) {
     await page.goto(path);
     await hydrated(page);
     await heading(page, title);
-    await expect(page.locator('script[type="module"]'), path).toHaveCount(islands ? 1 : 0);
+    await expect(page.locator('script[type="module"]'), path).toHaveCount(islands === true ? 1 : 0);
+    await expect(page.locator('script[src="/enhance.js"]'), path).toHaveCount(islands === "enhance" ? 1 : 0);
   }
   // A hydrated page answers to its own handlers: the edit form checks each keystroke.
   await page.goto(`/caselle/${userid}?modifica=1`);

@@ -4,6 +4,10 @@
 //! (`<body data-hydrated="true">`, docs/UI_CONTRACT.md); a page with islands loads the bundle,
 //! whose `hydrate()` sets the attribute once its islands are live.
 //!
+//! A part whose only need of the browser is a line of script (print the page, send a form when
+//! a file is chosen) is no island: it calls [`enhanced`], and the page loads the few hundred
+//! bytes of `public/enhance.js`, which wires what carries `data-enhance` and then sets the mark.
+//!
 //! Each island calls [`on_page`] first. After the whole page has been rendered, [`PageScripts`]
 //! (the last thing in `<body>`) then knows whether any island was on it.
 
@@ -11,22 +15,40 @@ use leptos::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Whether an island was rendered into the current response (provided by the shell).
+/// What the current response holds that needs a script (provided by the shell).
 #[derive(Clone, Debug, Default)]
-pub struct IslandsOnPage(Arc<AtomicBool>);
+pub struct IslandsOnPage {
+    islands: Arc<AtomicBool>,
+    enhanced: Arc<AtomicBool>,
+}
 
 impl IslandsOnPage {
     pub fn any(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.islands.load(Ordering::SeqCst)
+    }
+
+    fn enhanced(&self) -> bool {
+        self.enhanced.load(Ordering::SeqCst)
     }
 }
 
 /// Called first by every island: on the server, the page then gets the hydration scripts.
 pub fn on_page() {
     if let Some(flag) = use_context::<IslandsOnPage>() {
-        flag.0.store(true, Ordering::SeqCst);
+        flag.islands.store(true, Ordering::SeqCst);
     }
 }
+
+/// Called by a server component with a `data-enhance` control: the page then loads
+/// `public/enhance.js`.
+pub fn enhanced() {
+    if let Some(flag) = use_context::<IslandsOnPage>() {
+        flag.enhanced.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Where `public/enhance.js` is served.
+pub const ENHANCE_SCRIPT: &str = "/enhance.js";
 
 /// The end of `<body>`: the hydration scripts if an island is on the page, else the mark that
 /// the page is ready. The decision waits for the page: pages render with `SsrMode::Async`,
@@ -53,8 +75,17 @@ pub fn PageScripts(options: LeptosOptions) -> impl IntoView {
                 }
             })
             .await;
+            // Sets the mark itself once it has wired the page, if no island is on it. `async`,
+            // not `defer`: the page above is parsed already, and DOMContentLoaded need not wait.
+            let enhance = flag.enhanced().then(|| view! { <script src=ENHANCE_SCRIPT async></script> });
             if flag.any() {
-                view! { <HydrationScripts options islands=true /> }.into_any()
+                view! {
+                    <HydrationScripts options islands=true />
+                    {enhance}
+                }
+                .into_any()
+            } else if enhance.is_some() {
+                enhance.into_any()
             } else {
                 // Registered here, where this request's owner is current: the view an
                 // asynchronous part returns is rendered later, outside it.

@@ -274,7 +274,6 @@ pub fn ContractControls(
     signed: bool,
 ) -> impl IntoView {
     let booked = state == crate::domain::OrderState::Prenotato;
-    let upload = crate::routes::contract_upload(&number);
     view! {
         <section class="contract no-print" aria-labelledby="contratto-h" id="contratto">
             <h2 id="contratto-h">"Contratto"</h2>
@@ -300,7 +299,7 @@ pub fn ContractControls(
             {booked
                 .then(|| {
                     view! {
-                        <ContractUpload upload=upload.clone() />
+                        <ContractUpload number=number.clone() />
                         <form method="post" action=CancelOrder::url() class="inline-form">
                             <input type="hidden" name="number" value=number.to_string() />
                             <button type="submit" class="danger">
@@ -314,29 +313,19 @@ pub fn ContractControls(
 }
 
 /// "Upload Firma Contratto": a plain multipart form (its button posts it without JavaScript);
-/// with JavaScript choosing the file is enough. A file chosen before the page became
-/// interactive is sent as soon as it is.
-#[island]
-fn ContractUpload(upload: String) -> impl IntoView {
-    crate::components::islands::on_page();
-    let form = NodeRef::<leptos::html::Form>::new();
-    let submit = move || {
-        if let Some(form) = form.get_untracked() {
-            let _ = form.submit();
-        }
-    };
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let chosen = form.get().and_then(|f| {
-            use leptos::wasm_bindgen::JsCast;
-            f.query_selector("input[type=file]").ok().flatten()?.dyn_into::<web_sys::HtmlInputElement>().ok()
-        });
-        if chosen.and_then(|i| i.files()).is_some_and(|f| f.length() > 0) {
-            submit();
-        }
-    });
+/// with the page's small script (`public/enhance.js`) choosing the file is enough, also a file
+/// chosen before the script ran. No island: nothing here needs the WASM bundle.
+#[component]
+fn ContractUpload(number: crate::domain::OrderNumber) -> impl IntoView {
+    crate::components::islands::enhanced();
     view! {
-        <form method="post" action=upload enctype="multipart/form-data" class="contract-upload" node_ref=form>
+        <form
+            method="post"
+            action=crate::routes::contract_upload(&number)
+            enctype="multipart/form-data"
+            class="contract-upload"
+            data-enhance="submit-on-choice"
+        >
             <label for="contratto-file">"Upload Firma Contratto"</label>
             <input
                 type="file"
@@ -344,7 +333,6 @@ fn ContractUpload(upload: String) -> impl IntoView {
                 name="contratto"
                 aria-describedby="contratto-aiuto"
                 accept=".pdf,.p7m,application/pdf,application/pkcs7-mime"
-                on:change=move |_| submit()
             />
             <p id="contratto-aiuto" class="hint">
                 "Il contratto scaricato con Download Contratto, firmato digitalmente dal legale rappresentante: PDF firmato (PAdES) oppure file .p7m (CAdES), al massimo 5 MB. "

@@ -1,6 +1,8 @@
 //! Issue 25: pages are server components; only islands load the bundle. A page without islands
 //! carries no script and says at once that it is ready (`data-hydrated`); a page with islands
-//! loads the hydration script, and its body waits for the bundle to set the mark.
+//! loads the hydration script, and its body waits for the bundle to set the mark. A page whose
+//! only live parts are a print button and the contract upload loads the few hundred bytes of
+//! `public/enhance.js` instead of the bundle, which sets the mark.
 
 use crate::activation::booked_order;
 use crate::common;
@@ -13,6 +15,7 @@ use pec_manager::store::Store;
 struct Shape {
     islands: bool,
     script: bool,
+    enhance: bool,
     ready_at_once: bool,
 }
 
@@ -24,12 +27,14 @@ fn shape(html: &str) -> Shape {
         // The bundle: its module script and the preloads of its JS and WASM. (leptos_axum also
         // writes two tiny inline scripts declaring its resource arrays on every page.)
         script: html.contains("type=\"module\"") || html.contains("/pkg/pec-manager.js"),
+        enhance: html.contains("src=\"/enhance.js\""),
         ready_at_once: body_tag.contains("data-hydrated=\"true\""),
     }
 }
 
-const STATIC: Shape = Shape { islands: false, script: false, ready_at_once: true };
-const INTERACTIVE: Shape = Shape { islands: true, script: true, ready_at_once: false };
+const STATIC: Shape = Shape { islands: false, script: false, enhance: false, ready_at_once: true };
+const INTERACTIVE: Shape = Shape { islands: true, script: true, enhance: false, ready_at_once: false };
+const ENHANCED: Shape = Shape { islands: false, script: false, enhance: true, ready_at_once: false };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_pages_with_islands_load_the_bundle() {
@@ -92,12 +97,26 @@ async fn pages_on(store: &Store) {
         let (path, s) = page(path, Some(alfa.clone())).await;
         assert_eq!(s, STATIC, "{path}");
     }
-    // Forms with live checks, the wizard, and a booked order's contract upload.
+    // A booked order's contract upload, the summary's print button.
+    let summary = common::draft_with(store, &op, vec![common::mailbox("riepilogo@legalmail.it", "")]).await;
+    let to = pec_manager::pages::wizard::operations::confirm(
+        store,
+        &op,
+        &summary,
+        pec_manager::pages::wizard::WizardAction::Continue,
+    )
+    .await
+    .unwrap();
+    assert!(to.ends_with("/riepilogo"), "{to}");
+    for path in [format!("/ordini/{booked}"), format!("/richiesta/{summary}/riepilogo")] {
+        let (path, s) = page(path, Some(alfa.clone())).await;
+        assert_eq!(s, ENHANCED, "{path}");
+    }
+    // Forms with live checks, the wizard.
     for path in [
         "/richiesta".to_string(),
         format!("/richiesta/{draft}"),
         format!("/richiesta/{draft}/caselle"),
-        format!("/ordini/{booked}"),
         format!("/caselle/{userid}?modifica=1"),
         "/configurazione/clienti".to_string(),
         "/domini".to_string(),

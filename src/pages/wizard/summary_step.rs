@@ -112,20 +112,14 @@ fn Summary(order: OrderDetail) -> impl IntoView {
     }
 }
 
-/// "Stampa pagina": printing needs the browser's script; without it the browser's own print
-/// command works, and the button is not shown.
-#[island]
+/// "Stampa pagina": printing needs a line of script (`public/enhance.js`, not the WASM bundle);
+/// without it the browser's own print command works, and the button is not shown.
+#[component]
 fn PrintButton() -> impl IntoView {
-    crate::components::islands::on_page();
+    crate::components::islands::enhanced();
     view! {
         <div class="actions no-print">
-            <button
-                type="button"
-                class="js-only"
-                on:click=move |_| {
-                    let _ = window().print();
-                }
-            >
+            <button type="button" class="js-only" data-enhance="print">
                 "Stampa pagina"
             </button>
         </div>
