@@ -1,6 +1,7 @@
 //! The HTML shell, the layout and the routes.
 
 use crate::components::islands::{IslandsOnPage, PageScripts};
+use crate::components::not_found::NotFoundPage;
 use crate::components::{FormErrorBanner, MainMenu};
 use crate::pages::activation::ActivationPage;
 use crate::pages::api_keys::ApiKeysPage;
@@ -8,14 +9,14 @@ use crate::pages::audit::AuditPage;
 use crate::pages::configuration::{ConfigurationPage, OperatorsPage};
 use crate::pages::customers::CustomersPage;
 use crate::pages::domains::DomainsPage;
+use crate::pages::expiries::products::ProductExpiriesPage;
 use crate::pages::expiries::ExpiriesPage;
-use crate::pages::home::{HomePage, NotFoundPage};
+use crate::pages::home::HomePage;
 use crate::pages::login::{LoginPage, SessionBar};
-use crate::pages::mailbox_detail::MailboxPage;
+use crate::pages::mailbox::MailboxPage;
 use crate::pages::offers::OffersPage;
 use crate::pages::order_detail::OrderPage;
 use crate::pages::organisations::OrganisationsPage;
-use crate::pages::product_expiries::ProductExpiriesPage;
 use crate::pages::recent::RecentPage;
 use crate::pages::reports::ReportsPage;
 use crate::pages::search::SearchPageView;

@@ -1,7 +1,11 @@
 //! Building blocks shared by pages: labelled fields with their messages, the main menu, error
 //! panels. Accessible names follow docs/UI_CONTRACT.md.
 
+pub mod availability;
+pub mod contract;
 pub mod islands;
+pub mod links;
+pub mod not_found;
 
 use crate::error::AppError;
 use leptos::prelude::*;

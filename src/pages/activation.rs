@@ -3,6 +3,7 @@
 //! server, stored only as an argon2 hash); the link then stops working. Without a link, an
 //! operator can send a new one for a mailbox.
 
+use crate::components::links::ResendLink;
 use crate::components::TextField;
 use crate::domain::lifecycle::{mailbox_password, password_checks};
 use crate::error::AppError;
@@ -71,21 +72,6 @@ async fn holder_sets_password(
         return Err(link_not_working());
     }
     Ok("/attiva?fatto=1".into())
-}
-
-/// An operator sends a mailbox's holder a new link (the earlier ones stop working).
-#[server(endpoint = "attiva/reinvia")]
-pub async fn resend_link(userid: String) -> Result<(), AppError> {
-    let op = crate::server::require()?;
-    let state = crate::server::state()?;
-    let userid = AppError::mailbox_asked(&userid)?;
-    let mail = crate::server::mail::link_mail(&state.public_url);
-    if !state.store.resend_link(&op, &userid, &mail).await? {
-        return Err(AppError::NotFound(format!("Nessuna casella attiva con userid «{userid}»")));
-    }
-    state.mailer.wake();
-    crate::server::redirect::redirect(&format!("{}?link=inviato", crate::routes::mailbox(&userid)));
-    Ok(())
 }
 
 #[component]

@@ -50,7 +50,7 @@ pub fn build(state: AppState) -> axum::Router {
         .route(routes::CSV_TEMPLATE, get(csv_template))
         .route(routes::EXPIRIES_CSV, get(crate::pages::expiries::export))
         .route(routes::REPORTS_CSV, get(crate::pages::reports::export))
-        .route(routes::PRODUCT_EXPIRIES_CSV, get(crate::pages::product_expiries::export))
+        .route(routes::PRODUCT_EXPIRIES_CSV, get(crate::pages::expiries::products::export))
         .route(routes::SEARCH_CSV, get(crate::pages::search::export))
         .route(routes::AUDIT_CSV, get(crate::pages::audit::export))
         .route(routes::pattern::ERROR_REPORT, get(crate::pages::wizard::csv_routes::error_report))

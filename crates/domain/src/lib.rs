@@ -6,6 +6,7 @@ pub mod auth;
 pub mod contract;
 pub mod csv_file;
 pub mod customers;
+pub mod dates;
 pub mod dns;
 pub mod domains;
 pub mod fields;

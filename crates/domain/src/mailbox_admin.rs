@@ -3,7 +3,7 @@
 
 use super::fields::{self, FieldError};
 use super::ids::{OrderNumber, UserId};
-use super::records::Services;
+use super::offers::Services;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -61,7 +61,7 @@ pub fn note(text: &str) -> Result<String, AdminError> {
 /// counter was never reset.
 pub fn disk_line(disk_gb: i64, used_mb: i64, reset_at: &str) -> String {
     let tenths = used_mb.max(0) * 10 / 1024;
-    let reset = if reset_at.is_empty() { "-".to_string() } else { crate::records::italian_date(reset_at) };
+    let reset = if reset_at.is_empty() { "-".to_string() } else { crate::dates::italian_date(reset_at) };
     format!("Spazio disco {disk_gb} GB (usato {},{} GB) Azz. al {reset}", tenths / 10, tenths % 10)
 }
 

@@ -373,6 +373,19 @@ impl OfferRefusal {
     }
 }
 
+/// RIEPILOGO SERVIZI of a mailbox (from its offer at activation).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Services {
+    pub disk_gb: i64,
+    pub disk_used_mb: i64,
+    pub sms: bool,
+    pub security_archive: bool,
+    pub legal_preservation: bool,
+    pub shadow_pec: bool,
+    pub push_imap: bool,
+    pub phishing_protection: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,10 @@ use crate::request::CustomerKind;
 use crate::states::{MailboxState, OrderState};
 use serde::{Deserialize, Serialize};
 
+// Where they lived before; their homes are the offers and the dates.
+pub use crate::dates::{italian_date, italian_stamp};
+pub use crate::offers::Services;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Offer {
     pub code: String,
@@ -177,19 +181,6 @@ pub struct ReminderSent {
     pub sent_at: String,
 }
 
-/// RIEPILOGO SERVIZI of a mailbox (from its offer at activation).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Services {
-    pub disk_gb: i64,
-    pub disk_used_mb: i64,
-    pub sms: bool,
-    pub security_archive: bool,
-    pub legal_preservation: bool,
-    pub shadow_pec: bool,
-    pub push_imap: bool,
-    pub phishing_protection: bool,
-}
-
 /// One line of the audit log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -232,22 +223,6 @@ pub struct Organisation {
     pub id: i64,
     pub name: String,
     pub kind: String,
-}
-
-/// `2026-11-26 10:00:00` (stored, UTC) → `26/11/2026` (as the guide shows dates).
-pub fn italian_date(stored: &str) -> String {
-    match (stored.get(0..4), stored.get(5..7), stored.get(8..10)) {
-        (Some(y), Some(m), Some(d)) => format!("{d}/{m}/{y}"),
-        _ => stored.to_string(),
-    }
-}
-
-/// `2026-11-26 10:00:00` (stored, UTC) → `26/11/2026 10:00`; "—" for never.
-pub fn italian_stamp(stored: &str) -> String {
-    if stored.is_empty() {
-        return "—".into();
-    }
-    format!("{} {}", italian_date(stored), stored.get(11..16).unwrap_or(""))
 }
 
 /// Human label for a customer kind code.

@@ -5,14 +5,14 @@ use super::request_step::AlreadyOrdered;
 use super::row_table::{editor_field_id, RowEditor, RowTable};
 use super::upload_zone::UploadZone;
 use super::{
-    check_availability, mailbox_field_id, mailbox_field_name, with_wizard, SaveMailboxes, StepList,
-    WizardAction, WizardData,
+    mailbox_field_id, mailbox_field_name, with_wizard, SaveMailboxes, StepList, WizardAction, WizardData,
 };
+use crate::components::availability::check_availability;
+use crate::components::not_found::NotFoundPage;
 use crate::components::{focus_element, sleep_ms, MailboxFields, TextField};
 use crate::domain::csv_file::ImportNote;
 use crate::domain::request::{validate_mailboxes, validate_mailboxes_header};
 use crate::domain::{fields, MailboxField, MailboxInput, OrderDraft, RequestField};
-use crate::pages::home::NotFoundPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

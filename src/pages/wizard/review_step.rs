@@ -2,10 +2,10 @@
 
 use super::request_step::AlreadyOrdered;
 use super::{with_wizard, ConfirmOrder, Step, StepList, WizardData};
+use crate::components::not_found::NotFoundPage;
 use crate::components::MailboxPager;
 use crate::domain::records::{customer_kind_label, PageOf};
 use crate::domain::MailboxField;
-use crate::pages::home::NotFoundPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

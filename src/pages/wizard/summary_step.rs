@@ -97,7 +97,7 @@ fn Summary(order: OrderDetail) -> impl IntoView {
             </table>
         </div>
         <p>"Per attivare le caselle, acquisire il contratto o firmare il contratto."</p>
-        <crate::pages::order_detail::ContractControls
+        <crate::components::contract::ContractControls
             number=order.number.clone()
             state=order.state
             signed=order.contract

@@ -1,14 +1,14 @@
-//! "Gestione scadenze prodotti": the products with their own term (Conservazione a norma,
-//! extra disk space, SMS credit) ending in a window (and those ended still within the grace
-//! period), filtered and paged; the ticked rows (or all of the filter) renewed in one renewal
-//! order; "Esporta CSV" of the filter. The filter and its refusals are the mailboxes' page's.
+//! "Gestione scadenze caselle": the mailboxes expiring in a window (and those expired still
+//! within the grace period), filtered and paged; selected rows (or all of the filter) are
+//! renewed in one renewal order or get tacit renewal on or off; "Esporta CSV" of the filter.
+//! "Gestione scadenze prodotti" (`products`) shares its filter.
 
-use crate::components::{loaded, Pager};
-use crate::domain::products::{ProductKind, ProductRow, LISTED_PRODUCT_STATES};
+pub mod products;
+
+use crate::components::{loaded, page_of_list, Pager};
 use crate::domain::records::{italian_date, Paged};
-use crate::domain::renewals::{ExpiryFilter, WINDOWS};
+use crate::domain::renewals::{ExpiryFilter, ExpiryRow, LISTED_STATES, WINDOWS};
 use crate::error::AppError;
-use crate::pages::expiries::{filter_from_query, hidden_filter};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -18,97 +18,110 @@ use std::collections::BTreeMap;
 
 pub const PER_PAGE: i64 = 50;
 
-/// The refusals of the last "Rinnova selezionate" of this session, per product.
+/// The refusals of the last "Rinnova selezionate" of this session, per mailbox.
 #[cfg(feature = "ssr")]
-const REFUSED: &str = "scadenze/prodotti/rifiuti";
+const REFUSED: &str = "scadenze/rifiuti";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ProductsData {
+pub struct ExpiriesData {
     /// `Err` holds why the filter cannot be used.
-    pub rows: Result<Paged<ProductRow>, String>,
+    pub rows: Result<Paged<ExpiryRow>, String>,
     /// Names this page's action form: sent twice, it is done once.
     pub request_key: String,
     pub refused: Vec<(String, String)>,
 }
 
-#[server(endpoint = "scadenze/prodotti")]
-pub async fn list_product_expiries(filter: ExpiryFilter, page: i64) -> Result<ProductsData, AppError> {
+#[server(endpoint = "scadenze/caselle")]
+pub async fn list_expiries(filter: ExpiryFilter, page: i64) -> Result<ExpiriesData, AppError> {
     let op = crate::server::require()?;
     let state = crate::server::state()?;
     let grace = state.store.settings_in_force().await?.renewal_grace_days;
-    let rows = match filter.product_query(crate::server::today(), grace) {
-        Ok(q) => Ok(state.store.product_page(op.scope(), &q, page, PER_PAGE).await?),
+    let rows = match filter.query(crate::server::today(), grace) {
+        Ok(q) => Ok(state.store.expiry_page(op.scope(), &q, page, PER_PAGE).await?),
         Err(e) => Err(e.to_string()),
     };
-    Ok(ProductsData {
+    Ok(ExpiriesData {
         rows,
         request_key: crate::store::new_token(),
         refused: crate::server::stash::kept(REFUSED).await?.unwrap_or_default(),
     })
 }
 
-/// "Rinnova selezionate" on the rows ticked (`scelte[<product id>]`) or on every row of the
-/// filter (`tutte`).
-#[server(endpoint = "scadenze/prodotti/rinnova")]
-pub async fn renew_products(
+/// "Rinnova selezionate", "Attiva rinnovo tacito", "Disattiva rinnovo tacito" on the rows
+/// ticked (`scelte[<userid>]`) or on every row of the filter (`tutte`).
+#[server(endpoint = "scadenze/azione")]
+pub async fn expiry_action(
     #[server(default)] scelte: BTreeMap<String, String>,
     #[server(default)] tutte: String,
     #[server(default)] filtro: BTreeMap<String, String>,
     #[server(default)] richiesta: String,
+    azione: String,
 ) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let state = crate::server::state()?;
     let filter = ExpiryFilter::from_pairs(|k| filtro.get(k).cloned().unwrap_or_default());
-    let to = renew(&state, &op, scelte, tutte == "1", filter, &richiesta).await?;
+    let to = act(&state, &op, scelte, tutte == "1", filter, &richiesta, &azione).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
 }
 
+/// The actions' codes.
+const RENEW: &str = "rinnova";
+const TACIT_ON: &str = "tacito-si";
+const TACIT_OFF: &str = "tacito-no";
+
 #[cfg(feature = "ssr")]
-async fn renew(
+async fn act(
     state: &crate::server::AppState,
     op: &crate::domain::auth::Operator,
     ticked: BTreeMap<String, String>,
     all: bool,
     filter: ExpiryFilter,
     request_key: &str,
+    action: &str,
 ) -> Result<String, AppError> {
+    use crate::domain::UserId;
     use crate::store::{RenewError, RENEW_MAX};
-    let back = |extra: &str| crate::routes::product_expiries_with(&filter, extra);
-    // Bounded before anything is read: at most one renewal's worth of products.
-    let ids: Vec<i64> = if all {
+    let back = |extra: &str| crate::routes::expiries_with(&filter, extra);
+    if ![RENEW, TACIT_ON, TACIT_OFF].contains(&action) {
+        return Err(AppError::BadRequest("azione sconosciuta".into()));
+    }
+    // Bounded before anything is read: at most one renewal's worth of mailboxes.
+    let userids: Vec<UserId> = if all {
         let grace = state.store.settings_in_force().await?.renewal_grace_days;
-        let Ok(q) = filter.product_query(crate::server::today(), grace) else {
-            return Ok(back("rifiuto=filtro"));
-        };
-        let rows = state.store.product_rows(op.scope(), &q, RENEW_MAX as i64 + 1).await?;
+        let Ok(q) = filter.query(crate::server::today(), grace) else { return Ok(back("rifiuto=filtro")) };
+        let rows = state.store.expiry_rows(op.scope(), &q, RENEW_MAX as i64 + 1).await?;
         if rows.len() > RENEW_MAX {
             return Ok(back("rifiuto=troppe"));
         }
-        rows.iter().map(|r| r.id).collect()
+        rows.iter().filter_map(|r| UserId::parse(&r.userid)).collect()
     } else {
         if ticked.len() > RENEW_MAX {
             return Ok(back("rifiuto=troppe"));
         }
-        ticked.keys().filter_map(|id| id.parse().ok()).collect()
+        ticked.keys().filter_map(|u| UserId::parse(u)).collect()
     };
-    if ids.is_empty() {
+    if userids.is_empty() {
         return Ok(back("rifiuto=nessuna"));
+    }
+    if action != RENEW {
+        let n = state.store.set_tacit_renewal(op, &userids, action == TACIT_ON).await?;
+        return Ok(back(&format!("esito={action}&caselle={n}")));
     }
     if !crate::store::is_token(request_key) {
         return Err(AppError::BadRequest("richiesta non valida".into()));
     }
     crate::server::stash::forget(REFUSED).await?;
-    match state.store.renew_products(op, &ids, crate::server::today(), request_key).await {
+    match state.store.renew_mailboxes(op, &userids, crate::server::today(), request_key).await {
         Ok(numbers) => {
             let numbers: Vec<&str> = numbers.iter().map(|n| n.as_str()).collect();
-            Ok(back(&format!("esito=rinnovati&prodotti={}&ordini={}", ids.len(), numbers.join(","))))
+            Ok(back(&format!("esito=rinnovate&caselle={}&ordini={}", userids.len(), numbers.join(","))))
         }
         Err(RenewError::Refused(list)) => {
             let shown: Vec<(String, String)> =
                 list.iter().take(100).map(|(u, e)| (u.as_str().to_string(), e.to_string())).collect();
             crate::server::stash::keep(REFUSED, &shown).await?;
-            Ok(back(&format!("rifiuto=prodotti&n={}", list.len())))
+            Ok(back(&format!("rifiuto=caselle&n={}", list.len())))
         }
         Err(RenewError::NotFound(_)) => Ok(back("rifiuto=non-trovate")),
         Err(RenewError::Conflict) => Ok(back("rifiuto=conflitto")),
@@ -118,55 +131,54 @@ async fn renew(
     }
 }
 
-/// "Esporta CSV": every product of the filter (at most the largest renewal's, and the file
-/// says when it stopped there), formula-safe.
+/// "Esporta CSV": every row of the filter (at most the largest renewal's, and the file says
+/// when it stopped there), as Excel in Italian opens it, formula-safe.
 #[cfg(feature = "ssr")]
 pub async fn export(
     axum::extract::State(state): axum::extract::State<crate::server::AppState>,
     crate::server::auth::SignedIn(op): crate::server::auth::SignedIn,
     axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
 ) -> Result<axum::response::Response, AppError> {
-    use crate::domain::products::PRODUCT_EXPORT_HEADER;
-    let filter = ExpiryFilter::from_pairs(|k| query.get(k).cloned().unwrap_or_default());
+    use crate::domain::renewals::EXPORT_HEADER;
+    let map: leptos_router::params::ParamsMap = query.into_iter().collect();
+    let (filter, _) = filter_from_query(&map);
     let grace = state.store.settings_in_force().await?.renewal_grace_days;
-    let q = filter
-        .product_query(crate::server::today(), grace)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let q = filter.query(crate::server::today(), grace).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let limit = crate::store::RENEW_MAX;
-    let mut rows = state.store.product_rows(op.scope(), &q, limit as i64 + 1).await?;
+    let mut rows = state.store.expiry_rows(op.scope(), &q, limit as i64 + 1).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
     let cells = rows.iter().map(|r| r.cells().to_vec()).collect();
-    Ok(crate::server::csv_export(
-        "scadenze-prodotti.csv",
-        &PRODUCT_EXPORT_HEADER,
-        cells,
-        more.then_some(limit as i64),
-    ))
+    Ok(crate::server::csv_export("scadenze-caselle.csv", &EXPORT_HEADER, cells, more.then_some(limit as i64)))
 }
 
 /// A refusal named in the address, in Italian.
 fn refusal(code: &str, n: &str) -> Option<String> {
     Some(match code {
         "filtro" => "Il filtro non è valido: correggere le date".into(),
-        "troppe" => format!("Troppi prodotti in una volta: al massimo {}", crate::domain::csv_file::MAX_ROWS),
-        "nessuna" => "Nessun prodotto selezionato".into(),
-        "non-trovate" => "Alcuni prodotti selezionati non esistono più: nulla è stato rinnovato".into(),
+        "troppe" => format!("Troppe caselle in una volta: al massimo {}", crate::domain::csv_file::MAX_ROWS),
+        "nessuna" => "Nessuna casella selezionata".into(),
+        "non-trovate" => "Alcune caselle selezionate non esistono più: nulla è stato rinnovato".into(),
         "conflitto" => {
-            "Alcuni prodotti sono stati appena rinnovati da un'altra richiesta: nulla è stato rinnovato. Ricaricare la pagina".into()
+            "Alcune caselle sono state appena rinnovate da un'altra richiesta: nulla è stato rinnovato. Ricaricare la pagina".into()
         }
-        "prodotti" => {
+        "caselle" => {
             let n: usize = n.parse().unwrap_or(0);
-            format!("Rinnovo rifiutato per {n} prodotti: nulla è stato rinnovato")
+            format!("Rinnovo rifiutato per {n} caselle: nulla è stato rinnovato")
         }
         _ => return None,
     })
 }
 
+pub fn filter_from_query(q: &leptos_router::params::ParamsMap) -> (ExpiryFilter, i64) {
+    let get = |k: &str| q.get(k).unwrap_or_default();
+    (ExpiryFilter::from_pairs(get), get("pagina").parse().unwrap_or(1))
+}
+
 #[component]
-pub fn ProductExpiriesPage() -> impl IntoView {
+pub fn ExpiriesPage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(move || filter_from_query(&query.read()), |(f, p)| list_product_expiries(f, p));
+    let data = Resource::new(move || filter_from_query(&query.read()), |(f, p)| list_expiries(f, p));
     let (f, _) = filter_from_query(&query.read_untracked());
     let window = f.window();
     let text =
@@ -179,10 +191,10 @@ pub fn ProductExpiriesPage() -> impl IntoView {
             }
         };
     view! {
-        <Title text="Gestione scadenze prodotti" />
-        <h1>"Gestione scadenze prodotti"</h1>
+        <Title text="Gestione scadenze caselle" />
+        <h1>"Gestione scadenze caselle"</h1>
         // A GET form: the filter lives in the address (works without JavaScript, bookmarkable).
-        <form method="get" action=crate::routes::PRODUCT_EXPIRIES class="filters">
+        <form method="get" action=crate::routes::EXPIRIES class="filters">
             <div class="field">
                 <label for="f-entro">"Scadenza entro"</label>
                 <select id="f-entro" name="entro">
@@ -199,21 +211,6 @@ pub fn ProductExpiriesPage() -> impl IntoView {
             </div>
             {text("f-dal", "dal", "Dal", f.from.clone(), "date")}
             {text("f-al", "al", "Al", f.to.clone(), "date")}
-            <div class="field">
-                <label for="f-prodotto">"Prodotto"</label>
-                <select id="f-prodotto" name="prodotto">
-                    <option value="">"Tutti"</option>
-                    {ProductKind::ALL
-                        .map(|k| {
-                            view! {
-                                <option value=k.code() selected=f.product == k.code()>
-                                    {k.label()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
             {text("f-cliente", "cliente", "Cliente", f.customer.clone(), "text")}
             {text("f-offerta", "offerta", "Offerta", f.offer.clone(), "text")}
             {text("f-dominio", "dominio", "Dominio", f.domain.clone(), "text")}
@@ -221,7 +218,7 @@ pub fn ProductExpiriesPage() -> impl IntoView {
                 <label for="f-stato">"Stato"</label>
                 <select id="f-stato" name="stato">
                     <option value="">"Tutti"</option>
-                    {LISTED_PRODUCT_STATES
+                    {LISTED_STATES
                         .map(|s| {
                             view! {
                                 <option value=s.code() selected=f.state == s.code()>
@@ -232,30 +229,58 @@ pub fn ProductExpiriesPage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </div>
+            <div class="field">
+                <label for="f-tacito">"Rinnovo tacito"</label>
+                <select id="f-tacito" name="tacito">
+                    <option value="">"Tutti"</option>
+                    <option value="si" selected=f.tacit == "si">
+                        "Sì"
+                    </option>
+                    <option value="no" selected=f.tacit == "no">
+                        "No"
+                    </option>
+                </select>
+            </div>
             <button type="submit">"Filtra"</button>
         </form>
-        {loaded(data, |d| view! { <ProductsView data=d /> })}
+        {loaded(data, |d| view! { <ExpiriesView data=d /> })}
     }
 }
 
+/// The filter again as hidden fields of another form, each named by `name`.
+pub(crate) fn hidden_filter(f: &ExpiryFilter, name: impl Fn(&str) -> String) -> impl IntoView {
+    f.pairs()
+        .into_iter()
+        .map(|(key, value)| view! { <input type="hidden" name=name(key) value=value.to_string() /> })
+        .collect_view()
+}
+
 #[component]
-fn ProductsView(data: ProductsData) -> impl IntoView {
+fn ExpiriesView(data: ExpiriesData) -> impl IntoView {
     let query = use_query_map();
     let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
     let (filter, _) = filter_from_query(&query.read_untracked());
-    let outcome = (q("esito") == "rinnovati").then(|| {
-        // Only order numbers (digits) are repeated from the address.
-        let orders: Vec<String> = q("ordini")
-            .split(',')
-            .filter(|n| !n.is_empty() && n.len() <= 12 && n.chars().all(|c| c.is_ascii_digit()))
-            .map(str::to_string)
-            .collect();
-        let n: usize = q("prodotti").parse().unwrap_or(0);
-        (format!("Rinnovo eseguito: {n} prodotti rinnovati."), orders)
-    });
+    let outcome = match q("esito").as_str() {
+        "rinnovate" => {
+            // Only order numbers (digits) are repeated from the address.
+            let orders: Vec<String> = q("ordini")
+                .split(',')
+                .filter(|n| !n.is_empty() && n.len() <= 12 && n.chars().all(|c| c.is_ascii_digit()))
+                .map(str::to_string)
+                .collect();
+            let n: usize = q("caselle").parse().unwrap_or(0);
+            Some((format!("Rinnovo eseguito: {n} caselle rinnovate."), orders))
+        }
+        TACIT_ON | TACIT_OFF => {
+            let n: usize = q("caselle").parse().unwrap_or(0);
+            let what = if q("esito") == TACIT_ON { "attivato" } else { "disattivato" };
+            Some((format!("Rinnovo tacito {what} per {n} caselle."), Vec::new()))
+        }
+        _ => None,
+    };
     let refused = refusal(&q("rifiuto"), &q("n"));
-    let ProductsData { rows, request_key, refused: per_product } = data;
-    let per_product = if q("rifiuto") == "prodotti" { per_product } else { Vec::new() };
+    let ExpiriesData { rows, request_key, refused: per_mailbox } = data;
+    let per_mailbox = if q("rifiuto") == "caselle" { per_mailbox } else { Vec::new() };
     let rows = match rows {
         Ok(rows) => rows,
         Err(why) => {
@@ -268,8 +293,7 @@ fn ProductsView(data: ProductsData) -> impl IntoView {
         }
     };
     let Paged { items, page, pages, total } = rows;
-    let link_filter = filter.clone();
-    let link = move |p: i64| crate::routes::product_expiries_with(&link_filter, &format!("pagina={p}"));
+    let link = page_of_list(crate::routes::EXPIRIES);
     let export_filter = filter.clone();
     view! {
         {outcome
@@ -277,19 +301,24 @@ fn ProductsView(data: ProductsData) -> impl IntoView {
                 view! {
                     <div class="notice" role="status">
                         <p>{text}</p>
-                        <p>
-                            "Ordini di rinnovo: "
-                            {orders
-                                .into_iter()
-                                .map(|n| {
-                                    let href = format!("/ordini/{n}");
-                                    view! {
-                                        <a href=href>{n}</a>
-                                        " "
-                                    }
-                                })
-                                .collect_view()}
-                        </p>
+                        {(!orders.is_empty())
+                            .then(|| {
+                                view! {
+                                    <p>
+                                        "Ordini di rinnovo: "
+                                        {orders
+                                            .into_iter()
+                                            .map(|n| {
+                                                let href = format!("/ordini/{n}");
+                                                view! {
+                                                    <a href=href>{n}</a>
+                                                    " "
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </p>
+                                }
+                            })}
                     </div>
                 }
             })}
@@ -299,7 +328,7 @@ fn ProductsView(data: ProductsData) -> impl IntoView {
                     <div class="error-panel" role="alert">
                         <p>{m}</p>
                         <ul>
-                            {per_product
+                            {per_mailbox
                                 .into_iter()
                                 .map(|(u, why)| view! { <li>{format!("{u}: {why}")}</li> })
                                 .collect_view()}
@@ -307,69 +336,54 @@ fn ProductsView(data: ProductsData) -> impl IntoView {
                     </div>
                 }
             })}
-        <form method="get" action=crate::routes::PRODUCT_EXPIRIES_CSV class="inline-form">
+        <form method="get" action=crate::routes::EXPIRIES_CSV class="inline-form">
             {hidden_filter(&export_filter, str::to_string)}
             <button type="submit">"Esporta CSV"</button>
         </form>
-        <form method="post" action=RenewProducts::url() aria-label="Prodotti in scadenza">
+        <form method="post" action=ExpiryAction::url() aria-label="Caselle in scadenza">
             <input type="hidden" name="richiesta" value=request_key />
             {hidden_filter(&filter, |f| format!("filtro[{f}]"))}
             <div class="table-wrap">
                 <table>
-                    <caption>{format!("Prodotti in scadenza ({total})")}</caption>
+                    <caption>{format!("Caselle in scadenza ({total})")}</caption>
                     <thead>
                         <tr>
                             <th scope="col">"Selezione"</th>
                             <th scope="col">"Userid"</th>
-                            <th scope="col">"Prodotto"</th>
-                            <th scope="col">"Codice listino"</th>
                             <th scope="col">"Casella"</th>
                             <th scope="col">"Cliente"</th>
+                            <th scope="col">"Offerta"</th>
                             <th scope="col">"Ordine"</th>
                             <th scope="col">"Stato"</th>
-                            <th scope="col">"Inizio"</th>
                             <th scope="col">"Scadenza"</th>
+                            <th scope="col">"Rinnovo tacito"</th>
                         </tr>
                     </thead>
                     <tbody>
                         {items
                             .into_iter()
                             .map(|r| {
-                                let name = format!("scelte[{}]", r.id);
+                                let name = format!("scelte[{}]", r.userid);
                                 let label = format!("Seleziona {}", r.userid);
-                                let what = format!("prodotto-{}", r.id);
                                 let mailbox = format!("/caselle/{}", r.userid);
                                 let order = format!("/ordini/{}", r.order_number);
-                                let product = match r.kind.quantity_text(r.quantity) {
-                                    q if q.is_empty() => r.kind.label().to_string(),
-                                    q => format!("{} ({q})", r.kind.label()),
-                                };
-                                // Two products of one mailbox share the label: the product
-                                // cell tells them apart.
                                 view! {
                                     <tr>
                                         <td>
-                                            <input
-                                                type="checkbox"
-                                                name=name
-                                                value="1"
-                                                aria-label=label
-                                                aria-describedby=what.clone()
-                                            />
+                                            <input type="checkbox" name=name value="1" aria-label=label />
                                         </td>
                                         <td>
                                             <a href=mailbox>{r.userid.clone()}</a>
                                         </td>
-                                        <td id=what>{product}</td>
-                                        <td>{r.price_code}</td>
                                         <td>{r.address}</td>
                                         <td>{r.customer}</td>
+                                        <td>{r.offer}</td>
                                         <td>
                                             <a href=order>{r.order_number.clone()}</a>
                                         </td>
                                         <td>{r.state.code()}</td>
-                                        <td>{italian_date(&r.starts_at)}</td>
                                         <td>{italian_date(&r.expires_at)}</td>
+                                        <td>{if r.tacit { "sì" } else { "no" }}</td>
                                     </tr>
                                 }
                             })
@@ -382,14 +396,20 @@ fn ProductsView(data: ProductsData) -> impl IntoView {
                 .then(|| {
                     view! {
                         <div class="field">
-                            <input type="checkbox" id="prodotti-tutti" name="tutte" value="1" />
-                            <label for="prodotti-tutti">{format!("Seleziona tutte le {total}")}</label>
+                            <input type="checkbox" id="scadenze-tutte" name="tutte" value="1" />
+                            <label for="scadenze-tutte">{format!("Seleziona tutte le {total}")}</label>
                         </div>
                     }
                 })}
             <div class="actions">
-                <button type="submit" class="primary">
+                <button type="submit" name="azione" value=RENEW class="primary">
                     "Rinnova selezionate"
+                </button>
+                <button type="submit" name="azione" value=TACIT_ON>
+                    "Attiva rinnovo tacito"
+                </button>
+                <button type="submit" name="azione" value=TACIT_OFF>
+                    "Disattiva rinnovo tacito"
                 </button>
             </div>
         </form>

@@ -1,5 +1,9 @@
 //! "Dettaglio casella" at `/caselle/<userid>`: what was requested and the holder its dates, services and password link.
+//! Its administration section (services, products, additional users) is `admin`.
 
+pub mod admin;
+
+use crate::components::links::ResendLink;
 use crate::components::loaded;
 use crate::components::{focus_element, MailboxFields, TextField};
 use crate::domain::fields::name_key;
@@ -7,7 +11,6 @@ use crate::domain::records::{italian_date, AuditEntry, MailboxDetail};
 use crate::domain::UserId;
 use crate::domain::{MailboxField, MailboxInput, Rules};
 use crate::error::AppError;
-use crate::pages::activation::ResendLink;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -372,7 +375,7 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 })}
         </section>
         <Transitions userid=m.userid.clone() state=m.state />
-        <crate::pages::mailbox_admin::MailboxAdmin services=m.services.clone() state=m.state />
+        <admin::MailboxAdmin services=m.services.clone() state=m.state />
         <section aria-labelledby="servizi-h">
             <h2 id="servizi-h">"Riepilogo servizi"</h2>
             <ul class="services">
@@ -538,7 +541,7 @@ fn EditForm(
                 vec![address.clone()],
                 vec![nickname.clone()].into_iter().filter(|n| !n.is_empty()).collect(),
             );
-            if let Ok(av) = crate::pages::wizard::check_availability(asked.0, asked.1).await {
+            if let Ok(av) = crate::components::availability::check_availability(asked.0, asked.1).await {
                 rules.try_update(|r| {
                     r.taken_addresses = av.taken_addresses.into_iter().filter(|a| *a != own.0).collect();
                     r.taken_nicknames = av.taken_nicknames.into_iter().filter(|n| *n != own.1).collect();

@@ -1,0 +1,20 @@
+//! "Invia di nuovo il collegamento": the endpoint that both `/attiva` and a mailbox's page post
+//! to, so that an operator can send a holder a new link.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// An operator sends a mailbox's holder a new link (the earlier ones stop working).
+#[server(endpoint = "attiva/reinvia")]
+pub async fn resend_link(userid: String) -> Result<(), AppError> {
+    let op = crate::server::require()?;
+    let state = crate::server::state()?;
+    let userid = AppError::mailbox_asked(&userid)?;
+    let mail = crate::server::mail::link_mail(&state.public_url);
+    if !state.store.resend_link(&op, &userid, &mail).await? {
+        return Err(AppError::NotFound(format!("Nessuna casella attiva con userid «{userid}»")));
+    }
+    state.mailer.wake();
+    crate::server::redirect::redirect(&format!("{}?link=inviato", crate::routes::mailbox(&userid)));
+    Ok(())
+}
