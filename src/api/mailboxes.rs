@@ -268,10 +268,10 @@ pub async fn renew(
             "Indicare l'intestazione Idempotency-Key: un rinnovo ripetuto rinnova una volta sola",
         )
     })?;
-    if r.userids.len() > crate::store::RENEW_MAX {
+    if r.userids.len() > crate::domain::renewals::RENEW_MAX {
         return Err(Problem::bad_request(format!(
             "Al massimo {} caselle per rinnovo",
-            crate::store::RENEW_MAX
+            crate::domain::renewals::RENEW_MAX
         )));
     }
     let mut userids = Vec::with_capacity(r.userids.len());

@@ -101,9 +101,45 @@ text_id!(
     allowed = |c: char| c.is_ascii_hexdigit()
 );
 
+/// Digits of a generated userid after its prefix (seed: `VIT03933`).
+pub const USERID_DIGITS: usize = 5;
+
+/// Past 99,999 userids simply get longer (`VIT100000`): the seed's five digits are a minimum,
+/// not a ceiling. This is the ceiling (eleven characters after a three-letter prefix).
+pub const USERID_MAX: i64 = 99_999_999;
+
+/// Digits of an order number (seed: `10295763`).
+pub const ORDER_DIGITS: usize = 8;
+
+impl UserId {
+    /// The `n`th userid of the platform with the provider's `prefix` (Impostazioni); `None`
+    /// past [`USERID_MAX`] or below 1: numbering is exhausted, nothing may be made up.
+    pub fn numbered(prefix: &str, n: i64) -> Option<UserId> {
+        (1..=USERID_MAX).contains(&n).then(|| UserId(format!("{prefix}{n:0USERID_DIGITS$}")))
+    }
+}
+
+impl OrderNumber {
+    /// The `n`th order number (at least [`ORDER_DIGITS`] digits, zero-padded).
+    pub fn numbered(n: i64) -> OrderNumber {
+        OrderNumber(format!("{n:0ORDER_DIGITS$}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbering_pads_and_stops_at_its_ceiling() {
+        assert_eq!(UserId::numbered("VIT", 3933).map(String::from).as_deref(), Some("VIT03933"));
+        assert_eq!(UserId::numbered("VIT", 100_000).map(String::from).as_deref(), Some("VIT100000"));
+        assert!(UserId::numbered("VIT", USERID_MAX).is_some());
+        assert!(UserId::numbered("VIT", USERID_MAX + 1).is_none());
+        assert!(UserId::numbered("VIT", 0).is_none());
+        assert_eq!(OrderNumber::numbered(42).as_str(), "00000042");
+        assert_eq!(OrderNumber::numbered(10_295_763).as_str(), "10295763");
+    }
 
     #[test]
     fn ids_refuse_what_they_cannot_be() {

@@ -73,6 +73,9 @@ pub fn reminder_mail(address: &str, userid: &str, expires: Date, days: i64, taci
 /// is what a filter needs).
 pub const VALUE_MAX: usize = 100;
 
+/// Most mailboxes (or products) one renewal order may hold: as many as one CSV file of an order.
+pub const RENEW_MAX: usize = crate::csv_file::MAX_ROWS;
+
 /// "Scadenza entro" choices, in days.
 pub const WINDOWS: [i64; 3] = [30, 60, 90];
 

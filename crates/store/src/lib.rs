@@ -53,7 +53,7 @@ pub use orders::CreateOrderError;
 pub use organisations::OrganisationError;
 pub use outbox::{Mail, QueuedMail};
 pub use pool::closed_in_transaction;
-pub use renewals::{RenewError, RENEW_MAX};
+pub use renewals::RenewError;
 pub use reports::REPORT_ROWS_MAX;
 pub use sessions::{is_token, new_token, token_hash};
 pub use settings::SettingsError;

@@ -54,16 +54,6 @@ const USABLE_DOMAIN: &str = "SELECT d.id FROM domains d WHERE d.name = $2 AND d.
      AND ($1 = 0 OR d.organisation_id = $1 \
      OR (SELECT kind FROM organisations WHERE id = d.organisation_id) = 'FORNITORE')";
 
-/// Digits of a generated userid after its prefix (seed: `VIT03933`).
-pub(crate) const USERID_DIGITS: usize = 5;
-
-/// Past 99,999 userids simply get longer (`VIT100000`): the seed's five digits are a minimum,
-/// not a ceiling. This is the ceiling (eleven characters after a three-letter prefix).
-pub(crate) const USERID_MAX: i64 = 99_999_999;
-
-/// Digits of an order number (seed: `10295763`).
-pub(crate) const ORDER_DIGITS: usize = 8;
-
 /// Rows per multi-row INSERT: well under both databases' parameter limits.
 pub(crate) const INSERT_CHUNK: usize = 50;
 
@@ -286,11 +276,11 @@ impl Store {
         }
 
         let number = bump(&mut tx, "order_number", 1).await?;
-        let number = OrderNumber::from_stored(format!("{number:0ORDER_DIGITS$}"));
+        let number = OrderNumber::numbered(number);
         let count = order.mailboxes.len() as i64;
         let last_userid = bump(&mut tx, "userid", count).await?;
         let first_userid = last_userid - count + 1;
-        if last_userid > USERID_MAX {
+        if last_userid > pec_domain::ids::USERID_MAX {
             tx.rollback().await?;
             return Err(CreateOrderError::UseridsExhausted);
         }
@@ -335,7 +325,10 @@ impl Store {
                 q = q
                     .bind(order_id)
                     .bind(pos)
-                    .bind(format!("{prefix}{:0USERID_DIGITS$}", first_userid + pos - 1))
+                    .bind(String::from(
+                        UserId::numbered(&prefix, first_userid + pos - 1)
+                            .ok_or(CreateOrderError::UseridsExhausted)?,
+                    ))
                     .bind(format!("{number}-{pos:03}"))
                     .bind(m.address.clone())
                     .bind(m.description.clone())

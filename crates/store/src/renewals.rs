@@ -4,20 +4,18 @@
 
 use super::*;
 use crate::audit::{audit_many_in, AuditRecord};
-use crate::orders::{bump, IN_CHUNK, ORDER_DIGITS};
+use crate::orders::{bump, IN_CHUNK};
 use pec_domain::auth::Operator;
 use pec_domain::auth::Scope;
 use pec_domain::lifecycle::Date;
 use pec_domain::records::Paged;
+use pec_domain::renewals::RENEW_MAX;
 use pec_domain::renewals::{renew, ExpiryQuery, ExpiryRow, RenewalRefused, LISTED_STATES};
 use pec_domain::states::{MailboxState, OrderState};
 use pec_domain::{OrderNumber, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::BTreeMap;
-
-/// Most mailboxes in one renewal (the largest order's).
-pub const RENEW_MAX: usize = pec_domain::csv_file::MAX_ROWS;
 
 /// Rows per `UPDATE … FROM (VALUES …)` (5 values each).
 const UPDATE_CHUNK: usize = 200;
@@ -310,7 +308,7 @@ pub(crate) async fn renewal_order_in(
     o: &RenewalOrder<'_>,
 ) -> Result<(i64, OrderNumber), RenewError> {
     let number = bump(tx, "order_number", 1).await?;
-    let number = OrderNumber::from_stored(format!("{number:0ORDER_DIGITS$}"));
+    let number = OrderNumber::numbered(number);
     let order_id: i64 = sqlx::query(
         "INSERT INTO orders (number, organisation_id, operator_id, customer_id, offer_id, customer_kind, \
          legal_rep_cf, contact_email, consent, contract, customer_po, expiry_year, state, created_at, kind, request_key, \

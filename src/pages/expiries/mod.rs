@@ -80,8 +80,9 @@ async fn act(
     request_key: &str,
     action: &str,
 ) -> Result<String, AppError> {
+    use crate::domain::renewals::RENEW_MAX;
     use crate::domain::UserId;
-    use crate::store::{RenewError, RENEW_MAX};
+    use crate::store::RenewError;
     let back = |extra: &str| crate::routes::expiries_with(&filter, extra);
     if ![RENEW, TACIT_ON, TACIT_OFF].contains(&action) {
         return Err(AppError::BadRequest("azione sconosciuta".into()));
@@ -144,7 +145,7 @@ pub async fn export(
     let (filter, _) = filter_from_query(&map);
     let grace = state.store.settings_in_force().await?.renewal_grace_days;
     let q = filter.query(crate::server::today(), grace).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let limit = crate::store::RENEW_MAX;
+    let limit = crate::domain::renewals::RENEW_MAX;
     let mut rows = state.store.expiry_rows(op.scope(), &q, limit as i64 + 1).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);

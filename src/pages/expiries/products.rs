@@ -73,7 +73,8 @@ async fn renew(
     filter: ExpiryFilter,
     request_key: &str,
 ) -> Result<String, AppError> {
-    use crate::store::{RenewError, RENEW_MAX};
+    use crate::domain::renewals::RENEW_MAX;
+    use crate::store::RenewError;
     let back = |extra: &str| crate::routes::product_expiries_with(&filter, extra);
     // Bounded before anything is read: at most one renewal's worth of products.
     let ids: Vec<i64> = if all {
@@ -132,7 +133,7 @@ pub async fn export(
     let q = filter
         .product_query(crate::server::today(), grace)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let limit = crate::store::RENEW_MAX;
+    let limit = crate::domain::renewals::RENEW_MAX;
     let mut rows = state.store.product_rows(op.scope(), &q, limit as i64 + 1).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
