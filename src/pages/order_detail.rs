@@ -96,7 +96,11 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
                 <dd>{order.customer_po.clone()}</dd>
             </dl>
         </section>
-        <crate::components::contract::ContractControls number=order.number.clone() state=order.state signed=order.contract />
+        <crate::components::contract::ContractControls
+            number=order.number.clone()
+            state=order.state
+            signed=order.contract
+        />
         {(!order.products.is_empty())
             .then(|| {
                 view! {
