@@ -377,12 +377,17 @@ where
     }
 }
 
-/// A failed load, said in Italian, with the HTTP status that goes with it.
+/// A failed load, said in Italian, with the HTTP status that goes with it (and Retry-After
+/// when waiting helps: a page whose session was still in the process's cache meets a database
+/// outage here rather than in the session layer).
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(error.status());
+        if let Some(seconds) = error.retry_after() {
+            res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
     }
     view! {
         <div class="error-panel" role="alert">
