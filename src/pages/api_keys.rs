@@ -4,7 +4,7 @@
 
 use crate::components::loaded;
 use crate::domain::api_keys::{ApiKeyRow, ApiKeyScope};
-use crate::domain::records::italian_stamp;
+use crate::domain::dates::italian_stamp;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

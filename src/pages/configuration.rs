@@ -2,7 +2,8 @@
 
 use crate::components::loaded;
 use crate::domain::auth::{Operator, Role};
-use crate::domain::records::{italian_date, OperatorRow, Organisation};
+use crate::domain::dates::italian_date;
+use crate::domain::records::{OperatorRow, Organisation};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

@@ -2,11 +2,12 @@
 //! administrators) "Nuovo dominio", whose name is checked on every keystroke by the shared core.
 
 use crate::components::{loaded, page_of_list, Pager, TextField};
+use crate::domain::dates::italian_date;
 use crate::domain::dns::{records_to_publish, DnsCheck, DnsOutcome, ProviderDns};
 use crate::domain::domains::{
     domain_name, DomainAction, DomainKind, DomainState, NewDomainError, NewDomainForm,
 };
-use crate::domain::records::{italian_date, DomainFilter, DomainRow, Paged};
+use crate::domain::records::{DomainFilter, DomainRow, Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

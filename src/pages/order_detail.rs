@@ -2,7 +2,8 @@
 
 use crate::components::loaded;
 use crate::components::MailboxPager;
-use crate::domain::records::{italian_date, OrderDetail, PageOf};
+use crate::domain::dates::italian_date;
+use crate::domain::records::{OrderDetail, PageOf};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -197,7 +198,7 @@ fn signed_by(s: &crate::domain::records::ContractSignature) -> String {
         "{} ({}), firma verificata del {} alle {} UTC",
         s.signer_name,
         s.signer_tax_code,
-        crate::domain::records::italian_date(date),
+        crate::domain::dates::italian_date(date),
         time
     )
 }

@@ -3,8 +3,9 @@
 //! (its operators' sessions end, they cannot log in) and enabled again.
 
 use crate::components::{loaded, TextField};
+use crate::domain::dates::italian_date;
 use crate::domain::organisations::{NewResellerForm, OrganisationRefusal};
-use crate::domain::records::{italian_date, OrganisationRow};
+use crate::domain::records::OrganisationRow;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

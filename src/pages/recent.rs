@@ -1,7 +1,8 @@
 //! "Visualizza recenti": orders, newest first, paged.
 
 use crate::components::{loaded, Pager};
-use crate::domain::records::{italian_date, ActivityEntry, OrderSummary, Paged};
+use crate::domain::dates::italian_date;
+use crate::domain::records::{ActivityEntry, OrderSummary, Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;

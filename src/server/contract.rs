@@ -5,8 +5,9 @@
 use super::auth::SignedIn;
 use super::AppState;
 use crate::domain::contract::{contract_kind, ContractFileError};
+use crate::domain::dates::italian_date;
 use crate::domain::lifecycle::Date;
-use crate::domain::records::{italian_date, OrderDetail};
+use crate::domain::records::OrderDetail;
 use crate::error::AppError;
 use crate::store::{FulfilError, SignedContract};
 use axum::extract::{Multipart, Path, State};

@@ -328,7 +328,7 @@ async fn cancel_expiry_recent_activity_and_search() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
     use pec_manager::domain::mailbox_admin::{ExtraSettings, ExtraUser};
-    use pec_manager::domain::records::Services;
+    use pec_manager::domain::offers::Services;
     use pec_manager::store::{ChangeError, MailboxChange};
     for store in common::stores().await {
         let n = std::process::id();

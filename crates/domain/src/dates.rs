@@ -15,3 +15,14 @@ pub fn italian_stamp(stored: &str) -> String {
     }
     format!("{} {}", italian_date(stored), stored.get(11..16).unwrap_or(""))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates() {
+        assert_eq!(super::italian_date("2022-03-11 09:00:00"), "11/03/2022");
+        assert_eq!(super::italian_date("x"), "x");
+        assert_eq!(super::italian_stamp("2022-03-11 09:05:00"), "11/03/2022 09:05");
+        assert_eq!(super::italian_stamp(""), "—");
+    }
+}

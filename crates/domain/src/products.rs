@@ -6,7 +6,7 @@ pub use crate::records::{ProductRenewal, ProductRow, PRODUCT_EXPORT_HEADER};
 pub use crate::states::{ProductKind, ProductState};
 
 use crate::lifecycle::Date;
-use crate::records::Services;
+use crate::offers::Services;
 use crate::renewals::{ExpiryFilter, ExpiryFilterError, RenewalRefused};
 
 /// The term of every product, in months (the price list is yearly).

@@ -7,9 +7,7 @@ use crate::request::CustomerKind;
 use crate::states::{MailboxState, OrderState};
 use serde::{Deserialize, Serialize};
 
-// Where they lived before; their homes are the offers and the dates.
-pub use crate::dates::{italian_date, italian_stamp};
-pub use crate::offers::Services;
+use crate::offers::Services;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Offer {
@@ -246,12 +244,6 @@ mod tests {
         assert_eq!(PageOf::asked(Some("x")), 1);
         assert_eq!(PageOf::asked(None), 1);
     }
-
-    #[test]
-    fn dates() {
-        assert_eq!(super::italian_date("2022-03-11 09:00:00"), "11/03/2022");
-        assert_eq!(super::italian_date("x"), "x");
-    }
 }
 
 /// One event of "Attività recenti" (orders, activations, state changes, passwords).
@@ -463,8 +455,8 @@ impl ProductRow {
             self.kind.quantity_text(self.quantity),
             self.price_code.clone(),
             self.state.code().to_string(),
-            crate::records::italian_date(&self.starts_at),
-            crate::records::italian_date(&self.expires_at),
+            crate::dates::italian_date(&self.starts_at),
+            crate::dates::italian_date(&self.expires_at),
         ]
     }
 }

@@ -258,7 +258,7 @@ impl ExpiryRow {
             self.offer.clone(),
             self.order_number.clone(),
             self.state.code().to_string(),
-            crate::records::italian_date(&self.expires_at),
+            crate::dates::italian_date(&self.expires_at),
             if self.tacit { "sì" } else { "no" }.to_string(),
         ]
     }

@@ -2,8 +2,8 @@
 //! and the bars of its chart. The store computes the numbers with SQL aggregates; the page
 //! draws them; the export writes the same rows.
 
+use crate::dates::italian_stamp;
 use crate::lifecycle::Date;
-use crate::records::italian_stamp;
 use crate::MailboxState;
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,8 @@
 pub mod products;
 
 use crate::components::{loaded, page_of_list, Pager};
-use crate::domain::records::{italian_date, Paged};
+use crate::domain::dates::italian_date;
+use crate::domain::records::Paged;
 use crate::domain::renewals::{ExpiryFilter, ExpiryRow, LISTED_STATES, WINDOWS};
 use crate::error::AppError;
 use leptos::prelude::*;

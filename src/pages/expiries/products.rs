@@ -5,8 +5,9 @@
 
 use super::{filter_from_query, hidden_filter};
 use crate::components::{loaded, Pager};
+use crate::domain::dates::italian_date;
 use crate::domain::products::{ProductKind, ProductRow, LISTED_PRODUCT_STATES};
-use crate::domain::records::{italian_date, Paged};
+use crate::domain::records::Paged;
 use crate::domain::renewals::{ExpiryFilter, WINDOWS};
 use crate::error::AppError;
 use leptos::prelude::*;

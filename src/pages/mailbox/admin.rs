@@ -5,7 +5,8 @@
 
 use crate::components::loaded;
 use crate::domain::mailbox_admin::AdminForm;
-use crate::domain::records::{MailboxExtras, Offer, Services};
+use crate::domain::offers::Services;
+use crate::domain::records::{MailboxExtras, Offer};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
