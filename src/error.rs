@@ -91,6 +91,16 @@ impl AppError {
         }
     }
 
+    /// Sets the status that goes with the error on the page or server function's response,
+    /// with Retry-After when waiting helps: the one place both read it from.
+    #[cfg(feature = "ssr")]
+    pub fn set_on(&self, res: &leptos_axum::ResponseOptions) {
+        res.set_status(self.status());
+        if let Some(seconds) = self.retry_after() {
+            res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+    }
+
     /// The HTTP status that goes with the error.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
@@ -130,10 +140,7 @@ impl FromServerFnError for AppError {
         if let Some(res) =
             leptos::prelude::use_context::<leptos_axum::ResponseOptions>().filter(|_| !redirected_back)
         {
-            res.set_status(self.status());
-            if let Some(seconds) = self.retry_after() {
-                res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
-            }
+            self.set_on(&res);
         }
         <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)
             .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(b"\"Internal\""))

@@ -384,10 +384,7 @@ where
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(error.status());
-        if let Some(seconds) = error.retry_after() {
-            res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
-        }
+        error.set_on(&res);
     }
     view! {
         <div class="error-panel" role="alert">
