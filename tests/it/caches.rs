@@ -107,6 +107,27 @@ async fn a_change_on_one_process_reaches_the_others_cache_at_once() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
+    // The listening connection lost (here killed): notices sent meanwhile may be missed, so the
+    // other process forgets everything it kept once it is connected again, not 60 s later.
+    let s = open_session(&first, "alfa").await;
+    assert!(holder(&second, &s).await.is_some());
+    first.raw_execute(&format!("DELETE FROM sessions WHERE token_hash = '{s}'")).await.unwrap();
+    assert!(holder(&second, &s).await.is_some(), "not kept");
+    let killed = first
+        .raw_count(
+            "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE query ILIKE 'listen%' AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+    assert_eq!(killed, 1, "one listening connection");
+    let lost = Instant::now();
+    while holder(&second, &s).await.is_some() {
+        assert!(lost.elapsed() < Duration::from_secs(5), "kept after the listening connection was lost");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(second.wait_until_following_for_tests().await, "not listening again");
+
     // The settings: a change on one process is in force on the other at once.
     let mut changed = second.settings_in_force().await.unwrap();
     changed.renewal_grace_days += 7;

@@ -227,6 +227,7 @@ impl Store {
 
     /// This store with caches of its own that keep what they read `keep_for` (tests; a server
     /// keeps [`CACHE_FOR`]).
+    #[cfg(any(test, feature = "testing"))]
     pub fn with_caches_for(mut self, keep_for: Duration) -> Self {
         self.caches = std::sync::Arc::new(Caches::new(keep_for));
         self
