@@ -212,7 +212,8 @@ impl Store {
             match listener.try_recv().await? {
                 Some(notice) => match Change::ALL.into_iter().find(|c| c.payload() == notice.payload()) {
                     Some(change) => self.caches.forget(change),
-                    None => tracing::warn!(payload = notice.payload(), "change notice not understood"),
+                    // Not echoed: whoever can NOTIFY on the database chose it.
+                    None => tracing::warn!(bytes = notice.payload().len(), "change notice not understood"),
                 },
                 // Lost and connected again at once (listening again): anything meanwhile was missed.
                 None => self.caches.forget_everything(),
