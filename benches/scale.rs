@@ -10,10 +10,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark may stop at a broken fixture
 use pec_manager::domain::auth::Scope;
-use pec_manager::domain::records::SearchQuery;
 use pec_manager::domain::renewals::ExpiryFilter;
 use pec_manager::domain::reports::{ReportFilter, ReportKind};
 use pec_manager::domain::request::validate_order;
+use pec_manager::domain::search::SearchQuery;
 use pec_manager::domain::Rules;
 use std::time::Instant;
 

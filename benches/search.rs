@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark may stop at a broken fixture
 use pec_manager::domain::auth::Scope;
-use pec_manager::domain::records::SearchQuery;
 use pec_manager::domain::request::{validate_order, MailboxInput};
+use pec_manager::domain::search::SearchQuery;
 use pec_manager::domain::{OrderDraft, Rules};
 use pec_manager::store::{seed_demo, Store};
 use std::time::{Duration, Instant};

@@ -3,8 +3,9 @@
 
 Fails when
   1. modules of one crate import each other in a circle (between crates Cargo refuses them);
-  2. an import goes against the direction of the layers (RULES below): pages never import other
-     pages, and nothing below the adapters imports them.
+  2. an import goes against the direction of the layers (RULES below): domain <- store <-
+     use cases (`usecases/`) <- adapters (pages' server functions, the API, the command line);
+     pages never import other pages, and nothing below the adapters imports them.
 
 How it reads a crate: from its root (`lib.rs`, `main.rs`) it follows `mod x;` declarations to
 files, and inline `mod x { ... }` blocks by their braces, as rustc does. Comments, strings and
@@ -30,6 +31,11 @@ RULES = [
     ("src", "api", "pages", "the API and the pages are both adapters: neither uses the other"),
     ("src", "pages", "api", "the API and the pages are both adapters: neither uses the other"),
     ("src", "server::auth", "pages", "the server's helpers are below the adapters"),
+    ("src", "usecases", "pages", "use cases are below the adapters: they answer outcomes, not pages"),
+    ("src", "usecases", "api", "use cases are below the adapters: they answer outcomes, not problems"),
+    ("src", "usecases", "components", "use cases are below the adapters: they answer outcomes, not views"),
+    ("src", "usecases", "routes", "use cases answer outcomes; the adapters turn them into addresses"),
+    ("src", "usecases", "server::router", "the composition root is above everything it wires"),
     ("src", "routes", "pages", "addresses are below the pages"),
     ("src", "error", "pages", "errors are below the pages"),
 ]
@@ -354,6 +360,20 @@ def self_test():
         "pages/wizard/b.rs": "pub fn f() {}\n",
     })
     assert g["pages::wizard::a"] == {"pages::wizard::b"} and violations("src", g) == [], g
+    # A use case answers an outcome: it may use the store's and domain's names, never a page's
+    # or an address; a page may call it.
+    _, g = crate({
+        "lib.rs": "pub mod pages;\npub mod usecases;\npub mod routes;\n",
+        "pages/mod.rs": "pub mod x;\n",
+        "pages/x.rs": "fn f() { crate::usecases::orders::confirm(); }\npub struct Step;\n",
+        "usecases/mod.rs": "pub mod orders;\n",
+        "usecases/orders.rs": "use crate::pages::x::Step;\npub fn confirm() { crate::routes::order(); }\n",
+        "routes.rs": "pub fn order() {}\n",
+    })
+    found = violations("src", g)
+    assert any(v.startswith("usecases::orders -> pages::x:") for v in found), found
+    assert any(v.startswith("usecases::orders -> routes:") for v in found), found
+    assert not any(v.startswith("pages::x -> usecases") for v in found), found
     print("check_layers self-test passed")
 
 

@@ -21,6 +21,8 @@ pub use pec_signature as signature;
 /// All SQL (crate `pec-store`, server only).
 #[cfg(feature = "ssr")]
 pub use pec_store as store;
+#[cfg(feature = "ssr")]
+pub mod usecases;
 
 /// The bundle's entry: the page's islands hydrate (the island script calls each island's own
 /// entry right after this), then the page says it is interactive.

@@ -284,7 +284,7 @@ fn options(args: &[String]) -> Result<std::collections::HashMap<String, String>,
 async fn organisation_of(
     store: &Store,
     name: Option<&String>,
-) -> Result<pec_manager::domain::records::Organisation, String> {
+) -> Result<pec_manager::domain::organisations::Organisation, String> {
     let all = store.organisations(auth::Scope::All).await.map_err(|e| e.to_string())?;
     let found = match name {
         Some(n) => all.into_iter().find(|o| &o.name == n),

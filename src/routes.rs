@@ -2,12 +2,24 @@
 //! instead of formatting paths, and the router takes its patterns from here. Path segments that
 //! come from data (a userid, an order number, a draft id) are percent-encoded.
 
-use crate::components::url_encode;
 use crate::domain::contract::{ContractFileError, SignatureRefusal};
+use crate::domain::domains::{DomainChangeRefusal, DomainRequest, NewDomainError};
 use crate::domain::{DraftId, OrderNumber, UserId};
 
+/// The home page.
+pub const HOME: &str = "/";
 pub const LOGIN: &str = "/accesso";
 pub const NEW_REQUEST: &str = "/richiesta";
+/// "Attiva identità/utenza".
+pub const ACTIVATION: &str = "/attiva";
+/// "Ricerca".
+pub const SEARCH: &str = "/ricerca";
+/// "Visualizza recenti".
+pub const RECENT: &str = "/recenti";
+/// "Configurazione", and its operators and audit log.
+pub const CONFIGURATION: &str = "/configurazione";
+pub const OPERATORS: &str = "/configurazione/operatori";
+pub const AUDIT: &str = "/configurazione/registro";
 /// "Gestione domini".
 pub const DOMAINS: &str = "/domini";
 /// "Offerte".
@@ -32,6 +44,35 @@ pub const AUDIT_CSV: &str = "/configurazione/registro.csv";
 /// "Scarica un esempio" (a file, not a page).
 pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 
+/// Every page's pattern, as the app's router (`src/app.rs`, whose `path!` takes literals) has
+/// them: `tests/it/routes.rs` holds the router's list equal to this one.
+pub const PAGES: [&str; 24] = [
+    HOME,
+    LOGIN,
+    ACTIVATION,
+    CONFIGURATION,
+    OPERATORS,
+    AUDIT,
+    NEW_REQUEST,
+    "/richiesta/:draft",
+    "/richiesta/:draft/caselle",
+    "/richiesta/:draft/verifica",
+    "/richiesta/:draft/riepilogo",
+    DOMAINS,
+    OFFERS,
+    EXPIRIES,
+    PRODUCT_EXPIRIES,
+    REPORTS,
+    ORGANISATIONS,
+    SETTINGS,
+    API_KEYS,
+    CUSTOMERS,
+    RECENT,
+    SEARCH,
+    "/ordini/:numero",
+    "/caselle/:userid",
+];
+
 /// Router patterns of the plain routes (files and uploads).
 pub mod pattern {
     pub const UPLOAD_CSV: &str = "/richiesta/{draft}/carica";
@@ -39,6 +80,18 @@ pub mod pattern {
     pub const CONTRACT_PDF: &str = "/ordini/{numero}/contratto.pdf";
     pub const SIGNED_CONTRACT: &str = "/ordini/{numero}/contratto-firmato";
     pub const CONTRACT_UPLOAD: &str = "/ordini/{numero}/contratto";
+}
+
+/// Percent-encodes a value for a query parameter (`/` kept: paths stay readable).
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// One path segment from data: everything but unreserved characters is percent-encoded, `/`
@@ -234,19 +287,19 @@ pub fn domains_added(name: &str) -> String {
     format!("{DOMAINS}?aggiunto={}", url_encode(name))
 }
 
-/// "Gestione domini" with "Nuovo dominio" refused, and why (`NewDomainError::code`).
-pub fn domains_refused(code: &str) -> String {
-    format!("{DOMAINS}?errore={}#nuovo-dominio-h", url_encode(code))
+/// "Gestione domini" with "Nuovo dominio" refused, and why.
+pub fn domains_refused(why: &NewDomainError) -> String {
+    format!("{DOMAINS}?errore={}#nuovo-dominio-h", why.code())
 }
 
-/// "Gestione domini" after `action` (a `DomainAction` code, or "rimuovi") on domain `name`.
-pub fn domains_changed(action: &str, name: &str) -> String {
-    format!("{DOMAINS}?esito={}&dominio={}", url_encode(action), url_encode(name))
+/// "Gestione domini" after `request` on domain `name`.
+pub fn domains_changed(request: DomainRequest, name: &str) -> String {
+    format!("{DOMAINS}?esito={}&dominio={}", request.code(), url_encode(name))
 }
 
-/// "Gestione domini" after a refused change of a domain (`in-uso`, `stato`, `non-trovato`).
-pub fn domains_change_refused(code: &str) -> String {
-    format!("{DOMAINS}?rifiuto={}", url_encode(code))
+/// "Gestione domini" after a refused request on a domain.
+pub fn domains_change_refused(why: DomainChangeRefusal) -> String {
+    format!("{DOMAINS}?rifiuto={}", why.code())
 }
 
 /// The holder's password page, with the link's token (the credential the e-mail carried).

@@ -5,11 +5,13 @@ use super::caller::{Reader, Writer};
 use super::problem::{FieldProblem, Problem};
 use super::Body;
 use crate::domain::lifecycle::{RevocationReason, Transition};
-use crate::domain::records::{MailboxDetail, SearchHit, SearchQuery};
+use crate::domain::renewal_notices::{Renewables, RenewalRefusal};
 use crate::domain::UserId;
+use crate::domain::{mailboxes::MailboxDetail, search::SearchHit, search::SearchQuery};
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::store::{RenewError, TransitionError};
+use crate::usecases::mailboxes::{self, LinkResent, StateChange};
+use crate::usecases::renewals::{self, Chosen, Renewal, TacitChange};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -170,18 +172,14 @@ async fn transition(
     t: Transition,
 ) -> Result<Json<Mailbox>, Problem> {
     let userid = mailbox_asked(userid)?;
-    match state.store.change_state(&caller.operator, &userid, t).await {
-        Ok(_) => {
-            state.provisioner.wake();
-            Ok(Json(mailbox_of(state, caller, &userid).await?))
-        }
-        Err(TransitionError::NotFound) => Err(no_mailbox(&userid)),
-        Err(TransitionError::Refused(r)) => Err(Problem::conflict(
+    match mailboxes::change_state(state, &caller.operator, &userid, t).await? {
+        StateChange::Changed(_) => Ok(Json(mailbox_of(state, caller, &userid).await?)),
+        StateChange::Missing => Err(no_mailbox(&userid)),
+        StateChange::Refused(r) => Err(Problem::conflict(
             "transizione_non_ammessa",
             "Transizione non ammessa",
             format!("La {} non è ammessa per una casella {}", r.what, r.from),
         )),
-        Err(TransitionError::Store(e)) => Err(e.into()),
     }
 }
 
@@ -280,27 +278,30 @@ pub async fn renew(
     }
     // The key's requests are its own: another key's same Idempotency-Key is another request.
     let request_key = format!("api{}:{key}", caller.key_id);
-    match state.store.renew_mailboxes(&caller.operator, &userids, crate::server::today(), &request_key).await
-    {
-        Ok(numbers) => Ok(Json(RenewalResult { orders: numbers.iter().map(ToString::to_string).collect() })),
-        Err(RenewError::NotFound(missing)) => Err(Problem::not_found(format!(
+    let outcome =
+        renewals::renew_mailboxes(&state.store, &caller.operator, Chosen::Ticked(userids), &request_key)
+            .await?;
+    match outcome {
+        Renewal::Renewed { orders, .. } => {
+            Ok(Json(RenewalResult { orders: orders.iter().map(ToString::to_string).collect() }))
+        }
+        Renewal::Missing(missing) => Err(Problem::not_found(format!(
             "Caselle non trovate: {}",
             missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
         ))),
-        Err(RenewError::Refused(refused)) => Err(Problem::invalid(
+        Renewal::RefusedEach(refused) => Err(Problem::invalid(
             format!("Rinnovo rifiutato per {} caselle: nulla è stato rinnovato", refused.len()),
             refused
                 .iter()
                 .map(|(u, why)| FieldProblem { field: format!("userids[{u}]"), message: why.to_string() })
                 .collect(),
         )),
-        Err(RenewError::Conflict) => Err(Problem::conflict(
+        Renewal::Refused(RenewalRefusal::Conflict) => Err(Problem::conflict(
             "rinnovo_concorrente",
             "Rinnovo concorrente",
             "Alcune caselle sono state appena rinnovate da un'altra richiesta: nulla è stato rinnovato",
         )),
-        Err(e @ (RenewError::Empty | RenewError::TooMany)) => Err(Problem::bad_request(e.to_string())),
-        Err(RenewError::Store(e)) => Err(e.into()),
+        Renewal::Refused(why) => Err(Problem::bad_request(why.text(Renewables::Mailboxes))),
     }
 }
 
@@ -314,20 +315,15 @@ pub async fn resend_link(
     Path(userid): Path<String>,
 ) -> Result<StatusCode, Problem> {
     let userid = mailbox_asked(&userid)?;
-    let mail = crate::server::mail::link_mail(&state.public_url);
-    if state.store.resend_link(&caller.operator, &userid, &mail).await? {
-        state.mailer.wake();
-        return Ok(StatusCode::ACCEPTED);
-    }
-    // Not ATTIVA, or not there at all: tell which without showing others' mailboxes.
-    match state.store.mailbox(caller.operator.scope(), &userid).await? {
-        None => Err(no_mailbox(&userid)),
-        Some(m) => Err(Problem::conflict(
+    match mailboxes::resend_link(&state, &caller.operator, &userid).await? {
+        LinkResent::Sent => Ok(StatusCode::ACCEPTED),
+        LinkResent::Missing => Err(no_mailbox(&userid)),
+        LinkResent::NotActive(now) => Err(Problem::conflict(
             "stato",
             "Casella non attiva",
             format!(
                 "Il collegamento per la password si invia solo a una casella ATTIVA (questa è {})",
-                m.state.code()
+                now.code()
             ),
         )),
     }
@@ -357,7 +353,7 @@ pub async fn update(
     Path(userid): Path<String>,
     Body(c): Body<MailboxChanges>,
 ) -> Result<Json<Mailbox>, Problem> {
-    use crate::server::mailbox_edit::{edit, Edited};
+    use crate::usecases::mailbox_edit::{edit, Edited};
     let userid = mailbox_asked(&userid)?;
     let op = &caller.operator;
     let current = state.store.mailbox(op.scope(), &userid).await?.ok_or_else(|| no_mailbox(&userid))?;
@@ -404,6 +400,9 @@ pub async fn tacit_renewal(
     let userid = mailbox_asked(&userid)?;
     // Not in the scope: 404 before anything changes.
     mailbox_of(&state, &caller, &userid).await?;
-    state.store.set_tacit_renewal(&caller.operator, std::slice::from_ref(&userid), t.enabled).await?;
-    Ok(Json(mailbox_of(&state, &caller, &userid).await?))
+    let chosen = Chosen::Ticked(vec![userid.clone()]);
+    match renewals::set_tacit_renewal(&state.store, &caller.operator, chosen, t.enabled).await? {
+        TacitChange::Changed(_) => Ok(Json(mailbox_of(&state, &caller, &userid).await?)),
+        TacitChange::Refused(why) => Err(Problem::bad_request(why.text(Renewables::Mailboxes))),
+    }
 }

@@ -5,12 +5,13 @@
 use super::caller::{Reader, Writer};
 use super::problem::{FieldProblem, Problem};
 use super::{created, Body};
-use crate::domain::fields;
-use crate::domain::records::{ContractSignature, OrderDetail, OrderSummary};
-use crate::domain::request::{validate_order, OrderDraft, OrderErrors};
+use crate::domain::request::{OrderDraft, OrderErrors};
+use crate::domain::{orders::ContractSignature, orders::OrderDetail, orders::OrderSummary};
 use crate::domain::{MailboxInput, OrderNumber};
 use crate::server::AppState;
-use crate::store::{CreateOrderError, FulfilError, SignedContract};
+
+use crate::usecases::names::NameCheck;
+use crate::usecases::orders::{self, Cancellation, Confirmation, Placement};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -61,50 +62,18 @@ pub async fn availability(
     if req.addresses.len() + req.nicknames.len() > AVAILABILITY_MAX {
         return Err(Problem::bad_request(format!("Al massimo {AVAILABILITY_MAX} nomi per richiesta")));
     }
-    let op = &caller.operator;
-    let domains = state.store.usable_domains(op.scope()).await?;
-    let addresses: Vec<(String, Result<String, String>)> = req
-        .addresses
-        .into_iter()
-        .map(|a| {
-            let checked = fields::mailbox_address(&a, &domains).map_err(|e| e.to_string());
-            (a, checked)
-        })
-        .collect();
-    let nicknames: Vec<(String, Result<String, String>)> = req
-        .nicknames
-        .into_iter()
-        .map(|n| {
-            let checked = fields::nickname(&n).map_err(|e| e.to_string()).and_then(|k| {
-                if k.is_empty() {
-                    Err("Campo obbligatorio".to_string())
-                } else {
-                    Ok(k)
-                }
-            });
-            (n, checked)
-        })
-        .collect();
-    let valid = |v: &[(String, Result<String, String>)]| {
-        v.iter().filter_map(|(_, c)| c.clone().ok()).collect::<Vec<_>>()
-    };
-    let (taken_addresses, taken_nicknames) =
-        state.store.taken(&valid(&addresses), &valid(&nicknames)).await?;
-    let answer = |v: Vec<(String, Result<String, String>)>, taken: &std::collections::BTreeSet<String>| {
+    let names =
+        crate::usecases::names::check(&state.store, &caller.operator, req.addresses, req.nicknames).await?;
+    let answer = |v: Vec<(String, NameCheck)>| {
         v.into_iter()
-            .map(|(name, checked)| match checked {
-                Ok(key) if taken.contains(&key) => {
-                    NameAvailability { name, available: false, message: Some("Nome già in uso".into()) }
-                }
-                Ok(_) => NameAvailability { name, available: true, message: None },
-                Err(m) => NameAvailability { name, available: false, message: Some(m) },
+            .map(|(name, check)| NameAvailability {
+                available: check == NameCheck::Available,
+                message: check.message(),
+                name,
             })
             .collect()
     };
-    Ok(Json(AvailabilityResponse {
-        addresses: answer(addresses, &taken_addresses),
-        nicknames: answer(nicknames, &taken_nicknames),
-    }))
+    Ok(Json(AvailabilityResponse { addresses: answer(names.addresses), nicknames: answer(names.nicknames) }))
 }
 
 use axum::Json;
@@ -260,67 +229,35 @@ pub async fn create_order(
     if order.mailboxes.len() > ORDER_MAILBOXES_MAX {
         return Err(Problem::bad_request(format!("Al massimo {ORDER_MAILBOXES_MAX} caselle per ordine")));
     }
-    let store = &state.store;
-    let op = &caller.operator;
     let idem = idempotency_key(&headers)?;
-    let request_hash = crate::store::token_hash(&serde_json::to_string(&order).unwrap_or_default());
-    let draft = order.into_draft();
-    let draft_id = match &idem {
-        Some(key) => {
-            let id = match store.idempotent_draft(caller.key_id, key).await? {
-                Some((hash, id)) if hash == request_hash => id,
-                Some(_) => return Err(idempotency_mismatch()),
-                None => store.create_draft(&draft, op.id).await?,
-            };
-            // Two concurrent first requests: the claim decides whose draft both confirm.
-            store
-                .claim_idempotency(caller.key_id, key, &request_hash, &id)
-                .await?
-                .ok_or_else(idempotency_mismatch)?
-        }
-        None => store.create_draft(&draft, op.id).await?,
+    let once = idem.as_deref().map(|key| orders::Once {
+        api_key_id: caller.key_id,
+        key,
+        request_hash: crate::store::token_hash(&serde_json::to_string(&order).unwrap_or_default()),
+    });
+    let confirmation = match orders::place(&state.store, &caller.operator, order.into_draft(), once).await? {
+        Placement::Confirmed(c) => c,
+        Placement::Repeated(number) => return existing(&state, &caller, &number, StatusCode::OK).await,
+        Placement::KeyReused => return Err(idempotency_mismatch()),
     };
-    let made = |store: &crate::store::Store, id: crate::domain::DraftId| {
-        let store = store.clone();
-        async move { store.load_draft(&id).await.map(|d| d.and_then(|d| d.order_number)) }
-    };
-    if let Some(number) = made(store, draft_id.clone()).await? {
-        return existing(&state, &caller, &number, StatusCode::OK).await;
-    }
-    let addresses: Vec<&str> = draft.mailboxes.iter().map(|m| m.address.as_str()).collect();
-    let nicknames: Vec<&str> = draft.mailboxes.iter().map(|m| m.nickname.as_str()).collect();
-    let rules = crate::server::rules::rules_for_names(store, op, &addresses, &nicknames).await?;
-    let valid = match validate_order(&draft, &rules) {
-        Ok(valid) => valid,
-        Err(errors) => {
-            // A concurrent retry stored it meanwhile: its names now look taken.
-            if let Some(number) = made(store, draft_id.clone()).await? {
-                return existing(&state, &caller, &number, StatusCode::OK).await;
-            }
-            return Err(order_problem(&errors));
-        }
-    };
-    match store.create_order(&draft_id, &valid, op).await {
-        Ok(number) => existing(&state, &caller, &number, StatusCode::CREATED).await,
-        Err(CreateOrderError::Taken { addresses, nicknames }) => match made(store, draft_id.clone()).await? {
-            Some(number) => existing(&state, &caller, &number, StatusCode::OK).await,
-            None => Err(taken_problem(&addresses, &nicknames)),
-        },
-        Err(CreateOrderError::UnusableDomain(d)) => Err(Problem::invalid(
+    match confirmation {
+        Confirmation::Booked(number) => existing(&state, &caller, &number, StatusCode::CREATED).await,
+        Confirmation::BookedMeanwhile(number) => existing(&state, &caller, &number, StatusCode::OK).await,
+        Confirmation::Invalid(errors) => Err(order_problem(&errors)),
+        Confirmation::Taken { addresses, nicknames } => Err(taken_problem(&addresses, &nicknames)),
+        Confirmation::UnusableDomain(d) => Err(Problem::invalid(
             "Un dominio della richiesta non è più utilizzabile",
             vec![FieldProblem { field: "address".into(), message: format!("Dominio {d} non utilizzabile") }],
         )),
-        Err(CreateOrderError::UnknownOffer(o)) => Err(Problem::invalid(
+        Confirmation::UnknownOffer(o) => Err(Problem::invalid(
             "Offerta non disponibile",
             vec![FieldProblem { field: "offer".into(), message: format!("Offerta {o} non disponibile") }],
         )),
-        Err(CreateOrderError::DraftNotFound) => Err(Problem::conflict(
+        Confirmation::DraftGone => Err(Problem::conflict(
             "idempotenza_scaduta",
             "Richiesta non più disponibile",
             "La richiesta legata a questa Idempotency-Key non esiste più: usare una chiave nuova",
         )),
-        Err(CreateOrderError::UseridsExhausted) => Err(Problem::internal()),
-        Err(CreateOrderError::Store(e)) => Err(e.into()),
     }
 }
 
@@ -510,7 +447,7 @@ pub async fn contract(
     let number = order_asked(&number)?;
     let scope = caller.operator.scope();
     let order = state.store.order(scope, &number).await?.ok_or_else(|| no_order(&number))?;
-    let pdf = crate::server::contract::issue(&state.store, scope, &order).await?;
+    let pdf = crate::usecases::contracts::issue(&state.store, scope, &order).await?;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
 }
 
@@ -528,43 +465,21 @@ pub async fn upload_signed(
     Path(number): Path<String>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Problem> {
-    use crate::server::contract::{check_upload, Upload};
+    use crate::usecases::contracts::{self, Fulfilment};
     let number = order_asked(&number)?;
     let body = body.map_err(|_| {
         let e = crate::domain::contract::ContractFileError::TooLarge;
         Problem::new(StatusCode::PAYLOAD_TOO_LARGE, e.code(), "Contratto non accettato", e.to_string())
     })?;
-    let op = &caller.operator;
-    let name = format!("contratto-{number}");
-    let contract: SignedContract = match check_upload(&state, op, &number, name, body.to_vec()).await? {
-        Upload::Checked(c) => c,
-        Upload::NotBooked => return Err(not_booked()),
-        Upload::File(e) => {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                e.code(),
-                "Contratto non accettato",
-                e.to_string(),
-            ))
-        }
-        Upload::Signature(e) => {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                e.code(),
-                "Contratto non accettato",
-                e.to_string(),
-            ))
-        }
+    let refused = |code: &'static str, why: String| {
+        Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Contratto non accettato", why))
     };
-    let mail = crate::server::mail::link_mail(&state.public_url);
-    match state.store.fulfil_order(op, &number, &contract, crate::server::today(), &mail).await {
-        Ok(_) => {
-            state.mailer.wake();
-            existing(&state, &caller, &number, StatusCode::OK).await
-        }
-        Err(FulfilError::NotBooked(_)) => Err(not_booked()),
-        Err(FulfilError::NotFound) => Err(no_order(&number)),
-        Err(FulfilError::Store(e)) => Err(e.into()),
+    let name = format!("contratto-{number}");
+    match contracts::fulfil(&state, &caller.operator, &number, name, body.to_vec()).await? {
+        Fulfilment::Fulfilled => existing(&state, &caller, &number, StatusCode::OK).await,
+        Fulfilment::NotBooked => Err(not_booked()),
+        Fulfilment::File(e) => refused(e.code(), e.to_string()),
+        Fulfilment::Signature(e) => refused(e.code(), e.to_string()),
     }
 }
 
@@ -586,15 +501,13 @@ pub async fn cancel(
     Path(number): Path<String>,
 ) -> Result<Response, Problem> {
     let number = order_asked(&number)?;
-    if state.store.cancel_order(&caller.operator, &number).await? {
-        return existing(&state, &caller, &number, StatusCode::OK).await;
-    }
-    match state.store.order(caller.operator.scope(), &number).await? {
-        None => Err(no_order(&number)),
-        Some(o) => Err(Problem::conflict(
+    match orders::cancel(&state.store, &caller.operator, &number).await? {
+        Cancellation::Cancelled => existing(&state, &caller, &number, StatusCode::OK).await,
+        Cancellation::Missing => Err(no_order(&number)),
+        Cancellation::NotBooked(now) => Err(Problem::conflict(
             "stato",
             "Ordine non PRENOTATO",
-            format!("Si annulla solo un ordine PRENOTATO (questo è {})", o.state.code()),
+            format!("Si annulla solo un ordine PRENOTATO (questo è {})", now.code()),
         )),
     }
 }

@@ -10,7 +10,8 @@ use leptos::server_fn::ServerFn;
 pub async fn cancel_order(number: crate::domain::OrderNumber) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
-    if !store.cancel_order(&op, &number).await? {
+    use crate::usecases::orders::{cancel, Cancellation};
+    if !matches!(cancel(&store, &op, &number).await?, Cancellation::Cancelled) {
         return Err(AppError::BadRequest(format!("l'ordine {number} non è prenotato: non si può annullare")));
     }
     crate::server::redirect::redirect(&crate::routes::order_outcome(

@@ -13,13 +13,42 @@
 
 use leptos::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
 
-/// What the current response holds that needs a script (provided by the shell).
+/// What the current response holds that needs a script (provided by the shell), and how many of
+/// its parts are still loading.
 #[derive(Clone, Debug, Default)]
 pub struct IslandsOnPage {
     islands: Arc<AtomicBool>,
     enhanced: Arc<AtomicBool>,
+    loading: Arc<Mutex<Loading>>,
+}
+
+/// The parts of the page still loading their data, and the part that waits for all of them.
+#[derive(Debug, Default)]
+struct Loading {
+    parts: usize,
+    waiting: Option<Waker>,
+}
+
+/// One part of the page loading: it counts until it has rendered what it loaded, or is dropped.
+#[derive(Debug)]
+pub struct LoadingPart(Arc<Mutex<Loading>>);
+
+impl Drop for LoadingPart {
+    fn drop(&mut self) {
+        let waiting = match self.0.lock() {
+            Ok(mut loading) => {
+                loading.parts = loading.parts.saturating_sub(1);
+                (loading.parts == 0).then(|| loading.waiting.take()).flatten()
+            }
+            Err(_) => None,
+        };
+        if let Some(waker) = waiting {
+            waker.wake();
+        }
+    }
 }
 
 impl IslandsOnPage {
@@ -30,6 +59,37 @@ impl IslandsOnPage {
     fn enhanced(&self) -> bool {
         self.enhanced.load(Ordering::SeqCst)
     }
+
+    /// A part of the page starts loading (`components::loaded`).
+    pub fn part_loading(&self) -> LoadingPart {
+        if let Ok(mut loading) = self.loading.lock() {
+            loading.parts += 1;
+        }
+        LoadingPart(self.loading.clone())
+    }
+
+    fn loaded(&self) -> bool {
+        self.loading.lock().map(|l| l.parts == 0).unwrap_or(true)
+    }
+
+    /// Until every part of the page has rendered what it loaded: a part rendered from loaded
+    /// data starts counting (its own parts) before the part around it stops.
+    async fn all_loaded(&self) {
+        std::future::poll_fn(|cx| match self.loading.lock() {
+            Ok(mut loading) if loading.parts > 0 => {
+                loading.waiting = Some(cx.waker().clone());
+                Poll::Pending
+            }
+            _ => Poll::Ready(()),
+        })
+        .await
+    }
+}
+
+/// Counts a part of the page that loads its data, on the server (where the page's scripts wait
+/// for it); nothing in the browser.
+pub fn part_loading() -> Option<LoadingPart> {
+    use_context::<IslandsOnPage>().map(|flag| flag.part_loading())
 }
 
 /// Called first by every island: on the server, the page then gets the hydration scripts.
@@ -63,18 +123,25 @@ pub fn PageScripts(options: LeptosOptions) -> impl IntoView {
     let owner = Owner::new();
     let view = owner.with(|| {
         Suspend::new(async move {
-            // Not decided on the first poll, made while the page above is still being rendered.
-            // (Not `tick()`: a task it spawns may already have run by then.)
-            let mut first = true;
-            std::future::poll_fn(|cx| {
-                if std::mem::take(&mut first) {
-                    cx.waker().wake_by_ref();
-                    std::task::Poll::Pending
-                } else {
-                    std::task::Poll::Ready(())
+            // Decided once every part above has rendered what it loaded (their islands are
+            // counted then), however long their data takes; and still so a turn later, when
+            // what they rendered has started loading parts of its own.
+            loop {
+                flag.all_loaded().await;
+                let mut first = true;
+                std::future::poll_fn(|cx| {
+                    if std::mem::take(&mut first) {
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    } else {
+                        Poll::Ready(())
+                    }
+                })
+                .await;
+                if flag.loaded() {
+                    break;
                 }
-            })
-            .await;
+            }
             // Sets the mark itself once it has wired the page, if no island is on it. `async`,
             // not `defer`: the page above is parsed already, and DOMContentLoaded need not wait.
             let enhance = flag.enhanced().then(|| view! { <script src=ENHANCE_SCRIPT async></script> });

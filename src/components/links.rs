@@ -10,11 +10,10 @@ pub async fn resend_link(userid: String) -> Result<(), AppError> {
     let op = crate::server::require()?;
     let state = crate::server::state()?;
     let userid = AppError::mailbox_asked(&userid)?;
-    let mail = crate::server::mail::link_mail(&state.public_url);
-    if !state.store.resend_link(&op, &userid, &mail).await? {
+    use crate::usecases::mailboxes::{resend_link, LinkResent};
+    if !matches!(resend_link(&state, &op, &userid).await?, LinkResent::Sent) {
         return Err(AppError::NotFound(format!("Nessuna casella attiva con userid «{userid}»")));
     }
-    state.mailer.wake();
     crate::server::redirect::redirect(&format!("{}?link=inviato", crate::routes::mailbox(&userid)));
     Ok(())
 }

@@ -8,21 +8,22 @@ pub mod links;
 pub mod not_found;
 
 use crate::error::AppError;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The main menu, in the order of the guide.
 pub const MENU: [(&str, &str); 10] = [
-    ("Richiesta caselle e prodotti", "/richiesta"),
-    ("Attiva identità/utenza", "/attiva"),
-    ("Ricerca", "/ricerca"),
-    ("Visualizza recenti", "/recenti"),
-    ("Gestione domini", "/domini"),
-    ("Gestione scadenze caselle", "/scadenze/caselle"),
-    ("Gestione scadenze prodotti", "/scadenze/prodotti"),
-    ("Report", "/report"),
-    ("Configurazione", "/configurazione"),
-    ("Offerte", "/offerte"),
+    ("Richiesta caselle e prodotti", routes::NEW_REQUEST),
+    ("Attiva identità/utenza", routes::ACTIVATION),
+    ("Ricerca", routes::SEARCH),
+    ("Visualizza recenti", routes::RECENT),
+    ("Gestione domini", routes::DOMAINS),
+    ("Gestione scadenze caselle", routes::EXPIRIES),
+    ("Gestione scadenze prodotti", routes::PRODUCT_EXPIRIES),
+    ("Report", routes::REPORTS),
+    ("Configurazione", routes::CONFIGURATION),
+    ("Offerte", routes::OFFERS),
 ];
 
 #[component]
@@ -44,18 +45,6 @@ pub fn MainMenu() -> impl IntoView {
             </ul>
         </nav>
     }
-}
-
-/// Percent-encodes a value for a query parameter (`/` kept: paths stay readable).
-pub fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The seven fields of a mailbox as a form edits them (wizard blocks, the table's row editor,
@@ -332,10 +321,10 @@ pub fn Pager(page: i64, pages: i64, link: impl Fn(i64) -> String + 'static) -> i
 /// the pages around it; nothing more when the list fits on one page.
 #[component]
 pub fn MailboxPager(
-    rows: crate::domain::records::PageOf,
+    rows: crate::domain::lists::PageOf,
     link: impl Fn(usize) -> String + 'static,
 ) -> impl IntoView {
-    use crate::domain::records::LIST_PAGE_ROWS;
+    use crate::domain::lists::LIST_PAGE_ROWS;
     if rows.pages <= 1 {
         return None;
     }
@@ -360,17 +349,24 @@ where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     V: IntoView + 'static,
 {
+    // Counted until what it loaded is rendered: the page's scripts are decided after that.
+    let part = std::sync::Arc::new(std::sync::Mutex::new(islands::part_loading()));
     view! {
         <Suspense fallback=|| {
             view! { <p>"Caricamento…"</p> }
         }>
             {move || {
                 let render = render.clone();
+                let part = part.clone();
                 Suspend::new(async move {
-                    match resource.await {
+                    let view = match resource.await {
                         Ok(value) => render(value).into_any(),
                         Err(error) => view! { <ErrorPanel error=error /> }.into_any(),
+                    };
+                    if let Ok(mut part) = part.lock() {
+                        part.take();
                     }
+                    view
                 })
             }}
         </Suspense>

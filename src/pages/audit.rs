@@ -2,7 +2,7 @@
 //! administrators see everything, a reseller's only its own organisation.
 
 use crate::components::{loaded, page_of_list, Pager};
-use crate::domain::records::{AuditEntry, AuditFilter, Paged};
+use crate::domain::{audit::AuditEntry, audit::AuditFilter, lists::Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,7 +55,7 @@ pub async fn export(
     crate::server::auth::SignedIn(op): crate::server::auth::SignedIn,
     axum::extract::Query(map): axum::extract::Query<std::collections::BTreeMap<String, String>>,
 ) -> Result<axum::response::Response, AppError> {
-    use crate::domain::records::{AUDIT_EXPORT_HEADER, EXPORT_ROWS_MAX};
+    use crate::domain::{audit::AUDIT_EXPORT_HEADER, lists::EXPORT_ROWS_MAX};
     if !op.is_admin() {
         return Err(AppError::Forbidden);
     }
@@ -76,7 +76,7 @@ pub fn AuditPage() -> impl IntoView {
         <h1>"Registro attività"</h1>
         // A GET form: filters live in the address, so the page works without JavaScript
         // and a filtered view can be bookmarked.
-        <form method="get" action="/configurazione/registro" class="filters">
+        <form method="get" action=crate::routes::AUDIT class="filters">
             <div class="field">
                 <label for="f-azione">"Azione"</label>
                 <select id="f-azione" name="azione">
@@ -125,7 +125,7 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn AuditTable(paged: Paged<AuditEntry>) -> impl IntoView {
     let Paged { items, page, pages, total } = paged;
-    let link = page_of_list("/configurazione/registro");
+    let link = page_of_list(crate::routes::AUDIT);
     view! {
         <div class="table-wrap">
             <table>

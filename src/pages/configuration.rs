@@ -3,7 +3,7 @@
 use crate::components::loaded;
 use crate::domain::auth::{Operator, Role};
 use crate::domain::dates::italian_date;
-use crate::domain::records::{OperatorRow, Organisation};
+use crate::domain::{organisations::OperatorRow, organisations::Organisation};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -111,10 +111,7 @@ async fn add_operator(
         }
         Some(_) => {
             crate::server::stash::forget(NEW_OPERATOR_FORM).await?;
-            Ok(format!(
-                "/configurazione/operatori?creato={}",
-                crate::server::auth::url_encode(&fields.username)
-            ))
+            Ok(format!("/configurazione/operatori?creato={}", crate::routes::url_encode(&fields.username)))
         }
     }
 }
@@ -132,7 +129,7 @@ pub async fn set_operator_active(username: String, active: bool) -> Result<(), A
     if !store.set_operator_active(me.scope(), &username, active, &record).await? {
         return Err(AppError::NotFound(format!("Operatore {username} non trovato")));
     }
-    crate::server::redirect::redirect("/configurazione/operatori");
+    crate::server::redirect::redirect(crate::routes::OPERATORS);
     Ok(())
 }
 
@@ -147,7 +144,7 @@ pub async fn unlock_operator(username: String) -> Result<(), AppError> {
     if !store.unlock_operator(&me, &username).await? {
         return Err(AppError::NotFound(format!("Operatore {username} non trovato")));
     }
-    crate::server::redirect::redirect("/configurazione/operatori");
+    crate::server::redirect::redirect(crate::routes::OPERATORS);
     Ok(())
 }
 
@@ -197,7 +194,7 @@ pub fn ConfigurationPage() -> impl IntoView {
                     <p>{format!("Organizzazione: {}", d.me.organisation_name)}</p>
                     <ul class="shortcuts">
                         <li>
-                            <a href="/configurazione/operatori">"Operatori"</a>
+                            <a href=crate::routes::OPERATORS>"Operatori"</a>
                         </li>
                         <li>
                             <a href=crate::routes::CUSTOMERS>"Clienti"</a>
@@ -219,7 +216,7 @@ pub fn ConfigurationPage() -> impl IntoView {
                             <a href=crate::routes::API_KEYS>"Chiavi API"</a>
                         </li>
                         <li>
-                            <a href="/configurazione/registro">"Registro attività"</a>
+                            <a href=crate::routes::AUDIT>"Registro attività"</a>
                         </li>
                     </ul>
                     {d.me.is_provider_admin().then(|| view! { <MailPlatformSection /> })}

@@ -3,8 +3,8 @@
 //! the wizard offers them.
 
 use crate::components::{loaded, TextField};
+use crate::domain::customers::CustomerRow;
 use crate::domain::customers::{field_error, CustomerForm, CustomerRefusal, FIELDS};
-use crate::domain::records::CustomerRow;
 use crate::domain::{CustomerKind, RequestField};
 use crate::error::AppError;
 use leptos::prelude::*;

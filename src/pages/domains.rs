@@ -5,9 +5,10 @@ use crate::components::{loaded, page_of_list, Pager, TextField};
 use crate::domain::dates::italian_date;
 use crate::domain::dns::{records_to_publish, DnsCheck, DnsOutcome, ProviderDns};
 use crate::domain::domains::{
-    domain_name, DomainAction, DomainKind, DomainState, NewDomainError, NewDomainForm,
+    domain_name, DomainAction, DomainChangeRefusal, DomainKind, DomainRequest, DomainState, NewDomainError,
+    NewDomainForm,
 };
-use crate::domain::records::{DomainFilter, DomainRow, Paged};
+use crate::domain::{domains::DomainFilter, domains::DomainRow, lists::Paged};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -67,7 +68,7 @@ pub async fn change_domain(name: String, azione: String) -> Result<(), AppError>
     Ok(())
 }
 
-/// Applies a state change, the removal or a "Verifica DNS"; answers the page to go back to.
+/// Applies the request; answers the page to go back to, keeping a verification's outcome for it.
 #[cfg(feature = "ssr")]
 async fn change(
     state: &crate::server::AppState,
@@ -75,61 +76,18 @@ async fn change(
     name: &str,
     action: &str,
 ) -> Result<String, AppError> {
-    use crate::domain::domains::{DomainAction, DomainStateError};
-    use crate::store::DomainChangeError;
-    let Ok(name) = domain_name(name) else { return Ok(crate::routes::domains_change_refused(NOT_FOUND)) };
-    let store = &state.store;
-    let done = match DomainAction::from_code(action) {
-        // Certification follows "Verifica DNS" only.
-        Some(DomainAction::Certify) | None if action != REMOVE && action != VERIFY => {
-            return Err(AppError::BadRequest("azione sconosciuta".into()));
+    use crate::usecases::domains::{self, DomainChanged};
+    let request =
+        DomainRequest::from_code(action).ok_or_else(|| AppError::BadRequest("azione sconosciuta".into()))?;
+    Ok(match domains::change(state, op, name, request).await? {
+        DomainChanged::Done { name, check } => {
+            if let Some(check) = check {
+                crate::server::stash::keep(DNS_CHECK, &check).await?;
+            }
+            crate::routes::domains_changed(request, &name)
         }
-        Some(a) => store.change_domain_state(op, &name, a).await.map(|_| ()),
-        None if action == VERIFY => match crate::server::dns::verify(store, &state.dns, op, &name).await {
-            Ok(check) => Ok(crate::server::stash::keep(DNS_CHECK, &check).await?),
-            Err(e) => Err(e),
-        },
-        None => store.remove_domain(op, &name).await,
-    };
-    Ok(match done {
-        Ok(()) => crate::routes::domains_changed(action, &name),
-        Err(DomainChangeError::NotFound) => crate::routes::domains_change_refused(NOT_FOUND),
-        Err(DomainChangeError::Refused(DomainStateError::InUse(_))) => {
-            crate::routes::domains_change_refused(IN_USE)
-        }
-        Err(DomainChangeError::Refused(DomainStateError::NotAllowed(_))) => {
-            crate::routes::domains_change_refused(WRONG_STATE)
-        }
-        Err(DomainChangeError::Store(e)) => return Err(e.into()),
+        DomainChanged::Refused(why) => crate::routes::domains_change_refused(why),
     })
-}
-
-/// The removal's and the verification's action codes (the others are `DomainAction` codes).
-const REMOVE: &str = "rimuovi";
-const VERIFY: &str = "verifica-dns";
-/// Refusals of a change, in the address.
-const NOT_FOUND: &str = "non-trovato";
-const IN_USE: &str = "in-uso";
-const WRONG_STATE: &str = "stato";
-
-fn change_refusal(code: &str) -> Option<&'static str> {
-    match code {
-        NOT_FOUND => Some("Dominio non trovato"),
-        IN_USE => Some("Il dominio ha caselle: non si può dismettere né rimuovere"),
-        WRONG_STATE => Some("Operazione non ammessa nello stato attuale del dominio"),
-        _ => None,
-    }
-}
-
-/// What a done change is called on the page.
-fn change_done(action: &str) -> Option<&'static str> {
-    match action {
-        "sospendi" => Some("sospeso"),
-        "riattiva" => Some("riattivato"),
-        "dismetti" => Some("dismesso"),
-        REMOVE => Some("rimosso"),
-        _ => None,
-    }
 }
 
 #[server(endpoint = "domini/nuovo")]
@@ -141,32 +99,23 @@ pub async fn add_domain(#[server(default)] form: NewDomainForm) -> Result<(), Ap
     Ok(())
 }
 
-/// Checks and stores a new domain; a refusal keeps what was typed for this session and names
-/// its reason in the address. Answers the page to go back to.
+/// Adds the domain; a refusal keeps what was typed for this session and names its reason in
+/// the address. Answers the page to go back to.
 #[cfg(feature = "ssr")]
 async fn add(
     store: &crate::store::Store,
     op: &crate::domain::auth::Operator,
     form: NewDomainForm,
 ) -> Result<String, AppError> {
-    use crate::store::AddDomainError;
-    let provider = op.scope() == crate::domain::auth::Scope::All;
-    let outcome = match crate::domain::domains::new_domain(&form, provider) {
-        Ok(new) => match store.create_domain(op, &new).await {
-            Ok(()) => Ok(new.name),
-            Err(AddDomainError::Refused(e)) => Err(e),
-            Err(AddDomainError::Store(e)) => return Err(e.into()),
-        },
-        Err(e) => Err(e),
-    };
-    Ok(match outcome {
-        Ok(name) => {
+    use crate::usecases::domains::{self, DomainAdded};
+    Ok(match domains::add(store, op, &form).await? {
+        DomainAdded::Added(name) => {
             crate::server::stash::forget(NEW_DOMAIN_FORM).await?;
             crate::routes::domains_added(&name)
         }
-        Err(e) => {
+        DomainAdded::Refused(why) => {
             crate::server::stash::keep(NEW_DOMAIN_FORM, &form).await?;
-            crate::routes::domains_refused(e.code())
+            crate::routes::domains_refused(&why)
         }
     })
 }
@@ -222,12 +171,14 @@ fn DomainsView(data: DomainsData) -> impl IntoView {
     let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
     // The address is anyone's to write: only a valid domain name is repeated on the page.
     let added = domain_name(&q("aggiunto")).ok();
-    let changed = change_done(&q("esito")).zip(domain_name(&q("dominio")).ok());
-    let change_refused = change_refusal(&q("rifiuto"));
+    let done = DomainRequest::from_code(&q("esito"));
+    let changed = done.and_then(DomainRequest::done).zip(domain_name(&q("dominio")).ok());
+    let change_refused = DomainChangeRefusal::from_code(&q("rifiuto")).map(DomainChangeRefusal::text);
     let error = q("errore");
     let DomainsData { domains, customers, can_add, provider, typed, provider_dns, dns_check } = data;
     // The outcome of the verification this address reports (not an older one of the session).
-    let verified = (q("esito") == VERIFY).then(|| domain_name(&q("dominio")).ok()).flatten();
+    let verified =
+        (done == Some(DomainRequest::VerifyDns)).then(|| domain_name(&q("dominio")).ok()).flatten();
     let dns_check = dns_check.filter(|c| verified.as_deref() == Some(c.domain.as_str()));
     let typed = typed.filter(|_| !error.is_empty()).unwrap_or_default();
     view! {
@@ -377,10 +328,10 @@ fn DomainsTable(paged: Paged<DomainRow>, can_change: bool, provider: bool) -> im
                                 .map(|(a, label)| (a.code(), label))
                                 .collect();
                             if own && d.state == DomainState::Pending {
-                                actions.insert(0, (VERIFY, "Verifica DNS"));
+                                actions.insert(0, (DomainRequest::VerifyDns.code(), "Verifica DNS"));
                             }
                             if own && d.mailboxes == 0 {
-                                actions.push((REMOVE, "Rimuovi"));
+                                actions.push((DomainRequest::Remove.code(), "Rimuovi"));
                             }
                             let customer = match (d.kind, d.customer) {
                                 (DomainKind::Shared, _) => "condiviso".to_string(),

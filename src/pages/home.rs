@@ -11,10 +11,10 @@ pub fn HomePage() -> impl IntoView {
         <p>"Ordinare, attivare e gestire caselle di posta elettronica certificata."</p>
         <ul class="shortcuts">
             <li>
-                <a href="/richiesta">"Nuova richiesta di caselle"</a>
+                <a href=crate::routes::NEW_REQUEST>"Nuova richiesta di caselle"</a>
             </li>
             <li>
-                <a href="/recenti">"Attività recenti"</a>
+                <a href=crate::routes::RECENT>"Attività recenti"</a>
             </li>
         </ul>
     }

@@ -11,6 +11,8 @@ pub mod home;
 pub mod login;
 pub mod mailbox;
 pub mod offers;
+#[cfg(feature = "ssr")]
+pub mod order_contract;
 pub mod order_detail;
 pub mod organisations;
 pub mod recent;

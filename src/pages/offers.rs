@@ -3,8 +3,8 @@
 //! shared core on every keystroke and again on the server. Offers are deactivated, never deleted.
 
 use crate::components::{loaded, TextField};
+use crate::domain::offers::OfferRow;
 use crate::domain::offers::{field_error, price_text, OfferField, OfferForm, OfferRefusal, SERVICES};
-use crate::domain::records::OfferRow;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

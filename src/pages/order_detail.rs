@@ -3,7 +3,7 @@
 use crate::components::loaded;
 use crate::components::MailboxPager;
 use crate::domain::dates::italian_date;
-use crate::domain::records::{OrderDetail, PageOf};
+use crate::domain::{lists::PageOf, orders::OrderDetail};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -188,7 +188,7 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
 }
 
 /// "Mario Rossi (RCLMRA74D15F205V), firma verificata il 27/11/2026 alle 14:03 UTC".
-fn signed_by(s: &crate::domain::records::ContractSignature) -> String {
+fn signed_by(s: &crate::domain::orders::ContractSignature) -> String {
     if !s.verified {
         return "Firma non verificata (accettata per impostazione dell'installazione)".into();
     }

@@ -4,8 +4,8 @@
 
 use crate::components::{loaded, TextField};
 use crate::domain::dates::italian_date;
+use crate::domain::organisations::OrganisationRow;
 use crate::domain::organisations::{NewResellerForm, OrganisationRefusal};
-use crate::domain::records::OrganisationRow;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

@@ -2,7 +2,7 @@
 
 use crate::components::{loaded, Pager};
 use crate::domain::dates::italian_date;
-use crate::domain::records::{ActivityEntry, OrderSummary, Paged};
+use crate::domain::{lists::Paged, orders::ActivityEntry, orders::OrderSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -83,7 +83,7 @@ pub fn RecentPage() -> impl IntoView {
 #[component]
 fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
     if paged.items.is_empty() {
-        return view! { <p>"Nessun ordine. " <a href="/richiesta">"Richiedi nuove caselle"</a></p> }
+        return view! { <p>"Nessun ordine. " <a href=crate::routes::NEW_REQUEST>"Richiedi nuove caselle"</a></p> }
             .into_any();
     }
     let Paged { items, page, pages, total } = paged;
@@ -122,7 +122,7 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <Pager page=page pages=pages link=|p| format!("/recenti?pagina={p}") />
+        <Pager page=page pages=pages link=|p| format!("{}?pagina={p}", crate::routes::RECENT) />
     }
     .into_any()
 }

@@ -3,7 +3,7 @@
 //! alternative), with an "Esporta CSV" link each. A reseller sees only its own numbers.
 
 use crate::components::loaded;
-use crate::domain::records::Offer;
+use crate::domain::offers::Offer;
 use crate::domain::reports::{scale_top, Report, ReportFilter, ReportKind, ReportRow, PERIODS};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -67,7 +67,7 @@ fn export_link(kind: ReportKind, f: &ReportFilter) -> String {
     let mut link = format!("{}?report={}", crate::routes::REPORTS_CSV, kind.code());
     for (key, value) in f.pairs() {
         if !value.is_empty() {
-            link.push_str(&format!("&{key}={}", crate::components::url_encode(value)));
+            link.push_str(&format!("&{key}={}", crate::routes::url_encode(value)));
         }
     }
     link

@@ -3,8 +3,8 @@
 //! without JavaScript; results link to the mailbox and order pages.
 
 use crate::components::{loaded, Pager};
-use crate::domain::records::{Offer, Paged, SearchHit, SearchQuery};
 use crate::domain::MailboxState;
+use crate::domain::{lists::Paged, offers::Offer, search::SearchHit, search::SearchQuery};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,7 +45,7 @@ pub async fn export(
     crate::server::auth::SignedIn(op): crate::server::auth::SignedIn,
     axum::extract::Query(map): axum::extract::Query<std::collections::BTreeMap<String, String>>,
 ) -> Result<axum::response::Response, AppError> {
-    use crate::domain::records::{EXPORT_ROWS_MAX, SEARCH_EXPORT_HEADER};
+    use crate::domain::{lists::EXPORT_ROWS_MAX, search::SEARCH_EXPORT_HEADER};
     let query = query_from(|k| map.get(k).cloned().unwrap_or_default());
     let hits = state.store.search(op.scope(), &query, 1, EXPORT_ROWS_MAX).await?;
     let rows = hits.items.iter().map(|h| h.cells().to_vec()).collect();
@@ -54,7 +54,7 @@ pub async fn export(
 }
 
 fn query_link(q: &SearchQuery, page: i64) -> String {
-    let enc = crate::components::url_encode;
+    let enc = crate::routes::url_encode;
     format!(
         "/ricerca?q={}&stato={}&cliente={}&offerta={}&pagina={page}",
         enc(&q.text),
@@ -100,7 +100,7 @@ fn SearchForm(query: SearchQuery, page: SearchPage) -> impl IntoView {
         }
     };
     view! {
-        <form method="get" action="/ricerca" class="search-form" role="search">
+        <form method="get" action=crate::routes::SEARCH class="search-form" role="search">
             <div class="field">
                 <label for="q">"Cerca"</label>
                 <div class="control">
@@ -164,7 +164,7 @@ fn Results(query: SearchQuery, hits: Paged<SearchHit>) -> impl IntoView {
         <div class="table-wrap">
             <table>
                 <caption>
-                    {if total > crate::domain::records::SEARCH_COUNT_MAX {
+                    {if total > crate::domain::search::SEARCH_COUNT_MAX {
                         "Caselle trovate: più di 10.000".to_string()
                     } else {
                         format!("Caselle trovate: {total}")

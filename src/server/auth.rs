@@ -263,8 +263,6 @@ pub fn token_from(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-pub use crate::components::url_encode;
-
 /// Only local paths are followed after login (no open redirect), and never the login page.
 pub fn safe_next(next: &str) -> &str {
     match super::redirect::local_or_home(next) {
@@ -298,6 +296,6 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/accesso"), "/");
-        assert_eq!(url_encode("/recenti?pagina=2"), "/recenti%3Fpagina%3D2");
+        assert_eq!(crate::routes::url_encode("/recenti?pagina=2"), "/recenti%3Fpagina%3D2");
     }
 }

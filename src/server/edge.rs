@@ -11,9 +11,10 @@
 //!
 //! Nothing here reads a body or hashes anything before the session is known.
 
-use super::auth::{token_from, url_encode, CurrentOperator, LOGIN_API, LOGIN_PATH};
+use super::auth::{token_from, CurrentOperator, LOGIN_API, LOGIN_PATH};
 use super::AppState;
 use crate::error::AppError;
+use crate::routes::url_encode;
 use crate::store::{stamp, token_hash};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};

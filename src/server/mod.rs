@@ -3,16 +3,14 @@
 //! exactly what the server runs.
 
 pub mod auth;
-pub mod contract;
+pub mod contract_pdf;
 pub mod dns;
 pub mod edge;
 pub mod mail;
 pub mod mail_platform;
-pub mod mailbox_edit;
 pub mod provisioning;
 pub mod redirect;
 pub mod router;
-pub mod rules;
 pub mod signatures;
 pub mod stash;
 pub mod throttle;
@@ -152,7 +150,7 @@ pub fn csv_export(
 ) -> axum::response::Response {
     use axum::http::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
     use axum::response::IntoResponse;
-    rows.extend(cut_at.map(|limit| vec![crate::domain::records::export_cut_note(limit)]));
+    rows.extend(cut_at.map(|limit| vec![crate::domain::lists::export_cut_note(limit)]));
     let bytes = crate::domain::csv_file::write(header, rows);
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));

@@ -43,7 +43,7 @@ pub fn build(state: AppState) -> axum::Router {
     // File uploads, with their own body limit.
     let uploads = axum::Router::new()
         .route(routes::pattern::UPLOAD_CSV, post(crate::pages::wizard::csv_routes::upload))
-        .route(routes::pattern::CONTRACT_UPLOAD, post(super::contract::upload))
+        .route(routes::pattern::CONTRACT_UPLOAD, post(crate::pages::order_contract::upload))
         .layer(from_fn_with_state(edge::UPLOAD_LIMIT, edge::body_limit));
     // Pages, server functions and files; forms get the general limit.
     let pages = axum::Router::new()
@@ -54,8 +54,8 @@ pub fn build(state: AppState) -> axum::Router {
         .route(routes::SEARCH_CSV, get(crate::pages::search::export))
         .route(routes::AUDIT_CSV, get(crate::pages::audit::export))
         .route(routes::pattern::ERROR_REPORT, get(crate::pages::wizard::csv_routes::error_report))
-        .route(routes::pattern::CONTRACT_PDF, get(super::contract::download))
-        .route(routes::pattern::SIGNED_CONTRACT, get(super::contract::download_signed))
+        .route(routes::pattern::CONTRACT_PDF, get(crate::pages::order_contract::download))
+        .route(routes::pattern::SIGNED_CONTRACT, get(crate::pages::order_contract::download_signed))
         .leptos_routes_with_context(&state, routes, || (), {
             let options = options.clone();
             move || shell(options.clone())

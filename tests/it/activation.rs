@@ -6,7 +6,6 @@ use crate::common;
 use common::{draft_with, mailbox};
 use pec_manager::domain::lifecycle::Date;
 use pec_manager::domain::{OrderNumber, UserId};
-use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::server::{self, mail};
 use pec_manager::store::{FulfilError, SignedContract, Store};
 use std::sync::{Arc, Mutex};
@@ -19,7 +18,7 @@ fn pdf() -> SignedContract {
 pub(crate) async fn booked_order(store: &Store, addresses: &[&str]) -> OrderNumber {
     let op = common::operator(store, "alfa").await;
     let id = draft_with(store, &op, addresses.iter().map(|a| mailbox(a, "")).collect()).await;
-    wizard::confirm(store, &op, &id, pec_manager::pages::wizard::WizardAction::Continue).await.unwrap();
+    common::book(store, &op, &id).await;
     store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap()
 }
 
@@ -192,7 +191,7 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
         );
         assert_eq!(store.mailbox(alfa.scope(), &userid).await.unwrap().unwrap().state.code(), "REVOCATA");
         let filter =
-            pec_manager::domain::records::AuditFilter { object: userid.to_string(), ..Default::default() };
+            pec_manager::domain::audit::AuditFilter { object: userid.to_string(), ..Default::default() };
         let history = store.audit_entries(alfa.scope(), &filter, 1, 50).await.unwrap().items;
         let changes: Vec<_> = history.iter().filter(|e| e.action == "CAMBIO_STATO").collect();
         assert_eq!(changes.len(), 2);
@@ -203,7 +202,7 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_expiry_recent_activity_and_search() {
-    use pec_manager::domain::records::SearchQuery;
+    use pec_manager::domain::search::SearchQuery;
     for store in common::stores().await {
         let n = std::process::id();
         let alfa = common::operator(&store, "alfa").await;
@@ -308,7 +307,7 @@ async fn cancel_expiry_recent_activity_and_search() {
         assert!(matches!(store.update_mailbox(&alfa, kept, &valid).await, Err(EditError::Taken)));
         assert!(matches!(store.update_mailbox(&beta, kept, &valid).await, Err(EditError::NotFound)));
         let filter =
-            pec_manager::domain::records::AuditFilter { object: gone.to_string(), ..Default::default() };
+            pec_manager::domain::audit::AuditFilter { object: gone.to_string(), ..Default::default() };
         let entry = store.audit_entries(alfa.scope(), &filter, 1, 10).await.unwrap().items.remove(0);
         assert_eq!(entry.action, "CASELLA_MODIFICATA");
         assert!(
@@ -463,8 +462,7 @@ async fn the_small_forms_of_the_mailbox_page_save_and_are_recorded() {
         assert_eq!((m.services.disk_used_mb, m.disk_reset_at), (0, pec_manager::server::today().iso()));
 
         // Every change is in the mailbox's history.
-        let filter =
-            pec_manager::domain::records::AuditFilter { object: u1.to_string(), ..Default::default() };
+        let filter = pec_manager::domain::audit::AuditFilter { object: u1.to_string(), ..Default::default() };
         let actions: Vec<String> = store
             .audit_entries(alfa.scope(), &filter, 1, 50)
             .await
@@ -677,13 +675,12 @@ async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_ap
 /// its organisation, with its customer, in its activity feed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_confirming_a_resellers_draft_orders_for_the_reseller() {
-    use pec_manager::pages::wizard::WizardAction;
     for store in common::stores().await {
         let n = std::process::id();
         let alfa = common::operator(&store, "alfa").await;
         let provider = common::operator(&store, "operatore").await;
         let id = draft_with(&store, &alfa, vec![mailbox(&format!("perconto{n}@legalmail.it"), "")]).await;
-        wizard::confirm(&store, &provider, &id, WizardAction::Continue).await.unwrap();
+        common::book(&store, &provider, &id).await;
         let number = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
         assert!(store.order(alfa.scope(), &number).await.unwrap().is_some(), "the reseller sees its order");
         let feed = store.recent_activity(alfa.scope(), 5).await.unwrap();

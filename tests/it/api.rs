@@ -4,7 +4,7 @@
 //! compared with the router.
 
 use crate::common;
-use crate::security::{get, login, post, send, state, Reply, ORIGIN};
+use crate::web::{get, login, post, send, state, Reply, ORIGIN};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use pec_manager::domain::api_keys::ApiKeyScope;
@@ -601,7 +601,7 @@ async fn twenty_clients_contesting_one_hundred_names_get_each_name_once() {
         let found = store
             .search(
                 admin.scope(),
-                &pec_manager::domain::records::SearchQuery { text: "conteso".into(), ..Default::default() },
+                &pec_manager::domain::search::SearchQuery { text: "conteso".into(), ..Default::default() },
                 1,
                 200,
             )

@@ -2,7 +2,7 @@
 //! one shell, against the application served on a loopback port.
 
 use crate::common;
-use crate::security::state;
+use crate::web::state;
 use pec_manager::domain::api_keys::ApiKeyScope;
 
 /// The `sh` blocks of the README's "## API" section.

@@ -128,6 +128,17 @@ pub async fn draft_with(store: &Store, op: &Operator, mailboxes: Vec<MailboxInpu
     id
 }
 
+/// Books the order of a draft of `op`'s organisation, as "Conferma" and the API do: the use
+/// case itself (`usecases::orders::confirm`).
+pub async fn book(store: &Store, op: &Operator, id: &DraftId) -> pec_manager::domain::OrderNumber {
+    use pec_manager::usecases::orders::{confirm, Confirmation};
+    let draft = store.load_draft(id).await.unwrap().expect("the draft").draft;
+    match confirm(store, op, id, &draft).await.unwrap() {
+        Confirmation::Booked(n) | Confirmation::BookedMeanwhile(n) => n,
+        other => panic!("not booked: {other:?}"),
+    }
+}
+
 /// The draft named in a wizard address (`/richiesta/<id>/...`).
 pub fn draft_of(to: &str) -> DraftId {
     let id = to.trim_start_matches("/richiesta/").split(['/', '#', '?']).next().unwrap_or_default();

@@ -29,7 +29,7 @@ async fn customers_are_unique_per_organisation_and_kept_apart() {
         store.create_customer(&beta, &check_customer(&form("Ditta Rossi")).unwrap()).await.unwrap();
 
         // Step 1 offers each organisation its own.
-        let names = |v: Vec<pec_manager::domain::records::Customer>| {
+        let names = |v: Vec<pec_manager::domain::customers::Customer>| {
             v.into_iter().map(|c| c.name).collect::<Vec<_>>()
         };
         assert!(names(store.customers(alfa.scope()).await.unwrap()).contains(&"Ditta Rossi".to_string()));

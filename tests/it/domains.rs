@@ -3,8 +3,8 @@
 
 use crate::common;
 use pec_manager::domain::auth::Operator;
+use pec_manager::domain::domains::DomainFilter;
 use pec_manager::domain::domains::{new_domain, DomainKind, DomainState, NewDomainError, NewDomainForm};
-use pec_manager::domain::records::DomainFilter;
 use pec_manager::store::{AddDomainError, Store};
 
 fn form(name: &str, customer: &str, kind: DomainKind) -> NewDomainForm {
@@ -99,7 +99,7 @@ async fn domains_are_checked_owned_and_kept_apart() {
         assert!(!store.usable_domains(beta.scope()).await.unwrap().contains(&"comune.pec-esempio.it".into()));
 
         // Each addition is in the audit log.
-        let filter = pec_manager::domain::records::AuditFilter {
+        let filter = pec_manager::domain::audit::AuditFilter {
             action: "DOMINIO_AGGIUNTO".into(),
             ..Default::default()
         };
@@ -160,14 +160,7 @@ async fn domains_change_state_by_the_table_and_are_kept_while_used() {
             vec![common::mailbox("protocollo@uffici.legalmail.it", "")],
         )
         .await;
-        pec_manager::pages::wizard::operations::confirm(
-            &store,
-            &common::operator(&store, "alfa").await,
-            &d,
-            pec_manager::pages::wizard::WizardAction::Continue,
-        )
-        .await
-        .unwrap();
+        common::book(&store, &common::operator(&store, "alfa").await, &d).await;
         assert!(matches!(
             store.change_domain_state(&alfa, "uffici.legalmail.it", DomainAction::Dismiss).await,
             Err(DomainChangeError::Refused(DomainStateError::InUse(1)))
@@ -205,7 +198,7 @@ async fn an_order_is_refused_on_a_domain_suspended_after_its_check() {
         add(&store, &alfa_admin, form("sedi.legalmail.it", "", DomainKind::ThirdLevel)).await.unwrap();
         let id = common::draft_with(&store, &alfa, vec![common::mailbox("roma@sedi.legalmail.it", "")]).await;
         let draft = store.load_draft(&id).await.unwrap().unwrap().draft;
-        let rules = pec_manager::pages::wizard::operations::rules_for(&store, &alfa, &draft).await.unwrap();
+        let rules = pec_manager::usecases::rules::rules_for(&store, &alfa, &draft).await.unwrap();
         let order = pec_manager::domain::request::validate_order(&draft, &rules).unwrap();
 
         store.change_domain_state(&alfa_admin, "sedi.legalmail.it", DomainAction::Suspend).await.unwrap();

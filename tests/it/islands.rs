@@ -6,7 +6,7 @@
 
 use crate::activation::booked_order;
 use crate::common;
-use crate::security::{get, login, send, state};
+use crate::web::{get, login, send, state};
 use pec_manager::server::{mail, router};
 use pec_manager::store::Store;
 

@@ -13,7 +13,6 @@ use pec_manager::domain::lifecycle::{Date, RevocationReason, Transition};
 use pec_manager::domain::mail_platform::MailJobKind;
 use pec_manager::domain::settings::Settings;
 use pec_manager::domain::{OrderNumber, UserId};
-use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::server::auth::hash_password;
 use pec_manager::server::mail_platform::{
     api_key_for, grant_sql, sqlite_owner, write_dovecot, DovecotSetup, MailDatabase,
@@ -31,7 +30,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 async fn active_mailboxes(store: &Store, names: &[String]) -> (Vec<UserId>, Vec<String>) {
     let op = common::operator(store, "alfa").await;
     let id = draft_with(store, &op, names.iter().map(|a| mailbox(a, "")).collect()).await;
-    wizard::confirm(store, &op, &id, pec_manager::pages::wizard::WizardAction::Continue).await.unwrap();
+    common::book(store, &op, &id).await;
     let number: OrderNumber = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
     let tokens = Arc::new(Mutex::new(Vec::new()));
     let kept = Arc::clone(&tokens);
@@ -719,7 +718,7 @@ async fn suspending_cuts_the_open_sessions_at_once_and_a_stopped_mail_server_get
 }
 
 /// Whether the mailbox page says "Piattaforma di posta: sincronizzata" (on an install with one).
-fn synced(page: &pec_manager::domain::records::MailboxDetail) -> bool {
+fn synced(page: &pec_manager::domain::mailboxes::MailboxDetail) -> bool {
     let mut sync = page.mail_sync.clone();
     sync.configured = true;
     sync.line() == "sincronizzata"

@@ -16,10 +16,13 @@ mod faults;
 mod islands;
 mod mail_platform;
 mod offers;
+mod pages;
 mod products;
 mod renewals;
 mod reports;
+mod routes;
 mod security;
 
 mod settings;
 mod store;
+mod web;

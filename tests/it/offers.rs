@@ -28,7 +28,7 @@ fn form(code: &str, sold_by: &[i64]) -> OfferForm {
     }
 }
 
-fn codes(offers: &[pec_manager::domain::records::Offer]) -> Vec<String> {
+fn codes(offers: &[pec_manager::domain::offers::Offer]) -> Vec<String> {
     offers.iter().map(|o| o.code.clone()).collect()
 }
 
@@ -114,7 +114,7 @@ async fn offers_are_sold_only_where_allowed_and_never_deleted() {
         renamed.resellers = ids.iter().map(|id| (id.to_string(), "1".to_string())).collect();
         let d =
             common::draft_with(&store, &alfa, vec![common::mailbox("uso2.consip@legalmail.it", "")]).await;
-        wizard::confirm(&store, &alfa, &d, WizardAction::Continue).await.unwrap();
+        common::book(&store, &alfa, &d).await;
         match store.update_offer(&admin, "CONSIP", &check_offer(&renamed, &ids).unwrap()).await {
             Err(OfferError::Refused(OfferRefusal::CodeInUse)) => {}
             other => panic!("renamed an offer in use: {other:?}"),

@@ -36,8 +36,7 @@ async fn products_start_with_services_renew_once_and_expire_once() {
         assert_eq!(list.len(), 2, "{list:?}");
         let cons = of(&list, ProductKind::LegalPreservation);
         assert_eq!((cons.state, cons.price_code.as_str()), (ProductState::Attivo, "LM-CONS-12"));
-        let start = Date::parse_iso(&cons.starts_at).unwrap();
-        assert_eq!(cons.expires_at, start.add_months(12).iso());
+        assert_eq!(cons.expires_at, cons.starts_at.add_months(12));
 
         // Services: SMS off ceases its credit; more disk than the offer's is a product; SMS on
         // again starts a new term today.
@@ -59,7 +58,7 @@ async fn products_start_with_services_renew_once_and_expire_once() {
         change(Services { sms: true, disk_gb: 6, ..base.clone() }).await.unwrap();
         let list = products(&store, &ids[0]).await;
         let sms = of(&list, ProductKind::SmsCredit);
-        assert_eq!((sms.state, sms.starts_at.as_str()), (ProductState::Attivo, today.iso().as_str()));
+        assert_eq!((sms.state, sms.starts_at), (ProductState::Attivo, today));
         assert_eq!(of(&list, ProductKind::ExtraDisk).state, ProductState::Cessato);
 
         // The list: ending within 30 days, Alfa's only.
@@ -76,8 +75,7 @@ async fn products_start_with_services_renew_once_and_expire_once() {
             ExpiryFilter { customer: String::new(), product: "CONSERVAZIONE".into(), ..Default::default() };
         let q = filter.product_query(today, 30).unwrap();
         let page = store.product_page(alfa.scope(), &q, 1, 50).await.unwrap();
-        let mine: Vec<i64> =
-            page.items.iter().filter(|p| ids.iter().any(|u| u.as_str() == p.userid)).map(|p| p.id).collect();
+        let mine: Vec<i64> = page.items.iter().filter(|p| ids.contains(&p.userid)).map(|p| p.id).collect();
         assert_eq!(mine.len(), 2, "{:?}", page.items);
         assert!(store
             .product_page(beta.scope(), &q, 1, 50)
@@ -109,21 +107,18 @@ async fn products_start_with_services_renew_once_and_expire_once() {
         let (r1, r2) = (r1.unwrap(), r2.unwrap());
         assert_eq!(r1, r2);
         assert_eq!(r1.len(), 1, "one customer and offer: one renewal order");
-        let renewed = Date::parse_iso(&soon).unwrap().add_months(12).iso();
+        let renewed = Date::parse_iso(&soon).unwrap().add_months(12);
         for u in &ids {
             assert_eq!(of(&products(&store, u).await, ProductKind::LegalPreservation).expires_at, renewed);
         }
         let order = store.order(alfa.scope(), &r1[0]).await.unwrap().unwrap();
         assert_eq!(order.kind.code(), "RINNOVO");
         assert_eq!(order.products.len(), 2);
-        assert!(order.products.iter().all(|p| p.from_expiry == soon && p.to_expiry == renewed));
+        assert!(order.products.iter().all(|p| p.from_expiry == soon && p.to_expiry == renewed.iso()));
         let history = store
             .audit_entries(
                 alfa.scope(),
-                &pec_manager::domain::records::AuditFilter {
-                    object: ids[0].to_string(),
-                    ..Default::default()
-                },
+                &pec_manager::domain::audit::AuditFilter { object: ids[0].to_string(), ..Default::default() },
                 1,
                 50,
             )

@@ -6,7 +6,6 @@ use common::{draft_with, mailbox};
 use pec_manager::domain::lifecycle::Date;
 use pec_manager::domain::renewals::{ExpiryFilter, RenewalRefused};
 use pec_manager::domain::{OrderNumber, UserId};
-use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::server::mail;
 use pec_manager::store::{RenewError, SignedContract, Store};
 
@@ -16,7 +15,7 @@ const TODAY: Date = Date { year: 2026, month: 11, day: 26 };
 pub(crate) async fn active(store: &Store, set: &[(&str, &str, &str)]) -> Vec<UserId> {
     let op = common::operator(store, "alfa").await;
     let id = draft_with(store, &op, set.iter().map(|(a, _, _)| mailbox(a, "")).collect()).await;
-    wizard::confirm(store, &op, &id, pec_manager::pages::wizard::WizardAction::Continue).await.unwrap();
+    common::book(store, &op, &id).await;
     let number = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
     let pdf: SignedContract = common::signed_pdf();
     store.fulfil_order(&op, &number, &pdf, TODAY, &mail::link_mail("http://x")).await.unwrap();
@@ -132,7 +131,7 @@ async fn tacit_renewal_renews_on_the_expiry_day_once_and_the_list_shows_it() {
         assert_eq!(store.set_tacit_renewal(&provider, &[ids[1].clone()], true).await.unwrap(), 1);
         assert_eq!(store.set_tacit_renewal(&provider, &[ids[1].clone()], false).await.unwrap(), 1);
         let filter =
-            pec_manager::domain::records::AuditFilter { object: ids[1].to_string(), ..Default::default() };
+            pec_manager::domain::audit::AuditFilter { object: ids[1].to_string(), ..Default::default() };
         let seen = store.audit_entries(alfa.scope(), &filter, 1, 50).await.unwrap();
         assert_eq!(seen.items.iter().filter(|e| e.action == "RINNOVO_TACITO").count(), 2, "{:?}", seen.items);
 
@@ -151,8 +150,8 @@ async fn tacit_renewal_renews_on_the_expiry_day_once_and_the_list_shows_it() {
         };
         let all = store.expiry_rows(alfa.scope(), &q(ExpiryFilter::default()), 1000).await.unwrap();
         let mine = listed(all);
-        assert!(mine.contains(&ids[1].as_str().to_string()), "expired within the grace period is listed");
-        assert!(!mine.contains(&ids[0].as_str().to_string()), "renewed to next year is outside 30 days");
+        assert!(mine.contains(&ids[1]), "expired within the grace period is listed");
+        assert!(!mine.contains(&ids[0]), "renewed to next year is outside 30 days");
         let year = ExpiryFilter {
             from: "2027-11-01".into(),
             to: "2027-11-30".into(),
@@ -160,7 +159,7 @@ async fn tacit_renewal_renews_on_the_expiry_day_once_and_the_list_shows_it() {
             ..Default::default()
         };
         let rows = store.expiry_rows(alfa.scope(), &q(year.clone()), 1000).await.unwrap();
-        assert_eq!(listed(rows), vec![ids[0].as_str().to_string()]);
+        assert_eq!(listed(rows), vec![ids[0].clone()]);
         assert!(store.expiry_rows(beta.scope(), &q(year), 1000).await.unwrap().is_empty());
         let by_domain = ExpiryFilter { domain: "altro.it".into(), ..Default::default() };
         assert!(store.expiry_rows(alfa.scope(), &q(by_domain), 1000).await.unwrap().is_empty());

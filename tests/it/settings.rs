@@ -3,7 +3,6 @@
 use crate::common;
 use pec_manager::domain::settings::{check_settings, form_of, Settings};
 use pec_manager::pages::wizard::operations as wizard;
-use pec_manager::pages::wizard::WizardAction;
 use pec_manager::store::SettingsError;
 
 fn changed(s: &Settings, pairs: &[(&str, &str)]) -> Settings {
@@ -27,7 +26,7 @@ async fn settings_are_read_by_the_order_and_the_csv_reader() {
         store.save_settings(&admin, &new).await.unwrap();
         let d =
             common::draft_with(&store, &alfa, vec![common::mailbox("impostazioni1@legalmail.it", "")]).await;
-        wizard::confirm(&store, &alfa, &d, WizardAction::Continue).await.unwrap();
+        common::book(&store, &alfa, &d).await;
         let number = store.load_draft(&d).await.unwrap().unwrap().order_number.unwrap();
         assert_eq!(number.as_str(), "50000000");
         let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();

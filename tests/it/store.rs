@@ -14,7 +14,7 @@ use common::{draft_with, mailbox, request_form};
 
 async fn valid_order_of(store: &Store, op: &Operator, id: &DraftId) -> pec_manager::domain::ValidOrder {
     let d = store.load_draft(id).await.unwrap().unwrap().draft;
-    let rules: Rules = wizard::rules_for(store, op, &d).await.unwrap();
+    let rules: Rules = pec_manager::usecases::rules::rules_for(store, op, &d).await.unwrap();
     pec_manager::domain::request::validate_order(&d, &rules).unwrap()
 }
 
@@ -92,7 +92,7 @@ async fn the_seed_scenario_creates_one_order_with_numbers_and_references() {
 
         // The next order continues the numbering.
         let id2 = draft_with(&store, &op, vec![mailbox("terza@legalmail.it", "")]).await;
-        wizard::confirm(&store, &op, &id2, WizardAction::Continue).await.unwrap();
+        common::book(&store, &op, &id2).await;
         let order2 = store.recent_orders(Scope::All, 1, 25).await.unwrap().items[0].clone();
         assert_eq!(order2.number, "10295764");
         assert_eq!(
@@ -127,12 +127,12 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
         let second =
             draft_with(&store, &op, vec![mailbox("altra@legalmail.it", ""), mailbox("UNO@legalmail.it", "")])
                 .await;
-        wizard::confirm(&store, &op, &first, WizardAction::Continue).await.unwrap();
+        common::book(&store, &op, &first).await;
 
         // Straight to the store: the check inside the transaction names the address.
         let order = {
             let d = store.load_draft(&second).await.unwrap().unwrap().draft;
-            let mut rules = wizard::rules_for(&store, &op, &d).await.unwrap();
+            let mut rules = pec_manager::usecases::rules::rules_for(&store, &op, &d).await.unwrap();
             rules.taken_addresses.clear(); // as if validated before the other order existed
             pec_manager::domain::request::validate_order(&d, &rules).unwrap()
         };
@@ -159,7 +159,7 @@ async fn a_name_taken_meanwhile_fails_the_whole_order() {
         );
 
         let third = draft_with(&store, &op, vec![mailbox("tre@legalmail.it", "")]).await;
-        wizard::confirm(&store, &op, &third, WizardAction::Continue).await.unwrap();
+        common::book(&store, &op, &third).await;
         assert_eq!(store.recent_orders(Scope::All, 1, 25).await.unwrap().items[0].number, "10295764");
     }
 }
@@ -187,7 +187,7 @@ async fn the_database_itself_refuses_duplicates() {
     for store in common::stores().await {
         let op = common::operator(&store, "operatore").await;
         let a = draft_with(&store, &op, vec![mailbox("guardia@legalmail.it", "guardia")]).await;
-        wizard::confirm(&store, &op, &a, WizardAction::Continue).await.unwrap();
+        common::book(&store, &op, &a).await;
         // Bypass every check of the application: the UNIQUE indexes still refuse.
         let dup = store.raw_execute(
             "INSERT INTO mailboxes (order_id, position, userid, reference, address, description, password_email, \
@@ -450,7 +450,7 @@ async fn recent_orders_are_paged_newest_first() {
         let op = common::operator(&store, "operatore").await;
         for i in 0..3 {
             let id = draft_with(&store, &op, vec![mailbox(&format!("pag{i}@legalmail.it"), "")]).await;
-            wizard::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+            common::book(&store, &op, &id).await;
         }
         let p1 = store.recent_orders(Scope::All, 1, 2).await.unwrap();
         assert_eq!((p1.total, p1.pages, p1.items.len()), (3, 2, 2));
@@ -484,11 +484,11 @@ async fn a_failed_migration_refuses_to_start_with_a_clear_message() {
 /// lists the newest first, and answers an exact count below it and nothing for no match.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_counts_up_to_its_bound_and_lists_the_newest_first() {
-    use pec_manager::domain::records::{SearchQuery, SEARCH_COUNT_MAX};
+    use pec_manager::domain::{search::SearchQuery, search::SEARCH_COUNT_MAX};
     for store in common::stores().await {
         let op = common::operator(&store, "operatore").await;
         let id = draft_with(&store, &op, vec![mailbox("conta.prima@legalmail.it", "")]).await;
-        wizard::confirm(&store, &op, &id, WizardAction::Continue).await.unwrap();
+        common::book(&store, &op, &id).await;
         let rows: Vec<MailboxInput> =
             (0..=SEARCH_COUNT_MAX).map(|i| mailbox(&format!("conta{i:05}@legalmail.it"), "")).collect();
         store.raw_bulk_insert_for_bench(&rows, "CNT").await.unwrap();

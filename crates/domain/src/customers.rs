@@ -110,6 +110,28 @@ pub fn check_customer(form: &CustomerForm) -> Result<NewCustomer, Vec<(RequestFi
     })
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub name: String,
+    pub kind: String,
+    pub legal_rep_cf: String,
+    pub contact_email: String,
+}
+
+/// Human label for a customer kind code.
+pub fn customer_kind_label(code: &str) -> &str {
+    super::CustomerKind::from_code(code).map(|k| k.label()).unwrap_or(code)
+}
+
+/// One line of "Clienti".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub organisation: String,
+    pub customer: crate::customers::NewCustomer,
+    pub orders: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

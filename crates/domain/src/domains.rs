@@ -331,6 +331,102 @@ pub fn new_domain(form: &NewDomainForm, provider: bool) -> Result<NewDomain, New
     }
 }
 
+/// One line of "Gestione domini".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainRow {
+    pub name: String,
+    /// The customer it serves; none for the provider's shared domains.
+    pub customer: Option<String>,
+    pub kind: DomainKind,
+    pub state: DomainState,
+    pub mailboxes: i64,
+    pub created_at: String,
+}
+
+/// "Gestione domini" filter: a prefix of the name, a customer, a state (empty means any).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DomainFilter {
+    pub name: String,
+    pub customer: String,
+    pub state: String,
+}
+
+/// What an administrator asks of a domain from its row on "Gestione domini".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DomainRequest {
+    /// Sospendi, Riattiva, Dismetti (certification follows "Verifica DNS" only).
+    Change(DomainAction),
+    /// "Verifica DNS": certifies a domain whose records point at the provider.
+    VerifyDns,
+    /// "Rimuovi": a domain without mailboxes.
+    Remove,
+}
+
+impl DomainRequest {
+    /// Its button's value, which the notice after it repeats.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Change(a) => a.code(),
+            Self::VerifyDns => "verifica-dns",
+            Self::Remove => "rimuovi",
+        }
+    }
+
+    /// A request the page may send.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "verifica-dns" => Some(Self::VerifyDns),
+            "rimuovi" => Some(Self::Remove),
+            _ => DomainAction::from_code(code).filter(|a| *a != DomainAction::Certify).map(Self::Change),
+        }
+    }
+
+    /// What the domain is afterwards, in the notice ("Dominio x sospeso."); a verification's
+    /// outcome is shown whole instead.
+    pub fn done(self) -> Option<&'static str> {
+        match self {
+            Self::Change(DomainAction::Suspend) => Some("sospeso"),
+            Self::Change(DomainAction::Resume) => Some("riattivato"),
+            Self::Change(DomainAction::Dismiss) => Some("dismesso"),
+            Self::Remove => Some("rimosso"),
+            Self::Change(DomainAction::Certify) | Self::VerifyDns => None,
+        }
+    }
+}
+
+/// Why a request on a domain changed nothing; in the page's address as its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DomainChangeRefusal {
+    NotFound,
+    InUse,
+    WrongState,
+}
+
+impl DomainChangeRefusal {
+    pub const ALL: [Self; 3] = [Self::NotFound, Self::InUse, Self::WrongState];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotFound => "non-trovato",
+            Self::InUse => "in-uso",
+            Self::WrongState => "stato",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::NotFound => "Dominio non trovato",
+            Self::InUse => "Il dominio ha caselle: non si può dismettere né rimuovere",
+            Self::WrongState => "Operazione non ammessa nello stato attuale del dominio",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,5 +531,23 @@ mod tests {
             assert_eq!(DomainKind::from_code(k.code()), Some(k));
         }
         assert!(S::Certified.usable() && !S::Pending.usable() && !S::Suspended.usable());
+    }
+
+    #[test]
+    fn a_rows_requests_and_refusals_read_back_their_codes() {
+        for r in [
+            DomainRequest::VerifyDns,
+            DomainRequest::Remove,
+            DomainRequest::Change(DomainAction::Suspend),
+            DomainRequest::Change(DomainAction::Resume),
+            DomainRequest::Change(DomainAction::Dismiss),
+        ] {
+            assert_eq!(DomainRequest::from_code(r.code()), Some(r));
+        }
+        // Certification is not a button: only "Verifica DNS" certifies.
+        assert_eq!(DomainRequest::from_code("certifica"), None);
+        for r in DomainChangeRefusal::ALL {
+            assert_eq!(DomainChangeRefusal::from_code(r.code()), Some(r));
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! browser dependency. Every validation rule of the platform lives here, once.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod contract;
 pub mod csv_file;
@@ -12,16 +13,20 @@ pub mod domains;
 pub mod fields;
 pub mod ids;
 pub mod lifecycle;
+pub mod lists;
 pub mod mail_platform;
 pub mod mailbox;
 pub mod mailbox_admin;
+pub mod mailboxes;
 pub mod offers;
+pub mod orders;
 pub mod organisations;
 pub mod products;
-pub mod records;
+pub mod renewal_notices;
 pub mod renewals;
 pub mod reports;
 pub mod request;
+pub mod search;
 pub mod settings;
 pub mod states;
 pub mod tax_code;

@@ -386,6 +386,29 @@ pub struct Services {
     pub phishing_protection: bool,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub code: String,
+    pub name: String,
+    pub disk_gb: i64,
+    pub sms: bool,
+    pub security_archive: bool,
+    pub legal_preservation: bool,
+    pub shadow_pec: bool,
+    pub push_imap: bool,
+    pub phishing_protection: bool,
+}
+
+/// One offer of the catalogue ("Offerte"), with the resellers that may sell it and how many
+/// mailboxes have it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferRow {
+    pub offer: crate::offers::NewOffer,
+    /// Names of the resellers in `offer.resellers`, in the same order.
+    pub reseller_names: Vec<String>,
+    pub mailboxes: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,37 @@ pub fn check_reseller(form: &NewResellerForm) -> Result<NewReseller, Organisatio
     Ok(NewReseller { name, username, display_name })
 }
 
+/// An operator as listed to administrators.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRow {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub organisation: String,
+    pub active: bool,
+    pub created_at: String,
+    /// Failed logins have locked this user name from at least one source address.
+    pub locked: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+}
+
+/// One line of "Organizzazioni".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: crate::auth::OrganisationKind,
+    pub active: bool,
+    pub operators: i64,
+    pub created_at: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

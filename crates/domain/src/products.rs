@@ -2,12 +2,12 @@
 //! mailbox, each with a start, an end and a price-list code. A mailbox has one of each kind
 //! while its services ask for it; renewed like mailboxes, from the current end.
 
-pub use crate::records::{ProductRenewal, ProductRow, PRODUCT_EXPORT_HEADER};
 pub use crate::states::{ProductKind, ProductState};
 
 use crate::lifecycle::Date;
 use crate::offers::Services;
 use crate::renewals::{ExpiryFilter, ExpiryFilterError, RenewalRefused};
+use serde::{Deserialize, Serialize};
 
 /// The term of every product, in months (the price list is yearly).
 pub const TERM_MONTHS: u32 = 12;
@@ -81,6 +81,64 @@ impl ExpiryFilter {
             domain: crate::domains::domain_name(&self.domain).ok(),
         })
     }
+}
+
+/// One product of "Gestione scadenze prodotti".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRow {
+    pub id: i64,
+    pub userid: crate::ids::UserId,
+    pub address: String,
+    pub customer: String,
+    pub offer: String,
+    pub order_number: crate::ids::OrderNumber,
+    pub kind: crate::states::ProductKind,
+    pub quantity: i64,
+    pub price_code: String,
+    pub state: crate::states::ProductState,
+    pub starts_at: crate::lifecycle::Date,
+    pub expires_at: crate::lifecycle::Date,
+}
+
+pub const PRODUCT_EXPORT_HEADER: [&str; 11] = [
+    "Userid",
+    "Casella",
+    "Cliente",
+    "Offerta",
+    "Ordine",
+    "Prodotto",
+    "Quantità",
+    "Codice listino",
+    "Stato",
+    "Inizio",
+    "Scadenza",
+];
+
+impl ProductRow {
+    pub fn cells(&self) -> [String; 11] {
+        [
+            self.userid.to_string(),
+            self.address.clone(),
+            self.customer.clone(),
+            self.offer.clone(),
+            self.order_number.to_string(),
+            self.kind.label().to_string(),
+            self.kind.quantity_text(self.quantity),
+            self.price_code.clone(),
+            self.state.code().to_string(),
+            self.starts_at.italian(),
+            self.expires_at.italian(),
+        ]
+    }
+}
+
+/// A renewed product as an order's line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRenewal {
+    pub userid: String,
+    pub kind: crate::states::ProductKind,
+    pub from_expiry: String,
+    pub to_expiry: String,
 }
 
 #[cfg(test)]

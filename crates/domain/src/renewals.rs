@@ -223,15 +223,14 @@ pub struct ExpiryQuery {
 /// One mailbox of "Gestione scadenze caselle".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpiryRow {
-    pub userid: String,
+    pub userid: crate::ids::UserId,
     pub address: String,
     pub description: String,
     pub customer: String,
     pub offer: String,
-    pub order_number: String,
+    pub order_number: crate::ids::OrderNumber,
     pub state: MailboxState,
-    /// `YYYY-MM-DD`.
-    pub expires_at: String,
+    pub expires_at: Date,
     pub tacit: bool,
 }
 
@@ -251,14 +250,14 @@ pub const EXPORT_HEADER: [&str; 9] = [
 impl ExpiryRow {
     pub fn cells(&self) -> [String; 9] {
         [
-            self.userid.clone(),
+            self.userid.to_string(),
             self.address.clone(),
             self.description.clone(),
             self.customer.clone(),
             self.offer.clone(),
-            self.order_number.clone(),
+            self.order_number.to_string(),
             self.state.code().to_string(),
-            crate::dates::italian_date(&self.expires_at),
+            self.expires_at.italian(),
             if self.tacit { "sì" } else { "no" }.to_string(),
         ]
     }

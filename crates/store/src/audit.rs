@@ -2,12 +2,12 @@
 //! "Attività recenti".
 
 use super::*;
+use pec_domain::audit::AuditEntry;
+use pec_domain::audit::AuditFilter;
 use pec_domain::auth::Operator;
 use pec_domain::auth::Scope;
-use pec_domain::records::ActivityEntry;
-use pec_domain::records::AuditEntry;
-use pec_domain::records::AuditFilter;
-use pec_domain::records::Paged;
+use pec_domain::lists::Paged;
+use pec_domain::orders::ActivityEntry;
 use pec_domain::{OrderNumber, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Any;

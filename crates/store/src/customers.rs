@@ -4,8 +4,8 @@
 use super::*;
 use pec_domain::auth::{Operator, Scope};
 use pec_domain::customers::NewCustomer;
-use pec_domain::records::{Customer, CustomerRow};
 use pec_domain::CustomerKind;
+use pec_domain::{customers::Customer, customers::CustomerRow};
 use sqlx::Row;
 
 /// Why the store refused a customer.

@@ -3,7 +3,7 @@
 use super::*;
 use pec_domain::auth::{Operator, Scope};
 use pec_domain::domains::{DomainAction, DomainKind, DomainState, NewDomain, NewDomainError};
-use pec_domain::records::{DomainFilter, DomainRow, Paged};
+use pec_domain::{domains::DomainFilter, domains::DomainRow, lists::Paged};
 use sqlx::Row;
 
 /// Why the store refused a new domain (what the domain rules cannot know alone).

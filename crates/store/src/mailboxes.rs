@@ -8,9 +8,9 @@ use pec_domain::auth::Scope;
 use pec_domain::mailbox_admin::ExtraSettings;
 use pec_domain::mailbox_admin::ExtraUser;
 pub use pec_domain::mailbox_admin::MailboxChange;
-use pec_domain::records::MailboxDetail;
-use pec_domain::records::MailboxExtras;
-use pec_domain::records::Note;
+use pec_domain::mailboxes::MailboxDetail;
+use pec_domain::mailboxes::MailboxExtras;
+use pec_domain::mailboxes::Note;
 use pec_domain::MailboxState;
 use pec_domain::UserId;
 use pec_domain::ValidMailbox;
@@ -451,7 +451,7 @@ impl Store {
         .await?
         .iter()
         .map(|n| {
-            Ok(pec_domain::records::ReminderSent {
+            Ok(pec_domain::mailboxes::ReminderSent {
                 window_days: n.try_get("window_days")?,
                 expires_at: n.try_get("expires_at")?,
                 sent_at: n.try_get("sent_at")?,

@@ -4,7 +4,7 @@
 use super::*;
 use pec_domain::auth::{Operator, Scope};
 use pec_domain::offers::{NewOffer, OfferRefusal, SERVICES};
-use pec_domain::records::{Offer, OfferRow};
+use pec_domain::{offers::Offer, offers::OfferRow};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 

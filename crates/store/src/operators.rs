@@ -5,8 +5,8 @@ use pec_domain::auth::Operator;
 use pec_domain::auth::OrganisationKind;
 use pec_domain::auth::Role;
 use pec_domain::auth::Scope;
-use pec_domain::records::OperatorRow;
-use pec_domain::records::Organisation;
+use pec_domain::organisations::OperatorRow;
+use pec_domain::organisations::Organisation;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 

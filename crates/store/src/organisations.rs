@@ -4,8 +4,8 @@
 
 use super::*;
 use pec_domain::auth::{Operator, OrganisationKind, Role};
+use pec_domain::organisations::OrganisationRow;
 use pec_domain::organisations::{NewReseller, OrganisationRefusal};
-use pec_domain::records::OrganisationRow;
 use sqlx::Row;
 
 /// Why the store refused a change of an organisation.

@@ -5,14 +5,14 @@
 use super::*;
 use crate::audit::{audit_many_in, AuditRecord};
 use crate::orders::IN_CHUNK;
-use crate::renewals::{renewal_order_in, selection, Claim, RenewError, RenewalOrder, Renewer};
+use crate::renewals::{renewal_order_in, selection, Claim, ListFilter, RenewError, RenewalOrder, Renewer};
 use pec_domain::auth::{Operator, Scope};
 use pec_domain::lifecycle::Date;
+use pec_domain::lists::Paged;
 use pec_domain::products::{
     renew_product, ProductKind, ProductQuery, ProductRenewal, ProductRow, ProductState, SMS_CREDIT,
     TERM_MONTHS,
 };
-use pec_domain::records::Paged;
 use pec_domain::renewals::RenewalRefused;
 use pec_domain::states::MailboxState;
 use sqlx::any::AnyRow;
@@ -137,41 +137,36 @@ fn product_query<'q>(
     q: &ProductQuery,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     let state = match q.states.as_slice() {
-        [one] => one.code().to_string(),
-        _ => String::new(),
+        [one] => one.code(),
+        _ => "",
     };
-    let customer = if q.customer.is_empty() {
-        String::new()
-    } else {
-        format!("{}%", crate::audit::escape_like(&pec_domain::fields::name_key(&q.customer)))
-    };
-    let domain =
-        q.domain.as_deref().map(|d| format!("%@{}", crate::audit::escape_like(d))).unwrap_or_default();
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(scope.sql_value())
-        .bind(q.from.iso())
-        .bind(q.to.iso())
-        .bind(state)
-        .bind(customer)
-        .bind(q.offer.to_uppercase())
-        .bind(domain)
+    let filter = ListFilter { from: q.from, to: q.to, state, customer: &q.customer, offer: &q.offer };
+    filter
+        .bind(sql, scope, q.domain.as_deref())
         .bind(q.kind.map(|k| k.code()).unwrap_or_default().to_string())
 }
+
+const PRODUCT_LIST: crate::RowList = crate::RowList {
+    columns: PRODUCT_COLUMNS,
+    from: PRODUCT_FROM,
+    condition: product_condition,
+    order: "p.expires_at, m.userid, p.kind",
+};
 
 fn product_row(r: &AnyRow) -> Result<ProductRow, StoreError> {
     Ok(ProductRow {
         id: r.try_get("id")?,
-        userid: r.try_get("userid")?,
+        userid: UserId::from_stored(r.try_get("userid")?),
         address: r.try_get("address")?,
         customer: r.try_get("customer")?,
         offer: r.try_get("offer")?,
-        order_number: r.try_get("number")?,
+        order_number: OrderNumber::from_stored(r.try_get("number")?),
         kind: code_of(r, "kind", ProductKind::from_code)?,
         quantity: r.try_get("quantity")?,
         price_code: r.try_get("price_code")?,
         state: code_of(r, "state", ProductState::from_code)?,
-        starts_at: r.try_get("starts_at")?,
-        expires_at: r.try_get("expires_at")?,
+        starts_at: code_of(r, "starts_at", Date::parse_iso)?,
+        expires_at: code_of(r, "expires_at", Date::parse_iso)?,
     })
 }
 
@@ -197,22 +192,9 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<Paged<ProductRow>, StoreError> {
-        let condition = product_condition();
-        let count = format!("SELECT COUNT(*) AS n {PRODUCT_FROM} WHERE {condition}");
-        let total: i64 = product_query(&count, scope, q).fetch_one(&self.pool).await?.try_get("n")?;
-        let pages = ((total + per_page - 1) / per_page).max(1);
-        let page = page.clamp(1, pages);
-        let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} {PRODUCT_FROM} WHERE {condition} ORDER BY p.expires_at, m.userid, p.kind \
-             LIMIT $9 OFFSET $10"
-        );
-        let rows = product_query(&sql, scope, q)
-            .bind(per_page)
-            .bind((page - 1) * per_page)
-            .fetch_all(&self.pool)
-            .await?;
-        let items = rows.iter().map(product_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(Paged { items, page, pages, total })
+        let (count, rows) = PRODUCT_LIST.page_sql();
+        let count = product_query(&count, scope, q);
+        self.page_of(count, product_query(&rows, scope, q), page, per_page, product_row).await
     }
 
     /// Every product of the filter up to `limit` (the export; "Seleziona tutte le N").
@@ -222,10 +204,7 @@ impl Store {
         q: &ProductQuery,
         limit: i64,
     ) -> Result<Vec<ProductRow>, StoreError> {
-        let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} {PRODUCT_FROM} WHERE {} ORDER BY p.expires_at, m.userid, p.kind LIMIT $9",
-            product_condition()
-        );
+        let sql = PRODUCT_LIST.rows_sql();
         let rows = product_query(&sql, scope, q).bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(product_row).collect()
     }

@@ -2,8 +2,8 @@
 
 use super::*;
 use pec_domain::auth::Scope;
+use pec_domain::offers::Offer;
 use pec_domain::offers::Services;
-use pec_domain::records::Offer;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 

@@ -8,7 +8,7 @@ use crate::orders::{bump, IN_CHUNK};
 use pec_domain::auth::Operator;
 use pec_domain::auth::Scope;
 use pec_domain::lifecycle::Date;
-use pec_domain::records::Paged;
+use pec_domain::lists::Paged;
 use pec_domain::renewals::RENEW_MAX;
 use pec_domain::renewals::{renew, ExpiryQuery, ExpiryRow, RenewalRefused, LISTED_STATES};
 use pec_domain::states::{MailboxState, OrderState};
@@ -110,43 +110,70 @@ fn expiry_query<'q>(
     q: &ExpiryQuery,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     let state = match q.states.as_slice() {
-        [one] => one.code().to_string(),
-        _ => String::new(),
+        [one] => one.code(),
+        _ => "",
     };
-    let customer = if q.customer.is_empty() {
-        String::new()
-    } else {
-        format!("{}%", crate::audit::escape_like(&pec_domain::fields::name_key(&q.customer)))
-    };
-    let domain =
-        q.domain.as_deref().map(|d| format!("%@{}", crate::audit::escape_like(d))).unwrap_or_default();
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(scope.sql_value())
-        .bind(q.from.iso())
-        .bind(q.to.iso())
-        .bind(state)
-        .bind(customer)
-        .bind(q.offer.to_uppercase())
-        .bind(domain)
-        .bind(q.tacit.map(i64::from).unwrap_or(-1))
+    let filter = ListFilter { from: q.from, to: q.to, state, customer: &q.customer, offer: &q.offer };
+    filter.bind(sql, scope, q.domain.as_deref()).bind(q.tacit.map(i64::from).unwrap_or(-1))
+}
+
+/// The values both expiry lists filter by, bound as `$1` to `$7` (each list binds its own `$8`).
+pub(crate) struct ListFilter<'a> {
+    pub from: Date,
+    pub to: Date,
+    /// One state's code, or empty for every listed state.
+    pub state: &'a str,
+    pub customer: &'a str,
+    pub offer: &'a str,
+}
+
+impl ListFilter<'_> {
+    pub(crate) fn bind<'q>(
+        &self,
+        sql: &'q str,
+        scope: Scope,
+        domain: Option<&str>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        let customer = if self.customer.is_empty() {
+            String::new()
+        } else {
+            format!("{}%", crate::audit::escape_like(&pec_domain::fields::name_key(self.customer)))
+        };
+        let domain = domain.map(|d| format!("%@{}", crate::audit::escape_like(d))).unwrap_or_default();
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(scope.sql_value())
+            .bind(self.from.iso())
+            .bind(self.to.iso())
+            .bind(self.state.to_string())
+            .bind(customer)
+            .bind(self.offer.to_uppercase())
+            .bind(domain)
+    }
 }
 
 fn expiry_row(r: &AnyRow) -> Result<ExpiryRow, StoreError> {
     Ok(ExpiryRow {
-        userid: r.try_get("userid")?,
+        userid: UserId::from_stored(r.try_get("userid")?),
         address: r.try_get("address")?,
         description: r.try_get("description")?,
         customer: r.try_get("customer")?,
         offer: r.try_get("offer")?,
-        order_number: r.try_get("number")?,
+        order_number: OrderNumber::from_stored(r.try_get("number")?),
         state: code_of(r, "state", MailboxState::from_code)?,
-        expires_at: r.try_get("expires_at")?,
+        expires_at: code_of(r, "expires_at", Date::parse_iso)?,
         tacit: r.try_get::<i64, _>("tacit_renewal")? != 0,
     })
 }
 
 const EXPIRY_COLUMNS: &str =
     "m.userid, m.address, m.description, c.name AS customer, f.name AS offer, o.number, m.state, m.expires_at, m.tacit_renewal";
+
+const EXPIRY_LIST: crate::RowList = crate::RowList {
+    columns: EXPIRY_COLUMNS,
+    from: EXPIRY_FROM,
+    condition: expiry_condition,
+    order: "m.expires_at, m.userid",
+};
 
 /// Renews the mailboxes `found` (read in this transaction) on `today`: all or none
 /// (`Refused`), one renewal order per organisation, customer, offer and ordering operator; a
@@ -416,21 +443,9 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<Paged<ExpiryRow>, StoreError> {
-        let condition = expiry_condition();
-        let count = format!("SELECT COUNT(*) AS n {EXPIRY_FROM} WHERE {condition}");
-        let total: i64 = expiry_query(&count, scope, q).fetch_one(&self.pool).await?.try_get("n")?;
-        let pages = ((total + per_page - 1) / per_page).max(1);
-        let page = page.clamp(1, pages);
-        let sql = format!(
-            "SELECT {EXPIRY_COLUMNS} {EXPIRY_FROM} WHERE {condition} ORDER BY m.expires_at, m.userid LIMIT $9 OFFSET $10"
-        );
-        let rows = expiry_query(&sql, scope, q)
-            .bind(per_page)
-            .bind((page - 1) * per_page)
-            .fetch_all(&self.pool)
-            .await?;
-        let items = rows.iter().map(expiry_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(Paged { items, page, pages, total })
+        let (count, rows) = EXPIRY_LIST.page_sql();
+        let count = expiry_query(&count, scope, q);
+        self.page_of(count, expiry_query(&rows, scope, q), page, per_page, expiry_row).await
     }
 
     /// Every row of the filter up to `limit` (the export; "Seleziona tutte le N").
@@ -440,10 +455,7 @@ impl Store {
         q: &ExpiryQuery,
         limit: i64,
     ) -> Result<Vec<ExpiryRow>, StoreError> {
-        let sql = format!(
-            "SELECT {EXPIRY_COLUMNS} {EXPIRY_FROM} WHERE {} ORDER BY m.expires_at, m.userid LIMIT $9",
-            expiry_condition()
-        );
+        let sql = EXPIRY_LIST.rows_sql();
         let rows = expiry_query(&sql, scope, q).bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(expiry_row).collect()
     }

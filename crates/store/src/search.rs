@@ -2,9 +2,9 @@
 
 use super::*;
 use pec_domain::auth::Scope;
-use pec_domain::records::Paged;
-use pec_domain::records::SearchHit;
-use pec_domain::records::SearchQuery;
+use pec_domain::lists::Paged;
+use pec_domain::search::SearchHit;
+use pec_domain::search::SearchQuery;
 use pec_domain::MailboxState;
 use sqlx::Row;
 
@@ -66,7 +66,7 @@ impl Store {
              JOIN offers f ON f.id = m.offer_id";
         // Counted up to a bound (the page's, or the export's when larger): past it the exact
         // number is not worth reading every row.
-        let cap = pec_domain::records::SEARCH_COUNT_MAX.max(per_page);
+        let cap = pec_domain::search::SEARCH_COUNT_MAX.max(per_page);
         let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 {FROM} {filter} LIMIT {}) t", cap + 1);
         let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
         for p in &params {

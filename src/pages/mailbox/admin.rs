@@ -6,7 +6,7 @@
 use crate::components::loaded;
 use crate::domain::mailbox_admin::AdminForm;
 use crate::domain::offers::Services;
-use crate::domain::records::{MailboxExtras, Offer};
+use crate::domain::{mailboxes::MailboxExtras, offers::Offer};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

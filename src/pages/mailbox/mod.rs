@@ -8,8 +8,8 @@ use crate::components::loaded;
 use crate::components::{focus_element, MailboxFields, TextField};
 use crate::domain::dates::italian_date;
 use crate::domain::fields::name_key;
-use crate::domain::records::{AuditEntry, MailboxDetail};
 use crate::domain::UserId;
+use crate::domain::{audit::AuditEntry, mailboxes::MailboxDetail};
 use crate::domain::{MailboxField, MailboxInput, Rules};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -83,7 +83,7 @@ async fn edit_mailbox(
 ) -> Result<String, AppError> {
     let form = edit_form_key(userid);
     let refused = |why| crate::routes::mailbox_edit_refused(userid, why);
-    use crate::server::mailbox_edit::{edit, Edited};
+    use crate::usecases::mailbox_edit::{edit, Edited};
     Ok(match edit(store, op, userid, &mut m).await? {
         Edited::Saved => {
             crate::server::stash::forget(&form).await?;
@@ -104,22 +104,19 @@ async fn edit_mailbox(
 #[server(endpoint = "casella/stato")]
 pub async fn change_state(userid: UserId, transizione: String) -> Result<(), AppError> {
     use crate::domain::lifecycle::Transition;
-    use crate::store::TransitionError;
+    use crate::usecases::mailboxes::{self, StateChange};
     let op = crate::server::require()?;
     let t = Transition::from_code(&transizione)
         .filter(|t| t.by_operator())
         .ok_or_else(|| AppError::BadRequest("scegliere una transizione di stato".into()))?;
     let state = crate::server::state()?;
-    match state.store.change_state(&op, &userid, t).await {
-        Ok(_) => {
-            // The kick job is done now, not at the worker's next round.
-            state.provisioner.wake();
+    match mailboxes::change_state(&state, &op, &userid, t).await? {
+        StateChange::Changed(_) => {
             crate::server::redirect::redirect(&format!("{}?stato=cambiato", crate::routes::mailbox(&userid)));
             Ok(())
         }
-        Err(TransitionError::NotFound) => Err(AppError::no_mailbox(&userid)),
-        Err(TransitionError::Refused(e)) => Err(AppError::BadRequest(e.to_string())),
-        Err(TransitionError::Store(e)) => Err(e.into()),
+        StateChange::Missing => Err(AppError::no_mailbox(&userid)),
+        StateChange::Refused(why) => Err(AppError::BadRequest(why.to_string())),
     }
 }
 
@@ -421,8 +418,8 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                                                     <td>{p.kind.quantity_text(p.quantity)}</td>
                                                     <td>{p.price_code.clone()}</td>
                                                     <td>{p.state.code()}</td>
-                                                    <td>{iso_to_italian(&p.starts_at)}</td>
-                                                    <td>{iso_to_italian(&p.expires_at)}</td>
+                                                    <td>{p.starts_at.italian()}</td>
+                                                    <td>{p.expires_at.italian()}</td>
                                                 </tr>
                                             }
                                         })

@@ -22,7 +22,7 @@ pub use request_step::RequestStep;
 pub use review_step::ReviewStep;
 pub use summary_step::SummaryStep;
 
-use crate::domain::records::{Customer, Offer, PageOf};
+use crate::domain::{customers::Customer, lists::PageOf, offers::Offer};
 use crate::domain::{DraftId, MailboxField, MailboxInput, MailboxReport, OrderDraft, OrderNumber, Rules};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -153,7 +153,7 @@ impl WizardAction {
 /// error) with one row editor instead of a block per mailbox, and keeps the rows on the server.
 pub const TABLE_FROM: usize = 51;
 /// Rows per page of that table.
-pub const TABLE_PAGE_ROWS: usize = crate::domain::records::LIST_PAGE_ROWS;
+pub const TABLE_PAGE_ROWS: usize = crate::domain::lists::LIST_PAGE_ROWS;
 
 /// How the table of a large request is shown: it lives in the URL (`?errori=1&pagina=2&riga=7`)
 /// so that it works without JavaScript and survives a reload.

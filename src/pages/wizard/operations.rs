@@ -7,22 +7,16 @@ use super::{
     TABLE_FROM, TABLE_PAGE_ROWS,
 };
 use crate::domain::auth::Operator;
-use crate::domain::records::PageOf;
+use crate::domain::lists::PageOf;
 use crate::domain::request::{
-    validate_mailbox_after, validate_mailboxes, validate_mailboxes_header, validate_order,
-    validate_request_step,
+    validate_mailbox_after, validate_mailboxes, validate_mailboxes_header, validate_request_step,
 };
 use crate::domain::{DraftId, MailboxField, MailboxInput, MailboxReport, OrderDraft, OrderNumber, Rules};
 use crate::error::AppError;
 use crate::server::current_year;
-use crate::store::{CreateOrderError, Store, StoredDraft};
+use crate::store::{Store, StoredDraft};
 
-/// Validation rules for a draft: managed domains, offers, and which of its names are taken.
-pub async fn rules_for(store: &Store, op: &Operator, draft: &OrderDraft) -> Result<Rules, AppError> {
-    let addresses: Vec<&str> = draft.mailboxes.iter().map(|m| m.address.as_str()).collect();
-    let nicknames: Vec<&str> = draft.mailboxes.iter().map(|m| m.nickname.as_str()).collect();
-    crate::server::rules::rules_for_names(store, op, &addresses, &nicknames).await
-}
+use crate::usecases::rules::rules_for;
 
 /// Everything a wizard page shows; no draft is a new request. A large request comes without
 /// its rows: `view` says which page of them (and which row in the editor) to send.
@@ -384,14 +378,15 @@ pub async fn save_row(
     Ok(())
 }
 
-/// "Conferma" on the review: the server validates everything again and stores the order.
+/// "Conferma" on the review: the order is booked (`usecases::orders::confirm`), or the step
+/// whose fields are wrong is shown again with its errors.
 pub async fn confirm(
     store: &Store,
     op: &Operator,
     draft_id: &DraftId,
     action: WizardAction,
 ) -> Result<String, AppError> {
-    let started = std::time::Instant::now();
+    use crate::usecases::orders::{self, Confirmation};
     let mut draft = match open_draft(store, op, draft_id).await? {
         Ok(d) => d,
         Err(location) => return Ok(location),
@@ -399,63 +394,30 @@ pub async fn confirm(
     if action == WizardAction::Back {
         return Ok(Step::Mailboxes.url(draft_id));
     }
-    let loaded = started.elapsed();
-    let rules = rules_for(store, op, &draft).await?;
-    let checked = started.elapsed();
-    let valid = match validate_order(&draft, &rules) {
-        Ok(v) => v,
-        // A concurrent confirmation of this same draft may have just stored it, so that its
-        // names now look taken: that is success, not an error.
-        Err(_) if confirmed_meanwhile(store, draft_id).await? => return Ok(Step::Summary.url(draft_id)),
-        Err(errors) => {
-            let location =
-                if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) {
-                    draft.attempted_request = true;
-                    Step::Request.url(draft_id)
-                } else {
-                    draft.attempted_mailboxes = true;
-                    format!("{}#errori", Step::Mailboxes.url(draft_id))
-                };
-            store.save_draft(draft_id, &draft).await?;
-            return Ok(location);
+    let step = match orders::confirm(store, op, draft_id, &draft).await? {
+        Confirmation::Booked(_) | Confirmation::BookedMeanwhile(_) => return Ok(Step::Summary.url(draft_id)),
+        Confirmation::DraftGone => return Err(not_found()),
+        Confirmation::Invalid(errors)
+            if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) =>
+        {
+            Step::Request
         }
+        // Taken a moment ago by someone else, or the domain suspended meanwhile: step 2 shows
+        // which, on the field.
+        Confirmation::Invalid(_) | Confirmation::Taken { .. } | Confirmation::UnusableDomain(_) => {
+            Step::Mailboxes
+        }
+        Confirmation::UnknownOffer(_) => Step::Request,
     };
-    let validated = started.elapsed();
-    match store.create_order(draft_id, &valid, op).await {
-        Ok(_) => {
-            // Phases of a confirmation, for whoever tunes large orders (no personal data).
-            tracing::info!(
-                rows = valid.mailboxes.len(),
-                load_ms = loaded.as_millis() as u64,
-                names_ms = (checked - loaded).as_millis() as u64,
-                validate_ms = (validated - checked).as_millis() as u64,
-                store_ms = (started.elapsed() - validated).as_millis() as u64,
-                "order confirmed"
-            );
-            Ok(Step::Summary.url(draft_id))
-        }
-        Err(CreateOrderError::Taken { .. }) if confirmed_meanwhile(store, draft_id).await? => {
-            Ok(Step::Summary.url(draft_id))
-        }
-        Err(CreateOrderError::Taken { .. } | CreateOrderError::UnusableDomain(_)) => {
-            // Taken a moment ago by someone else, or the domain suspended meanwhile: step 2
-            // shows which, on the field.
-            draft.attempted_mailboxes = true;
-            store.save_draft(draft_id, &draft).await?;
-            Ok(format!("{}#errori", Step::Mailboxes.url(draft_id)))
-        }
-        Err(CreateOrderError::DraftNotFound) => Err(not_found()),
-        Err(CreateOrderError::UnknownOffer(_)) => {
-            draft.attempted_request = true;
-            store.save_draft(draft_id, &draft).await?;
-            Ok(Step::Request.url(draft_id))
-        }
-        Err(CreateOrderError::UseridsExhausted) => {
-            tracing::error!("userid numbering exhausted");
-            Err(AppError::Internal)
-        }
-        Err(CreateOrderError::Store(e)) => Err(e.into()),
-    }
+    let location = if step == Step::Request {
+        draft.attempted_request = true;
+        step.url(draft_id)
+    } else {
+        draft.attempted_mailboxes = true;
+        format!("{}#errori", step.url(draft_id))
+    };
+    store.save_draft(draft_id, &draft).await?;
+    Ok(location)
 }
 
 /// A CSV file posted with step 2 (with everything typed there): its rows join the typed
@@ -520,10 +482,6 @@ pub async fn error_report(store: &Store, op: &Operator, draft_id: &DraftId) -> R
         .map(|(i, m)| CsvRow { line: i as u64 + 1, mailbox: m })
         .collect();
     Ok(csv_file::error_report(&rows, &reports))
-}
-
-async fn confirmed_meanwhile(store: &Store, draft_id: &DraftId) -> Result<bool, AppError> {
-    Ok(store.load_draft(draft_id).await?.is_some_and(|d| d.order_number.is_some()))
 }
 
 fn field_id(i: usize, f: MailboxField) -> String {

@@ -4,7 +4,7 @@
 use super::StepList;
 use crate::components::loaded;
 use crate::components::MailboxPager;
-use crate::domain::records::{OrderDetail, PageOf};
+use crate::domain::{lists::PageOf, orders::OrderDetail};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -105,7 +105,7 @@ fn Summary(order: OrderDetail) -> impl IntoView {
         <p>"La invitiamo a stampare questa pagina e a conservarla."</p>
         <p class="no-print">
             "È possibile verificare la corretta attivazione delle caselle consultando la richiesta nelle "
-            <a href="/recenti">"attività recenti"</a>" o nel "
+            <a href=crate::routes::RECENT>"attività recenti"</a>" o nel "
             <a href=crate::routes::order(&order.number)>"dettaglio dell'ordine"</a>"."
         </p>
         <PrintButton />

@@ -2,7 +2,7 @@
 //! they may use, the offers, the current year, and which of the names at hand are taken.
 
 use crate::domain::auth::Operator;
-use crate::domain::{fields, Rules};
+use crate::domain::{fields, OrderDraft, Rules};
 use crate::error::AppError;
 use crate::store::Store;
 
@@ -21,5 +21,18 @@ pub async fn rules_for_names(
     let nicknames: Vec<String> =
         nicknames.iter().filter_map(|n| fields::nickname(n).ok().filter(|n| !n.is_empty())).collect();
     let (taken_addresses, taken_nicknames) = store.taken(&addresses, &nicknames).await?;
-    Ok(Rules { current_year: super::current_year(), domains, offers, taken_addresses, taken_nicknames })
+    Ok(Rules {
+        current_year: crate::server::current_year(),
+        domains,
+        offers,
+        taken_addresses,
+        taken_nicknames,
+    })
+}
+
+/// Rules for checking a draft: the names of its mailboxes.
+pub async fn rules_for(store: &Store, op: &Operator, draft: &OrderDraft) -> Result<Rules, AppError> {
+    let addresses: Vec<&str> = draft.mailboxes.iter().map(|m| m.address.as_str()).collect();
+    let nicknames: Vec<&str> = draft.mailboxes.iter().map(|m| m.nickname.as_str()).collect();
+    rules_for_names(store, op, &addresses, &nicknames).await
 }

@@ -29,7 +29,7 @@ pub async fn edit(
     if current.state != crate::domain::MailboxState::Prenotata {
         m.address = current.address.clone();
     }
-    let mut rules = crate::server::rules::rules_for_names(store, op, &[&m.address], &[&m.nickname]).await?;
+    let mut rules = super::rules::rules_for_names(store, op, &[&m.address], &[&m.nickname]).await?;
     rules.taken_addresses.remove(&name_key(&current.address));
     rules.taken_nicknames.remove(&name_key(&current.nickname));
     Ok(match crate::domain::request::validate_one(m, &rules) {

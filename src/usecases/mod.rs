@@ -1,0 +1,16 @@
+//! What the platform does, each operation once (server only). An operation takes the acting
+//! operator (an API key acts as its operator) and typed input, and answers a typed outcome; it
+//! never answers a URL or a page. The adapters — server functions of `pages/`, handlers of
+//! `api/`, the command line — check access, call one operation and turn its outcome into an
+//! address from `routes.rs`, a notice on the page or a problem+json. Tests call these too.
+//!
+//! Below them: the domain's rules (`pec_domain`) and the store's SQL (`pec_store`).
+
+pub mod contracts;
+pub mod domains;
+pub mod mailbox_edit;
+pub mod mailboxes;
+pub mod names;
+pub mod orders;
+pub mod renewals;
+pub mod rules;
