@@ -411,8 +411,8 @@ async fn create_operator(args: &[String]) -> Result<(), String> {
 
 /// `add-domain`: a domain added as "Nuovo dominio" adds it, for a scripted install.
 async fn add_domain(args: &[String]) -> Result<(), String> {
-    use pec_manager::domain::domains::{new_domain, DomainKind, NewDomainForm};
-    use pec_manager::store::AddDomainError;
+    use pec_manager::domain::domains::{DomainKind, NewDomainForm};
+    use pec_manager::usecases::{domains::DomainAdded, Actor};
     let (name, rest) = args.split_first().ok_or_else(|| format!("manca il nome del dominio\n\n{USAGE}"))?;
     let opts = options(rest)?;
     let kind = match opts.get("tipo").map(|t| t.to_lowercase()).as_deref() {
@@ -429,24 +429,20 @@ async fn add_domain(args: &[String]) -> Result<(), String> {
         customer: opts.get("cliente").cloned().unwrap_or_default(),
         kind: kind.code().into(),
     };
-    let new = new_domain(&form, provider).map_err(|e| e.to_string())?;
-    let record =
-        AuditRecord::anonymous(pec_manager::store::COMMAND_LINE, "DOMINIO_AGGIUNTO", "dominio", &new.name);
-    let result = store.create_domain_in(org.id, &new, record).await;
+    let by = Actor::CommandLine { organisation_id: org.id, provider };
+    let result = pec_manager::usecases::domains::add(&store, by, &form).await;
     store.close().await;
-    match result {
-        Ok(()) => {
+    match result.map_err(|e| e.to_string())? {
+        DomainAdded::Added(name) => {
             println!(
-                "Dominio {} ({}) aggiunto a {}: {}.",
-                new.name,
+                "Dominio {name} ({}) aggiunto a {}: {}.",
                 kind.label(),
                 org.name,
                 kind.initial_state().code()
             );
             Ok(())
         }
-        Err(AddDomainError::Refused(e)) => Err(e.to_string()),
-        Err(AddDomainError::Store(e)) => Err(e.to_string()),
+        DomainAdded::Refused(e) => Err(e.to_string()),
     }
 }
 

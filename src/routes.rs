@@ -2,8 +2,14 @@
 //! instead of formatting paths, and the router takes its patterns from here. Path segments that
 //! come from data (a userid, an order number, a draft id) are percent-encoded.
 
+use crate::domain::api_keys::ApiKeyRefusal;
+use crate::domain::auth::NewOperatorError;
 use crate::domain::contract::{ContractFileError, SignatureRefusal};
+use crate::domain::customers::CustomerRefusal;
 use crate::domain::domains::{DomainChangeRefusal, DomainRequest, NewDomainError};
+use crate::domain::forms::Coded;
+use crate::domain::forms::FormRefusal;
+use crate::domain::offers::OfferRefusal;
 use crate::domain::{DraftId, OrderNumber, UserId};
 
 /// The home page.
@@ -331,12 +337,38 @@ pub fn offer_saved(code: &str) -> String {
 }
 
 /// "Offerte" after a refused save: the typed form is kept for the session; `editing` is the
-/// code of the offer being edited, if any; `reason` a stable code.
-pub fn offer_refused(editing: Option<&str>, reason: &str) -> String {
+/// code of the offer being edited, if any.
+pub fn offer_refused(editing: Option<&str>, why: FormRefusal<OfferRefusal>) -> String {
+    let reason = why.code();
     match editing {
         Some(code) => format!("{OFFERS}?modifica={}&errore={reason}#offerta-h", url_encode(code)),
         None => format!("{OFFERS}?errore={reason}#offerta-h"),
     }
+}
+
+/// "Operatori" after operator `username` was created.
+pub fn operator_created(username: &str) -> String {
+    format!("{OPERATORS}?creato={}", url_encode(username))
+}
+
+/// "Operatori" saying why no operator was created.
+pub fn operators_refused(why: NewOperatorError) -> String {
+    format!("{OPERATORS}?errore={}", why.code())
+}
+
+/// "Chiavi API" after a key was made (the page shows it once).
+pub fn api_key_made() -> String {
+    format!("{API_KEYS}?creata=1")
+}
+
+/// "Chiavi API" after a key was revoked.
+pub fn api_key_revoked() -> String {
+    format!("{API_KEYS}?revocata=1")
+}
+
+/// "Chiavi API" saying why no key was made or revoked.
+pub fn api_keys_refused(why: ApiKeyRefusal) -> String {
+    format!("{API_KEYS}?errore={}", why.code())
 }
 
 /// "Clienti" with customer `id` in its edit form (a number: no personal data in the address).
@@ -350,7 +382,8 @@ pub fn customer_saved() -> String {
 }
 
 /// "Clienti" after a refused save (the typed form is kept for the session).
-pub fn customer_refused(editing: Option<i64>, reason: &str) -> String {
+pub fn customer_refused(editing: Option<i64>, why: FormRefusal<CustomerRefusal>) -> String {
+    let reason = why.code();
     match editing {
         Some(id) => format!("{CUSTOMERS}?modifica={id}&errore={reason}#cliente-h"),
         None => format!("{CUSTOMERS}?errore={reason}#cliente-h"),

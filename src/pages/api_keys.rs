@@ -3,8 +3,9 @@
 //! kept. Revoking a key stops it at once.
 
 use crate::components::loaded;
-use crate::domain::api_keys::{ApiKeyRow, ApiKeyScope};
+use crate::domain::api_keys::{ApiKeyRefusal, ApiKeyRow, ApiKeyScope};
 use crate::domain::dates::italian_stamp;
+use crate::domain::forms::Coded;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -43,8 +44,7 @@ pub async fn create_api_key(name: String, scope: String) -> Result<(), AppError>
     Ok(())
 }
 
-/// Makes a key (`pec_` and 256 random bits), stores its hash and keeps the key for the page to
-/// show once. Answers the page to go back to.
+/// Makes the key and keeps it for the page to show once. Answers the page to go back to.
 #[cfg(feature = "ssr")]
 async fn create(
     store: &crate::store::Store,
@@ -52,48 +52,26 @@ async fn create(
     name: &str,
     scope: &str,
 ) -> Result<String, AppError> {
-    use crate::store::ApiKeyError;
-    let page = crate::routes::API_KEYS;
-    let name: String = name.chars().take(200).collect();
-    let Ok(name) = crate::domain::api_keys::check_name(&name) else {
-        return Ok(format!("{page}?errore=nome"));
-    };
-    let Some(scope) = ApiKeyScope::from_code(scope) else {
-        return Ok(format!("{page}?errore=ambito"));
-    };
-    let key = format!("{}{}", crate::domain::api_keys::PREFIX, crate::store::new_token());
-    let hint = format!("{}…", &key[..12]);
-    match store.create_api_key(me, &name, scope, &crate::store::token_hash(&key), &hint).await {
-        Ok(_) => {
+    use crate::usecases::api_keys::{self, KeyMade};
+    Ok(match api_keys::create(store, me, name, scope).await? {
+        KeyMade::Made(key) => {
             crate::server::stash::keep(NEW_KEY, &key).await?;
-            Ok(format!("{page}?creata=1"))
+            crate::routes::api_key_made()
         }
-        Err(ApiKeyError::NameTaken) => Ok(format!("{page}?errore=uso")),
-        Err(ApiKeyError::TooMany) => Ok(format!("{page}?errore=troppe")),
-        Err(ApiKeyError::Store(e)) => Err(e.into()),
-    }
+        KeyMade::Refused(why) => crate::routes::api_keys_refused(why),
+    })
 }
 
 #[server(endpoint = "configurazione/revoca-chiave-api")]
 pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     let me = crate::server::require_admin()?;
     let store = crate::server::store()?;
-    let outcome = if store.revoke_api_key(&me, id).await? { "revocata=1" } else { "errore=revoca" };
-    crate::server::redirect::redirect(&format!("{}?{outcome}", crate::routes::API_KEYS));
+    let to = match crate::usecases::api_keys::revoke(&store, &me, id).await? {
+        Ok(()) => crate::routes::api_key_revoked(),
+        Err(why) => crate::routes::api_keys_refused(why),
+    };
+    crate::server::redirect::redirect(&to);
     Ok(())
-}
-
-fn refusal(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "nome" => "Indicare un nome per la chiave: al massimo 60 caratteri stampabili.",
-        "ambito" => "Scegliere l'ambito della chiave.",
-        "uso" => "Esiste già una chiave attiva con questo nome.",
-        "troppe" => {
-            "Raggiunto il numero massimo di chiavi attive (50): revocarne una prima di crearne un'altra."
-        }
-        "revoca" => "Chiave non trovata o già revocata.",
-        _ => return None,
-    })
 }
 
 #[component]
@@ -124,7 +102,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 fn ApiKeysView(data: ApiKeysData) -> impl IntoView {
     let query = use_query_map();
     let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
-    let refused = refusal(&q("errore"));
+    let refused = ApiKeyRefusal::from_code(&q("errore")).map(|r| r.to_string());
     let revoked = q("revocata") == "1";
     let ApiKeysData { keys, new_key } = data;
     view! {

@@ -80,7 +80,7 @@ async fn add_operator(
             Err(NewOperatorError::Organisation)
         }
     });
-    let refused = |e: NewOperatorError| format!("/configurazione/operatori?errore={}", e.code());
+    let refused = crate::routes::operators_refused;
     let fields = match checked {
         Ok(fields) => fields,
         Err(e) => {
@@ -111,7 +111,7 @@ async fn add_operator(
         }
         Some(_) => {
             crate::server::stash::forget(NEW_OPERATOR_FORM).await?;
-            Ok(format!("/configurazione/operatori?creato={}", crate::routes::url_encode(&fields.username)))
+            Ok(crate::routes::operator_created(&fields.username))
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::components::{loaded, TextField};
 use crate::domain::customers::CustomerRow;
 use crate::domain::customers::{field_error, CustomerForm, CustomerRefusal, FIELDS};
+use crate::domain::forms::FormRefusal;
 use crate::domain::{CustomerKind, RequestField};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -15,9 +16,6 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 const CUSTOMER_FORM: &str = "configurazione/cliente";
-
-/// Refusal codes in the address.
-const FIELDS_REFUSED: &str = "campi";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomersData {
@@ -51,6 +49,8 @@ pub async fn save_customer(
     Ok(())
 }
 
+/// Saves the form; a refusal keeps what was typed for this session. Answers the page to go
+/// back to.
 #[cfg(feature = "ssr")]
 async fn save(
     store: &crate::store::Store,
@@ -58,28 +58,18 @@ async fn save(
     id: i64,
     form: CustomerForm,
 ) -> Result<String, AppError> {
-    use crate::store::CustomerError;
+    use crate::usecases::catalogue::{save_customer, Saved};
     let editing = (id > 0).then_some(id);
-    let refused = match crate::domain::customers::check_customer(&form) {
-        Err(_) => FIELDS_REFUSED,
-        Ok(c) => {
-            let saved = match editing {
-                None => store.create_customer(op, &c).await,
-                Some(id) => store.update_customer(op, id, &c).await,
-            };
-            match saved {
-                Ok(()) => {
-                    crate::server::stash::forget(CUSTOMER_FORM).await?;
-                    return Ok(crate::routes::customer_saved());
-                }
-                Err(CustomerError::Duplicate) => CustomerRefusal::Duplicate.code(),
-                Err(CustomerError::NotFound) => CustomerRefusal::NotFound.code(),
-                Err(CustomerError::Store(e)) => return Err(e.into()),
-            }
+    Ok(match save_customer(store, op, editing, &form).await? {
+        Saved::Saved(()) => {
+            crate::server::stash::forget(CUSTOMER_FORM).await?;
+            crate::routes::customer_saved()
         }
-    };
-    crate::server::stash::keep(CUSTOMER_FORM, &form).await?;
-    Ok(crate::routes::customer_refused(editing, refused))
+        Saved::Refused(why) => {
+            crate::server::stash::keep(CUSTOMER_FORM, &form).await?;
+            crate::routes::customer_refused(editing, why)
+        }
+    })
 }
 
 #[component]
@@ -180,8 +170,12 @@ fn CustomersTable(customers: Vec<CustomerRow>, provider: bool) -> impl IntoView 
 #[island]
 fn CustomerEditor(id: i64, form: CustomerForm, error: String) -> impl IntoView {
     crate::components::islands::on_page();
-    let refused_fields = error == FIELDS_REFUSED;
-    let refused = CustomerRefusal::from_code(&error).map(|r| r.to_string());
+    let refusal = FormRefusal::<CustomerRefusal>::from_code(&error);
+    let refused_fields = refusal == Some(FormRefusal::Fields);
+    let refused = match refusal {
+        Some(FormRefusal::Data(why)) => Some(why.to_string()),
+        _ => None,
+    };
     let field = |f: RequestField| {
         let value = RwSignal::new(form.get(f).to_string());
         let touched = RwSignal::new(refused_fields);

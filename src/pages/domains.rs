@@ -108,7 +108,7 @@ async fn add(
     form: NewDomainForm,
 ) -> Result<String, AppError> {
     use crate::usecases::domains::{self, DomainAdded};
-    Ok(match domains::add(store, op, &form).await? {
+    Ok(match domains::add(store, crate::usecases::Actor::Operator(op), &form).await? {
         DomainAdded::Added(name) => {
             crate::server::stash::forget(NEW_DOMAIN_FORM).await?;
             crate::routes::domains_added(&name)

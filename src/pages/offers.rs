@@ -3,6 +3,7 @@
 //! shared core on every keystroke and again on the server. Offers are deactivated, never deleted.
 
 use crate::components::{loaded, TextField};
+use crate::domain::forms::FormRefusal;
 use crate::domain::offers::OfferRow;
 use crate::domain::offers::{field_error, price_text, OfferField, OfferForm, OfferRefusal, SERVICES};
 use crate::error::AppError;
@@ -16,7 +17,6 @@ use serde::{Deserialize, Serialize};
 const OFFER_FORM: &str = "offerte/modifica";
 
 /// The code of a refused form whose fields the form itself explains.
-const FIELDS_REFUSED: &str = "campi";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OffersData {
@@ -34,7 +34,7 @@ pub async fn load_offers() -> Result<OffersData, AppError> {
     let op = crate::server::require()?;
     let store = crate::server::store()?;
     let can_edit = op.is_provider_admin();
-    let resellers = if can_edit { resellers(&store).await? } else { Vec::new() };
+    let resellers = if can_edit { crate::usecases::catalogue::resellers(&store).await? } else { Vec::new() };
     Ok(OffersData {
         offers: store.offer_catalogue(op.scope()).await?,
         can_edit,
@@ -56,14 +56,8 @@ pub async fn save_offer(
     Ok(())
 }
 
-#[cfg(feature = "ssr")]
-async fn resellers(store: &crate::store::Store) -> Result<Vec<(i64, String)>, AppError> {
-    let all = store.organisations(crate::domain::auth::Scope::All).await?;
-    Ok(all.into_iter().filter(|o| o.kind != "FORNITORE").map(|o| (o.id, o.name)).collect())
-}
-
-/// Checks and stores the form; a refusal keeps what was typed for this session. Answers the
-/// page to go back to.
+/// Saves the form; a refusal keeps what was typed for this session. Answers the page to go
+/// back to.
 #[cfg(feature = "ssr")]
 async fn save(
     store: &crate::store::Store,
@@ -71,31 +65,23 @@ async fn save(
     original: &str,
     form: OfferForm,
 ) -> Result<String, AppError> {
-    use crate::domain::offers::{check_offer, offer_code};
-    use crate::store::OfferError;
+    use crate::usecases::catalogue::{save_offer, Saved};
     // The edited offer's code comes back from the page: only a well-formed one is used.
-    let editing =
-        if original.is_empty() { None } else { Some(offer_code(original).map_err(AppError::BadRequest)?) };
-    let ids: Vec<i64> = resellers(store).await?.into_iter().map(|(id, _)| id).collect();
-    let refused = match check_offer(&form, &ids) {
-        Err(_) => FIELDS_REFUSED,
-        Ok(new) => {
-            let saved = match &editing {
-                None => store.create_offer(op, &new).await,
-                Some(code) => store.update_offer(op, code, &new).await,
-            };
-            match saved {
-                Ok(()) => {
-                    crate::server::stash::forget(OFFER_FORM).await?;
-                    return Ok(crate::routes::offer_saved(&new.code));
-                }
-                Err(OfferError::Refused(r)) => r.code(),
-                Err(OfferError::Store(e)) => return Err(e.into()),
-            }
-        }
+    let editing = if original.is_empty() {
+        None
+    } else {
+        Some(crate::domain::offers::offer_code(original).map_err(AppError::BadRequest)?)
     };
-    crate::server::stash::keep(OFFER_FORM, &form).await?;
-    Ok(crate::routes::offer_refused(editing.as_deref(), refused))
+    Ok(match save_offer(store, op, editing.as_deref(), &form).await? {
+        Saved::Saved(code) => {
+            crate::server::stash::forget(OFFER_FORM).await?;
+            crate::routes::offer_saved(&code)
+        }
+        Saved::Refused(why) => {
+            crate::server::stash::keep(OFFER_FORM, &form).await?;
+            crate::routes::offer_refused(editing.as_deref(), why)
+        }
+    })
 }
 
 #[component]
@@ -248,8 +234,12 @@ fn OfferEditor(
     error: String,
 ) -> impl IntoView {
     crate::components::islands::on_page();
-    let refused_fields = error == FIELDS_REFUSED;
-    let refused = OfferRefusal::from_code(&error).map(|r| r.to_string());
+    let refusal = FormRefusal::<OfferRefusal>::from_code(&error);
+    let refused_fields = refusal == Some(FormRefusal::Fields);
+    let refused = match refusal {
+        Some(FormRefusal::Data(why)) => Some(why.to_string()),
+        _ => None,
+    };
     let (code, code_t, code_e) = field(&form, OfferField::Code, refused_fields);
     let (name, name_t, name_e) = field(&form, OfferField::Name, refused_fields);
     let (description, description_t, description_e) = field(&form, OfferField::Description, refused_fields);

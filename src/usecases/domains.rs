@@ -1,6 +1,7 @@
 //! "Gestione domini": a new domain, and what an administrator asks of one (a state change,
 //! "Verifica DNS", the removal), each with its audit line.
 
+use super::Actor;
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::dns::DnsCheck;
 use crate::domain::domains::{
@@ -9,7 +10,7 @@ use crate::domain::domains::{
 };
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::store::{AddDomainError, DomainChangeError, Store};
+use crate::store::{AddDomainError, AuditRecord, DomainChangeError, Store, COMMAND_LINE};
 
 /// What adding a domain ended in.
 #[derive(Debug)]
@@ -19,13 +20,25 @@ pub enum DomainAdded {
     Refused(NewDomainError),
 }
 
-/// Checks and stores a new domain; the provider's administrators may add shared ones.
-pub async fn add(store: &Store, op: &Operator, form: &NewDomainForm) -> Result<DomainAdded, AppError> {
-    let new = match new_domain(form, op.scope() == Scope::All) {
+/// Checks and stores a new domain, with its audit line; the provider (its administrators, or its
+/// command line) may add shared ones.
+pub async fn add(store: &Store, by: Actor<'_>, form: &NewDomainForm) -> Result<DomainAdded, AppError> {
+    let provider = match by {
+        Actor::Operator(op) => op.scope() == Scope::All,
+        Actor::CommandLine { provider, .. } => provider,
+    };
+    let new = match new_domain(form, provider) {
         Ok(new) => new,
         Err(why) => return Ok(DomainAdded::Refused(why)),
     };
-    match store.create_domain(op, &new).await {
+    let added = match by {
+        Actor::Operator(op) => store.create_domain(op, &new).await,
+        Actor::CommandLine { organisation_id, .. } => {
+            let record = AuditRecord::anonymous(COMMAND_LINE, "DOMINIO_AGGIUNTO", "dominio", &new.name);
+            store.create_domain_in(organisation_id, &new, record).await
+        }
+    };
+    match added {
         Ok(()) => Ok(DomainAdded::Added(new.name)),
         Err(AddDomainError::Refused(why)) => Ok(DomainAdded::Refused(why)),
         Err(AddDomainError::Store(e)) => Err(e.into()),

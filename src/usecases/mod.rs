@@ -6,6 +6,16 @@
 //!
 //! Below them: the domain's rules (`pec_domain`) and the store's SQL (`pec_store`).
 
+/// Who acts: an operator (an API key acts as its operator), or the command line of an
+/// installation, for an organisation named on it.
+#[derive(Clone, Copy, Debug)]
+pub enum Actor<'a> {
+    Operator(&'a crate::domain::auth::Operator),
+    CommandLine { organisation_id: i64, provider: bool },
+}
+
+pub mod api_keys;
+pub mod catalogue;
 pub mod contracts;
 pub mod domains;
 pub mod mailbox_edit;

@@ -75,6 +75,35 @@ pub fn is_key(key: &str) -> bool {
         .is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Why "Chiavi API" made or revoked no key; in the page's address as its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiKeyRefusal {
+    #[error("Indicare un nome per la chiave: al massimo 60 caratteri stampabili.")]
+    Name,
+    #[error("Scegliere l'ambito della chiave.")]
+    Scope,
+    #[error("Esiste già una chiave attiva con questo nome.")]
+    NameTaken,
+    #[error("Raggiunto il numero massimo di chiavi attive (50): revocarne una prima di crearne un'altra.")]
+    TooMany,
+    #[error("Chiave non trovata o già revocata.")]
+    NotRevoked,
+}
+
+impl crate::forms::Coded for ApiKeyRefusal {
+    const ALL: &'static [Self] = &[Self::Name, Self::Scope, Self::NameTaken, Self::TooMany, Self::NotRevoked];
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::Name => "nome",
+            Self::Scope => "ambito",
+            Self::NameTaken => "uso",
+            Self::TooMany => "troppe",
+            Self::NotRevoked => "revoca",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,16 +33,14 @@ pub enum CustomerRefusal {
     NotFound,
 }
 
-impl CustomerRefusal {
-    pub fn code(self) -> &'static str {
+impl crate::forms::Coded for CustomerRefusal {
+    const ALL: &'static [Self] = &[Self::Duplicate, Self::NotFound];
+
+    fn code(self) -> &'static str {
         match self {
             Self::Duplicate => "duplicato",
             Self::NotFound => "non-trovato",
         }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Duplicate, Self::NotFound].into_iter().find(|r| r.code() == code)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod dates;
 pub mod dns;
 pub mod domains;
 pub mod fields;
+pub mod forms;
 pub mod ids;
 pub mod lifecycle;
 pub mod lists;
