@@ -9,7 +9,10 @@ use crate::domain::customers::CustomerRefusal;
 use crate::domain::domains::{DomainChangeRefusal, DomainRequest, NewDomainError};
 use crate::domain::forms::Coded;
 use crate::domain::forms::FormRefusal;
+use crate::domain::lifecycle::PasswordError;
 use crate::domain::offers::OfferRefusal;
+use crate::domain::organisations::OrganisationRefusal;
+use crate::domain::settings::SettingsRefusal;
 use crate::domain::{DraftId, OrderNumber, UserId};
 
 /// The home page.
@@ -313,6 +316,16 @@ pub fn holder_password(token: &str) -> String {
     format!("/attiva?token={}", segment(token))
 }
 
+/// The holder's password page again, saying why the password was refused.
+pub fn holder_password_refused(token: &str, why: PasswordError) -> String {
+    format!("{}&errore={}", holder_password(token), why.code())
+}
+
+/// "Attiva identità/utenza" once the password is set.
+pub fn password_set() -> String {
+    format!("{ACTIVATION}?fatto=1")
+}
+
 pub fn order_outcome(number: &OrderNumber, outcome: OrderOutcome) -> String {
     format!("{}?esito={}", order(number), outcome.code())
 }
@@ -354,6 +367,35 @@ pub fn operator_created(username: &str) -> String {
 /// "Operatori" saying why no operator was created.
 pub fn operators_refused(why: NewOperatorError) -> String {
     format!("{OPERATORS}?errore={}", why.code())
+}
+
+/// "Organizzazioni" after a reseller was created (its first administrator's password is shown).
+pub fn organisation_created() -> String {
+    format!("{ORGANISATIONS}?creata=1")
+}
+
+/// "Organizzazioni" after an organisation was changed.
+pub fn organisation_changed() -> String {
+    format!("{ORGANISATIONS}?modificata=1")
+}
+
+/// "Organizzazioni" saying why nothing was created or changed; `renaming` keeps that
+/// organisation's rename form open.
+pub fn organisations_refused(why: OrganisationRefusal, renaming: Option<i64>) -> String {
+    match renaming {
+        Some(id) => format!("{ORGANISATIONS}?rinomina={id}&errore={}", why.code()),
+        None => format!("{ORGANISATIONS}?errore={}", why.code()),
+    }
+}
+
+/// "Impostazioni" after a save.
+pub fn settings_saved() -> String {
+    format!("{SETTINGS}?salvate=1")
+}
+
+/// "Impostazioni" saying why nothing was saved (the typed form is kept for the session).
+pub fn settings_refused(why: FormRefusal<SettingsRefusal>) -> String {
+    format!("{SETTINGS}?errore={}", why.code())
 }
 
 /// "Chiavi API" after a key was made (the page shows it once).

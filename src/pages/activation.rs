@@ -52,8 +52,8 @@ pub async fn set_password(token: String, password: String, password_again: Strin
     Ok(())
 }
 
-/// The link is checked (cheap) before the password is hashed (costly), and used atomically
-/// afterwards. A password the rules refuse sends the holder back to the form with the reason.
+/// Sets the password (`usecases::activation`); a password the rules refuse sends the holder
+/// back to the form with the reason.
 #[cfg(feature = "ssr")]
 async fn holder_sets_password(
     state: &crate::server::AppState,
@@ -61,17 +61,12 @@ async fn holder_sets_password(
     password: &str,
     again: &str,
 ) -> Result<String, AppError> {
-    if !crate::store::is_token(token) || state.store.link_target(token).await?.is_none() {
-        return Err(link_not_working());
+    use crate::usecases::activation::{set_password, PasswordSet};
+    match set_password(state, token, password, again).await? {
+        PasswordSet::Set => Ok(crate::routes::password_set()),
+        PasswordSet::LinkNotWorking => Err(link_not_working()),
+        PasswordSet::Refused(why) => Ok(crate::routes::holder_password_refused(token, why)),
     }
-    if let Err(e) = mailbox_password(password, again) {
-        return Ok(format!("{}&errore={}", crate::routes::holder_password(token), e.code()));
-    }
-    let hash = crate::server::auth::hash_password_async(&state.throttle, password).await?;
-    if !state.store.set_mailbox_password(token, &hash).await? {
-        return Err(link_not_working());
-    }
-    Ok("/attiva?fatto=1".into())
 }
 
 #[component]

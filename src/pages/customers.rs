@@ -58,7 +58,7 @@ async fn save(
     id: i64,
     form: CustomerForm,
 ) -> Result<String, AppError> {
-    use crate::usecases::catalogue::{save_customer, Saved};
+    use crate::usecases::{catalogue::save_customer, Saved};
     let editing = (id > 0).then_some(id);
     Ok(match save_customer(store, op, editing, &form).await? {
         Saved::Saved(()) => {

@@ -65,7 +65,7 @@ async fn save(
     original: &str,
     form: OfferForm,
 ) -> Result<String, AppError> {
-    use crate::usecases::catalogue::{save_offer, Saved};
+    use crate::usecases::{catalogue::save_offer, Saved};
     // The edited offer's code comes back from the page: only a well-formed one is used.
     let editing = if original.is_empty() {
         None

@@ -65,19 +65,10 @@ pub async fn change_organisation(
     #[server(default)] name: String,
 ) -> Result<(), AppError> {
     let op = crate::server::require_provider_admin()?;
-    let store = crate::server::store()?;
-    let to = change(&store, &op, id, &azione, &name).await?;
+    let state = crate::server::state()?;
+    let to = change(&state, &op, id, &azione, &name).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn refused_at(r: OrganisationRefusal, rename: Option<i64>) -> String {
-    let base = crate::routes::ORGANISATIONS;
-    match rename {
-        Some(id) => format!("{base}?rinomina={id}&errore={}", r.code()),
-        None => format!("{base}?errore={}", r.code()),
-    }
 }
 
 #[cfg(feature = "ssr")]
@@ -86,56 +77,43 @@ async fn create(
     op: &crate::domain::auth::Operator,
     form: NewResellerForm,
 ) -> Result<String, AppError> {
-    use crate::store::OrganisationError;
-    let refusal = match crate::domain::organisations::check_reseller(&form) {
-        Err(r) => r,
-        Ok(new) => {
-            // 18 random bytes, hex: over the minimum length, shown once, stored only hashed.
-            let password = crate::store::new_token().chars().take(24).collect::<String>();
-            let hash = crate::server::auth::hash_password_async(&state.throttle, &password).await?;
-            match state.store.create_reseller(op, &new, &hash).await {
-                Ok(_) => {
-                    crate::server::stash::forget(NEW_RESELLER_FORM).await?;
-                    let shown = FirstAdministrator {
-                        organisation: new.name.clone(),
-                        username: new.username.clone(),
-                        password,
-                    };
-                    crate::server::stash::keep(INITIAL_PASSWORD, &shown).await?;
-                    return Ok(format!("{}?creata=1", crate::routes::ORGANISATIONS));
-                }
-                Err(OrganisationError::Refused(r)) => r,
-                Err(OrganisationError::Store(e)) => return Err(e.into()),
-            }
+    use crate::usecases::organisations::{create_reseller, ResellerCreated};
+    Ok(match create_reseller(state, op, &form).await? {
+        ResellerCreated::Created(first) => {
+            crate::server::stash::forget(NEW_RESELLER_FORM).await?;
+            let shown = FirstAdministrator {
+                organisation: first.organisation,
+                username: first.username,
+                password: first.password,
+            };
+            crate::server::stash::keep(INITIAL_PASSWORD, &shown).await?;
+            crate::routes::organisation_created()
         }
-    };
-    crate::server::stash::keep(NEW_RESELLER_FORM, &form).await?;
-    Ok(refused_at(refusal, None))
+        ResellerCreated::Refused(why) => {
+            crate::server::stash::keep(NEW_RESELLER_FORM, &form).await?;
+            crate::routes::organisations_refused(why, None)
+        }
+    })
 }
 
 #[cfg(feature = "ssr")]
 async fn change(
-    store: &crate::store::Store,
+    state: &crate::server::AppState,
     op: &crate::domain::auth::Operator,
     id: i64,
     action: &str,
     name: &str,
 ) -> Result<String, AppError> {
-    use crate::store::OrganisationError;
-    let done = match action {
-        "disattiva" => store.set_organisation_active(op, id, false).await,
-        "riattiva" => store.set_organisation_active(op, id, true).await,
-        "rinomina" => match crate::domain::organisations::organisation_name(name) {
-            Ok(name) => store.rename_organisation(op, id, &name).await,
-            Err(r) => Err(OrganisationError::Refused(r)),
-        },
-        _ => return Err(AppError::BadRequest("azione sconosciuta".into())),
-    };
-    match done {
-        Ok(()) => Ok(format!("{}?modificata=1", crate::routes::ORGANISATIONS)),
-        Err(OrganisationError::Refused(r)) => Ok(refused_at(r, (action == "rinomina").then_some(id))),
-        Err(OrganisationError::Store(e)) => Err(e.into()),
-    }
+    use crate::usecases::organisations::{self, OrganisationChange};
+    let asked = OrganisationChange::from_code(action, name)
+        .ok_or_else(|| AppError::BadRequest("azione sconosciuta".into()))?;
+    Ok(match organisations::change(state, op, id, &asked).await? {
+        Ok(()) => crate::routes::organisation_changed(),
+        Err(why) => {
+            let renaming = matches!(asked, OrganisationChange::Rename(_)).then_some(id);
+            crate::routes::organisations_refused(why, renaming)
+        }
+    })
 }
 
 #[component]

@@ -2,7 +2,8 @@
 //! instead of constants, each checked by the shared core as it is typed and again on the server.
 
 use crate::components::{loaded, TextField};
-use crate::domain::settings::{field_error, form_of, SettingField, Settings, SettingsForm};
+use crate::domain::forms::FormRefusal;
+use crate::domain::settings::{field_error, form_of, SettingField, Settings, SettingsForm, SettingsRefusal};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -12,8 +13,6 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 const SETTINGS_FORM: &str = "configurazione/impostazioni";
-const FIELDS_REFUSED: &str = "campi";
-const ORDER_NUMBER_USED: &str = "numero-ordine";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SettingsData {
@@ -50,7 +49,6 @@ async fn save(
     op: &crate::domain::auth::Operator,
     form: SettingsForm,
 ) -> Result<String, AppError> {
-    use crate::store::SettingsError;
     // Only the known fields, each bounded, are kept for the session.
     let form: SettingsForm = SettingField::ALL
         .iter()
@@ -58,19 +56,16 @@ async fn save(
             (f.key().to_string(), form.get(f.key()).map(|v| v.chars().take(40).collect()).unwrap_or_default())
         })
         .collect();
-    let refused = match crate::domain::settings::check_settings(&form) {
-        Err(_) => FIELDS_REFUSED,
-        Ok(new) => match state.store.save_settings(op, &new).await {
-            Ok(()) => {
-                crate::server::stash::forget(SETTINGS_FORM).await?;
-                return Ok(format!("{}?salvate=1", crate::routes::SETTINGS));
-            }
-            Err(SettingsError::OrderNumberUsed(_)) => ORDER_NUMBER_USED,
-            Err(SettingsError::Store(e)) => return Err(e.into()),
-        },
-    };
-    crate::server::stash::keep(SETTINGS_FORM, &form).await?;
-    Ok(format!("{}?errore={refused}", crate::routes::SETTINGS))
+    Ok(match crate::usecases::settings::save(&state.store, op, &form).await? {
+        crate::usecases::Saved::Saved(()) => {
+            crate::server::stash::forget(SETTINGS_FORM).await?;
+            crate::routes::settings_saved()
+        }
+        crate::usecases::Saved::Refused(why) => {
+            crate::server::stash::keep(SETTINGS_FORM, &form).await?;
+            crate::routes::settings_refused(why)
+        }
+    })
 }
 
 #[component]
@@ -100,8 +95,9 @@ fn SettingsView(data: SettingsData) -> impl IntoView {
     let saved = q("salvate") == "1";
     let SettingsData { current, typed, last_order_number } = data;
     let form = typed.filter(|_| !error.is_empty()).unwrap_or_else(|| form_of(&current));
-    let refused_fields = error == FIELDS_REFUSED;
-    let refused = (error == ORDER_NUMBER_USED).then(|| {
+    let refusal = FormRefusal::<SettingsRefusal>::from_code(&error);
+    let refused_fields = refusal == Some(FormRefusal::Fields);
+    let refused = (refusal == Some(FormRefusal::Data(SettingsRefusal::OrderNumberUsed))).then(|| {
         format!("Il prossimo numero d'ordine deve superare l'ultimo già dato ({last_order_number})")
     });
     view! {

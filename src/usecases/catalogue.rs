@@ -1,19 +1,13 @@
 //! The back office's forms: "Offerte" (the provider's catalogue) and "Clienti". Each save checks
 //! the form with the rules the browser ran, then creates or updates with its audit line.
 
+use super::Saved;
 use crate::domain::auth::{Operator, Scope};
 use crate::domain::customers::{check_customer, CustomerForm, CustomerRefusal};
 use crate::domain::forms::FormRefusal;
 use crate::domain::offers::{check_offer, OfferForm, OfferRefusal};
 use crate::error::AppError;
 use crate::store::{CustomerError, OfferError, Store};
-
-/// What saving a form ended in: what was saved, or why nothing was.
-#[derive(Debug)]
-pub enum Saved<T, R> {
-    Saved(T),
-    Refused(FormRefusal<R>),
-}
 
 /// Every reseller, for an offer's "Rivenditori": (id, name).
 pub async fn resellers(store: &Store) -> Result<Vec<(i64, String)>, AppError> {

@@ -1,12 +1,14 @@
 //! What an operator does to one mailbox, for the mailbox page and the API alike: a state
-//! change of the lifecycle table, and a new password link for its holder.
+//! change of the lifecycle table, a new password link for its holder, and the mailbox page's
+//! small forms.
 
 use crate::domain::auth::Operator;
 use crate::domain::lifecycle::{Transition, TransitionRefused};
+use crate::domain::mailbox_admin::{change_from_form, AdminForm, MailboxAction};
 use crate::domain::{MailboxState, UserId};
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::store::TransitionError;
+use crate::store::{ChangeError, TransitionError};
 
 /// What a state change ended in.
 #[derive(Debug)]
@@ -60,4 +62,46 @@ pub async fn resend_link(state: &AppState, op: &Operator, userid: &UserId) -> Re
         None => LinkResent::Missing,
         Some(m) => LinkResent::NotActive(m.state),
     })
+}
+
+/// What one of a mailbox's small forms ("Modifica offerta", "Sposta", "Aggiungi Multiutenza"…)
+/// ended in.
+#[derive(Debug)]
+pub enum MailboxChanged {
+    Done,
+    /// Nothing changed: why, in Italian (a field of the form, or what the stored data says).
+    Refused(String),
+}
+
+/// Applies one small form of a mailbox: the domain turns it into a change, the store applies it
+/// with its history line and the work it causes (a mail platform job, a new user's link).
+pub async fn apply(
+    state: &AppState,
+    op: &Operator,
+    userid: &UserId,
+    action: MailboxAction,
+    form: &AdminForm,
+) -> Result<MailboxChanged, AppError> {
+    let missing = || AppError::no_mailbox(userid);
+    let store = &state.store;
+    let mailbox = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
+    let settings = store.mailbox_extras(op.scope(), userid).await?.ok_or_else(missing)?.settings;
+    let change = match change_from_form(action, form, mailbox.services.disk_used_mb, &settings) {
+        Ok(change) => change,
+        Err(why) => return Ok(MailboxChanged::Refused(why.to_string())),
+    };
+    // "Aggiungi Multiutenza" sends the new user a link for a password of their own.
+    let link_mail = crate::server::mail::link_mail(&state.public_url);
+    match store.change_mailbox(op, userid, change, &link_mail).await {
+        Ok(()) => {
+            // "Azz." and a removed user queue work for the mail platform, a new user an
+            // e-mail: done now.
+            state.provisioner.wake();
+            state.mailer.wake();
+            Ok(MailboxChanged::Done)
+        }
+        Err(ChangeError::NotFound) => Err(missing()),
+        Err(ChangeError::Store(e)) => Err(e.into()),
+        Err(why) => Ok(MailboxChanged::Refused(why.to_string())),
+    }
 }

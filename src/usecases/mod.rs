@@ -6,6 +6,13 @@
 //!
 //! Below them: the domain's rules (`pec_domain`) and the store's SQL (`pec_store`).
 
+/// What saving a back-office form ended in: what was saved, or why nothing was.
+#[derive(Debug)]
+pub enum Saved<T, R> {
+    Saved(T),
+    Refused(crate::domain::forms::FormRefusal<R>),
+}
+
 /// Who acts: an operator (an API key acts as its operator), or the command line of an
 /// installation, for an organisation named on it.
 #[derive(Clone, Copy, Debug)]
@@ -14,6 +21,7 @@ pub enum Actor<'a> {
     CommandLine { organisation_id: i64, provider: bool },
 }
 
+pub mod activation;
 pub mod api_keys;
 pub mod catalogue;
 pub mod contracts;
@@ -22,5 +30,7 @@ pub mod mailbox_edit;
 pub mod mailboxes;
 pub mod names;
 pub mod orders;
+pub mod organisations;
 pub mod renewals;
 pub mod rules;
+pub mod settings;

@@ -308,6 +308,23 @@ pub fn from_stored<'a>(
     s
 }
 
+/// Why "Impostazioni" saved nothing that the fields themselves do not tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingsRefusal {
+    /// The next order number is not past the last one given.
+    OrderNumberUsed,
+}
+
+impl crate::forms::Coded for SettingsRefusal {
+    const ALL: &'static [Self] = &[Self::OrderNumberUsed];
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::OrderNumberUsed => "numero-ordine",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,9 @@
 
 use super::*;
 use crate::audit::{audit_many_in, AuditRecord};
+use crate::lists::ListFilter;
 use crate::orders::IN_CHUNK;
-use crate::renewals::{renewal_order_in, selection, Claim, ListFilter, RenewError, RenewalOrder, Renewer};
+use crate::renewals::{renewal_order_in, selection, Claim, RenewError, RenewalOrder, Renewer};
 use pec_domain::auth::{Operator, Scope};
 use pec_domain::lifecycle::Date;
 use pec_domain::lists::Paged;
@@ -146,7 +147,7 @@ fn product_query<'q>(
         .bind(q.kind.map(|k| k.code()).unwrap_or_default().to_string())
 }
 
-const PRODUCT_LIST: crate::RowList = crate::RowList {
+const PRODUCT_LIST: crate::lists::RowList = crate::lists::RowList {
     columns: PRODUCT_COLUMNS,
     from: PRODUCT_FROM,
     condition: product_condition,

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::audit::{audit_many_in, AuditRecord};
+use crate::lists::ListFilter;
 use crate::orders::{bump, IN_CHUNK};
 use pec_domain::auth::Operator;
 use pec_domain::auth::Scope;
@@ -117,40 +118,6 @@ fn expiry_query<'q>(
     filter.bind(sql, scope, q.domain.as_deref()).bind(q.tacit.map(i64::from).unwrap_or(-1))
 }
 
-/// The values both expiry lists filter by, bound as `$1` to `$7` (each list binds its own `$8`).
-pub(crate) struct ListFilter<'a> {
-    pub from: Date,
-    pub to: Date,
-    /// One state's code, or empty for every listed state.
-    pub state: &'a str,
-    pub customer: &'a str,
-    pub offer: &'a str,
-}
-
-impl ListFilter<'_> {
-    pub(crate) fn bind<'q>(
-        &self,
-        sql: &'q str,
-        scope: Scope,
-        domain: Option<&str>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-        let customer = if self.customer.is_empty() {
-            String::new()
-        } else {
-            format!("{}%", crate::audit::escape_like(&pec_domain::fields::name_key(self.customer)))
-        };
-        let domain = domain.map(|d| format!("%@{}", crate::audit::escape_like(d))).unwrap_or_default();
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(scope.sql_value())
-            .bind(self.from.iso())
-            .bind(self.to.iso())
-            .bind(self.state.to_string())
-            .bind(customer)
-            .bind(self.offer.to_uppercase())
-            .bind(domain)
-    }
-}
-
 fn expiry_row(r: &AnyRow) -> Result<ExpiryRow, StoreError> {
     Ok(ExpiryRow {
         userid: UserId::from_stored(r.try_get("userid")?),
@@ -168,7 +135,7 @@ fn expiry_row(r: &AnyRow) -> Result<ExpiryRow, StoreError> {
 const EXPIRY_COLUMNS: &str =
     "m.userid, m.address, m.description, c.name AS customer, f.name AS offer, o.number, m.state, m.expires_at, m.tacit_renewal";
 
-const EXPIRY_LIST: crate::RowList = crate::RowList {
+const EXPIRY_LIST: crate::lists::RowList = crate::lists::RowList {
     columns: EXPIRY_COLUMNS,
     from: EXPIRY_FROM,
     condition: expiry_condition,

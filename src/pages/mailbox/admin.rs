@@ -88,55 +88,30 @@ pub async fn apply_mailbox_action(
     #[server(default)] form: AdminForm,
 ) -> Result<(), AppError> {
     let op = crate::server::require()?;
-    let store = crate::server::store()?;
     let action = crate::domain::mailbox_admin::MailboxAction::from_code(&azione)
         .ok_or_else(|| AppError::BadRequest("azione sconosciuta".into()))?;
-    let to = apply_action(&store, &op, &userid, action, form).await?;
+    let to = apply_action(&op, &userid, action, form).await?;
     crate::server::redirect::redirect(&to);
     Ok(())
 }
 
-/// Applies one small form: the domain turns it into a change, the store applies it with its
-/// history line. Answers the page to go back to; a refusal keeps what was typed for this
-/// session (not in the URL) and says why on the form.
+/// Applies one small form (`usecases::mailboxes::apply`). Answers the page to go back to; a
+/// refusal keeps what was typed for this session (not in the URL) and says why on the form.
 #[cfg(feature = "ssr")]
 async fn apply_action(
-    store: &crate::store::Store,
     op: &crate::domain::auth::Operator,
     userid: &crate::domain::UserId,
     action: crate::domain::mailbox_admin::MailboxAction,
     form: AdminForm,
 ) -> Result<String, AppError> {
-    use crate::store::ChangeError;
-    let missing = || AppError::no_mailbox(userid);
-    let mailbox = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
-    let settings = store.mailbox_extras(op.scope(), userid).await?.ok_or_else(missing)?.settings;
-    let change = crate::domain::mailbox_admin::change_from_form(
-        action,
-        &form,
-        mailbox.services.disk_used_mb,
-        &settings,
-    );
-    // "Aggiungi Multiutenza" sends the new user a link for a password of their own.
+    use crate::usecases::mailboxes::{apply, MailboxChanged};
     let state = crate::server::state()?;
-    let link_mail = crate::server::mail::link_mail(&state.public_url);
-    let outcome = match change {
-        Ok(change) => match store.change_mailbox(op, userid, change, &link_mail).await {
-            Ok(()) => {
-                // "Azz." and a removed user queue work for the mail platform, a new user an
-                // e-mail: done now.
-                state.provisioner.wake();
-                state.mailer.wake();
-                Ok(())
-            }
-            Err(ChangeError::NotFound) => return Err(missing()),
-            Err(ChangeError::Store(e)) => return Err(e.into()),
-            Err(e) => Err(e.to_string()),
-        },
-        Err(e) => Err(e.to_string()),
+    let outcome = match apply(&state, op, userid, action, &form).await? {
+        MailboxChanged::Done => Ok(()),
+        MailboxChanged::Refused(why) => Err(why),
     };
-    let page = crate::routes::mailbox(&mailbox.userid);
-    let key = actions_form_key(&mailbox.userid);
+    let page = crate::routes::mailbox(userid);
+    let key = actions_form_key(userid);
     let azione = action.code();
     Ok(match outcome {
         Ok(()) => {
