@@ -119,16 +119,19 @@ async fn load(store: &Store, op: &Operator, id: &DraftId) -> Result<StoredDraft,
     }
 }
 
-/// Loads a draft that may still be changed; a confirmed one sends the user to its summary.
-async fn open_draft(
-    store: &Store,
-    op: &Operator,
-    id: &DraftId,
-) -> Result<Result<OrderDraft, String>, AppError> {
+/// A draft as its operator finds it: still open to changes, or confirmed already.
+enum Opened {
+    Editable(OrderDraft),
+    /// Its order is booked: every step leads to the summary.
+    Confirmed,
+}
+
+/// Loads a draft of the operator's organisation, saying whether it may still be changed.
+async fn open_draft(store: &Store, op: &Operator, id: &DraftId) -> Result<Opened, AppError> {
     let stored = load(store, op, id).await?;
     Ok(match stored.order_number {
-        Some(_) => Err(Step::Summary.url(id)),
-        None => Ok(stored.draft),
+        Some(_) => Opened::Confirmed,
+        None => Opened::Editable(stored.draft),
     })
 }
 
@@ -141,15 +144,18 @@ async fn open_with_step2(
     expiry_year: String,
     customer_po: String,
     mailboxes: Option<Vec<MailboxInput>>,
-) -> Result<Result<OrderDraft, String>, AppError> {
-    Ok(open_draft(store, op, draft_id).await?.map(|mut draft| {
-        draft.expiry_year = expiry_year;
-        draft.customer_po = customer_po;
-        if let Some(mailboxes) = mailboxes {
-            draft.mailboxes = mailboxes;
+) -> Result<Opened, AppError> {
+    Ok(match open_draft(store, op, draft_id).await? {
+        Opened::Editable(mut draft) => {
+            draft.expiry_year = expiry_year;
+            draft.customer_po = customer_po;
+            if let Some(mailboxes) = mailboxes {
+                draft.mailboxes = mailboxes;
+            }
+            Opened::Editable(draft)
         }
-        draft
-    }))
+        Opened::Confirmed => Opened::Confirmed,
+    })
 }
 
 /// Whether step 2 may be left for the review; marks the draft as attempted when not.
@@ -173,8 +179,8 @@ pub async fn save_request(
     let (id, mut draft) = match draft_id {
         None => (None, OrderDraft::new(current_year())),
         Some(id) => match open_draft(store, op, id).await? {
-            Ok(d) => (Some(id.clone()), d),
-            Err(location) => return Ok(location),
+            Opened::Editable(d) => (Some(id.clone()), d),
+            Opened::Confirmed => return Ok(Step::Summary.url(id)),
         },
     };
     form.apply(&mut draft);
@@ -211,8 +217,8 @@ pub async fn save_mailboxes(
 ) -> Result<String, AppError> {
     let mut draft =
         match open_with_step2(store, op, draft_id, expiry_year, customer_po, Some(mailboxes)).await? {
-            Ok(d) => d,
-            Err(location) => return Ok(location),
+            Opened::Editable(d) => d,
+            Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
         };
     draft.last_import = None;
     let here = Step::Mailboxes.url(draft_id);
@@ -268,8 +274,8 @@ pub async fn save_table(
 ) -> Result<String, AppError> {
     let TableForm { expiry_year, customer_po, edited, mut view } = form;
     let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, None).await? {
-        Ok(d) => d,
-        Err(location) => return Ok(location),
+        Opened::Editable(d) => d,
+        Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
     };
     draft.last_import = None;
     let mut editing = None;
@@ -356,9 +362,8 @@ pub async fn save_row(
     index: usize,
     row: Option<MailboxInput>,
 ) -> Result<(), AppError> {
-    let mut draft = match open_draft(store, op, draft_id).await? {
-        Ok(d) => d,
-        Err(_) => return Err(AppError::BadRequest("la richiesta è già stata confermata".into())),
+    let Opened::Editable(mut draft) = open_draft(store, op, draft_id).await? else {
+        return Err(AppError::BadRequest("la richiesta è già stata confermata".into()));
     };
     let stale = || AppError::BadRequest("la pagina non è aggiornata: ricaricarla".into());
     match row {
@@ -388,8 +393,8 @@ pub async fn confirm(
 ) -> Result<String, AppError> {
     use crate::usecases::orders::{self, Confirmation};
     let mut draft = match open_draft(store, op, draft_id).await? {
-        Ok(d) => d,
-        Err(location) => return Ok(location),
+        Opened::Editable(d) => d,
+        Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
     };
     if action == WizardAction::Back {
         return Ok(Step::Mailboxes.url(draft_id));
@@ -433,8 +438,8 @@ pub async fn upload_csv(
 ) -> Result<String, AppError> {
     use crate::domain::csv_file::{self, CsvError, ImportNote};
     let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, mailboxes).await? {
-        Ok(d) => d,
-        Err(location) => return Ok(location),
+        Opened::Editable(d) => d,
+        Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
     };
     let (file_name, bytes) = file.unwrap_or_default();
     // The settings may lower the platform's limits (Impostazioni).
