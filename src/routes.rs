@@ -10,6 +10,7 @@ use crate::domain::domains::{DomainChangeRefusal, DomainRequest, NewDomainError}
 use crate::domain::forms::Coded;
 use crate::domain::forms::FormRefusal;
 use crate::domain::lifecycle::PasswordError;
+use crate::domain::mailbox_admin::MailboxAction;
 use crate::domain::offers::OfferRefusal;
 use crate::domain::organisations::OrganisationRefusal;
 use crate::domain::settings::SettingsRefusal;
@@ -332,6 +333,29 @@ pub fn order_outcome(number: &OrderNumber, outcome: OrderOutcome) -> String {
 
 pub fn order_refused(number: &OrderNumber, why: ContractRefusal) -> String {
     format!("{}?errore={}", order(number), why.code())
+}
+
+/// "Dettaglio casella" after "Modifica dati" saved.
+pub fn mailbox_edited(userid: &UserId) -> String {
+    format!("{}?modificata=1", mailbox(userid))
+}
+
+/// "Dettaglio casella" after a state change.
+pub fn mailbox_state_changed(userid: &UserId) -> String {
+    format!("{}?stato=cambiato", mailbox(userid))
+}
+
+/// "Dettaglio casella" at the small form of `action`, done.
+pub fn mailbox_action_done(userid: &UserId, action: MailboxAction) -> String {
+    let a = action.code();
+    format!("{}?fatto={a}#{a}", mailbox(userid))
+}
+
+/// "Dettaglio casella" with the small form of `action` open again, refused (the reason and what
+/// was typed are kept for the session).
+pub fn mailbox_action_refused(userid: &UserId, action: MailboxAction) -> String {
+    let a = action.code();
+    format!("{}?azione={a}&errore=1#{a}", mailbox(userid))
 }
 
 /// The mailbox page with its edit form open again, saying why it was refused.

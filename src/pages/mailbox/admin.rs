@@ -110,17 +110,16 @@ async fn apply_action(
         MailboxChanged::Done => Ok(()),
         MailboxChanged::Refused(why) => Err(why),
     };
-    let page = crate::routes::mailbox(userid);
     let key = actions_form_key(userid);
-    let azione = action.code();
     Ok(match outcome {
         Ok(()) => {
             crate::server::stash::forget(&key).await?;
-            format!("{page}?fatto={azione}#{azione}")
+            crate::routes::mailbox_action_done(userid, action)
         }
         Err(message) => {
-            crate::server::stash::keep(&key, &Refused { azione: azione.to_string(), message, form }).await?;
-            format!("{page}?azione={azione}&errore=1#{azione}")
+            let azione = action.code().to_string();
+            crate::server::stash::keep(&key, &Refused { azione, message, form }).await?;
+            crate::routes::mailbox_action_refused(userid, action)
         }
     })
 }

@@ -87,7 +87,7 @@ async fn edit_mailbox(
     Ok(match edit(store, op, userid, &mut m).await? {
         Edited::Saved => {
             crate::server::stash::forget(&form).await?;
-            format!("{}?modificata=1", crate::routes::mailbox(userid))
+            crate::routes::mailbox_edited(userid)
         }
         Edited::Invalid(_) => {
             crate::server::stash::keep(&form, &m).await?;
@@ -112,7 +112,7 @@ pub async fn change_state(userid: UserId, transizione: String) -> Result<(), App
     let state = crate::server::state()?;
     match mailboxes::change_state(&state, &op, &userid, t).await? {
         StateChange::Changed(_) => {
-            crate::server::redirect::redirect(&format!("{}?stato=cambiato", crate::routes::mailbox(&userid)));
+            crate::server::redirect::redirect(&crate::routes::mailbox_state_changed(&userid));
             Ok(())
         }
         StateChange::Missing => Err(AppError::no_mailbox(&userid)),
