@@ -121,7 +121,7 @@ async fn load(store: &Store, op: &Operator, id: &DraftId) -> Result<StoredDraft,
 
 /// A draft as its operator finds it: still open to changes, or confirmed already.
 enum Opened {
-    Editable(OrderDraft),
+    Editable(Box<OrderDraft>),
     /// Its order is booked: every step leads to the summary.
     Confirmed,
 }
@@ -131,7 +131,7 @@ async fn open_draft(store: &Store, op: &Operator, id: &DraftId) -> Result<Opened
     let stored = load(store, op, id).await?;
     Ok(match stored.order_number {
         Some(_) => Opened::Confirmed,
-        None => Opened::Editable(stored.draft),
+        None => Opened::Editable(Box::new(stored.draft)),
     })
 }
 
@@ -179,7 +179,7 @@ pub async fn save_request(
     let (id, mut draft) = match draft_id {
         None => (None, OrderDraft::new(current_year())),
         Some(id) => match open_draft(store, op, id).await? {
-            Opened::Editable(d) => (Some(id.clone()), d),
+            Opened::Editable(d) => (Some(id.clone()), *d),
             Opened::Confirmed => return Ok(Step::Summary.url(id)),
         },
     };
@@ -217,7 +217,7 @@ pub async fn save_mailboxes(
 ) -> Result<String, AppError> {
     let mut draft =
         match open_with_step2(store, op, draft_id, expiry_year, customer_po, Some(mailboxes)).await? {
-            Opened::Editable(d) => d,
+            Opened::Editable(d) => *d,
             Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
         };
     draft.last_import = None;
@@ -274,7 +274,7 @@ pub async fn save_table(
 ) -> Result<String, AppError> {
     let TableForm { expiry_year, customer_po, edited, mut view } = form;
     let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, None).await? {
-        Opened::Editable(d) => d,
+        Opened::Editable(d) => *d,
         Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
     };
     draft.last_import = None;
@@ -393,7 +393,7 @@ pub async fn confirm(
 ) -> Result<String, AppError> {
     use crate::usecases::orders::{self, Confirmation};
     let mut draft = match open_draft(store, op, draft_id).await? {
-        Opened::Editable(d) => d,
+        Opened::Editable(d) => *d,
         Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
     };
     if action == WizardAction::Back {
@@ -438,7 +438,7 @@ pub async fn upload_csv(
 ) -> Result<String, AppError> {
     use crate::domain::csv_file::{self, CsvError, ImportNote};
     let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, mailboxes).await? {
-        Opened::Editable(d) => d,
+        Opened::Editable(d) => *d,
         Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
     };
     let (file_name, bytes) = file.unwrap_or_default();
