@@ -13,6 +13,7 @@ use crate::domain::lifecycle::PasswordError;
 use crate::domain::mailbox_admin::MailboxAction;
 use crate::domain::offers::OfferRefusal;
 use crate::domain::organisations::OrganisationRefusal;
+use crate::domain::renewal_notices::{Renewables, RenewalNotice, RenewalRefusal};
 use crate::domain::settings::SettingsRefusal;
 use crate::domain::{DraftId, OrderNumber, UserId};
 
@@ -273,6 +274,24 @@ pub fn expiries_with(filter: &crate::domain::renewals::ExpiryFilter, extra: &str
 /// "Gestione scadenze prodotti" with `filter` and `extra`, as `expiries_with`.
 pub fn product_expiries_with(filter: &crate::domain::renewals::ExpiryFilter, extra: &str) -> String {
     list_with(PRODUCT_EXPIRIES, filter, extra)
+}
+
+/// An expiry page (of `what`) after an action: its filter, then what the action did or why it
+/// did nothing.
+pub fn expiries_after(
+    what: Renewables,
+    filter: &crate::domain::renewals::ExpiryFilter,
+    said: Result<RenewalNotice, RenewalRefusal>,
+) -> String {
+    let base = match what {
+        Renewables::Mailboxes => EXPIRIES,
+        Renewables::Products => PRODUCT_EXPIRIES,
+    };
+    let outcome = match said {
+        Ok(notice) => notice.query(),
+        Err(refusal) => refusal.query(what),
+    };
+    list_with(base, filter, &outcome)
 }
 
 fn list_with(base: &str, filter: &crate::domain::renewals::ExpiryFilter, extra: &str) -> String {

@@ -20,7 +20,7 @@ use parts::{
     ExpiryList,
 };
 #[cfg(feature = "ssr")]
-use parts::{forget_refused, keep_refused, refused, said_query};
+use parts::{forget_refused, keep_refused, refused};
 use std::collections::BTreeMap;
 
 type ExpiriesData = ExpiryData<ExpiryRow>;
@@ -97,7 +97,7 @@ async fn act(
         }
         _ => return Err(AppError::BadRequest("azione sconosciuta".into())),
     };
-    Ok(crate::routes::expiries_with(&filter, &said_query(said, Renewables::Mailboxes)))
+    Ok(crate::routes::expiries_after(Renewables::Mailboxes, &filter, said))
 }
 
 /// "Esporta CSV": every row of the filter (at most the largest renewal's, and the file says

@@ -177,15 +177,6 @@ fn refused_key(what: Renewables) -> &'static str {
     }
 }
 
-/// What an expiry page's address says after an action.
-#[cfg(feature = "ssr")]
-pub(crate) fn said_query(said: Result<RenewalNotice, RenewalRefusal>, what: Renewables) -> String {
-    match said {
-        Ok(notice) => notice.query(),
-        Err(refusal) => refusal.query(what),
-    }
-}
-
 /// Keeps the refusal of each item (the first 100) for the page that follows.
 #[cfg(feature = "ssr")]
 pub(crate) async fn keep_refused(

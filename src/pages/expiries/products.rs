@@ -8,7 +8,7 @@ use super::parts::{
     ExpiryList,
 };
 #[cfg(feature = "ssr")]
-use super::parts::{forget_refused, keep_refused, refused, said_query};
+use super::parts::{forget_refused, keep_refused, refused};
 use crate::components::loaded;
 use crate::domain::lists::Paged;
 use crate::domain::products::{ProductKind, ProductRow, LISTED_PRODUCT_STATES};
@@ -79,10 +79,7 @@ async fn renew(
     forget_refused(Renewables::Products).await?;
     let renewal = renewals::renew_products(&state.store, op, chosen, request_key).await?;
     keep_refused(&renewal, Renewables::Products).await?;
-    Ok(crate::routes::product_expiries_with(
-        &filter,
-        &said_query(renewal.said(Renewables::Products), Renewables::Products),
-    ))
+    Ok(crate::routes::expiries_after(Renewables::Products, &filter, renewal.said(Renewables::Products)))
 }
 
 /// "Esporta CSV": every product of the filter (at most the largest renewal's, and the file
