@@ -15,6 +15,7 @@ use crate::domain::offers::OfferRefusal;
 use crate::domain::organisations::OrganisationRefusal;
 use crate::domain::renewal_notices::{Renewables, RenewalNotice, RenewalRefusal};
 use crate::domain::settings::SettingsRefusal;
+use crate::domain::wizard::{editor_field_id, mailbox_field_id, Landing, Spot, Step, TableView};
 use crate::domain::{DraftId, OrderNumber, UserId};
 
 /// The home page.
@@ -141,6 +142,53 @@ pub fn contract_upload(number: &OrderNumber) -> String {
 /// A wizard draft's address, followed by `rest` ("/caselle", "/verifica"...).
 pub fn draft(id: &DraftId, rest: &str) -> String {
     format!("/richiesta/{}{rest}", segment(id.as_str()))
+}
+
+/// A step of the wizard for a saved draft.
+pub fn wizard_step(id: &DraftId, step: Step) -> String {
+    match step {
+        Step::Request => draft(id, ""),
+        Step::Mailboxes => draft(id, "/caselle"),
+        Step::Review => draft(id, "/verifica"),
+        Step::Summary => draft(id, "/riepilogo"),
+    }
+}
+
+/// Where a posted wizard form lands (`usecases::drafts`): the step, the table's view in the
+/// query (`?errori=1&pagina=2&riga=7`, so that it works without JavaScript and survives a
+/// reload) and the part of the page as the fragment.
+pub fn wizard_landing(id: &DraftId, to: &Landing) -> String {
+    let spot = match to.spot {
+        Spot::Top => String::new(),
+        Spot::Errors => "#errori".into(),
+        Spot::Import => "#importazione".into(),
+        Spot::Mailbox(i) => format!("#casella-{}", i + 1),
+        Spot::Field(i, f) => format!("#{}", mailbox_field_id(i, f)),
+        Spot::Editor => "#editor".into(),
+        Spot::EditorField(f) => format!("#{}", editor_field_id(f)),
+        Spot::Table => "#tabella".into(),
+        Spot::Row(i) => format!("#riga-{}", i + 1),
+    };
+    format!("{}{}{spot}", wizard_step(id, to.step), table_view_query(&to.view))
+}
+
+/// The query of a large request's table view; empty for the first page, unfiltered.
+pub fn table_view_query(view: &TableView) -> String {
+    let mut parts = Vec::new();
+    if view.only_errors {
+        parts.push("errori=1".to_string());
+    }
+    if view.page > 1 {
+        parts.push(format!("pagina={}", view.page));
+    }
+    if let Some(i) = view.editing {
+        parts.push(format!("riga={}", i + 1));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
 }
 
 pub fn upload_csv(draft_id: &DraftId) -> String {
@@ -478,6 +526,7 @@ pub fn customer_refused(editing: Option<i64>, why: FormRefusal<CustomerRefusal>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::MailboxField;
 
     #[test]
     fn data_in_paths_is_encoded() {
@@ -492,6 +541,20 @@ mod tests {
         assert_eq!(order_page(&order_no("10295763"), 2), "/ordini/10295763?pagina=2#caselle-h");
         assert_eq!(contract_pdf(&order_no("1")), "/ordini/1/contratto.pdf");
         assert_eq!(draft(&draft_id("ab12"), "/caselle"), "/richiesta/ab12/caselle");
+        let v = TableView { only_errors: true, page: 3, editing: Some(6) };
+        assert_eq!(table_view_query(&v), "?errori=1&pagina=3&riga=7");
+        assert_eq!(TableView::from_query(Some("1"), Some("3"), Some("7")), v);
+        assert_eq!(table_view_query(&TableView { page: 1, ..TableView::default() }), "");
+        let id = draft_id("ab12");
+        let table =
+            Landing { step: Step::Mailboxes, view: v, spot: Spot::EditorField(MailboxField::TaxCode) };
+        assert_eq!(
+            wizard_landing(&id, &table),
+            "/richiesta/ab12/caselle?errori=1&pagina=3&riga=7#riga-tax-code"
+        );
+        let block = Landing::mailboxes(Spot::Field(1, MailboxField::Nickname));
+        assert_eq!(wizard_landing(&id, &block), "/richiesta/ab12/caselle#m2-nickname");
+        assert_eq!(wizard_landing(&id, &Landing::at(Step::Summary)), "/richiesta/ab12/riepilogo");
     }
 
     #[test]

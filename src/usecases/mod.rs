@@ -26,6 +26,7 @@ pub mod api_keys;
 pub mod catalogue;
 pub mod contracts;
 pub mod domains;
+pub mod drafts;
 pub mod mailbox_edit;
 pub mod mailboxes;
 pub mod names;

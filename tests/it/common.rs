@@ -3,9 +3,8 @@
 //! a missing PostgreSQL is a failure, not a skip.
 
 use pec_manager::domain::auth::Operator;
+use pec_manager::domain::wizard::{RequestForm, WizardAction};
 use pec_manager::domain::{DraftId, MailboxInput, UserId};
-use pec_manager::pages::wizard::operations as wizard;
-use pec_manager::pages::wizard::{RequestForm, WizardAction};
 use pec_manager::server;
 use pec_manager::store::{seed_demo, Store};
 use sqlx::any::AnyPoolOptions;
@@ -207,5 +206,77 @@ pub fn signed_pdf() -> pec_manager::store::SignedContract {
                 signed_at: 1_795_000_000,
             },
         ),
+    }
+}
+
+/// The wizard as its forms drive it: each posted form calls the use case
+/// (`usecases::drafts`), and the address it lands on is the one the page redirects to
+/// (`routes::wizard_landing`), so that tests read as the browser sees them.
+pub mod wizard {
+    use pec_manager::domain::auth::Operator;
+    use pec_manager::domain::wizard::{RequestForm, TableForm, WizardAction};
+    use pec_manager::domain::{DraftId, MailboxInput};
+    use pec_manager::error::AppError;
+    use pec_manager::routes::wizard_landing;
+    use pec_manager::store::Store;
+    use pec_manager::usecases::drafts;
+
+    pub use drafts::{check_row, data as wizard_data, save_row};
+
+    pub async fn save_request(
+        store: &Store,
+        op: &Operator,
+        draft: Option<&DraftId>,
+        form: RequestForm,
+        action: WizardAction,
+    ) -> Result<String, AppError> {
+        let (id, to) = drafts::save_request(store, op, draft, form, action).await?;
+        Ok(wizard_landing(&id, &to))
+    }
+
+    pub async fn save_mailboxes(
+        store: &Store,
+        op: &Operator,
+        draft: &DraftId,
+        expiry_year: String,
+        customer_po: String,
+        mailboxes: Vec<MailboxInput>,
+        action: WizardAction,
+    ) -> Result<String, AppError> {
+        let to =
+            drafts::save_mailboxes(store, op, draft, expiry_year, customer_po, mailboxes, action).await?;
+        Ok(wizard_landing(draft, &to))
+    }
+
+    pub async fn save_table(
+        store: &Store,
+        op: &Operator,
+        draft: &DraftId,
+        form: TableForm,
+        action: WizardAction,
+    ) -> Result<String, AppError> {
+        Ok(wizard_landing(draft, &drafts::save_table(store, op, draft, form, action).await?))
+    }
+
+    pub async fn confirm(
+        store: &Store,
+        op: &Operator,
+        draft: &DraftId,
+        action: WizardAction,
+    ) -> Result<String, AppError> {
+        Ok(wizard_landing(draft, &drafts::confirm(store, op, draft, action).await?))
+    }
+
+    pub async fn upload_csv(
+        store: &Store,
+        op: &Operator,
+        draft: &DraftId,
+        expiry_year: String,
+        customer_po: String,
+        mailboxes: Option<Vec<MailboxInput>>,
+        file: Option<(String, Vec<u8>)>,
+    ) -> Result<String, AppError> {
+        let to = drafts::upload_csv(store, op, draft, expiry_year, customer_po, mailboxes, file).await?;
+        Ok(wizard_landing(draft, &to))
     }
 }

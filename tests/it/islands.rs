@@ -99,11 +99,11 @@ async fn pages_on(store: &Store) {
     }
     // A booked order's contract upload, the summary's print button.
     let summary = common::draft_with(store, &op, vec![common::mailbox("riepilogo@legalmail.it", "")]).await;
-    let to = pec_manager::pages::wizard::operations::confirm(
+    let to = crate::common::wizard::confirm(
         store,
         &op,
         &summary,
-        pec_manager::pages::wizard::WizardAction::Continue,
+        pec_manager::domain::wizard::WizardAction::Continue,
     )
     .await
     .unwrap();

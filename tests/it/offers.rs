@@ -2,10 +2,10 @@
 //! deactivation instead of deletion, and the audit's before and after.
 
 use crate::common;
+use crate::common::wizard;
 use pec_manager::domain::auth::Scope;
 use pec_manager::domain::offers::{check_offer, OfferForm, OfferRefusal};
-use pec_manager::pages::wizard::operations as wizard;
-use pec_manager::pages::wizard::WizardAction;
+use pec_manager::domain::wizard::WizardAction;
 use pec_manager::store::{OfferError, Store};
 
 async fn resellers(store: &Store) -> Vec<(i64, String)> {

@@ -1,8 +1,8 @@
 //! "Impostazioni" on SQLite and PostgreSQL: read back by the code that uses them.
 
 use crate::common;
+use crate::common::wizard;
 use pec_manager::domain::settings::{check_settings, form_of, Settings};
-use pec_manager::pages::wizard::operations as wizard;
 use pec_manager::store::SettingsError;
 
 fn changed(s: &Settings, pairs: &[(&str, &str)]) -> Settings {

@@ -2,11 +2,11 @@
 
 use crate::common;
 
+use crate::common::wizard;
 use pec_manager::domain::auth::{Operator, Scope};
+use pec_manager::domain::wizard::{TableForm, TableView, WizardAction};
 use pec_manager::domain::{DraftId, MailboxField, MailboxInput, Rules};
 use pec_manager::error::AppError;
-use pec_manager::pages::wizard::operations as wizard;
-use pec_manager::pages::wizard::{TableForm, TableView, WizardAction};
 use pec_manager::server;
 use pec_manager::store::{CreateOrderError, Store};
 

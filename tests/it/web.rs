@@ -2,14 +2,14 @@
 //! or a script drives it: the helpers of the tests that go through HTTP.
 
 use crate::common;
+use crate::common::wizard;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use pec_manager::domain::auth::Operator;
+use pec_manager::domain::wizard::{RequestForm, WizardAction};
 use pec_manager::domain::{DraftId, MailboxInput, OrderNumber};
-use pec_manager::pages::wizard::operations as wizard;
-use pec_manager::pages::wizard::{RequestForm, WizardAction};
 use pec_manager::server::{self, router, AppState};
 use pec_manager::store::Store;
 use tower::ServiceExt;

@@ -31,6 +31,7 @@ pub mod search;
 pub mod settings;
 pub mod states;
 pub mod tax_code;
+pub mod wizard;
 
 pub use fields::{FieldError, FieldWarning};
 pub use ids::{DraftId, OrderNumber, UserId};

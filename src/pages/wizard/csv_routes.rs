@@ -63,11 +63,12 @@ pub async fn upload(
         }
     }
     let mailboxes = (!rows_in_draft).then(|| mailboxes.into_values().collect());
-    let to = super::operations::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file).await?;
+    let to =
+        crate::usecases::drafts::upload_csv(&state.store, &op, &draft, expiry, po, mailboxes, file).await?;
     Ok(if by_script {
         axum::http::StatusCode::NO_CONTENT.into_response()
     } else {
-        crate::server::redirect::see_other(&to)
+        crate::server::redirect::see_other(&crate::routes::wizard_landing(&draft, &to))
     })
 }
 
@@ -78,7 +79,7 @@ pub async fn error_report(
     Path(draft): Path<String>,
 ) -> Result<Response, AppError> {
     let draft = AppError::draft_asked(&draft)?;
-    let bytes = super::operations::error_report(&state.store, &op, &draft).await?;
+    let bytes = crate::usecases::drafts::error_report(&state.store, &op, &draft).await?;
     let headers = [
         (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
         (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"caselle-con-errori.csv\""),

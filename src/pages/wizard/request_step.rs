@@ -163,7 +163,7 @@ pub fn AlreadyOrdered(id: DraftId) -> impl IntoView {
     view! {
         <p class="notice" role="status">
             "Questa richiesta è già stata confermata. "
-            <a href=Step::Summary.url(&id)>"Vai al riepilogo dell'ordine"</a>
+            <a href=crate::routes::wizard_step(&id, Step::Summary)>"Vai al riepilogo dell'ordine"</a>
         </p>
     }
 }

@@ -38,11 +38,11 @@ fn Review(data: WizardData) -> impl IntoView {
             (n, PageOf::whole(n), draft.mailboxes.iter().cloned().enumerate().collect())
         }
     };
-    let review_url = Step::Review.url(&id);
+    let review_url = crate::routes::wizard_step(&id, Step::Review);
     let page_link = move |p: usize| format!("{review_url}?pagina={p}#caselle");
     let offer = offers.iter().find(|o| o.code == draft.offer).map(|o| o.name.clone()).unwrap_or_default();
     // No script here: a second click while the first confirmation is on its way gets the
-    // same order from the server (`operations::confirm`).
+    // same order from the server (`usecases::drafts::confirm`).
     view! {
         <h2>"Verifica dei dati"</h2>
         <dl class="summary">

@@ -42,9 +42,7 @@ impl RowEditor {
     }
 }
 
-pub fn editor_field_id(f: MailboxField) -> String {
-    format!("riga-{}", f.key().replace('_', "-"))
-}
+pub use crate::domain::wizard::editor_field_id;
 
 #[component]
 pub fn RowTable(

@@ -18,7 +18,7 @@ pub async fn get_summary(draft: String, pagina: usize) -> Result<OrderDetail, Ap
     let missing = || AppError::NotFound("Ordine non trovato".into());
     let draft = AppError::draft_asked(&draft)?;
     // Who may see a draft is decided in one place: the wizard's own loading.
-    let number = super::operations::order_of_draft(&store, &op, &draft).await?.ok_or_else(missing)?;
+    let number = crate::usecases::drafts::order_of_draft(&store, &op, &draft).await?.ok_or_else(missing)?;
     store.order_page(op.scope(), &number, pagina).await?.ok_or_else(missing)
 }
 

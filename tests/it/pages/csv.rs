@@ -2,11 +2,11 @@
 //! typed mailboxes, the error report.
 
 use crate::common;
+use crate::common::wizard;
 use crate::web::*;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use pec_manager::pages::wizard::operations as wizard;
-use pec_manager::pages::wizard::{RequestForm, WizardAction};
+use pec_manager::domain::wizard::{RequestForm, WizardAction};
 
 #[tokio::test]
 async fn the_csv_template_needs_a_session_and_opens_in_excel() {

@@ -2,11 +2,11 @@
 //! kept from another's.
 
 use crate::common;
+use crate::common::wizard;
 use crate::web::*;
 use axum::http::{header, StatusCode};
 use pec_manager::domain::auth::Scope;
-use pec_manager::pages::wizard::operations as wizard;
-use pec_manager::pages::wizard::{RequestForm, WizardAction};
+use pec_manager::domain::wizard::{RequestForm, WizardAction};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_administrators_manage_operators_and_read_the_audit_log() {

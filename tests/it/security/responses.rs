@@ -2,12 +2,12 @@
 //! the status of a failed post, pages of a huge request kept small.
 
 use crate::common;
+use crate::common::wizard;
 use crate::web::*;
 use axum::http::{header, StatusCode};
 use leptos::prelude::LeptosOptions;
+use pec_manager::domain::wizard::WizardAction;
 use pec_manager::domain::MailboxInput;
-use pec_manager::pages::wizard::operations as wizard;
-use pec_manager::pages::wizard::WizardAction;
 use pec_manager::server::{self, router};
 use tower::ServiceExt;
 

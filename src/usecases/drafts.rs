@@ -1,26 +1,28 @@
-//! The wizard's operations (server only): save what was typed, move between steps, confirm the
-//! order. The `#[server]` functions in `mod.rs` check access and call one of these.
-//! Every one takes the operator acting, and refuses drafts of other organisations.
+//! The order wizard's drafts: save what was typed, move between steps, import a CSV file,
+//! confirm the order (`orders::confirm`). The wizard's server functions and its upload route
+//! call these. Every one takes the operator acting and refuses drafts of other organisations;
+//! a posted form answers the `Landing` it leads to, which `routes::wizard_landing` turns into
+//! an address.
 
-use super::{
-    LargeRequest, RequestForm, Step, TableForm, TableRow, TableView, WizardAction, WizardData, NAMED_ERRORS,
-    TABLE_FROM, TABLE_PAGE_ROWS,
-};
 use crate::domain::auth::Operator;
 use crate::domain::lists::PageOf;
 use crate::domain::request::{
     validate_mailbox_after, validate_mailboxes, validate_mailboxes_header, validate_request_step,
 };
-use crate::domain::{DraftId, MailboxField, MailboxInput, MailboxReport, OrderDraft, OrderNumber, Rules};
+use crate::domain::wizard::{
+    Landing, LargeRequest, RequestForm, Spot, Step, TableForm, TableRow, TableView, WizardAction, WizardData,
+    NAMED_ERRORS, TABLE_FROM, TABLE_PAGE_ROWS,
+};
+use crate::domain::{DraftId, MailboxInput, MailboxReport, OrderDraft, OrderNumber, Rules};
 use crate::error::AppError;
 use crate::server::current_year;
 use crate::store::{Store, StoredDraft};
 
-use crate::usecases::rules::rules_for;
+use super::rules::rules_for;
 
 /// Everything a wizard page shows; no draft is a new request. A large request comes without
 /// its rows: `view` says which page of them (and which row in the editor) to send.
-pub async fn wizard_data(
+pub async fn data(
     store: &Store,
     op: &Operator,
     draft_id: Option<&DraftId>,
@@ -168,19 +170,19 @@ async fn step2_ready(store: &Store, op: &Operator, draft: &mut OrderDraft) -> Re
     Ok(ok)
 }
 
-/// Step 1 posted. Returns where the browser goes next.
+/// Step 1 posted: the draft (new when `draft_id` is none) and where the browser goes next.
 pub async fn save_request(
     store: &Store,
     op: &Operator,
     draft_id: Option<&DraftId>,
     form: RequestForm,
     action: WizardAction,
-) -> Result<String, AppError> {
+) -> Result<(DraftId, Landing), AppError> {
     let (id, mut draft) = match draft_id {
         None => (None, OrderDraft::new(current_year())),
         Some(id) => match open_draft(store, op, id).await? {
             Opened::Editable(d) => (Some(id.clone()), *d),
-            Opened::Confirmed => return Ok(Step::Summary.url(id)),
+            Opened::Confirmed => return Ok((id.clone(), Landing::at(Step::Summary))),
         },
     };
     form.apply(&mut draft);
@@ -202,7 +204,7 @@ pub async fn save_request(
             id
         }
     };
-    Ok(next.url(&id))
+    Ok((id, Landing::at(next)))
 }
 
 /// Step 2 posted: keeps everything typed, then applies the button that was pressed.
@@ -214,53 +216,47 @@ pub async fn save_mailboxes(
     customer_po: String,
     mailboxes: Vec<MailboxInput>,
     action: WizardAction,
-) -> Result<String, AppError> {
+) -> Result<Landing, AppError> {
     let mut draft =
         match open_with_step2(store, op, draft_id, expiry_year, customer_po, Some(mailboxes)).await? {
             Opened::Editable(d) => *d,
-            Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
+            Opened::Confirmed => return Ok(Landing::at(Step::Summary)),
         };
     draft.last_import = None;
-    let here = Step::Mailboxes.url(draft_id);
-    let location = match action {
+    let to = match action {
         WizardAction::Add => {
             draft.mailboxes.push(MailboxInput::default());
-            format!("{here}#casella-{}", draft.mailboxes.len())
+            Landing::mailboxes(Spot::Mailbox(draft.mailboxes.len() - 1))
         }
         WizardAction::Remove(i) => {
-            if i < draft.mailboxes.len() {
-                draft.mailboxes.remove(i);
-            }
-            if draft.mailboxes.is_empty() {
-                draft.mailboxes.push(MailboxInput::default());
-            }
-            here
+            remove_row(&mut draft.mailboxes, i);
+            Landing::mailboxes(Spot::Top)
         }
         WizardAction::Clear(i, field) => {
             if let Some(m) = draft.mailboxes.get_mut(i) {
                 m.set(field, String::new());
             }
-            format!("{here}#{}", field_id(i, field))
+            Landing::mailboxes(Spot::Field(i, field))
         }
-        WizardAction::Back => Step::Request.url(draft_id),
+        WizardAction::Back => Landing::at(Step::Request),
         // Only a browser that ignores `formaction` gets here: keep what was typed, stay.
-        WizardAction::Upload => format!("{here}#importazione"),
+        WizardAction::Upload => Landing::mailboxes(Spot::Import),
         // The table's own buttons only come from the table (`save_table`); stay.
         WizardAction::Edit(_)
         | WizardAction::SaveRow
         | WizardAction::Cancel
         | WizardAction::Filter
-        | WizardAction::Page(_) => here,
+        | WizardAction::Page(_) => Landing::mailboxes(Spot::Top),
         WizardAction::Continue => {
             if step2_ready(store, op, &mut draft).await? {
-                Step::Review.url(draft_id)
+                Landing::at(Step::Review)
             } else {
-                format!("{here}#errori")
+                Landing::mailboxes(Spot::Errors)
             }
         }
     };
     store.save_draft(draft_id, &draft).await?;
-    Ok(location)
+    Ok(to)
 }
 
 /// Step 2 posted from the table of a large request: the rows are in the saved draft; the row
@@ -271,11 +267,11 @@ pub async fn save_table(
     draft_id: &DraftId,
     form: TableForm,
     action: WizardAction,
-) -> Result<String, AppError> {
+) -> Result<Landing, AppError> {
     let TableForm { expiry_year, customer_po, edited, mut view } = form;
     let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, None).await? {
         Opened::Editable(d) => *d,
-        Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
+        Opened::Confirmed => return Ok(Landing::at(Step::Summary)),
     };
     draft.last_import = None;
     let mut editing = None;
@@ -285,57 +281,61 @@ pub async fn save_table(
         }
         editing = put_row(&mut draft.mailboxes, i, row);
     }
-    let here = Step::Mailboxes.url(draft_id);
-    let anchor = match action {
+    let spot = match action {
         WizardAction::Edit(i) if i < draft.mailboxes.len() => {
             view.editing = Some(i);
-            "#editor".to_string()
+            Spot::Editor
         }
         WizardAction::Clear(_, field) if editing.is_some() => {
             view.editing = editing;
-            format!("#riga-{}", field.key().replace('_', "-"))
+            Spot::EditorField(field)
         }
         WizardAction::Add => {
             draft.mailboxes.push(MailboxInput::default());
             view.editing = Some(draft.mailboxes.len() - 1);
-            "#editor".to_string()
+            Spot::Editor
         }
         WizardAction::Remove(i) => {
-            if i < draft.mailboxes.len() {
-                draft.mailboxes.remove(i);
-            }
-            if draft.mailboxes.is_empty() {
-                draft.mailboxes.push(MailboxInput::default());
-            }
-            "#tabella".to_string()
+            remove_row(&mut draft.mailboxes, i);
+            Spot::Table
         }
-        WizardAction::SaveRow => editing.map(|i| format!("#riga-{}", i + 1)).unwrap_or_default(),
+        WizardAction::SaveRow => editing.map(Spot::Row).unwrap_or(Spot::Top),
         WizardAction::Filter => {
             view.page = 1;
-            "#tabella".to_string()
+            Spot::Table
         }
         WizardAction::Page(p) => {
             view.page = p.max(1);
-            "#tabella".to_string()
+            Spot::Table
         }
         WizardAction::Back => {
             store.save_draft(draft_id, &draft).await?;
-            return Ok(Step::Request.url(draft_id));
+            return Ok(Landing::at(Step::Request));
         }
         WizardAction::Continue => {
             if step2_ready(store, op, &mut draft).await? {
                 store.save_draft(draft_id, &draft).await?;
-                return Ok(Step::Review.url(draft_id));
+                return Ok(Landing::at(Step::Review));
             }
             view = TableView { only_errors: true, page: 1, editing: None };
-            "#errori".to_string()
+            Spot::Errors
         }
         WizardAction::Edit(_) | WizardAction::Clear(..) | WizardAction::Cancel | WizardAction::Upload => {
-            "#tabella".to_string()
+            Spot::Table
         }
     };
     store.save_draft(draft_id, &draft).await?;
-    Ok(format!("{here}{}{anchor}", view.query()))
+    Ok(Landing { step: Step::Mailboxes, view, spot })
+}
+
+/// Removes row `i` if there is one; a request keeps at least one (empty) mailbox.
+fn remove_row(rows: &mut Vec<MailboxInput>, i: usize) {
+    if i < rows.len() {
+        rows.remove(i);
+    }
+    if rows.is_empty() {
+        rows.push(MailboxInput::default());
+    }
 }
 
 /// Puts `row` at `index` (`index` = number of rows appends it); the index it landed at.
@@ -370,12 +370,7 @@ pub async fn save_row(
         Some(row) => {
             put_row(&mut draft.mailboxes, index, row).ok_or_else(stale)?;
         }
-        None if index < draft.mailboxes.len() => {
-            draft.mailboxes.remove(index);
-            if draft.mailboxes.is_empty() {
-                draft.mailboxes.push(MailboxInput::default());
-            }
-        }
+        None if index < draft.mailboxes.len() => remove_row(&mut draft.mailboxes, index),
         None => return Err(stale()),
     }
     draft.last_import = None;
@@ -383,24 +378,24 @@ pub async fn save_row(
     Ok(())
 }
 
-/// "Conferma" on the review: the order is booked (`usecases::orders::confirm`), or the step
-/// whose fields are wrong is shown again with its errors.
+/// "Conferma" on the review: the order is booked (`orders::confirm`), or the step whose fields
+/// are wrong is shown again with its errors.
 pub async fn confirm(
     store: &Store,
     op: &Operator,
     draft_id: &DraftId,
     action: WizardAction,
-) -> Result<String, AppError> {
-    use crate::usecases::orders::{self, Confirmation};
+) -> Result<Landing, AppError> {
+    use super::orders::{self, Confirmation};
     let mut draft = match open_draft(store, op, draft_id).await? {
         Opened::Editable(d) => *d,
-        Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
+        Opened::Confirmed => return Ok(Landing::at(Step::Summary)),
     };
     if action == WizardAction::Back {
-        return Ok(Step::Mailboxes.url(draft_id));
+        return Ok(Landing::at(Step::Mailboxes));
     }
     let step = match orders::confirm(store, op, draft_id, &draft).await? {
-        Confirmation::Booked(_) | Confirmation::BookedMeanwhile(_) => return Ok(Step::Summary.url(draft_id)),
+        Confirmation::Booked(_) | Confirmation::BookedMeanwhile(_) => return Ok(Landing::at(Step::Summary)),
         Confirmation::DraftGone => return Err(not_found()),
         Confirmation::Invalid(errors)
             if errors.request.iter().any(|(f, _)| crate::domain::RequestField::STEP1.contains(f)) =>
@@ -414,15 +409,15 @@ pub async fn confirm(
         }
         Confirmation::UnknownOffer(_) => Step::Request,
     };
-    let location = if step == Step::Request {
+    let to = if step == Step::Request {
         draft.attempted_request = true;
-        step.url(draft_id)
+        Landing::at(step)
     } else {
         draft.attempted_mailboxes = true;
-        format!("{}#errori", step.url(draft_id))
+        Landing::mailboxes(Spot::Errors)
     };
     store.save_draft(draft_id, &draft).await?;
-    Ok(location)
+    Ok(to)
 }
 
 /// A CSV file posted with step 2 (with everything typed there): its rows join the typed
@@ -435,11 +430,11 @@ pub async fn upload_csv(
     customer_po: String,
     mailboxes: Option<Vec<MailboxInput>>,
     file: Option<(String, Vec<u8>)>,
-) -> Result<String, AppError> {
+) -> Result<Landing, AppError> {
     use crate::domain::csv_file::{self, CsvError, ImportNote};
     let mut draft = match open_with_step2(store, op, draft_id, expiry_year, customer_po, mailboxes).await? {
         Opened::Editable(d) => *d,
-        Opened::Confirmed => return Ok(Step::Summary.url(draft_id)),
+        Opened::Confirmed => return Ok(Landing::at(Step::Summary)),
     };
     let (file_name, bytes) = file.unwrap_or_default();
     // The settings may lower the platform's limits (Impostazioni).
@@ -471,7 +466,7 @@ pub async fn upload_csv(
     };
     draft.last_import = Some(note);
     store.save_draft(draft_id, &draft).await?;
-    Ok(format!("{}#importazione", Step::Mailboxes.url(draft_id)))
+    Ok(Landing::mailboxes(Spot::Import))
 }
 
 /// The mailboxes of a draft that have errors, as a CSV file to fix in a spreadsheet.
@@ -487,8 +482,4 @@ pub async fn error_report(store: &Store, op: &Operator, draft_id: &DraftId) -> R
         .map(|(i, m)| CsvRow { line: i as u64 + 1, mailbox: m })
         .collect();
     Ok(csv_file::error_report(&rows, &reports))
-}
-
-fn field_id(i: usize, f: MailboxField) -> String {
-    crate::pages::wizard::mailbox_field_id(i, f)
 }
