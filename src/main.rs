@@ -366,6 +366,9 @@ async fn check_csv(args: &[String]) -> Result<(), String> {
 
 /// `create-operator`: the first administrator of a new installation, or any operator.
 async fn create_operator(args: &[String]) -> Result<(), String> {
+    use pec_manager::server::throttle::Throttle;
+    use pec_manager::usecases::operators::{self, NewOperatorInput, OperatorCreated};
+    use pec_manager::usecases::Actor;
     let opts = options(args)?;
     let get = |k: &str| opts.get(k).cloned().ok_or_else(|| format!("manca --{k}\n\n{USAGE}"));
     let organisation = get("organizzazione")?;
@@ -383,30 +386,27 @@ async fn create_operator(args: &[String]) -> Result<(), String> {
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    auth::new_password(&password).map_err(|e| format!("password: {e}"))?;
     let store = open_store().await?;
-    let org_id = match store.organisation_by_name(&organisation).await.map_err(|e| e.to_string())? {
-        Some(o) => o.id,
-        None => store.create_organisation(&organisation, kind).await.map_err(|e| e.to_string())?,
+    // An organisation already there keeps its kind.
+    let (org_id, kind) = match store.organisation_by_name(&organisation).await.map_err(|e| e.to_string())? {
+        Some(o) => (o.id, OrganisationKind::from_code(&o.kind).unwrap_or(OrganisationKind::Rivenditore)),
+        None => (store.create_organisation(&organisation, kind).await.map_err(|e| e.to_string())?, kind),
     };
-    let hash = hash_password(&password).map_err(|e| e.to_string())?;
-    let record =
-        AuditRecord::anonymous(pec_manager::store::COMMAND_LINE, "OPERATORE_CREATO", "operatore", &username)
-            .after(format!("organizzazione: {organisation}; ruolo: {}", role.code()));
-    let new = NewOperator {
-        organisation_id: org_id,
+    let input = NewOperatorInput {
         username: &username,
         display_name: &display,
-        role,
-        password_hash: &hash,
+        role: role.code(),
+        organisation_id: org_id,
+        password: &password,
     };
-    store
-        .create_operator(&new, Some(&record))
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("il nome utente {username} è già in uso"))?;
-    println!("Operatore {username} ({}) creato in {organisation}.", role.label());
-    Ok(())
+    let by = Actor::CommandLine { organisation_id: org_id, provider: kind == OrganisationKind::Fornitore };
+    match operators::create(&store, &Throttle::default(), by, &input).await.map_err(|e| e.to_string())? {
+        OperatorCreated::Created { username, role } => {
+            println!("Operatore {username} ({}) creato in {organisation}.", role.label());
+            Ok(())
+        }
+        OperatorCreated::Refused(why) => Err(why.message().to_string()),
+    }
 }
 
 /// `add-domain`: a domain added as "Nuovo dominio" adds it, for a scripted install.

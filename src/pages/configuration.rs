@@ -53,67 +53,31 @@ pub async fn create_operator(
     organisation: i64,
     password: String,
 ) -> Result<(), AppError> {
+    use crate::usecases::operators::{create, NewOperatorInput, OperatorCreated};
+    use crate::usecases::Actor;
     let me = crate::server::require_admin()?;
     let state = crate::server::state()?;
-    let typed = NewOperatorTyped { username, display_name, role, organisation };
-    let to = add_operator(&state, &me, typed, &password).await?;
+    let input = NewOperatorInput {
+        username: &username,
+        display_name: &display_name,
+        role: &role,
+        organisation_id: organisation,
+        password: &password,
+    };
+    let to = match create(&state.store, &state.throttle, Actor::Operator(&me), &input).await? {
+        OperatorCreated::Created { username, .. } => {
+            crate::server::stash::forget(NEW_OPERATOR_FORM).await?;
+            crate::routes::operator_created(&username)
+        }
+        OperatorCreated::Refused(why) => {
+            // What was typed is kept for this session (never the password); the URL names why.
+            let typed = NewOperatorTyped { username, display_name, role, organisation };
+            crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
+            crate::routes::operators_refused(why)
+        }
+    };
     crate::server::redirect::redirect(&to);
     Ok(())
-}
-
-/// Checks and creates an operator of an organisation the administrator may manage; the audit
-/// line is written with it. A refusal keeps what was typed (not the password) for this session
-/// and names its reason in the URL. Answers the page to go back to.
-#[cfg(feature = "ssr")]
-async fn add_operator(
-    state: &crate::server::AppState,
-    me: &Operator,
-    typed: NewOperatorTyped,
-    password: &str,
-) -> Result<String, AppError> {
-    use crate::domain::auth::{new_operator, NewOperatorError};
-    use crate::store::{AuditRecord, NewOperator};
-    let checked = new_operator(&typed.username, &typed.display_name, &typed.role, password).and_then(|f| {
-        if me.can_access(typed.organisation) {
-            Ok(f)
-        } else {
-            Err(NewOperatorError::Organisation)
-        }
-    });
-    let refused = crate::routes::operators_refused;
-    let fields = match checked {
-        Ok(fields) => fields,
-        Err(e) => {
-            crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
-            return Ok(refused(e));
-        }
-    };
-    let hash = crate::server::auth::hash_password_async(&state.throttle, password).await?;
-    let new = NewOperator {
-        organisation_id: typed.organisation,
-        username: &fields.username,
-        display_name: &fields.display_name,
-        role: fields.role,
-        password_hash: &hash,
-    };
-    let after = format!(
-        "utente: {}; nome: {}; ruolo: {}; organizzazione: {}",
-        fields.username,
-        fields.display_name,
-        fields.role.code(),
-        typed.organisation
-    );
-    let record = AuditRecord::by(me, "OPERATORE_CREATO", "operatore", &fields.username).after(after);
-    match state.store.create_operator(&new, Some(&record)).await? {
-        None => {
-            crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
-            Ok(refused(NewOperatorError::Taken))
-        }
-        Some(_) => {
-            crate::server::stash::forget(NEW_OPERATOR_FORM).await?;
-            Ok(crate::routes::operator_created(&fields.username))
-        }
-    }
 }
 
 #[server(endpoint = "configurazione/stato-operatore")]

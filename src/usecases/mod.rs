@@ -30,6 +30,7 @@ pub mod drafts;
 pub mod mailbox_edit;
 pub mod mailboxes;
 pub mod names;
+pub mod operators;
 pub mod orders;
 pub mod organisations;
 pub mod renewals;
