@@ -404,12 +404,64 @@ pub fn order_refused(number: &OrderNumber, why: ContractRefusal) -> String {
 
 /// "Dettaglio casella" after "Modifica dati" saved.
 pub fn mailbox_edited(userid: &UserId) -> String {
-    format!("{}?modificata=1", mailbox(userid))
+    mailbox_notice(userid, MailboxNotice::Edited)
 }
 
 /// "Dettaglio casella" after a state change.
 pub fn mailbox_state_changed(userid: &UserId) -> String {
-    format!("{}?stato=cambiato", mailbox(userid))
+    mailbox_notice(userid, MailboxNotice::StateChanged)
+}
+
+/// "Dettaglio casella" after "Invia di nuovo il collegamento".
+pub fn mailbox_link_sent(userid: &UserId) -> String {
+    mailbox_notice(userid, MailboxNotice::LinkSent)
+}
+
+/// What "Dettaglio casella" says on arrival after one of its forms was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailboxNotice {
+    LinkSent,
+    Edited,
+    StateChanged,
+}
+
+impl MailboxNotice {
+    pub const ALL: [Self; 3] = [Self::LinkSent, Self::Edited, Self::StateChanged];
+
+    /// The query parameter that carries it, and its value.
+    fn param(self) -> (&'static str, &'static str) {
+        match self {
+            Self::LinkSent => ("link", "inviato"),
+            Self::Edited => ("modificata", "1"),
+            Self::StateChanged => ("stato", "cambiato"),
+        }
+    }
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::LinkSent => {
+                "Nuovo collegamento per la password inviato al titolare; i precedenti non funzionano più."
+            }
+            Self::Edited => "Dati della casella salvati.",
+            Self::StateChanged => "Stato della casella cambiato.",
+        }
+    }
+
+    /// The notices an address's query carries; `get` reads one of its parameters.
+    pub fn in_query(get: impl Fn(&str) -> Option<String>) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|n| {
+                let (key, value) = n.param();
+                get(key).as_deref() == Some(value)
+            })
+            .collect()
+    }
+}
+
+fn mailbox_notice(userid: &UserId, notice: MailboxNotice) -> String {
+    let (key, value) = notice.param();
+    format!("{}?{key}={value}", mailbox(userid))
 }
 
 /// "Dettaglio casella" at the small form of `action`, done.
@@ -555,6 +607,15 @@ mod tests {
         let block = Landing::mailboxes(Spot::Field(1, MailboxField::Nickname));
         assert_eq!(wizard_landing(&id, &block), "/richiesta/ab12/caselle#m2-nickname");
         assert_eq!(wizard_landing(&id, &Landing::at(Step::Summary)), "/richiesta/ab12/riepilogo");
+        let userid = UserId::from_stored("mario.rossi@legalmail.it".into());
+        for n in MailboxNotice::ALL {
+            let url = mailbox_notice(&userid, n);
+            let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default().to_string();
+            let get = |k: &str| {
+                query.split('&').find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=').map(String::from))
+            };
+            assert_eq!(MailboxNotice::in_query(get), vec![n], "{url}");
+        }
     }
 
     #[test]

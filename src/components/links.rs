@@ -14,6 +14,6 @@ pub async fn resend_link(userid: String) -> Result<(), AppError> {
     if !matches!(resend_link(&state, &op, &userid).await?, LinkResent::Sent) {
         return Err(AppError::NotFound(format!("Nessuna casella attiva con userid «{userid}»")));
     }
-    crate::server::redirect::redirect(&format!("{}?link=inviato", crate::routes::mailbox(&userid)));
+    crate::server::redirect::redirect(&crate::routes::mailbox_link_sent(&userid));
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::domain::UserId;
 use crate::domain::{audit::AuditEntry, mailboxes::MailboxDetail};
 use crate::domain::{MailboxField, MailboxInput, Rules};
 use crate::error::AppError;
+use crate::routes::MailboxNotice;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -153,36 +154,16 @@ pub fn MailboxPage() -> impl IntoView {
             </a>
         </p>
         {move || {
-            (query.read().get("link").as_deref() == Some("inviato"))
-                .then(|| {
+            MailboxNotice::in_query(|k| query.read().get(k))
+                .into_iter()
+                .map(|n| {
                     view! {
                         <div class="notice" role="status">
-                            <p>
-                                "Nuovo collegamento per la password inviato al titolare; i precedenti non funzionano più."
-                            </p>
+                            <p>{n.text()}</p>
                         </div>
                     }
                 })
-        }}
-        {move || {
-            (query.read().get("modificata").is_some())
-                .then(|| {
-                    view! {
-                        <div class="notice" role="status">
-                            <p>"Dati della casella salvati."</p>
-                        </div>
-                    }
-                })
-        }}
-        {move || {
-            (query.read().get("stato").as_deref() == Some("cambiato"))
-                .then(|| {
-                    view! {
-                        <div class="notice" role="status">
-                            <p>"Stato della casella cambiato."</p>
-                        </div>
-                    }
-                })
+                .collect_view()
         }}
         <crate::components::FormErrorBanner />
         {loaded(mailbox, |m| view! { <MailboxView mailbox=m /> })}
