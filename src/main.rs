@@ -4,7 +4,7 @@
 
 use pec_manager::domain::auth::{self, OrganisationKind, Role};
 use pec_manager::server::{auth::hash_password, router, AppState};
-use pec_manager::store::{seed_demo, AuditRecord, NewOperator, Store, DEMO_OPERATORS};
+use pec_manager::store::{seed_demo, Store, DEMO_OPERATORS};
 use std::process::ExitCode;
 
 #[global_allocator]
@@ -288,7 +288,7 @@ async fn organisation_of(
     let all = store.organisations(auth::Scope::All).await.map_err(|e| e.to_string())?;
     let found = match name {
         Some(n) => all.into_iter().find(|o| &o.name == n),
-        None => all.into_iter().find(|o| o.kind == OrganisationKind::Fornitore.code()),
+        None => all.into_iter().find(|o| o.kind == OrganisationKind::Fornitore),
     };
     found.ok_or_else(|| match name {
         Some(n) => format!("organizzazione sconosciuta: {n}"),
@@ -317,7 +317,7 @@ async fn check_csv(args: &[String]) -> Result<(), String> {
             None => auth::Scope::All,
             Some(name) => {
                 let org = organisation_of(&store, Some(name)).await?;
-                if org.kind == OrganisationKind::Fornitore.code() {
+                if org.kind == OrganisationKind::Fornitore {
                     auth::Scope::All
                 } else {
                     auth::Scope::Organisation(org.id)
@@ -389,7 +389,7 @@ async fn create_operator(args: &[String]) -> Result<(), String> {
     let store = open_store().await?;
     // An organisation already there keeps its kind.
     let (org_id, kind) = match store.organisation_by_name(&organisation).await.map_err(|e| e.to_string())? {
-        Some(o) => (o.id, OrganisationKind::from_code(&o.kind).unwrap_or(OrganisationKind::Rivenditore)),
+        Some(o) => (o.id, o.kind),
         None => (store.create_organisation(&organisation, kind).await.map_err(|e| e.to_string())?, kind),
     };
     let input = NewOperatorInput {
@@ -423,7 +423,7 @@ async fn add_domain(args: &[String]) -> Result<(), String> {
     };
     let store = open_store().await?;
     let org = organisation_of(&store, opts.get("organizzazione")).await?;
-    let provider = org.kind == OrganisationKind::Fornitore.code();
+    let provider = org.kind == OrganisationKind::Fornitore;
     let form = NewDomainForm {
         name: name.clone(),
         customer: opts.get("cliente").cloned().unwrap_or_default(),

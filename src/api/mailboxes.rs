@@ -58,7 +58,7 @@ impl From<MailboxDetail> for Mailbox {
             last_name: m.last_name,
             tax_code: m.tax_code,
             nickname: m.nickname,
-            created_at: m.created_at,
+            created_at: m.created_at.to_string(),
             activated_at: m.activated_at,
             expires_at: m.expires_at,
             tacit_renewal: m.tacit_renewal,

@@ -313,7 +313,7 @@ impl From<OrderDetail> for Order {
             number: o.number.to_string(),
             kind: o.kind.code().into(),
             state: o.state.code().into(),
-            created_at: o.created_at,
+            created_at: o.created_at.to_string(),
             customer_name: o.customer_name,
             customer_kind: o.customer_kind.code().into(),
             legal_rep_cf: o.legal_rep_cf,
@@ -324,7 +324,7 @@ impl From<OrderDetail> for Order {
                 verified: s.verified,
                 signer_name: s.signer_name,
                 signer_tax_code: s.signer_tax_code,
-                signed_at: s.signed_at,
+                signed_at: s.signed_at.map(|t| t.to_string()).unwrap_or_default(),
             }),
             mailboxes: o
                 .mailboxes
@@ -426,7 +426,7 @@ pub async fn list_orders(
                 number: o.number.to_string(),
                 kind: o.kind.code().into(),
                 state: o.state.code().into(),
-                created_at: o.created_at,
+                created_at: o.created_at.to_string(),
                 customer_name: o.customer_name,
                 mailbox_count: o.mailbox_count,
             })

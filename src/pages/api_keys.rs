@@ -4,7 +4,6 @@
 
 use crate::components::loaded;
 use crate::domain::api_keys::{ApiKeyRefusal, ApiKeyRow, ApiKeyScope};
-use crate::domain::dates::italian_stamp;
 use crate::domain::forms::Coded;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -175,11 +174,11 @@ fn ApiKeysView(data: ApiKeysData) -> impl IntoView {
                     {keys
                         .into_iter()
                         .map(|k| {
-                            let live = k.revoked_at.is_empty();
+                            let live = k.revoked_at.is_none();
                             let state = if live {
                                 "Attiva".to_string()
                             } else {
-                                format!("Revocata il {}", italian_stamp(&k.revoked_at))
+                                format!("Revocata il {}", k.revoked_at.map(|t| t.italian_stamp()).unwrap_or_default())
                             };
                             view! {
                                 <tr>
@@ -190,8 +189,8 @@ fn ApiKeysView(data: ApiKeysData) -> impl IntoView {
                                     </td>
                                     <td>{k.organisation.clone()}</td>
                                     <td>{k.created_by.clone()}</td>
-                                    <td>{italian_stamp(&k.created_at)}</td>
-                                    <td>{italian_stamp(&k.last_used_at)}</td>
+                                    <td>{k.created_at.italian_stamp()}</td>
+                                    <td>{k.last_used_at.map_or_else(|| "—".to_string(), |t| t.italian_stamp())}</td>
                                     <td>{state}</td>
                                     <td>
                                         {live

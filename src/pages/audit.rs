@@ -147,7 +147,7 @@ fn AuditTable(paged: Paged<AuditEntry>) -> impl IntoView {
                         .map(|e| {
                             view! {
                                 <tr>
-                                    <td>{e.at}</td>
+                                    <td>{e.at.to_string()}</td>
                                     <td>{e.username}</td>
                                     <td>{e.organisation}</td>
                                     <td>{e.action}</td>

@@ -2,7 +2,6 @@
 
 use crate::components::loaded;
 use crate::domain::auth::{Operator, Role};
-use crate::domain::dates::italian_date;
 use crate::domain::{organisations::OperatorRow, organisations::Organisation};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -249,7 +248,7 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
                         .operators
                         .into_iter()
                         .map(|o| {
-                            let role = Role::from_code(&o.role).map(|r| r.label()).unwrap_or("");
+                            let role = o.role.label();
                             let is_me = o.username == me;
                             view! {
                                 <tr>
@@ -257,7 +256,7 @@ fn OperatorsView(data: OperatorsData) -> impl IntoView {
                                     <td>{o.display_name.clone()}</td>
                                     <td>{role}</td>
                                     <td>{o.organisation.clone()}</td>
-                                    <td>{italian_date(&o.created_at)}</td>
+                                    <td>{o.created_at.italian_date()}</td>
                                     <td>
                                         {if o.active { "Attivo" } else { "Disattivato" }}
                                         {o

@@ -2,7 +2,6 @@
 //! administrators) "Nuovo dominio", whose name is checked on every keystroke by the shared core.
 
 use crate::components::{loaded, page_of_list, Pager, TextField};
-use crate::domain::dates::italian_date;
 use crate::domain::dns::{records_to_publish, DnsCheck, DnsOutcome, ProviderDns};
 use crate::domain::domains::{
     domain_name, DomainAction, DomainChangeRefusal, DomainKind, DomainRequest, DomainState, NewDomainError,
@@ -347,7 +346,7 @@ fn DomainsTable(paged: Paged<DomainRow>, can_change: bool, provider: bool) -> im
                                     <td>{d.kind.label()}</td>
                                     <td>{d.state.code()}</td>
                                     <td>{d.mailboxes}</td>
-                                    <td>{italian_date(&d.created_at)}</td>
+                                    <td>{d.created_at.italian_date()}</td>
                                     {can_change
                                         .then(|| {
                                             view! {

@@ -49,7 +49,7 @@ fn yes_no(b: bool) -> &'static str {
 
 #[component]
 fn OrderView(order: OrderDetail) -> impl IntoView {
-    let date = italian_date(&order.created_at);
+    let date = order.created_at.italian_date();
     let number = order.number.clone();
     let page_link = move |p: usize| crate::routes::order_page(&number, p);
     view! {
@@ -192,15 +192,9 @@ fn signed_by(s: &crate::domain::orders::ContractSignature) -> String {
     if !s.verified {
         return "Firma non verificata (accettata per impostazione dell'installazione)".into();
     }
-    let (date, time) = s.signed_at.split_once(' ').unwrap_or((&s.signed_at, ""));
-    let time = time.get(..5).unwrap_or(time);
-    format!(
-        "{} ({}), firma verificata del {} alle {} UTC",
-        s.signer_name,
-        s.signer_tax_code,
-        crate::domain::dates::italian_date(date),
-        time
-    )
+    let (date, time) =
+        s.signed_at.map(|t| (t.italian_date(), format!("{:02}:{:02}", t.hour, t.minute))).unwrap_or_default();
+    format!("{} ({}), firma verificata del {date} alle {time} UTC", s.signer_name, s.signer_tax_code)
 }
 
 /// What the last contract upload did (the upload route redirects here with `esito`/`errore`).

@@ -3,7 +3,6 @@
 //! (its operators' sessions end, they cannot log in) and enabled again.
 
 use crate::components::{loaded, TextField};
-use crate::domain::dates::italian_date;
 use crate::domain::organisations::OrganisationRow;
 use crate::domain::organisations::{NewResellerForm, OrganisationRefusal};
 use crate::error::AppError;
@@ -227,7 +226,7 @@ fn OrganisationsTable(organisations: Vec<OrganisationRow>) -> impl IntoView {
                                     <td>{o.kind.label()}</td>
                                     <td>{if o.active { "Attiva" } else { "Disattivata" }}</td>
                                     <td>{o.operators}</td>
-                                    <td>{italian_date(&o.created_at)}</td>
+                                    <td>{o.created_at.italian_date()}</td>
                                     <td>
                                         <a href=rename aria-label=rename_label>
                                             "Rinomina"

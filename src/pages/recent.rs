@@ -1,7 +1,6 @@
 //! "Visualizza recenti": orders, newest first, paged.
 
 use crate::components::{loaded, Pager};
-use crate::domain::dates::italian_date;
 use crate::domain::{lists::Paged, orders::ActivityEntry, orders::OrderSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -44,7 +43,7 @@ fn Events() -> impl IntoView {
                                     // readers find an order by the one link named with its number).
                                     view! {
                                         <li>
-                                            <span class="when">{e.at}</span>
+                                            <span class="when">{e.at.to_string()}</span>
                                             " "
                                             {e.summary}
                                             {link
@@ -110,7 +109,7 @@ fn OrdersTable(paged: Paged<OrderSummary>) -> impl IntoView {
                                     <td>
                                         <a href=crate::routes::order(&o.number)>{o.number.to_string()}</a>
                                     </td>
-                                    <td>{italian_date(&o.created_at)}</td>
+                                    <td>{o.created_at.italian_date()}</td>
                                     <td>{o.customer_name}</td>
                                     <td>{o.kind.code()}</td>
                                     <td class="num">{o.mailbox_count}</td>

@@ -1,7 +1,6 @@
 //! The contract of an order as a PDF ("Download Contratto", the API's contract): what the
 //! customer's legal representative signs and uploads again (`usecases::contracts`).
 
-use crate::domain::dates::italian_date;
 use crate::domain::lifecycle::Date;
 use crate::domain::orders::OrderDetail;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
@@ -21,7 +20,7 @@ pub fn contract_pdf(order: &OrderDetail, today: Date) -> Vec<u8> {
         (11.0, format!("Legale rappresentante (codice fiscale): {}", order.legal_rep_cf)),
         (11.0, format!("Offerta: {}", order.offer_name)),
         (11.0, format!("Anno di scadenza delle caselle: {}", order.expiry_year)),
-        (11.0, format!("Data della richiesta: {}", italian_date(&order.created_at))),
+        (11.0, format!("Data della richiesta: {}", order.created_at.italian_date())),
         (11.0, String::new()),
         (12.0, format!("Caselle ({})", order.mailboxes.len())),
     ];

@@ -12,7 +12,11 @@ use crate::store::{CustomerError, OfferError, Store};
 /// Every reseller, for an offer's "Rivenditori": (id, name).
 pub async fn resellers(store: &Store) -> Result<Vec<(i64, String)>, AppError> {
     let all = store.organisations(Scope::All).await?;
-    Ok(all.into_iter().filter(|o| o.kind != "FORNITORE").map(|o| (o.id, o.name)).collect())
+    Ok(all
+        .into_iter()
+        .filter(|o| o.kind != crate::domain::auth::OrganisationKind::Fornitore)
+        .map(|o| (o.id, o.name))
+        .collect())
 }
 
 /// Creates an offer, or updates offer `editing`; answers the saved offer's code.

@@ -10,7 +10,10 @@ use pec_manager::store::{OfferError, Store};
 
 async fn resellers(store: &Store) -> Vec<(i64, String)> {
     let all = store.organisations(Scope::All).await.unwrap();
-    all.into_iter().filter(|o| o.kind == "RIVENDITORE").map(|o| (o.id, o.name)).collect()
+    all.into_iter()
+        .filter(|o| o.kind == pec_manager::domain::auth::OrganisationKind::Rivenditore)
+        .map(|o| (o.id, o.name))
+        .collect()
 }
 
 fn form(code: &str, sold_by: &[i64]) -> OfferForm {

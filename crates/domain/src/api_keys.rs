@@ -1,6 +1,7 @@
 //! API keys ("Chiavi API"): created and revoked by an organisation's administrator, each with
 //! a name and a scope; a key acts for its organisation exactly as an operator's pages do.
 
+use crate::dates::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Longest key name.
@@ -50,11 +51,11 @@ pub struct ApiKeyRow {
     pub hint: String,
     pub organisation: String,
     pub created_by: String,
-    pub created_at: String,
-    /// Empty until first used.
-    pub last_used_at: String,
-    /// Empty while the key works.
-    pub revoked_at: String,
+    pub created_at: Timestamp,
+    /// None until first used.
+    pub last_used_at: Option<Timestamp>,
+    /// None while the key works.
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// The name of a new key, trimmed: 1 to 60 printable characters.

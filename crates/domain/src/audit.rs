@@ -1,11 +1,12 @@
 //! The audit log as "Registro" shows and exports it.
 
+use crate::dates::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// One line of the audit log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    pub at: String,
+    pub at: Timestamp,
     pub username: String,
     pub organisation: String,
     pub action: String,
@@ -33,7 +34,7 @@ pub const AUDIT_EXPORT_HEADER: [&str; 8] =
 impl AuditEntry {
     pub fn cells(&self) -> [String; 8] {
         [
-            self.at.clone(),
+            self.at.to_string(),
             self.username.clone(),
             self.organisation.clone(),
             self.action.clone(),

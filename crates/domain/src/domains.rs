@@ -6,6 +6,7 @@
 //! encoder). Full UTS #46 mapping is not applied: its tables would sit in every visitor's WASM
 //! (data cannot be split into lazy chunks), and lower-casing covers what operators type.
 
+use crate::dates::Timestamp;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -340,7 +341,7 @@ pub struct DomainRow {
     pub kind: DomainKind,
     pub state: DomainState,
     pub mailboxes: i64,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// "Gestione domini" filter: a prefix of the name, a customer, a state (empty means any).

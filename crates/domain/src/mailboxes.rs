@@ -1,6 +1,7 @@
 //! A mailbox as "Dettaglio casella" shows it: its data, notes, users, associations and the
 //! reminders sent.
 
+use crate::dates::Timestamp;
 use crate::ids::{OrderNumber, UserId};
 use crate::offers::Services;
 use crate::products::ProductRow;
@@ -21,7 +22,7 @@ pub struct MailboxDetail {
     pub last_name: String,
     pub tax_code: String,
     pub nickname: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub expiry_year: i64,
     /// `YYYY-MM-DD`, empty until the contract activates the mailbox.
     pub activated_at: String,
@@ -59,7 +60,7 @@ pub struct ReminderSent {
 /// A note on a mailbox ("Inserisci nota").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
-    pub at: String,
+    pub at: Timestamp,
     pub username: String,
     pub text: String,
 }

@@ -1,6 +1,7 @@
 //! An order as the platform shows it: a line of "Attività recenti", "Dettaglio ordine" with its
 //! mailboxes and its signed contract.
 
+use crate::dates::Timestamp;
 use crate::ids::{OrderNumber, UserId};
 use crate::lists::PageOf;
 use crate::products::ProductRenewal;
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub struct OrderSummary {
     pub number: OrderNumber,
     pub kind: crate::states::OrderKind,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub customer_name: String,
     pub mailbox_count: i64,
     pub state: OrderState,
@@ -34,7 +35,7 @@ pub struct OrderDetail {
     pub number: OrderNumber,
     pub kind: crate::states::OrderKind,
     pub state: OrderState,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub customer_name: String,
     pub customer_kind: CustomerKind,
     pub legal_rep_cf: String,
@@ -60,14 +61,14 @@ pub struct ContractSignature {
     pub verified: bool,
     pub signer_name: String,
     pub signer_tax_code: String,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub signed_at: String,
+    /// The signing time the signature states, if it states one.
+    pub signed_at: Option<Timestamp>,
 }
 
 /// One event of "Attività recenti" (orders, activations, state changes, passwords).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityEntry {
-    pub at: String,
+    pub at: Timestamp,
     pub kind: String,
     pub summary: String,
     /// None when the event has no order (or it was cancelled).

@@ -1,6 +1,7 @@
 //! "Organizzazioni": the provider's resellers, each created with its first administrator.
 
 use crate::auth;
+use crate::dates::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub const NAME_MAX: usize = 100;
@@ -88,10 +89,10 @@ pub fn check_reseller(form: &NewResellerForm) -> Result<NewReseller, Organisatio
 pub struct OperatorRow {
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: crate::auth::Role,
     pub organisation: String,
     pub active: bool,
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// Failed logins have locked this user name from at least one source address.
     pub locked: bool,
 }
@@ -100,7 +101,7 @@ pub struct OperatorRow {
 pub struct Organisation {
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: crate::auth::OrganisationKind,
 }
 
 /// One line of "Organizzazioni".
@@ -111,7 +112,7 @@ pub struct OrganisationRow {
     pub kind: crate::auth::OrganisationKind,
     pub active: bool,
     pub operators: i64,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 #[cfg(test)]

@@ -144,9 +144,9 @@ impl Store {
                     hint: r.try_get("hint")?,
                     organisation: r.try_get("organisation")?,
                     created_by: r.try_get("created_by")?,
-                    created_at: r.try_get("created_at")?,
-                    last_used_at: r.try_get::<Option<String>, _>("last_used_at")?.unwrap_or_default(),
-                    revoked_at: r.try_get::<Option<String>, _>("revoked_at")?.unwrap_or_default(),
+                    created_at: crate::time_of(r, "created_at")?,
+                    last_used_at: crate::optional_time_of(r, "last_used_at")?,
+                    revoked_at: crate::optional_time_of(r, "revoked_at")?,
                 })
             })
             .collect()

@@ -75,7 +75,7 @@ impl AuditRecord {
 
 pub(crate) fn audit_entry_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
-        at: r.try_get("at")?,
+        at: crate::time_of(r, "at")?,
         username: r.try_get("username")?,
         organisation: r.try_get("organisation")?,
         action: r.try_get("action")?,
@@ -275,7 +275,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(ActivityEntry {
-                    at: r.try_get("at")?,
+                    at: crate::time_of(r, "at")?,
                     kind: r.try_get("kind")?,
                     summary: r.try_get("summary")?,
                     order_number: r.try_get::<Option<String>, _>("number")?.map(OrderNumber::from_stored),

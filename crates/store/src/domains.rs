@@ -80,7 +80,7 @@ impl Store {
                     kind: code_of(r, "kind", DomainKind::from_code)?,
                     state: code_of(r, "state", DomainState::from_code)?,
                     mailboxes: r.try_get("mailboxes")?,
-                    created_at: r.try_get("created_at")?,
+                    created_at: crate::time_of(r, "created_at")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

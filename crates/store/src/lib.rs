@@ -121,6 +121,8 @@ impl std::fmt::Debug for DatabaseUrl {
 
 /// A stored code read back as its enum (a state, a customer kind); an unknown code is a
 /// corrupt row, not a value to show.
+use pec_domain::dates::Timestamp;
+
 pub(crate) fn code_of<T>(
     row: &sqlx::any::AnyRow,
     column: &str,
@@ -128,6 +130,23 @@ pub(crate) fn code_of<T>(
 ) -> Result<T, StoreError> {
     let code: String = sqlx::Row::try_get(row, column)?;
     parse(&code).ok_or_else(|| StoreError::Corrupt(format!("{column}: {code}")))
+}
+
+/// A stored time (`created_at`, `at`) as the read models carry it.
+pub(crate) fn time_of(row: &sqlx::any::AnyRow, column: &str) -> Result<Timestamp, StoreError> {
+    code_of(row, column, Timestamp::parse)
+}
+
+/// A stored time that may be missing (NULL or empty: never used, not revoked).
+pub(crate) fn optional_time_of(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<Option<Timestamp>, StoreError> {
+    let text: Option<String> = sqlx::Row::try_get(row, column)?;
+    match text.as_deref() {
+        None | Some("") => Ok(None),
+        Some(t) => Timestamp::parse(t).map(Some).ok_or_else(|| StoreError::Corrupt(format!("{column}: {t}"))),
+    }
 }
 
 /// How times are stored (UTC, sortable as text, the same in both databases).

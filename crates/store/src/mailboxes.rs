@@ -97,9 +97,13 @@ impl Store {
         .await?
         .iter()
         .map(|r| {
-            Ok(Note { at: r.try_get("at")?, username: r.try_get("username")?, text: r.try_get("text")? })
+            Ok(Note {
+                at: crate::time_of(r, "at")?,
+                username: r.try_get("username")?,
+                text: r.try_get("text")?,
+            })
         })
-        .collect::<Result<_, sqlx::Error>>()?;
+        .collect::<Result<_, StoreError>>()?;
         let users = sqlx::query(
             "SELECT id, first_name, last_name, tax_code, email, login, password_hash FROM mailbox_users \
              WHERE mailbox_id = $1 ORDER BY id",
@@ -120,7 +124,7 @@ impl Store {
                 has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
             })
         })
-        .collect::<Result<_, sqlx::Error>>()?;
+        .collect::<Result<_, StoreError>>()?;
         let associations = sqlx::query(
             "SELECT m.userid FROM mailbox_associations a JOIN mailboxes m \
              ON m.id = CASE WHEN a.mailbox_id = $1 THEN a.other_id ELSE a.mailbox_id END \
@@ -471,7 +475,7 @@ impl Store {
             last_name: r.try_get("last_name")?,
             tax_code: r.try_get("tax_code")?,
             nickname: r.try_get::<Option<String>, _>("nickname")?.unwrap_or_default(),
-            created_at: r.try_get("created_at")?,
+            created_at: crate::time_of(&r, "created_at")?,
             expiry_year: r.try_get("expiry_year")?,
             activated_at: r.try_get::<Option<String>, _>("activated_at")?.unwrap_or_default(),
             expires_at: r.try_get::<Option<String>, _>("expires_at")?.unwrap_or_default(),

@@ -62,7 +62,11 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| {
-            Ok(Organisation { id: r.try_get("id")?, name: r.try_get("name")?, kind: r.try_get("kind")? })
+            Ok(Organisation {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                kind: crate::code_of(&r, "kind", OrganisationKind::from_code)?,
+            })
         })
         .transpose()
     }
@@ -75,7 +79,11 @@ impl Store {
                 .await?;
         rows.iter()
             .map(|r| {
-                Ok(Organisation { id: r.try_get("id")?, name: r.try_get("name")?, kind: r.try_get("kind")? })
+                Ok(Organisation {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    kind: crate::code_of(r, "kind", OrganisationKind::from_code)?,
+                })
             })
             .collect()
     }
@@ -140,10 +148,10 @@ impl Store {
                 Ok(OperatorRow {
                     username: r.try_get("username")?,
                     display_name: r.try_get("display_name")?,
-                    role: r.try_get("role")?,
+                    role: crate::code_of(r, "role", Role::from_code)?,
                     organisation: r.try_get("organisation")?,
                     active: r.try_get::<i64, _>("active")? != 0,
-                    created_at: r.try_get("created_at")?,
+                    created_at: crate::time_of(r, "created_at")?,
                     locked: r.try_get::<i64, _>("locks")? > 0,
                 })
             })

@@ -45,7 +45,7 @@ impl Store {
                     kind: code_of(r, "kind", OrganisationKind::from_code)?,
                     active: r.try_get::<i64, _>("active")? != 0,
                     operators: r.try_get("operators")?,
-                    created_at: r.try_get("created_at")?,
+                    created_at: crate::time_of(r, "created_at")?,
                 })
             })
             .collect()

@@ -205,7 +205,7 @@ fn History() -> impl IntoView {
                                         .map(|e| {
                                             view! {
                                                 <tr>
-                                                    <td>{e.at}</td>
+                                                    <td>{e.at.to_string()}</td>
                                                     <td>{e.username}</td>
                                                     <td>{e.action}</td>
                                                     <td>{e.before}</td>
@@ -308,7 +308,7 @@ fn MailboxView(mailbox: MailboxDetail) -> impl IntoView {
                 <dt>"Stato casella"</dt>
                 <dd>{m.state.code()}</dd>
                 <dt>"Data richiesta"</dt>
-                <dd>{italian_date(&m.created_at)}</dd>
+                <dd>{m.created_at.italian_date()}</dd>
                 <dt>"Anno scadenza"</dt>
                 <dd>{m.expiry_year}</dd>
                 <dt>"Data attivazione"</dt>
