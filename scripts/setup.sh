@@ -26,7 +26,7 @@ if [ "$MODE" = test ]; then
   # Runs the README's API examples (tests/it/api_readme.rs).
   command -v curl >/dev/null || apt_missing+=(curl)
   # The mail platform's tests also run Postfix's postmap reading the platform's database
-  # (tests/it/mail_platform.rs).
+  # (tests/it/mail_platform/).
   for p in postfix postfix-pgsql postfix-sqlite; do
     dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
   done

@@ -24,7 +24,7 @@ if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 
 pg_start
 export PEC_REQUIRE_POSTGRES=1
-# Dovecot and Postfix, installed by setup.sh: their tests may not skip (tests/it/mail_platform.rs).
+# Dovecot and Postfix, installed by setup.sh: their tests may not skip (tests/it/mail_platform/).
 export PEC_REQUIRE_MAIL_SERVERS=1
 
 if [ "$ONLY" != e2e ]; then
