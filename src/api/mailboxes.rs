@@ -148,21 +148,23 @@ pub async fn search(
         page: found.page,
         pages: found.pages,
         total: found.total,
-        items: found
-            .items
-            .into_iter()
-            .map(|h: SearchHit| SearchResult {
-                userid: h.userid.to_string(),
-                address: h.address,
-                state: h.state.code().into(),
-                reference: h.reference,
-                holder: h.holder,
-                order_number: h.order_number.to_string(),
-                customer: h.customer,
-                offer: h.offer,
-            })
-            .collect(),
+        items: found.items.into_iter().map(SearchResult::from).collect(),
     }))
+}
+
+impl From<SearchHit> for SearchResult {
+    fn from(h: SearchHit) -> Self {
+        Self {
+            userid: h.userid.to_string(),
+            address: h.address,
+            state: h.state.code().into(),
+            reference: h.reference,
+            holder: h.holder,
+            order_number: h.order_number.to_string(),
+            customer: h.customer,
+            offer: h.offer,
+        }
+    }
 }
 
 async fn transition(
@@ -266,21 +268,26 @@ pub async fn renew(
             "Indicare l'intestazione Idempotency-Key: un rinnovo ripetuto rinnova una volta sola",
         )
     })?;
-    if r.userids.len() > crate::domain::renewals::RENEW_MAX {
-        return Err(Problem::bad_request(format!(
-            "Al massimo {} caselle per rinnovo",
-            crate::domain::renewals::RENEW_MAX
-        )));
-    }
-    let mut userids = Vec::with_capacity(r.userids.len());
-    for u in &r.userids {
-        userids.push(mailbox_asked(u)?);
-    }
+    let userids = renewal_userids(&r.userids)?;
     // The key's requests are its own: another key's same Idempotency-Key is another request.
     let request_key = format!("api{}:{key}", caller.key_id);
     let outcome =
         renewals::renew_mailboxes(&state.store, &caller.operator, Chosen::Ticked(userids), &request_key)
             .await?;
+    renewal_answer(outcome)
+}
+
+/// The userids of a renewal, counted before they are read (at most `RENEW_MAX`).
+fn renewal_userids(asked: &[String]) -> Result<Vec<UserId>, Problem> {
+    use crate::domain::renewals::RENEW_MAX;
+    if asked.len() > RENEW_MAX {
+        return Err(Problem::bad_request(format!("Al massimo {RENEW_MAX} caselle per rinnovo")));
+    }
+    asked.iter().map(|u| mailbox_asked(u)).collect()
+}
+
+/// What a renewal ended in, as the API answers it.
+fn renewal_answer(outcome: Renewal) -> Result<Json<RenewalResult>, Problem> {
     match outcome {
         Renewal::Renewed { orders, .. } => {
             Ok(Json(RenewalResult { orders: orders.iter().map(ToString::to_string).collect() }))
@@ -342,6 +349,21 @@ pub struct MailboxChanges {
     pub nickname: Option<String>,
 }
 
+impl From<MailboxChanges> for crate::domain::mailboxes::MailboxPatch {
+    fn from(c: MailboxChanges) -> Self {
+        let MailboxChanges {
+            address,
+            description,
+            password_email,
+            first_name,
+            last_name,
+            tax_code,
+            nickname,
+        } = c;
+        Self { address, description, password_email, first_name, last_name, tax_code, nickname }
+    }
+}
+
 /// "Modifica dati": the wizard's rules for each field, the names' uniqueness included.
 #[utoipa::path(patch, path = "/mailboxes/{userid}", tag = "caselle", params(("userid" = String, Path)),
     request_body = MailboxChanges, security(("chiave_api" = [])),
@@ -353,20 +375,9 @@ pub async fn update(
     Path(userid): Path<String>,
     Body(c): Body<MailboxChanges>,
 ) -> Result<Json<Mailbox>, Problem> {
-    use crate::usecases::mailbox_edit::{edit, Edited};
+    use crate::usecases::mailbox_edit::{patch, Edited};
     let userid = mailbox_asked(&userid)?;
-    let op = &caller.operator;
-    let current = state.store.mailbox(op.scope(), &userid).await?.ok_or_else(|| no_mailbox(&userid))?;
-    let mut m = crate::domain::MailboxInput {
-        address: c.address.unwrap_or(current.address),
-        description: c.description.unwrap_or(current.description),
-        password_email: c.password_email.unwrap_or(current.password_email),
-        first_name: c.first_name.unwrap_or(current.first_name),
-        last_name: c.last_name.unwrap_or(current.last_name),
-        tax_code: c.tax_code.unwrap_or(current.tax_code),
-        nickname: c.nickname.unwrap_or(current.nickname),
-    };
-    match edit(&state.store, op, &userid, &mut m).await? {
+    match patch(&state.store, &caller.operator, &userid, c.into()).await? {
         Edited::Saved => Ok(Json(mailbox_of(&state, &caller, &userid).await?)),
         Edited::Invalid(report) => Err(Problem::invalid(
             "Dati della casella non validi",

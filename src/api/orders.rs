@@ -240,9 +240,19 @@ pub async fn create_order(
         Placement::Repeated(number) => return existing(&state, &caller, &number, StatusCode::OK).await,
         Placement::KeyReused => return Err(idempotency_mismatch()),
     };
+    confirmation_answer(&state, &caller, confirmation).await
+}
+
+/// What a confirmation ended in, as the API answers it: the order (201, or 200 when it was
+/// booked already) or a problem.
+async fn confirmation_answer(
+    state: &AppState,
+    caller: &crate::store::ApiCaller,
+    confirmation: Confirmation,
+) -> Result<Response, Problem> {
     match confirmation {
-        Confirmation::Booked(number) => existing(&state, &caller, &number, StatusCode::CREATED).await,
-        Confirmation::BookedMeanwhile(number) => existing(&state, &caller, &number, StatusCode::OK).await,
+        Confirmation::Booked(number) => existing(state, caller, &number, StatusCode::CREATED).await,
+        Confirmation::BookedMeanwhile(number) => existing(state, caller, &number, StatusCode::OK).await,
         Confirmation::Invalid(errors) => Err(order_problem(&errors)),
         Confirmation::Taken { addresses, nicknames } => Err(taken_problem(&addresses, &nicknames)),
         Confirmation::UnusableDomain(d) => Err(Problem::invalid(
@@ -409,30 +419,38 @@ pub async fn list_orders(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<OrderList>, Problem> {
     let limit = super::page_size("limit", q.limit)?;
-    let before = match q.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .ok()
-                .filter(|c| *c > 0)
-                .ok_or_else(|| Problem::bad_request("cursor non valido"))?,
-        ),
-    };
+    let before = cursor_asked(q.cursor.as_deref())?;
     let (items, next) = state.store.orders_before(caller.operator.scope(), before, limit).await?;
     Ok(Json(OrderList {
-        items: items
-            .into_iter()
-            .map(|o: OrderSummary| OrderListItem {
-                number: o.number.to_string(),
-                kind: o.kind.code().into(),
-                state: o.state.code().into(),
-                created_at: o.created_at.to_string(),
-                customer_name: o.customer_name,
-                mailbox_count: o.mailbox_count,
-            })
-            .collect(),
+        items: items.into_iter().map(OrderListItem::from).collect(),
         next_cursor: next.map(|n| n.to_string()),
     }))
+}
+
+/// The list's `cursor`: none for the first page, else a positive number.
+fn cursor_asked(cursor: Option<&str>) -> Result<Option<i64>, Problem> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|c| *c > 0)
+            .map(Some)
+            .ok_or_else(|| Problem::bad_request("cursor non valido")),
+    }
+}
+
+impl From<OrderSummary> for OrderListItem {
+    fn from(o: OrderSummary) -> Self {
+        Self {
+            number: o.number.to_string(),
+            kind: o.kind.code().into(),
+            state: o.state.code().into(),
+            created_at: o.created_at.to_string(),
+            customer_name: o.customer_name,
+            mailbox_count: o.mailbox_count,
+        }
+    }
 }
 
 /// The contract of an order, as a PDF to sign (the same document "Download Contratto" gives).

@@ -52,7 +52,7 @@ pub async fn create_operator(
     organisation: i64,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::usecases::operators::{create, NewOperatorInput, OperatorCreated};
+    use crate::usecases::operators::{create, NewOperatorInput};
     use crate::usecases::Actor;
     let me = crate::server::require_admin()?;
     let state = crate::server::state()?;
@@ -63,20 +63,30 @@ pub async fn create_operator(
         organisation_id: organisation,
         password: &password,
     };
-    let to = match create(&state.store, &state.throttle, Actor::Operator(&me), &input).await? {
+    let created = create(&state.store, &state.throttle, Actor::Operator(&me), &input).await?;
+    let typed = NewOperatorTyped { username, display_name, role, organisation };
+    crate::server::redirect::redirect(&after_new_operator(created, typed).await?);
+    Ok(())
+}
+
+/// The page after "Nuovo operatore": the new operator named, or the form again with what was
+/// typed (kept for this session, never the password) and the reason in the URL.
+#[cfg(feature = "ssr")]
+async fn after_new_operator(
+    created: crate::usecases::operators::OperatorCreated,
+    typed: NewOperatorTyped,
+) -> Result<String, AppError> {
+    use crate::usecases::operators::OperatorCreated;
+    Ok(match created {
         OperatorCreated::Created { username, .. } => {
             crate::server::stash::forget(NEW_OPERATOR_FORM).await?;
             crate::routes::operator_created(&username)
         }
         OperatorCreated::Refused(why) => {
-            // What was typed is kept for this session (never the password); the URL names why.
-            let typed = NewOperatorTyped { username, display_name, role, organisation };
             crate::server::stash::keep(NEW_OPERATOR_FORM, &typed).await?;
             crate::routes::operators_refused(why)
         }
-    };
-    crate::server::redirect::redirect(&to);
-    Ok(())
+    })
 }
 
 #[server(endpoint = "configurazione/stato-operatore")]

@@ -2,9 +2,12 @@
 //! rules for each field, the mailbox's own names not counted as taken, the address fixed once
 //! the mailbox is no longer booked; the store saves it with its history line.
 
+use crate::domain::auth::Operator;
 use crate::domain::fields::name_key;
+use crate::domain::mailboxes::{MailboxDetail, MailboxPatch};
 use crate::domain::{MailboxInput, UserId};
 use crate::error::AppError;
+use crate::store::Store;
 
 /// What an edit of a mailbox ended in ("Modifica dati" and the API).
 pub enum Edited {
@@ -18,14 +21,35 @@ pub enum Edited {
 /// Checks the edited fields with the rules of a new mailbox (its own current names are not
 /// "taken"; only a booked mailbox may change its name) and saves them with their history line.
 pub async fn edit(
-    store: &crate::store::Store,
-    op: &crate::domain::auth::Operator,
+    store: &Store,
+    op: &Operator,
     userid: &UserId,
     m: &mut MailboxInput,
 ) -> Result<Edited, AppError> {
+    let current = store.mailbox(op.scope(), userid).await?.ok_or_else(|| AppError::no_mailbox(userid))?;
+    save(store, op, &current, m).await
+}
+
+/// The API's `PATCH`: the fields given changed, the others kept, then checked as [`edit`] does.
+pub async fn patch(
+    store: &Store,
+    op: &Operator,
+    userid: &UserId,
+    patch: MailboxPatch,
+) -> Result<Edited, AppError> {
+    let current = store.mailbox(op.scope(), userid).await?.ok_or_else(|| AppError::no_mailbox(userid))?;
+    let mut m = patch.apply(current.input());
+    save(store, op, &current, &mut m).await
+}
+
+async fn save(
+    store: &Store,
+    op: &Operator,
+    current: &MailboxDetail,
+    m: &mut MailboxInput,
+) -> Result<Edited, AppError> {
     use crate::store::EditError;
-    let missing = || AppError::no_mailbox(userid);
-    let current = store.mailbox(op.scope(), userid).await?.ok_or_else(missing)?;
+    let missing = || AppError::no_mailbox(&current.userid);
     if current.state != crate::domain::MailboxState::Prenotata {
         m.address = current.address.clone();
     }

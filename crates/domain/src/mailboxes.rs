@@ -46,6 +46,48 @@ pub struct MailboxDetail {
     pub mail_sync: crate::mail_platform::MailSync,
 }
 
+impl MailboxDetail {
+    /// Its data as "Modifica dati" holds it.
+    pub fn input(&self) -> crate::MailboxInput {
+        crate::MailboxInput {
+            address: self.address.clone(),
+            description: self.description.clone(),
+            password_email: self.password_email.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            tax_code: self.tax_code.clone(),
+            nickname: self.nickname.clone(),
+        }
+    }
+}
+
+/// Some fields of a mailbox changed (the API's `PATCH`); a field left out keeps its value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxPatch {
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub password_email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub tax_code: Option<String>,
+    pub nickname: Option<String>,
+}
+
+impl MailboxPatch {
+    /// `current` with the fields given changed.
+    pub fn apply(self, current: crate::MailboxInput) -> crate::MailboxInput {
+        crate::MailboxInput {
+            address: self.address.unwrap_or(current.address),
+            description: self.description.unwrap_or(current.description),
+            password_email: self.password_email.unwrap_or(current.password_email),
+            first_name: self.first_name.unwrap_or(current.first_name),
+            last_name: self.last_name.unwrap_or(current.last_name),
+            tax_code: self.tax_code.unwrap_or(current.tax_code),
+            nickname: self.nickname.unwrap_or(current.nickname),
+        }
+    }
+}
+
 /// One expiry reminder sent for a mailbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReminderSent {
