@@ -178,7 +178,10 @@ fn ApiKeysView(data: ApiKeysData) -> impl IntoView {
                             let state = if live {
                                 "Attiva".to_string()
                             } else {
-                                format!("Revocata il {}", k.revoked_at.map(|t| t.italian_stamp()).unwrap_or_default())
+                                format!(
+                                    "Revocata il {}",
+                                    k.revoked_at.map(|t| t.italian_stamp()).unwrap_or_default(),
+                                )
                             };
                             view! {
                                 <tr>
@@ -190,7 +193,11 @@ fn ApiKeysView(data: ApiKeysData) -> impl IntoView {
                                     <td>{k.organisation.clone()}</td>
                                     <td>{k.created_by.clone()}</td>
                                     <td>{k.created_at.italian_stamp()}</td>
-                                    <td>{k.last_used_at.map_or_else(|| "—".to_string(), |t| t.italian_stamp())}</td>
+                                    <td>
+                                        {k
+                                            .last_used_at
+                                            .map_or_else(|| "—".to_string(), |t| t.italian_stamp())}
+                                    </td>
                                     <td>{state}</td>
                                     <td>
                                         {live

@@ -126,7 +126,7 @@ async fn keys_authenticate_only_the_api_and_only_for_their_organisation() {
         let admin = common::operator(&store, "alfa.admin").await;
         let keys = store.api_keys(admin.scope()).await.unwrap();
         let id = keys.iter().find(|k| k.name == "gestionale").unwrap().id;
-        assert!(!keys.iter().find(|k| k.name == "gestionale").unwrap().last_used_at.is_none(), "last used");
+        assert!(keys.iter().find(|k| k.name == "gestionale").unwrap().last_used_at.is_some(), "last used");
         assert!(store.revoke_api_key(&admin, id).await.unwrap());
         let r = send(&app, call("GET", "/orders", Some(&write), None)).await;
         assert_eq!(problem(&r, StatusCode::UNAUTHORIZED), "chiave_mancante");
