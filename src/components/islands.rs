@@ -14,7 +14,7 @@
 use leptos::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::task::Waker;
 
 /// What the current response holds that needs a script (provided by the shell), and how many of
 /// its parts are still loading.
@@ -68,19 +68,43 @@ impl IslandsOnPage {
         LoadingPart(self.loading.clone())
     }
 
+    #[cfg(feature = "ssr")]
     fn loaded(&self) -> bool {
         self.loading.lock().map(|l| l.parts == 0).unwrap_or(true)
     }
 
+    #[cfg(feature = "ssr")]
+    /// Until every part of the page has rendered what it loaded, and still so a turn later,
+    /// when what they rendered has started loading parts of its own.
+    async fn settled(&self) {
+        loop {
+            self.all_loaded().await;
+            let mut first = true;
+            std::future::poll_fn(|cx| {
+                if std::mem::take(&mut first) {
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                } else {
+                    std::task::Poll::Ready(())
+                }
+            })
+            .await;
+            if self.loaded() {
+                return;
+            }
+        }
+    }
+
     /// Until every part of the page has rendered what it loaded: a part rendered from loaded
     /// data starts counting (its own parts) before the part around it stops.
+    #[cfg(feature = "ssr")]
     async fn all_loaded(&self) {
         std::future::poll_fn(|cx| match self.loading.lock() {
             Ok(mut loading) if loading.parts > 0 => {
                 loading.waiting = Some(cx.waker().clone());
-                Poll::Pending
+                std::task::Poll::Pending
             }
-            _ => Poll::Ready(()),
+            _ => std::task::Poll::Ready(()),
         })
         .await
     }
@@ -107,6 +131,12 @@ pub fn enhanced() {
     }
 }
 
+/// How long the page's scripts wait for its parts to settle at most: far above any page's
+/// loading (a connection is waited for 5 s, a SQLite lock 10 s: `pec_store::pool`), so that it
+/// only ends a wait that would never end.
+#[cfg(feature = "ssr")]
+const SETTLE_MAX: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Where `public/enhance.js` is served.
 pub const ENHANCE_SCRIPT: &str = "/enhance.js";
 
@@ -124,23 +154,11 @@ pub fn PageScripts(options: LeptosOptions) -> impl IntoView {
     let view = owner.with(|| {
         Suspend::new(async move {
             // Decided once every part above has rendered what it loaded (their islands are
-            // counted then), however long their data takes; and still so a turn later, when
-            // what they rendered has started loading parts of its own.
-            loop {
-                flag.all_loaded().await;
-                let mut first = true;
-                std::future::poll_fn(|cx| {
-                    if std::mem::take(&mut first) {
-                        cx.waker().wake_by_ref();
-                        Poll::Pending
-                    } else {
-                        Poll::Ready(())
-                    }
-                })
-                .await;
-                if flag.loaded() {
-                    break;
-                }
+            // counted then). A part that never settles (a bug: its count leaked) must not hold
+            // the response forever: past the bound the page is decided with what rendered.
+            #[cfg(feature = "ssr")]
+            if tokio::time::timeout(SETTLE_MAX, flag.settled()).await.is_err() {
+                tracing::warn!("page parts still loading after {SETTLE_MAX:?}: scripts decided without them");
             }
             // Sets the mark itself once it has wired the page, if no island is on it. `async`,
             // not `defer`: the page above is parsed already, and DOMContentLoaded need not wait.
@@ -232,5 +250,66 @@ pub fn keep_typed(id: &str, value: RwSignal<String>, touched: RwSignal<bool>) {
 pub fn keep_ticked(id: &str, checked: RwSignal<bool>) {
     if let Some(now) = typed_checked(id).filter(|now| *now != checked.get_untracked()) {
         Effect::new(move |_| checked.set(now));
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::{Context, Wake};
+
+    /// Counts its wake-ups.
+    struct Counter(AtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn the_scripts_wait_for_every_part_and_wake_when_the_last_is_done() {
+        let page = IslandsOnPage::default();
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (outer, inner) = (page.part_loading(), page.part_loading());
+        let mut waiting = std::pin::pin!(page.all_loaded());
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+        drop(outer);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 0, "woken while a part still loads");
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+        drop(inner);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1, "not woken by the last part");
+        assert!(waiting.as_mut().poll(&mut cx).is_ready());
+    }
+
+    #[test]
+    fn a_part_started_by_a_finished_one_is_waited_for_too() {
+        let page = IslandsOnPage::default();
+        let waker = Waker::from(Arc::new(Counter(AtomicUsize::new(0))));
+        let mut cx = Context::from_waker(&waker);
+        let outer = page.part_loading();
+        let mut settling = std::pin::pin!(page.settled());
+        assert!(settling.as_mut().poll(&mut cx).is_pending());
+        // The outer part renders what it loaded, which starts a part of its own, then stops.
+        let inner = page.part_loading();
+        drop(outer);
+        assert!(settling.as_mut().poll(&mut cx).is_pending());
+        assert!(settling.as_mut().poll(&mut cx).is_pending(), "decided while the inner part loads");
+        drop(inner);
+        assert!((0..3).any(|_| settling.as_mut().poll(&mut cx).is_ready()));
+    }
+
+    #[test]
+    fn a_page_without_parts_is_settled_at_once_but_for_one_turn() {
+        let page = IslandsOnPage::default();
+        let waker = Waker::from(Arc::new(Counter(AtomicUsize::new(0))));
+        let mut cx = Context::from_waker(&waker);
+        let mut settling = std::pin::pin!(page.settled());
+        assert!(settling.as_mut().poll(&mut cx).is_pending(), "the turn for parts started late");
+        assert!(settling.as_mut().poll(&mut cx).is_ready());
     }
 }
