@@ -91,34 +91,33 @@ async fn after_new_operator(
 
 #[server(endpoint = "configurazione/stato-operatore")]
 pub async fn set_operator_active(username: String, active: bool) -> Result<(), AppError> {
-    use crate::store::AuditRecord;
     let me = crate::server::require_admin()?;
     let store = crate::server::store()?;
-    if username == me.username && !active {
-        return Err(AppError::BadRequest("non è possibile disattivare sé stessi".into()));
-    }
-    let action = if active { "OPERATORE_ATTIVATO" } else { "OPERATORE_DISATTIVATO" };
-    let record = AuditRecord::by(&me, action, "operatore", &username);
-    if !store.set_operator_active(me.scope(), &username, active, &record).await? {
-        return Err(AppError::NotFound(format!("Operatore {username} non trovato")));
-    }
-    crate::server::redirect::redirect(crate::routes::OPERATORS);
-    Ok(())
+    operator_changed(crate::usecases::operators::set_active(&store, &me, &username, active).await?)
 }
 
-/// "Sblocca": lifts the lock that failed logins put on an operator's user name (from every
-/// address), e.g. when someone else's guesses keep a colleague out.
+/// "Sblocca": lifts the lock that failed logins put on an operator's user name.
 #[server(endpoint = "configurazione/sblocca-operatore")]
 pub async fn unlock_operator(username: String) -> Result<(), AppError> {
     let me = crate::server::require_admin()?;
     let store = crate::server::store()?;
-    let username = crate::domain::auth::username(&username)
-        .map_err(|_| AppError::NotFound("Operatore non trovato".into()))?;
-    if !store.unlock_operator(&me, &username).await? {
-        return Err(AppError::NotFound(format!("Operatore {username} non trovato")));
+    operator_changed(crate::usecases::operators::unlock(&store, &me, &username).await?)
+}
+
+/// Back to the list once an operator's account was changed, or why it was not.
+#[cfg(feature = "ssr")]
+fn operator_changed(changed: crate::usecases::operators::OperatorChanged) -> Result<(), AppError> {
+    use crate::usecases::operators::OperatorChanged;
+    match changed {
+        OperatorChanged::Done => {
+            crate::server::redirect::redirect(crate::routes::OPERATORS);
+            Ok(())
+        }
+        OperatorChanged::NotFound => Err(AppError::NotFound("Operatore non trovato".into())),
+        OperatorChanged::OwnAccount => {
+            Err(AppError::BadRequest("non è possibile disattivare sé stessi".into()))
+        }
     }
-    crate::server::redirect::redirect(crate::routes::OPERATORS);
-    Ok(())
 }
 
 /// "Piattaforma di posta" (the provider's administrators): whether the mail platform answers,

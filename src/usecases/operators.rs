@@ -75,3 +75,51 @@ pub async fn create(
         Some(_) => OperatorCreated::Created { username: fields.username, role: fields.role },
     })
 }
+
+/// What a change to an operator's account ended in.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OperatorChanged {
+    Done,
+    /// No such operator among those the administrator manages.
+    NotFound,
+    /// An administrator may not disable their own account (nobody would be left to enable it).
+    OwnAccount,
+}
+
+/// "Disattiva" / "Attiva" an operator of an organisation the administrator manages, with its
+/// audit line; disabling ends the operator's sessions.
+pub async fn set_active(
+    store: &Store,
+    me: &crate::domain::auth::Operator,
+    username: &str,
+    active: bool,
+) -> Result<OperatorChanged, AppError> {
+    let Ok(username) = crate::domain::auth::username(username) else {
+        return Ok(OperatorChanged::NotFound);
+    };
+    if username == me.username && !active {
+        return Ok(OperatorChanged::OwnAccount);
+    }
+    let action = if active { "OPERATORE_ATTIVATO" } else { "OPERATORE_DISATTIVATO" };
+    let record = AuditRecord::by(me, action, "operatore", &username);
+    Ok(match store.set_operator_active(me.scope(), &username, active, &record).await? {
+        true => OperatorChanged::Done,
+        false => OperatorChanged::NotFound,
+    })
+}
+
+/// "Sblocca": lifts the lock that failed logins put on an operator's user name (from every
+/// address), e.g. when someone else's guesses keep a colleague out.
+pub async fn unlock(
+    store: &Store,
+    me: &crate::domain::auth::Operator,
+    username: &str,
+) -> Result<OperatorChanged, AppError> {
+    let Ok(username) = crate::domain::auth::username(username) else {
+        return Ok(OperatorChanged::NotFound);
+    };
+    Ok(match store.unlock_operator(me, &username).await? {
+        true => OperatorChanged::Done,
+        false => OperatorChanged::NotFound,
+    })
+}

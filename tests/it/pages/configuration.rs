@@ -361,3 +361,29 @@ async fn organizzazioni_create_resellers_whose_administrators_log_in_until_disab
         }
     }
 }
+
+/// "Disattiva" and "Sblocca" (the use cases behind the Operatori page): an administrator may not
+/// disable their own account, nor touch an operator of another organisation, and a name that
+/// is no user name is simply not found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_are_disabled_and_unlocked_only_within_reach() {
+    use pec_manager::usecases::operators::{set_active, unlock, OperatorChanged};
+    for store in common::stores().await {
+        let alfa_admin = common::operator(&store, "alfa.admin").await;
+        let admin = common::operator(&store, "admin").await;
+        assert_eq!(
+            set_active(&store, &alfa_admin, "alfa.admin", false).await.unwrap(),
+            OperatorChanged::OwnAccount
+        );
+        assert_eq!(set_active(&store, &alfa_admin, "beta", false).await.unwrap(), OperatorChanged::NotFound);
+        assert_eq!(
+            set_active(&store, &alfa_admin, "<b>x</b>", false).await.unwrap(),
+            OperatorChanged::NotFound
+        );
+        assert_eq!(unlock(&store, &alfa_admin, "beta").await.unwrap(), OperatorChanged::NotFound);
+        assert_eq!(set_active(&store, &alfa_admin, "alfa", false).await.unwrap(), OperatorChanged::Done);
+        assert!(!store.login_record("alfa").await.unwrap().expect("alfa").active);
+        assert_eq!(set_active(&store, &admin, "alfa", true).await.unwrap(), OperatorChanged::Done);
+        assert_eq!(unlock(&store, &admin, "alfa").await.unwrap(), OperatorChanged::Done);
+    }
+}
