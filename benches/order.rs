@@ -83,7 +83,7 @@ async fn main() {
         };
         let today = pec_manager::domain::lifecycle::Date { year: 2026, month: 11, day: 27 };
         let link_mail = pec_manager::server::mail::link_mail("http://127.0.0.1");
-        store.fulfil_order(&op, &number, &contract, today, &link_mail).await.expect("fulfil");
+        store.fulfil_order(&op, &number, &contract, today, &link_mail, &[]).await.expect("fulfil");
         let userids: Vec<_> = store
             .order(Scope::All, &number)
             .await

@@ -11,6 +11,16 @@
       const send = () => input && input.files && input.files.length > 0 && el.submit();
       if (input) input.addEventListener("change", send);
       send();
+    } else if (el.dataset.enhance === "drop") {
+      // A file dropped on the form goes into its file input; the type is still chosen by hand.
+      const input = el.querySelector("input[type=file]");
+      el.addEventListener("dragover", (e) => { e.preventDefault(); el.classList.add("dropping"); });
+      el.addEventListener("dragleave", () => el.classList.remove("dropping"));
+      el.addEventListener("drop", (e) => {
+        e.preventDefault();
+        el.classList.remove("dropping");
+        if (input && e.dataTransfer && e.dataTransfer.files.length) input.files = e.dataTransfer.files;
+      });
     }
   }
   // Islands on the page: the bundle sets the mark once they are live.

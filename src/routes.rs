@@ -6,6 +6,7 @@ use crate::domain::api_keys::ApiKeyRefusal;
 use crate::domain::auth::NewOperatorError;
 use crate::domain::contract::{ContractFileError, SignatureRefusal};
 use crate::domain::customers::CustomerRefusal;
+use crate::domain::documents::DocumentRefusal;
 use crate::domain::domains::{DomainChangeRefusal, DomainRequest, NewDomainError};
 use crate::domain::forms::Coded;
 use crate::domain::forms::FormRefusal;
@@ -92,6 +93,9 @@ pub mod pattern {
     pub const CONTRACT_PDF: &str = "/ordini/{numero}/contratto.pdf";
     pub const SIGNED_CONTRACT: &str = "/ordini/{numero}/contratto-firmato";
     pub const CONTRACT_UPLOAD: &str = "/ordini/{numero}/contratto";
+    pub const ORDER_DOCUMENTS: &str = "/ordini/{numero}/documenti";
+    pub const ORDER_DOCUMENT: &str = "/ordini/{numero}/documenti/{id}";
+    pub const ORDER_DOCUMENT_REMOVE: &str = "/ordini/{numero}/documenti/{id}/rimuovi";
 }
 
 /// Percent-encodes a value for a query parameter (`/` kept: paths stay readable).
@@ -225,6 +229,8 @@ pub enum ContractRefusal {
     File(ContractFileError),
     Signature(SignatureRefusal),
     NotBooked,
+    /// The order lacks documents the settings require (the page lists which).
+    MissingDocuments,
 }
 
 impl ContractRefusal {
@@ -233,12 +239,14 @@ impl ContractRefusal {
             Self::File(e) => e.code(),
             Self::Signature(e) => e.code(),
             Self::NotBooked => "stato",
+            Self::MissingDocuments => "documenti",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
         match code {
             "stato" => Some(Self::NotBooked),
+            "documenti" => Some(Self::MissingDocuments),
             _ => ContractFileError::from_code(code)
                 .map(Self::File)
                 .or_else(|| SignatureRefusal::from_code(code).map(Self::Signature)),
@@ -396,6 +404,65 @@ pub fn password_set() -> String {
 
 pub fn order_outcome(number: &OrderNumber, outcome: OrderOutcome) -> String {
     format!("{}?esito={}", order(number), outcome.code())
+}
+
+/// "Carica documentazione" posts here (multipart: `tipo`, `documento`, and `riepilogo` on the
+/// wizard's summary).
+pub fn order_documents(number: &OrderNumber) -> String {
+    format!("{}/documenti", order(number))
+}
+
+/// A document of an order, downloaded.
+pub fn order_document(number: &OrderNumber, id: i64) -> String {
+    format!("{}/documenti/{id}", order(number))
+}
+
+/// "Rimuovi <file>" posts here.
+pub fn order_document_remove(number: &OrderNumber, id: i64) -> String {
+    format!("{}/documenti/{id}/rimuovi", order(number))
+}
+
+/// The page an order's documents are handled on, and their forms lead back to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocumentsPage {
+    Order(OrderNumber),
+    /// The wizard's summary of this draft.
+    Summary(DraftId),
+}
+
+/// What the documents' section says after one of its forms (`?documento=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentNotice {
+    Uploaded,
+    Removed,
+    Refused(DocumentRefusal),
+}
+
+impl DocumentNotice {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Uploaded => "caricato",
+            Self::Removed => "rimosso",
+            Self::Refused(why) => why.code(),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "caricato" => Some(Self::Uploaded),
+            "rimosso" => Some(Self::Removed),
+            _ => DocumentRefusal::from_code(code).map(Self::Refused),
+        }
+    }
+}
+
+/// Back to the documents' section of `page`, saying `notice`.
+pub fn documents_after(page: &DocumentsPage, notice: DocumentNotice) -> String {
+    let base = match page {
+        DocumentsPage::Order(number) => order(number),
+        DocumentsPage::Summary(draft) => wizard_step(draft, Step::Summary),
+    };
+    format!("{base}?documento={}#documentazione", notice.code())
 }
 
 pub fn order_refused(number: &OrderNumber, why: ContractRefusal) -> String {
@@ -607,6 +674,18 @@ mod tests {
         let block = Landing::mailboxes(Spot::Field(1, MailboxField::Nickname));
         assert_eq!(wizard_landing(&id, &block), "/richiesta/ab12/caselle#m2-nickname");
         assert_eq!(wizard_landing(&id, &Landing::at(Step::Summary)), "/richiesta/ab12/riepilogo");
+        let summary = DocumentsPage::Summary(id.clone());
+        assert_eq!(
+            documents_after(&summary, DocumentNotice::Refused(DocumentRefusal::Format)),
+            "/richiesta/ab12/riepilogo?documento=formato#documentazione"
+        );
+        for n in [
+            DocumentNotice::Uploaded,
+            DocumentNotice::Removed,
+            DocumentNotice::Refused(DocumentRefusal::TooMany),
+        ] {
+            assert_eq!(DocumentNotice::from_code(n.code()), Some(n));
+        }
         let userid = UserId::from_stored("mario.rossi@legalmail.it".into());
         for n in MailboxNotice::ALL {
             let url = mailbox_notice(&userid, n);

@@ -8,6 +8,7 @@
 
 pub mod caller;
 pub mod docs;
+pub mod documents;
 pub mod mailboxes;
 pub mod orders;
 pub mod problem;
@@ -27,7 +28,7 @@ use utoipa_axum::routes;
 
 /// Where the API lives.
 pub const BASE: &str = "/api/v1";
-/// Largest request body: an order of 20,000 mailboxes in JSON, or a 5 MB signed contract.
+/// Largest request body: an order of 20,000 mailboxes in JSON, or a 10 MB document.
 pub const BODY_MAX: usize = 16 * 1024 * 1024;
 
 #[derive(OpenApi)]
@@ -43,6 +44,7 @@ pub const BODY_MAX: usize = 16 * 1024 * 1024;
     modifiers(&KeyScheme),
     tags((name = "ordini", description = "Richieste di caselle e ordini"),
         (name = "contratti", description = "Contratto da firmare e contratto firmato"),
+        (name = "documenti", description = "Documenti dell'ordine: documento d'identità, visura camerale, delega"),
         (name = "caselle", description = "Caselle: ricerca, stato, rinnovo, password"))
 )]
 struct ApiDoc;
@@ -71,6 +73,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::contract))
         .routes(routes!(orders::upload_signed))
         .routes(routes!(orders::cancel))
+        .routes(routes!(documents::upload, documents::list))
+        .routes(routes!(documents::download))
         .routes(routes!(mailboxes::search))
         .routes(routes!(mailboxes::get_mailbox, mailboxes::update))
         .routes(routes!(mailboxes::tacit_renewal))

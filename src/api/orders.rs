@@ -361,12 +361,12 @@ async fn existing(
     Ok(created(status, &location, Order::from(order)))
 }
 
-fn no_order(number: &OrderNumber) -> Problem {
+pub(super) fn no_order(number: &OrderNumber) -> Problem {
     crate::error::AppError::no_order(number).into()
 }
 
 /// An order number from the address, read as the pages read it (`AppError::order_asked`).
-fn order_asked(number: &str) -> Result<OrderNumber, Problem> {
+pub(super) fn order_asked(number: &str) -> Result<OrderNumber, Problem> {
     Ok(crate::error::AppError::order_asked(number)?)
 }
 
@@ -498,6 +498,9 @@ pub async fn upload_signed(
         Fulfilment::NotBooked => Err(not_booked()),
         Fulfilment::File(e) => refused(e.code(), e.to_string()),
         Fulfilment::Signature(e) => refused(e.code(), e.to_string()),
+        Fulfilment::MissingDocuments(missing) => {
+            refused("documenti_mancanti", crate::domain::documents::missing_message(&missing))
+        }
     }
 }
 

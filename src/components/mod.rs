@@ -3,6 +3,7 @@
 
 pub mod availability;
 pub mod contract;
+pub mod documents;
 pub mod islands;
 pub mod links;
 pub mod not_found;

@@ -14,6 +14,8 @@ pub mod offers;
 #[cfg(feature = "ssr")]
 pub mod order_contract;
 pub mod order_detail;
+#[cfg(feature = "ssr")]
+pub mod order_documents;
 pub mod organisations;
 pub mod recent;
 pub mod reports;

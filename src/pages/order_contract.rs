@@ -73,5 +73,6 @@ pub async fn upload(
         Fulfilment::NotBooked => back(order_refused(&number, ContractRefusal::NotBooked)),
         Fulfilment::File(why) => refused(why),
         Fulfilment::Signature(why) => back(order_refused(&number, ContractRefusal::Signature(why))),
+        Fulfilment::MissingDocuments(_) => back(order_refused(&number, ContractRefusal::MissingDocuments)),
     }
 }

@@ -102,6 +102,10 @@ fn OrderView(order: OrderDetail) -> impl IntoView {
             state=order.state
             signed=order.contract
         />
+        <crate::components::documents::OrderDocumentsSection
+            number=order.number.clone()
+            page=crate::routes::DocumentsPage::Order(order.number.clone())
+        />
         {(!order.products.is_empty())
             .then(|| {
                 view! {
@@ -235,6 +239,9 @@ fn ContractOutcome() -> impl IntoView {
             ContractRefusal::Signature(e) => format!("{e}. L'ordine non è cambiato."),
             ContractRefusal::NotBooked => {
                 "Il contratto si carica solo per un ordine PRENOTATO: l'ordine non è cambiato.".into()
+            }
+            ContractRefusal::MissingDocuments => {
+                "Mancano documenti richiesti per l'evasione (elencati in «Documenti»): caricarli con «Carica documentazione» prima del contratto firmato. L'ordine non è cambiato.".into()
             }
         };
         Some(

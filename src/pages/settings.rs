@@ -165,7 +165,7 @@ fn SettingsEditor(form: SettingsForm, refused_fields: bool) -> impl IntoView {
                             value=value
                             touched=touched
                             error=error
-                            required=true
+                            required=!f.optional()
                             inputmode=if numeric { Some("numeric") } else { None }
                         />
                     }

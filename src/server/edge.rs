@@ -26,6 +26,10 @@ use chrono::Utc;
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Largest file upload (a CSV of mailboxes, a signed contract), with room for the form around it.
 pub const UPLOAD_LIMIT: usize = crate::domain::csv_file::MAX_FILE_BYTES + 1024 * 1024;
+/// Largest upload of an order's document: twice the largest document, so that a file somewhat
+/// too large reaches the page that names it and says why (only the allowed size of it is kept
+/// in memory, the rest is read and dropped).
+pub const DOCUMENT_LIMIT: usize = 2 * crate::domain::documents::DOCUMENT_MAX_BYTES + 1024 * 1024;
 
 /// Paths reachable without a session besides the login: the WASM bundle, styles, static files.
 const PUBLIC_PREFIXES: [&str; 2] = ["/pkg/", "/favicon"];

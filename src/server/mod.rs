@@ -130,6 +130,16 @@ pub fn spawn_housekeeping(
             if let Err(e) = store.recount_disk_usage(hour).await {
                 tracing::error!("disk usage count: {e}");
             }
+            // A cancelled order's documents (personal data) go after the retention period.
+            let retention = store.settings_in_force().await.map(|s| s.document_retention_days);
+            match retention {
+                Ok(days) => match store.purge_cancelled_documents(days).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("{n} documents of cancelled orders removed"),
+                    Err(e) => tracing::error!("documents' purge: {e}"),
+                },
+                Err(e) => tracing::error!("documents' purge: {e}"),
+            }
             match store.purge(KEEP_DAYS).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} expired sessions, old links, sent e-mails and drafts removed"),

@@ -45,6 +45,10 @@ pub fn build(state: AppState) -> axum::Router {
         .route(routes::pattern::UPLOAD_CSV, post(crate::pages::wizard::csv_routes::upload))
         .route(routes::pattern::CONTRACT_UPLOAD, post(crate::pages::order_contract::upload))
         .layer(from_fn_with_state(edge::UPLOAD_LIMIT, edge::body_limit));
+    // An order's documents, up to 10 MB each.
+    let documents = axum::Router::new()
+        .route(routes::pattern::ORDER_DOCUMENTS, post(crate::pages::order_documents::upload))
+        .layer(from_fn_with_state(edge::DOCUMENT_LIMIT, edge::body_limit));
     // Pages, server functions and files; forms get the general limit.
     let pages = axum::Router::new()
         .route(routes::CSV_TEMPLATE, get(csv_template))
@@ -56,6 +60,8 @@ pub fn build(state: AppState) -> axum::Router {
         .route(routes::pattern::ERROR_REPORT, get(crate::pages::wizard::csv_routes::error_report))
         .route(routes::pattern::CONTRACT_PDF, get(crate::pages::order_contract::download))
         .route(routes::pattern::SIGNED_CONTRACT, get(crate::pages::order_contract::download_signed))
+        .route(routes::pattern::ORDER_DOCUMENT, get(crate::pages::order_documents::download))
+        .route(routes::pattern::ORDER_DOCUMENT_REMOVE, post(crate::pages::order_documents::remove))
         .leptos_routes_with_context(&state, routes, || (), {
             let options = options.clone();
             move || shell(options.clone())
@@ -73,9 +79,10 @@ pub fn build(state: AppState) -> axum::Router {
         )
         .layer(from_fn_with_state(edge::BODY_LIMIT, edge::body_limit));
     let app = uploads
+        .merge(documents)
         .merge(pages)
-        // The extractors' own limit (multipart, forms) is the largest of the two above.
-        .layer(DefaultBodyLimit::max(edge::UPLOAD_LIMIT))
+        // The extractors' own limit (multipart, forms) is the largest of those above.
+        .layer(DefaultBodyLimit::max(edge::DOCUMENT_LIMIT))
         .layer(from_fn_with_state(state.clone(), edge::session))
         .layer(from_fn_with_state(state.clone(), edge::throttle_credentials))
         .layer(from_fn(edge::csrf))

@@ -17,6 +17,21 @@ fn session_hash() -> Option<String> {
 /// refusal is still shown), so that a session cannot fill the table with request bodies.
 pub const MAX_KEPT_BYTES: usize = 64 * 1024;
 
+/// [`keep`] for a plain route (no server function's context): the session from `headers`.
+pub async fn keep_from<T: Serialize>(
+    store: &crate::store::Store,
+    headers: &http::HeaderMap,
+    form: &str,
+    value: &T,
+) -> Result<(), AppError> {
+    let Some(token) = super::auth::token_from(headers) else { return Err(AppError::Unauthorized) };
+    let data = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
+    if data.len() <= MAX_KEPT_BYTES {
+        store.stash_form(&token_hash(&token), form, &data).await?;
+    }
+    Ok(())
+}
+
 /// Keeps `value` as what form `form` last held for this session.
 pub async fn keep<T: Serialize>(form: &str, value: &T) -> Result<(), AppError> {
     let Some(session) = session_hash() else { return Err(AppError::Unauthorized) };

@@ -32,6 +32,8 @@ pub enum Fulfilment {
     File(ContractFileError),
     /// The signature, the signer or the document is not the one expected.
     Signature(SignatureRefusal),
+    /// The order lacks documents the settings require: nothing changed.
+    MissingDocuments(Vec<crate::domain::documents::DocumentType>),
 }
 
 /// Fulfils order `number` with the contract uploaded as `file_name`, once it is checked.
@@ -49,13 +51,15 @@ pub async fn fulfil(
         Upload::Signature(why) => return Ok(Fulfilment::Signature(why)),
     };
     let mail = crate::server::mail::link_mail(&state.public_url);
-    match state.store.fulfil_order(op, number, &contract, crate::server::today(), &mail).await {
+    let required = state.store.settings_in_force().await?.required_documents;
+    match state.store.fulfil_order(op, number, &contract, crate::server::today(), &mail, &required).await {
         Ok(_) => {
             // The holders' links leave now, not at the mailer's next round.
             state.mailer.wake();
             Ok(Fulfilment::Fulfilled)
         }
         Err(FulfilError::NotBooked(_)) => Ok(Fulfilment::NotBooked),
+        Err(FulfilError::MissingDocuments(missing)) => Ok(Fulfilment::MissingDocuments(missing)),
         Err(FulfilError::NotFound) => Err(AppError::no_order(number)),
         Err(FulfilError::Store(e)) => Err(e.into()),
     }

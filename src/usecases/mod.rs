@@ -25,6 +25,7 @@ pub mod activation;
 pub mod api_keys;
 pub mod catalogue;
 pub mod contracts;
+pub mod documents;
 pub mod domains;
 pub mod drafts;
 pub mod mailbox_edit;

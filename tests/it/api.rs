@@ -425,6 +425,10 @@ async fn the_openapi_document_matches_the_router() {
         ("GET", "/orders/{number}/contract"),
         ("PUT", "/orders/{number}/signed-contract"),
         ("POST", "/orders/{number}/cancel"),
+        // Issue 27: an order's documents.
+        ("PUT", "/orders/{number}/documents"),
+        ("GET", "/orders/{number}/documents"),
+        ("GET", "/orders/{number}/documents/{id}"),
         ("PATCH", "/mailboxes/{userid}"),
         ("PUT", "/mailboxes/{userid}/tacit-renewal"),
         ("GET", "/mailboxes"),

@@ -69,7 +69,7 @@ async fn pages_on(store: &Store) {
     let fulfilled = booked_order(store, &["evasaisole@legalmail.it"]).await;
     let today = pec_manager::server::today();
     store
-        .fulfil_order(&op, &fulfilled, &common::signed_pdf(), today, &mail::link_mail("http://x"))
+        .fulfil_order(&op, &fulfilled, &common::signed_pdf(), today, &mail::link_mail("http://x"), &[])
         .await
         .unwrap();
 

@@ -11,6 +11,7 @@ mod cli;
 mod common;
 mod customers;
 mod dns;
+mod documents;
 mod domains;
 mod faults;
 mod islands;

@@ -18,7 +18,7 @@ pub(crate) async fn active(store: &Store, set: &[(&str, &str, &str)]) -> Vec<Use
     common::book(store, &op, &id).await;
     let number = store.load_draft(&id).await.unwrap().unwrap().order_number.unwrap();
     let pdf: SignedContract = common::signed_pdf();
-    store.fulfil_order(&op, &number, &pdf, TODAY, &mail::link_mail("http://x")).await.unwrap();
+    store.fulfil_order(&op, &number, &pdf, TODAY, &mail::link_mail("http://x"), &[]).await.unwrap();
     let order = store.order(op.scope(), &number).await.unwrap().unwrap();
     let mut ids = Vec::new();
     for (m, (_, expires, state)) in order.mailboxes.iter().zip(set) {

@@ -9,6 +9,7 @@ pub mod csv_file;
 pub mod customers;
 pub mod dates;
 pub mod dns;
+pub mod documents;
 pub mod domains;
 pub mod fields;
 pub mod forms;

@@ -32,6 +32,10 @@ pub struct Settings {
     pub reminder_days: Vec<i64>,
     /// Days a revoked mailbox's mail is kept on the mail platform before it is removed.
     pub mail_retention_days: i64,
+    /// The documents an order needs before its signed contract fulfils it (none by default).
+    pub required_documents: Vec<crate::documents::DocumentType>,
+    /// Days a cancelled order's documents are kept before they are removed.
+    pub document_retention_days: i64,
 }
 
 impl Default for Settings {
@@ -50,6 +54,8 @@ impl Default for Settings {
             renewal_grace_days: 30,
             reminder_days: vec![60, 30, 7],
             mail_retention_days: 90,
+            required_documents: Vec::new(),
+            document_retention_days: 90,
         }
     }
 }
@@ -77,12 +83,14 @@ pub enum SettingField {
     RenewalGraceDays,
     ReminderDays,
     MailRetentionDays,
+    RequiredDocuments,
+    DocumentRetentionDays,
 }
 
 pub const ORDER_NUMBER_MAX: i64 = 99_999_999;
 
 impl SettingField {
-    pub const ALL: [SettingField; 13] = [
+    pub const ALL: [SettingField; 15] = [
         Self::UseridPrefix,
         Self::NextOrderNumber,
         Self::CsvMaxMb,
@@ -96,6 +104,8 @@ impl SettingField {
         Self::RenewalGraceDays,
         Self::ReminderDays,
         Self::MailRetentionDays,
+        Self::RequiredDocuments,
+        Self::DocumentRetentionDays,
     ];
 
     pub fn key(self) -> &'static str {
@@ -113,6 +123,8 @@ impl SettingField {
             Self::RenewalGraceDays => "renewal_grace_days",
             Self::ReminderDays => "reminder_days",
             Self::MailRetentionDays => "mail_retention_days",
+            Self::RequiredDocuments => "required_documents",
+            Self::DocumentRetentionDays => "document_retention_days",
         }
     }
 
@@ -131,14 +143,26 @@ impl SettingField {
             Self::RenewalGraceDays => "Giorni di tolleranza per il rinnovo dopo la scadenza",
             Self::ReminderDays => "Promemoria di scadenza (giorni prima)",
             Self::MailRetentionDays => "Conservazione della posta delle caselle revocate (giorni)",
+            Self::RequiredDocuments => "Documenti richiesti per l'evasione",
+            Self::DocumentRetentionDays => "Conservazione dei documenti degli ordini annullati (giorni)",
         }
+    }
+
+    /// Whether the field may be left empty (none of the documents is required).
+    pub fn optional(self) -> bool {
+        self == Self::RequiredDocuments
     }
 
     /// The numeric range, for number fields.
     pub fn range(self) -> Option<(i64, i64)> {
         match self {
-            Self::UseridPrefix | Self::DnsMx | Self::DnsSpf | Self::ReminderDays => None,
+            Self::UseridPrefix
+            | Self::DnsMx
+            | Self::DnsSpf
+            | Self::ReminderDays
+            | Self::RequiredDocuments => None,
             Self::RenewalGraceDays => Some((0, 365)),
+            Self::DocumentRetentionDays => Some((0, 3650)),
             Self::MailRetentionDays => Some((0, 3650)),
             Self::NextOrderNumber => Some((1, ORDER_NUMBER_MAX)),
             Self::CsvMaxMb => Some((1, 5)),
@@ -164,6 +188,10 @@ impl SettingField {
             Self::DnsSpf => s.dns_spf.clone(),
             Self::RenewalGraceDays => s.renewal_grace_days.to_string(),
             Self::MailRetentionDays => s.mail_retention_days.to_string(),
+            Self::DocumentRetentionDays => s.document_retention_days.to_string(),
+            Self::RequiredDocuments => {
+                s.required_documents.iter().map(|t| t.code().to_lowercase()).collect::<Vec<_>>().join(", ")
+            }
             Self::ReminderDays => {
                 s.reminder_days.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             }
@@ -188,6 +216,10 @@ impl SettingField {
                 s.reminder_days = reminder_days(text)?;
                 return Ok(());
             }
+            Self::RequiredDocuments => {
+                s.required_documents = crate::documents::required_types(text)?;
+                return Ok(());
+            }
             _ => {}
         }
         let (min, max) = self.range().unwrap_or((0, 0));
@@ -198,8 +230,13 @@ impl SettingField {
             .filter(|n| (min..=max).contains(n) && t.len() <= 9)
             .ok_or_else(|| format!("Un numero intero da {min} a {max}"))?;
         match self {
-            Self::UseridPrefix | Self::DnsMx | Self::DnsSpf | Self::ReminderDays => {}
+            Self::UseridPrefix
+            | Self::DnsMx
+            | Self::DnsSpf
+            | Self::ReminderDays
+            | Self::RequiredDocuments => {}
             Self::RenewalGraceDays => s.renewal_grace_days = n,
+            Self::DocumentRetentionDays => s.document_retention_days = n,
             Self::MailRetentionDays => s.mail_retention_days = n,
             Self::NextOrderNumber => s.next_order_number = n,
             Self::CsvMaxMb => s.csv_max_mb = n,
@@ -362,6 +399,8 @@ mod tests {
             ("reminder_days", "60, 0"),
             ("reminder_days", "1 2 3 4 5 6"),
             ("reminder_days", ""),
+            ("required_documents", "passaporto"),
+            ("document_retention_days", "-1"),
         ] {
             let mut f = form_of(&Settings::default());
             f.insert(key.into(), bad.into());

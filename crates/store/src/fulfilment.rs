@@ -57,6 +57,9 @@ pub enum FulfilError {
     NotFound,
     #[error("L'ordine è {0}: il contratto si carica solo per un ordine PRENOTATO")]
     NotBooked(String),
+    /// The documents the settings require that the order lacks: nothing changed.
+    #[error("Documenti mancanti")]
+    MissingDocuments(Vec<pec_domain::documents::DocumentType>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -117,6 +120,7 @@ impl Store {
         contract: &SignedContract,
         today: Date,
         link_mail: &LinkMail,
+        required: &[pec_domain::documents::DocumentType],
     ) -> Result<usize, FulfilError> {
         let mut tx = self.begin_write().await?;
         let OrderRow { id: order_id, state, expiry_year, offer_id, organisation_id } =
@@ -132,6 +136,13 @@ impl Store {
         if claimed != 1 {
             tx.rollback().await?;
             return Err(FulfilError::NotBooked(state));
+        }
+        // After the order's row is claimed: a document removed meanwhile waited for this.
+        let present = crate::documents::document_types_in(&mut tx, order_id).await?;
+        let missing = pec_domain::documents::missing_types(required, &present);
+        if !missing.is_empty() {
+            tx.rollback().await?;
+            return Err(FulfilError::MissingDocuments(missing));
         }
         let (signer, verified) = match &contract.signature {
             SignatureCheck::Verified(s) => (Some(s), 1_i64),

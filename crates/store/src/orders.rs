@@ -584,13 +584,15 @@ impl Store {
         };
         let order_id: i64 = row.try_get("id")?;
         let organisation_id: i64 = row.try_get("organisation_id")?;
-        let done = sqlx::query("UPDATE orders SET state = $1 WHERE id = $2 AND state = $3")
-            .bind(OrderState::Annullato.code())
-            .bind(order_id)
-            .bind(OrderState::Prenotato.code())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let done =
+            sqlx::query("UPDATE orders SET state = $1, cancelled_at = $4 WHERE id = $2 AND state = $3")
+                .bind(OrderState::Annullato.code())
+                .bind(order_id)
+                .bind(OrderState::Prenotato.code())
+                .bind(now())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if done != 1 {
             tx.rollback().await?;
             return Ok(false);

@@ -46,6 +46,8 @@ fn Summary(order: OrderDetail) -> impl IntoView {
     // The summary's own address, from the page the user is on.
     let here = leptos_router::hooks::use_location().pathname.get_untracked();
     let page_link = move |p: usize| format!("{here}?pagina={p}#prodotto");
+    let draft =
+        use_params_map().with_untracked(|p| p.get("draft")).and_then(|d| crate::domain::DraftId::parse(&d));
     view! {
         <h2>"Riepilogo ordine"</h2>
         <p class="success" role="status">
@@ -102,6 +104,15 @@ fn Summary(order: OrderDetail) -> impl IntoView {
             state=order.state
             signed=order.contract
         />
+        {draft
+            .map(|draft| {
+                view! {
+                    <crate::components::documents::OrderDocumentsSection
+                        number=order.number.clone()
+                        page=crate::routes::DocumentsPage::Summary(draft)
+                    />
+                }
+            })}
         <p>"La invitiamo a stampare questa pagina e a conservarla."</p>
         <p class="no-print">
             "È possibile verificare la corretta attivazione delle caselle consultando la richiesta nelle "

@@ -16,13 +16,13 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
 
         // Another organisation's operator cannot, and nothing changes.
         assert!(matches!(
-            store.fulfil_order(&beta, &number, &pdf(), today, &link).await,
+            store.fulfil_order(&beta, &number, &pdf(), today, &link, &[]).await,
             Err(FulfilError::NotFound)
         ));
         let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
         assert_eq!((order.state.code(), order.contract), ("PRENOTATO", false));
 
-        assert_eq!(store.fulfil_order(&alfa, &number, &pdf(), today, &link).await.unwrap(), 2);
+        assert_eq!(store.fulfil_order(&alfa, &number, &pdf(), today, &link, &[]).await.unwrap(), 2);
         let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
         assert_eq!((order.state.code(), order.contract), ("EVASO", true));
         let m = store.mailbox(alfa.scope(), &order.mailboxes[0].userid).await.unwrap().unwrap();
@@ -36,7 +36,7 @@ async fn the_signed_contract_activates_and_each_holder_sets_a_password_once() {
         assert_eq!(signed, pdf().data);
         // Once only.
         assert!(matches!(
-            store.fulfil_order(&alfa, &number, &pdf(), today, &link).await,
+            store.fulfil_order(&alfa, &number, &pdf(), today, &link, &[]).await,
             Err(FulfilError::NotBooked(s)) if s == "EVASO"
         ));
 
@@ -137,7 +137,7 @@ async fn password_links_last_as_long_as_the_settings_say() {
         });
         let before = chrono::Utc::now();
         store
-            .fulfil_order(&alfa, &number, &pdf(), Date { year: 2026, month: 11, day: 26 }, &*link)
+            .fulfil_order(&alfa, &number, &pdf(), Date { year: 2026, month: 11, day: 26 }, &*link, &[])
             .await
             .unwrap();
         let after = chrono::Utc::now();

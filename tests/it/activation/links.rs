@@ -31,7 +31,7 @@ async fn password_links_die_with_suspension_revocation_and_a_new_address() {
         let alfa = common::operator(&store, "alfa").await;
         let (tokens, link) = capturing_link_mail();
         let today = Date { year: 2026, month: 11, day: 26 };
-        store.fulfil_order(&alfa, &number, &pdf(), today, &*link).await.unwrap();
+        store.fulfil_order(&alfa, &number, &pdf(), today, &*link, &[]).await.unwrap();
         let tokens = tokens.lock().unwrap().clone();
         let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
         let userid = |i: usize| order.mailboxes[i].userid.clone();

@@ -197,7 +197,10 @@ async fn concurrent_double_submits_get_the_normal_answer() {
 
             let number = booked_order(&store, &[&format!("attiva{n}x{round}@legalmail.it")]).await;
             let today = Date { year: 2026, month: 11, day: 26 };
-            store.fulfil_order(&alfa, &number, &pdf(), today, &mail::link_mail("http://x")).await.unwrap();
+            store
+                .fulfil_order(&alfa, &number, &pdf(), today, &mail::link_mail("http://x"), &[])
+                .await
+                .unwrap();
             let userid =
                 store.order(alfa.scope(), &number).await.unwrap().unwrap().mailboxes[0].userid.clone();
             let (a, b) = tokio::join!(

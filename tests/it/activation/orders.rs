@@ -27,7 +27,7 @@ async fn cancel_expiry_recent_activity_and_search() {
             booked_order(&store, &[&format!("scade{n}@legalmail.it"), &format!("resta{n}@legalmail.it")])
                 .await;
         let today = Date { year: 2026, month: 11, day: 26 };
-        store.fulfil_order(&alfa, &number, &pdf(), today, &mail::link_mail("http://x")).await.unwrap();
+        store.fulfil_order(&alfa, &number, &pdf(), today, &mail::link_mail("http://x"), &[]).await.unwrap();
         let order = store.order(alfa.scope(), &number).await.unwrap().unwrap();
         let (gone, kept) = (&order.mailboxes[0].userid, &order.mailboxes[1].userid);
         store
@@ -178,6 +178,7 @@ async fn a_booked_order_with_attached_rows_is_cancelled_and_moves_keep_states_ap
                 &pdf(),
                 Date { year: 2026, month: 11, day: 26 },
                 &mail::link_mail("http://x"),
+                &[],
             )
             .await
             .unwrap();

@@ -53,7 +53,7 @@ async fn active_mailboxes(store: &Store, names: &[String]) -> (Vec<UserId>, Vec<
         Mail { recipient: String::new(), subject: "link".into(), body: String::new() }
     });
     let today = Date { year: 2026, month: 11, day: 26 };
-    store.fulfil_order(&op, &number, &common::signed_pdf(), today, &*link).await.unwrap();
+    store.fulfil_order(&op, &number, &common::signed_pdf(), today, &*link, &[]).await.unwrap();
     let order = store.order(op.scope(), &number).await.unwrap().unwrap();
     let userids = order.mailboxes.iter().map(|m| m.userid.clone()).collect();
     let tokens = tokens.lock().unwrap().clone();
