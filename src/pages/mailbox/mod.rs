@@ -447,8 +447,7 @@ fn EditSection(mailbox: MailboxDetail) -> impl IntoView {
     let mailbox = StoredValue::new(mailbox);
     move || {
         if !editing.get() {
-            let href =
-                mailbox.with_value(|m| format!("{}?modifica=1#modifica", crate::routes::mailbox(&m.userid)));
+            let href = mailbox.with_value(|m| crate::routes::mailbox_editing(&m.userid));
             return view! {
                 <p>
                     <a href=href>"Modifica dati"</a>
