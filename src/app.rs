@@ -17,6 +17,7 @@ use crate::pages::mailbox::MailboxPage;
 use crate::pages::offers::OffersPage;
 use crate::pages::order_detail::OrderPage;
 use crate::pages::organisations::OrganisationsPage;
+use crate::pages::profile::ProfilePage;
 use crate::pages::recent::RecentPage;
 use crate::pages::reports::ReportsPage;
 use crate::pages::search::SearchPageView;
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <NotFoundPage /> }>
                         <Route path=path!("") view=HomePage ssr=ssr.clone() />
                         <Route path=path!("/accesso") view=LoginPage ssr=ssr.clone() />
+                        <Route path=path!("/profilo") view=ProfilePage ssr=ssr.clone() />
                         <Route path=path!("/attiva") view=ActivationPage ssr=ssr.clone() />
                         <Route path=path!("/configurazione") view=ConfigurationPage ssr=ssr.clone() />
                         <Route path=path!("/configurazione/operatori") view=OperatorsPage ssr=ssr.clone() />

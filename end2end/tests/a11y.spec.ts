@@ -48,6 +48,7 @@ const PAGES: [string, string][] = [
   ["/configurazione/chiavi-api", "Chiavi API"],
   ["/configurazione/registro", "Registro attività"],
   ["/offerte", "Offerte"],
+  ["/profilo", "Il mio profilo"],
   ["/non-esiste", "Pagina non trovata"],
 ];
 

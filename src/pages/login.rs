@@ -10,11 +10,16 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "accedi")]
 pub async fn login(username: String, password: String, next: String) -> Result<(), AppError> {
     let state = crate::server::state()?;
-    let source = use_context::<http::request::Parts>()
-        .and_then(|p| state.throttle.client_ip(&p))
-        .map(|ip| ip.to_string())
+    let parts = use_context::<http::request::Parts>();
+    let source =
+        parts.as_ref().and_then(|p| state.throttle.client_ip(p)).map(|ip| ip.to_string()).unwrap_or_default();
+    let browser = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(http::header::USER_AGENT))
+        .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let signed = crate::server::auth::sign_in(&state, &username, &password, &next, &source).await?;
+    let client = crate::store::SessionClient::new(&source, browser);
+    let signed = crate::server::auth::sign_in(&state, &username, &password, &next, &client).await?;
     let cookie = signed.cookie.and_then(|c| http::HeaderValue::from_str(&c).ok());
     if let (Some(cookie), Some(res)) = (cookie, use_context::<leptos_axum::ResponseOptions>()) {
         res.append_header(http::header::SET_COOKIE, cookie);
@@ -130,6 +135,9 @@ pub fn SessionBar() -> impl IntoView {
                                     {op.display_name.clone()} " · " {op.organisation_name.clone()} " · "
                                     {op.role.label()}
                                 </span>
+                                <a href=crate::routes::PROFILE class="profile-link">
+                                    "Il mio profilo"
+                                </a>
                                 <form method="post" action=Logout::url()>
                                     <button type="submit" class="logout">
                                         "Esci"

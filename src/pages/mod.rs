@@ -17,6 +17,7 @@ pub mod order_detail;
 #[cfg(feature = "ssr")]
 pub mod order_documents;
 pub mod organisations;
+pub mod profile;
 pub mod recent;
 pub mod reports;
 pub mod search;

@@ -23,6 +23,8 @@ pub use outcomes::*;
 /// The home page.
 pub const HOME: &str = "/";
 pub const LOGIN: &str = "/accesso";
+/// "Il mio profilo".
+pub const PROFILE: &str = "/profilo";
 pub const NEW_REQUEST: &str = "/richiesta";
 /// "Attiva identità/utenza".
 pub const ACTIVATION: &str = "/attiva";
@@ -60,9 +62,10 @@ pub const CSV_TEMPLATE: &str = "/richiesta/modello.csv";
 
 /// Every page's pattern, as the app's router (`src/app.rs`, whose `path!` takes literals) has
 /// them: `tests/it/routes.rs` holds the router's list equal to this one.
-pub const PAGES: [&str; 24] = [
+pub const PAGES: [&str; 25] = [
     HOME,
     LOGIN,
+    PROFILE,
     ACTIVATION,
     CONFIGURATION,
     OPERATORS,
@@ -330,6 +333,14 @@ pub fn documents_after(page: &DocumentsPage, notice: DocumentNotice) -> String {
 
 pub fn order_refused(number: &OrderNumber, why: ContractRefusal) -> String {
     format!("{}?errore={}", order(number), why.code())
+}
+
+/// "Il mio profilo" after one of its forms: done, or refused (`?esito=`, `?errore=`).
+pub fn profile_after(notice: ProfileNotice) -> String {
+    match notice {
+        ProfileNotice::Refused(why) => format!("{PROFILE}?errore={}#cambia-password", why.code()),
+        done => format!("{PROFILE}?esito={}", done.code()),
+    }
 }
 
 /// "Dettaglio casella" with "Modifica dati" open (without JavaScript the form is a page state).

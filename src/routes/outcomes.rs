@@ -3,6 +3,7 @@
 //! other place for it, the Italian text. Only `routes` writes them into addresses; the pages
 //! read them back with `from_code`.
 
+use crate::domain::auth::PasswordChangeRefusal;
 use crate::domain::contract::{ContractFileError, SignatureRefusal};
 use crate::domain::documents::DocumentRefusal;
 
@@ -183,5 +184,45 @@ impl MailboxNotice {
                 get(key).as_deref() == Some(value)
             })
             .collect()
+    }
+}
+
+/// What "Il mio profilo" says after one of its forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileNotice {
+    PasswordChanged,
+    SessionEnded,
+    OthersEnded,
+    /// "Cambia password" changed nothing.
+    Refused(PasswordChangeRefusal),
+}
+
+impl ProfileNotice {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::PasswordChanged => "password",
+            Self::SessionEnded => "sessione",
+            Self::OthersEnded => "sessioni",
+            Self::Refused(why) => why.code(),
+        }
+    }
+
+    /// From the page's `esito` and `errore`.
+    pub fn from_query(esito: Option<&str>, errore: Option<&str>) -> Option<Self> {
+        if let Some(why) = errore.and_then(PasswordChangeRefusal::from_code) {
+            return Some(Self::Refused(why));
+        }
+        [Self::PasswordChanged, Self::SessionEnded, Self::OthersEnded]
+            .into_iter()
+            .find(|n| Some(n.code()) == esito)
+    }
+
+    pub fn text(self) -> String {
+        match self {
+            Self::PasswordChanged => "Password cambiata. Le altre sessioni sono state terminate.".into(),
+            Self::SessionEnded => "Sessione terminata.".into(),
+            Self::OthersEnded => "Tutte le altre sessioni sono state terminate.".into(),
+            Self::Refused(why) => why.message(),
+        }
     }
 }

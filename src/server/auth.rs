@@ -129,8 +129,9 @@ pub async fn login(
     settings: &crate::domain::settings::Settings,
     username: &str,
     password: &str,
-    source: &str,
+    client: &crate::store::SessionClient,
 ) -> Result<LoginOutcome, AppError> {
+    let source = client.address.as_str();
     let username = username.trim().to_lowercase();
     if username.chars().count() > USERNAME_MAX || password.len() > PASSWORD_INPUT_MAX {
         // Recorded once, cut short: a long name must not fill the append-only log.
@@ -160,11 +161,12 @@ pub async fn login(
             store.forget_login_failures(&username, source).await?;
             let token = new_token();
             store
-                .create_session(
+                .create_session_from(
                     &token_hash(&token),
                     r.operator.id,
                     &stamp(now + Duration::minutes(settings.session_idle_minutes)),
                     &stamp(now + Duration::hours(settings.session_max_hours)),
+                    client,
                     &audit("LOGIN"),
                 )
                 .await?;
@@ -203,11 +205,11 @@ pub async fn sign_in(
     username: &str,
     password: &str,
     next: &str,
-    source: &str,
+    client: &crate::store::SessionClient,
 ) -> Result<SignIn, AppError> {
     use crate::routes::{login_refused, LoginRefusal};
     let settings = state.store.settings_in_force().await?;
-    let refusal = match login(&state.store, &state.throttle, &settings, username, password, source).await {
+    let refusal = match login(&state.store, &state.throttle, &settings, username, password, client).await {
         Ok(LoginOutcome::Success { token, .. }) => {
             let max_age = Duration::hours(settings.session_max_hours);
             let cookie = Some(session_cookie(&token, max_age, state.secure_cookies));
@@ -251,6 +253,12 @@ pub fn expired_cookie(secure: bool) -> String {
 }
 
 /// The session token of a request, from its cookie.
+/// The stored hash of the current request's session (a server function's context).
+pub fn current_session_hash() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    token_from(&parts.headers).map(|t| token_hash(&t))
+}
+
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)

@@ -34,6 +34,7 @@ pub mod names;
 pub mod operators;
 pub mod orders;
 pub mod organisations;
+pub mod profile;
 pub mod renewals;
 pub mod rules;
 pub mod settings;

@@ -200,6 +200,61 @@ pub struct NewOperatorFields {
     pub role: Role,
 }
 
+/// One live session of an operator, as "Sessioni attive" shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    /// Its public name (not its token, nor the token's hash).
+    pub id: String,
+    pub started_at: crate::dates::Timestamp,
+    pub last_seen_at: crate::dates::Timestamp,
+    /// The address it was opened from, and the browser's own description ("" if unknown).
+    pub address: String,
+    pub browser: String,
+    /// The session of the page showing the list.
+    pub current: bool,
+}
+
+/// Why "Cambia password" changed nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PasswordChangeRefusal {
+    /// The current password is not the one given.
+    WrongCurrent,
+    /// The new password breaks the rules.
+    Rules,
+    /// The new password and its repetition differ.
+    Mismatch,
+    /// The new password is the current one.
+    Same,
+}
+
+impl PasswordChangeRefusal {
+    pub const ALL: [Self; 4] = [Self::WrongCurrent, Self::Rules, Self::Mismatch, Self::Same];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::WrongCurrent => "attuale",
+            Self::Rules => "regole",
+            Self::Mismatch => "diverse",
+            Self::Same => "uguale",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            Self::WrongCurrent => "La password attuale non è corretta: la password non è cambiata.".into(),
+            Self::Rules => format!(
+                "La nuova password deve avere da {PASSWORD_MIN} a {PASSWORD_MAX} caratteri: la password non è cambiata."
+            ),
+            Self::Mismatch => "Le due nuove password non coincidono: la password non è cambiata.".into(),
+            Self::Same => "La nuova password è uguale a quella attuale: sceglierne un'altra.".into(),
+        }
+    }
+}
+
 /// Checks "Nuovo operatore" as typed (the password only for its length: it is hashed, never kept).
 pub fn new_operator(
     username: &str,

@@ -58,7 +58,7 @@ pub use outbox::{Mail, QueuedMail};
 pub use pool::closed_in_transaction;
 pub use renewals::RenewError;
 pub use reports::REPORT_ROWS_MAX;
-pub use sessions::{is_token, new_token, token_hash};
+pub use sessions::{is_token, new_token, session_public_id, token_hash, SessionClient};
 pub use settings::SettingsError;
 
 // Helpers the aggregate files share (each starts with `use super::*`): writing the audit and

@@ -5,6 +5,7 @@ use super::*;
 use pec_domain::auth::Operator;
 use sha2::Digest;
 use sha2::Sha256;
+use sqlx::Row;
 
 /// Only the SHA-256 of a token is stored: a copy of the database opens nothing.
 pub fn token_hash(token: &str) -> String {
@@ -26,6 +27,28 @@ pub fn new_token() -> String {
 /// How often a session's use is written down (last seen, idle expiry): at most once this often.
 pub const SESSION_TOUCH_SECONDS: i64 = 60;
 
+/// Where a session was opened from, as "Sessioni attive" shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionClient {
+    pub address: String,
+    /// The browser's User-Agent (cut and cleaned by [`SessionClient::new`]).
+    pub browser: String,
+}
+
+impl SessionClient {
+    /// The browser's text is cut to 200 characters, without control characters.
+    pub fn new(address: &str, user_agent: &str) -> Self {
+        let browser = user_agent.chars().filter(|c| !c.is_control()).take(200).collect();
+        Self { address: address.chars().take(64).collect(), browser }
+    }
+}
+
+/// The public name of a session on "Sessioni attive": derived from the stored hash, so that
+/// neither the token nor its hash is ever put in a page.
+pub fn session_public_id(token_hash: &str) -> String {
+    self::token_hash(token_hash).chars().take(16).collect()
+}
+
 impl Store {
     /// Opens a session, with the audit line of the login, in one transaction.
     pub async fn create_session(
@@ -36,17 +59,33 @@ impl Store {
         max_expires_at: &str,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
+        let client = SessionClient::default();
+        self.create_session_from(token_hash, operator_id, expires_at, max_expires_at, &client, audit).await
+    }
+
+    /// [`Self::create_session`], noting where it was opened from.
+    pub async fn create_session_from(
+        &self,
+        token_hash: &str,
+        operator_id: i64,
+        expires_at: &str,
+        max_expires_at: &str,
+        client: &SessionClient,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
         let t = now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, operator_id, created_at, last_seen_at, expires_at, max_expires_at) \
-             VALUES ($1, $2, $3, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, operator_id, created_at, last_seen_at, expires_at, max_expires_at, \
+             client_address, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
         )
         .bind(token_hash)
         .bind(operator_id)
         .bind(&t)
         .bind(expires_at)
         .bind(max_expires_at)
+        .bind(&client.address)
+        .bind(&client.browser)
         .execute(&mut *tx)
         .await?;
         audit_in(&mut tx, audit).await?;
@@ -131,6 +170,87 @@ impl Store {
             .bind(form)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// The live sessions of an operator, newest first: (stored hash, row).
+    pub async fn operator_sessions(
+        &self,
+        operator_id: i64,
+    ) -> Result<Vec<(String, pec_domain::auth::SessionRow)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT token_hash, created_at, last_seen_at, client_address, user_agent FROM sessions \
+             WHERE operator_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash",
+        )
+        .bind(operator_id)
+        .bind(now())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let hash: String = r.try_get("token_hash")?;
+                let row = pec_domain::auth::SessionRow {
+                    id: session_public_id(&hash),
+                    started_at: time_of(r, "created_at")?,
+                    last_seen_at: time_of(r, "last_seen_at")?,
+                    address: r.try_get::<Option<String>, _>("client_address")?.unwrap_or_default(),
+                    browser: r.try_get::<Option<String>, _>("user_agent")?.unwrap_or_default(),
+                    current: false,
+                };
+                Ok((hash, row))
+            })
+            .collect()
+    }
+
+    /// Ends sessions of one operator (those whose hash `ends` says), with an audit line, in one
+    /// transaction; how many ended. Every process forgets them at once.
+    pub async fn end_sessions(
+        &self,
+        operator_id: i64,
+        hashes: &[String],
+        audit: &AuditRecord,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut ended = 0;
+        for hash in hashes {
+            ended += sqlx::query("DELETE FROM sessions WHERE token_hash = $1 AND operator_id = $2")
+                .bind(hash)
+                .bind(operator_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        audit_in(&mut tx, audit).await?;
+        announce_in(&mut tx, self.backend, Change::Sessions).await?;
+        tx.commit().await?;
+        self.caches.forget(Change::Sessions);
+        Ok(ended)
+    }
+
+    /// A new password for an operator, whose every session but `keep` ends, with the audit line,
+    /// in one transaction.
+    pub async fn change_password(
+        &self,
+        operator_id: i64,
+        password_hash: &str,
+        keep: &str,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE operators SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(operator_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE operator_id = $1 AND token_hash <> $2")
+            .bind(operator_id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+        audit_in(&mut tx, audit).await?;
+        announce_in(&mut tx, self.backend, Change::Sessions).await?;
+        tx.commit().await?;
+        self.caches.forget(Change::Sessions);
         Ok(())
     }
 

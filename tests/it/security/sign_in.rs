@@ -419,3 +419,107 @@ fn rate_limits_never_read_the_cpus_time_stamp_counter() {
     let lock = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
     assert!(!lock.contains("name = \"quanta\""), "quanta is in the build again: see `cargo tree -i quanta`");
 }
+
+/// Issue 28, Il mio profilo: "Cambia password" checks the current password and the new one
+/// typed twice, then ends every other session of the operator; "Sessioni attive" lists where
+/// each session came from, and a session ended there is dead at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_profile_changes_the_password_and_ends_other_sessions() {
+    use pec_manager::domain::auth::PasswordChangeRefusal;
+    for store in common::stores().await {
+        let app = app(&store);
+        let admin = login(&app, "admin").await;
+        let org = common::operator(&store, "operatore").await.organisation_id;
+        let body = format!(
+            "username=profilo.prova&display_name=Profilo+Prova&role=OPERATORE&organisation={org}&password={}",
+            enc(common::PASSWORD)
+        );
+        let r =
+            send(&app, post("/api/configurazione/nuovo-operatore", &body, Some(&admin), Some(ORIGIN), true))
+                .await;
+        assert!(r.location().contains("creato="), "{}", r.location());
+
+        // Two sessions: one from a browser that says what it is.
+        let mut req = post(
+            "/api/accedi",
+            &format!("username=profilo.prova&password={}&next=%2F", enc(common::PASSWORD)),
+            None,
+            Some(ORIGIN),
+            true,
+        );
+        req.headers_mut().insert(header::USER_AGENT, "Navigatore/1.0 (Prova)".parse().unwrap());
+        let r = send(&app, req).await;
+        let other = r.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+        let mine = login(&app, "profilo.prova").await;
+        let page = send(&app, get("/profilo", Some(&mine))).await.body;
+        assert!(page.contains("<h1>Il mio profilo") && page.contains("Navigatore/1.0 (Prova)"), "{page}");
+        assert!(page.contains("(questa sessione)") && page.contains("Termina sessione 2"), "{page}");
+        assert!(
+            page.contains("class=\"profile-link\">Il mio profilo"),
+            "the session bar links the profile: {page}"
+        );
+
+        let change = |current: &str, new: &str, again: &str| {
+            format!("attuale={}&nuova={}&ripetuta={}", enc(current), enc(new), enc(again))
+        };
+        let new = "una-nuova-password-2026";
+        for (body, why) in [
+            (change("sbagliata-del-tutto", new, new), PasswordChangeRefusal::WrongCurrent),
+            (change(common::PASSWORD, new, "un'altra-password-2026"), PasswordChangeRefusal::Mismatch),
+            (change(common::PASSWORD, "corta", "corta"), PasswordChangeRefusal::Rules),
+            (change(common::PASSWORD, common::PASSWORD, common::PASSWORD), PasswordChangeRefusal::Same),
+        ] {
+            let r = send(&app, post("/api/profilo/password", &body, Some(&mine), Some(ORIGIN), true)).await;
+            assert_eq!(r.location(), format!("/profilo?errore={}#cambia-password", why.code()));
+            // Nothing changed: the other session still works.
+            assert_eq!(send(&app, get("/recenti", Some(&other))).await.status, StatusCode::OK);
+        }
+        let page = send(&app, get("/profilo?errore=attuale", Some(&mine))).await.body;
+        assert!(page.contains("La password attuale non è corretta"), "{page}");
+
+        let r = send(
+            &app,
+            post(
+                "/api/profilo/password",
+                &change(common::PASSWORD, new, new),
+                Some(&mine),
+                Some(ORIGIN),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(r.location(), "/profilo?esito=password");
+        // This session goes on; the other one is over; the new password opens a session.
+        assert_eq!(send(&app, get("/recenti", Some(&mine))).await.status, StatusCode::OK);
+        assert!(send(&app, get("/recenti", Some(&other))).await.location().starts_with("/accesso"));
+        let form = format!("username=profilo.prova&password={}&next=%2F", enc(new));
+        let r = send(&app, post("/api/accedi", &form, None, Some(ORIGIN), true)).await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        let third = r.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+
+        // "Termina" on one session: dead at once. A name that is no session: not found.
+        let op = common::operator(&store, "profilo.prova").await;
+        let sessions = store.operator_sessions(op.id).await.unwrap();
+        assert_eq!(sessions.len(), 2);
+        let third_hash = pec_manager::store::token_hash(third.trim_start_matches("pec_session="));
+        let id = sessions.iter().find(|(h, _)| *h == third_hash).map(|(_, s)| s.id.clone()).expect("third");
+        let r = send(
+            &app,
+            post("/api/profilo/termina", &format!("sessione={id}"), Some(&mine), Some(ORIGIN), true),
+        )
+        .await;
+        assert_eq!(r.location(), "/profilo?esito=sessione");
+        assert!(send(&app, get("/recenti", Some(&third))).await.location().starts_with("/accesso"));
+        let r =
+            send(&app, post("/api/profilo/termina", "sessione=00", Some(&mine), Some(ORIGIN), true)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // Another operator's sessions are out of reach.
+        let alfa = login(&app, "alfa").await;
+        let r = send(&app, post("/api/profilo/termina-altre", "", Some(&alfa), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/profilo?esito=sessioni");
+        assert_eq!(send(&app, get("/recenti", Some(&mine))).await.status, StatusCode::OK);
+        let log = store.audit_entries(op.scope(), &Default::default(), 1, 30).await.unwrap();
+        assert!(log.items.iter().any(|e| e.action == "PASSWORD_CAMBIATA" && e.object_id == "profilo.prova"));
+        assert!(log.items.iter().any(|e| e.action == "SESSIONE_TERMINATA"));
+    }
+}
