@@ -84,7 +84,18 @@ fn Profile(data: ProfileData) -> impl IntoView {
     let query = use_query_map();
     let notice = query.with_untracked(|q| ProfileNotice::from_query(q.get_str("esito"), q.get_str("errore")));
     let ProfileData { me, sessions } = data;
+    let first = me.must_change_password;
     view! {
+        {first
+            .then(|| {
+                view! {
+                    <div class="notice" role="status">
+                        <p>
+                            "La password è stata scelta da un amministratore: cambiarla prima di continuare."
+                        </p>
+                    </div>
+                }
+            })}
         {notice
             .map(|n| {
                 let (class, role) = if matches!(n, ProfileNotice::Refused(_)) {

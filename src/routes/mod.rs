@@ -25,6 +25,8 @@ pub const HOME: &str = "/";
 pub const LOGIN: &str = "/accesso";
 /// "Il mio profilo".
 pub const PROFILE: &str = "/profilo";
+/// Where an operator lands while the password an administrator typed is not yet changed.
+pub const FIRST_PASSWORD: &str = "/profilo#cambia-password";
 pub const NEW_REQUEST: &str = "/richiesta";
 /// "Attiva identità/utenza".
 pub const ACTIVATION: &str = "/attiva";

@@ -36,6 +36,10 @@ const PUBLIC_PREFIXES: [&str; 2] = ["/pkg/", "/favicon"];
 /// The holder's password page and its two server functions: the link's token is the credential.
 const HOLDER_PATHS: [&str; 3] = ["/attiva", "/api/attiva/collegamento", "/api/attiva/password"];
 
+/// What an operator who must change the password given by an administrator may reach: the
+/// profile with its form, and the logout.
+const FIRST_PASSWORD_PATHS: [&str; 3] = [crate::routes::PROFILE, "/api/profilo/password", "/api/esci"];
+
 fn is_public(path: &str) -> bool {
     path == LOGIN_PATH
         || path == LOGIN_API
@@ -128,6 +132,13 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     };
     let path = req.uri().path();
     match operator {
+        // A password an administrator typed is changed before anything else opens.
+        Some(op) if op.must_change_password && !is_public(path) && !FIRST_PASSWORD_PATHS.contains(&path) => {
+            if path.starts_with("/api/") && !accepts_html(req.headers()) {
+                return AppError::Forbidden.into_response();
+            }
+            return Redirect::to(crate::routes::FIRST_PASSWORD).into_response();
+        }
         Some(op) => {
             req.extensions_mut().insert(CurrentOperator(op));
         }

@@ -69,6 +69,8 @@ pub async fn create(
         display_name: &fields.display_name,
         role: fields.role,
         password_hash: &hash,
+        // An administrator typed it; the command line's own first administrator chose theirs.
+        must_change_password: matches!(by, Actor::Operator(_)),
     };
     Ok(match store.create_operator(&new, Some(&record)).await? {
         None => OperatorCreated::Refused(NewOperatorError::Taken),

@@ -67,6 +67,9 @@ pub struct Operator {
     pub organisation_id: i64,
     pub organisation_name: String,
     pub organisation_kind: OrganisationKind,
+    /// The password was typed by an administrator: it must be changed before anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Which organisations' data a query may return.
@@ -298,6 +301,7 @@ mod tests {
             organisation_id: org,
             organisation_name: "O".into(),
             organisation_kind: kind,
+            must_change_password: false,
         }
     }
 

@@ -49,8 +49,14 @@ pub async fn seed_demo(store: &Store, password_hash: &str) -> Result<bool, Store
             .organisation_by_name(organisation)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("organisation {organisation}")))?;
-        let new =
-            NewOperator { organisation_id: org.id, username, display_name: display, role, password_hash };
+        let new = NewOperator {
+            organisation_id: org.id,
+            username,
+            display_name: display,
+            role,
+            password_hash,
+            must_change_password: false,
+        };
         store.create_operator(&new, None).await?;
     }
     // The provider's domains are shared with its resellers.

@@ -26,6 +26,8 @@ pub struct NewOperator<'a> {
     pub display_name: &'a str,
     pub role: Role,
     pub password_hash: &'a str,
+    /// An administrator typed the password: the operator changes it at the first login.
+    pub must_change_password: bool,
 }
 
 /// What [`Store::claim_login_attempt`] decided.
@@ -38,7 +40,7 @@ pub struct AttemptClaim {
 }
 
 pub(crate) const OPERATOR_COLUMNS: &str = "p.id, p.username, p.display_name, p.role, p.organisation_id, \
-     g.name AS organisation_name, g.kind AS organisation_kind";
+     g.name AS organisation_name, g.kind AS organisation_kind, p.must_change_password";
 
 pub(crate) fn operator_from_row(r: &AnyRow) -> Result<Operator, StoreError> {
     let role: String = r.try_get("role")?;
@@ -52,6 +54,7 @@ pub(crate) fn operator_from_row(r: &AnyRow) -> Result<Operator, StoreError> {
         organisation_name: r.try_get("organisation_name")?,
         organisation_kind: OrganisationKind::from_code(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("organisation kind {kind}")))?,
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
@@ -109,8 +112,8 @@ impl Store {
     ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO operators (organisation_id, username, display_name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO operators (organisation_id, username, display_name, role, password_hash, created_at, \
+             must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(new.organisation_id)
         .bind(new.username)
@@ -118,6 +121,7 @@ impl Store {
         .bind(new.role.code())
         .bind(new.password_hash)
         .bind(now())
+        .bind(i64::from(new.must_change_password))
         .fetch_one(&mut *tx)
         .await;
         let id = match done {

@@ -74,8 +74,9 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let created = sqlx::query(
-            "INSERT INTO operators (organisation_id, username, display_name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            // Its password is shown once to the provider's administrator: changed at first login.
+            "INSERT INTO operators (organisation_id, username, display_name, role, password_hash, created_at, \
+             must_change_password) VALUES ($1, $2, $3, $4, $5, $6, 1)",
         )
         .bind(id)
         .bind(&new.username)

@@ -237,7 +237,7 @@ impl Store {
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE operators SET password_hash = $1 WHERE id = $2")
+        sqlx::query("UPDATE operators SET password_hash = $1, must_change_password = 0 WHERE id = $2")
             .bind(password_hash)
             .bind(operator_id)
             .execute(&mut *tx)

@@ -258,8 +258,16 @@ async fn organizzazioni_create_resellers_whose_administrators_log_in_until_disab
             .next()
             .unwrap()
             .to_string();
+        // Its password was shown to the provider's administrator: it changes it first.
+        let ops = send(&app, get("/configurazione/operatori", Some(&gamma))).await;
+        assert_eq!(ops.location(), "/profilo#cambia-password");
+        let new = enc("la-password-di-gamma-2026");
+        let change = format!("attuale={}&nuova={new}&ripetuta={new}", enc(&password));
+        let r = send(&app, post("/api/profilo/password", &change, Some(&gamma), Some(ORIGIN), true)).await;
+        assert_eq!(r.location(), "/profilo?esito=password");
         let ops = send(&app, get("/configurazione/operatori", Some(&gamma))).await;
         assert!(ops.body.contains("gamma.admin") && !ops.body.contains("alfa.admin"), "{}", ops.body);
+        let form = format!("username=gamma.admin&password={new}&next=%2F");
 
         // Disabled: its session ends at once, and it cannot log in again; enabled: it can.
         let id = store

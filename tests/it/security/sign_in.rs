@@ -451,7 +451,12 @@ async fn the_profile_changes_the_password_and_ends_other_sessions() {
         let r = send(&app, req).await;
         let other = r.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
         let mine = login(&app, "profilo.prova").await;
+        // The password an administrator typed opens nothing but the profile until it is changed.
+        assert_eq!(send(&app, get("/recenti", Some(&mine))).await.location(), "/profilo#cambia-password");
+        let json = post("/api/scadenze/caselle", "", Some(&mine), Some(ORIGIN), false);
+        assert_eq!(send(&app, json).await.status, StatusCode::FORBIDDEN);
         let page = send(&app, get("/profilo", Some(&mine))).await.body;
+        assert!(page.contains("cambiarla prima di continuare"), "{page}");
         assert!(page.contains("<h1>Il mio profilo") && page.contains("Navigatore/1.0 (Prova)"), "{page}");
         assert!(page.contains("(questa sessione)") && page.contains("Termina sessione 2"), "{page}");
         assert!(
@@ -471,8 +476,12 @@ async fn the_profile_changes_the_password_and_ends_other_sessions() {
         ] {
             let r = send(&app, post("/api/profilo/password", &body, Some(&mine), Some(ORIGIN), true)).await;
             assert_eq!(r.location(), format!("/profilo?errore={}#cambia-password", why.code()));
-            // Nothing changed: the other session still works.
-            assert_eq!(send(&app, get("/recenti", Some(&other))).await.status, StatusCode::OK);
+            // Nothing changed: the other session still works, and still only on the profile.
+            assert_eq!(send(&app, get("/profilo", Some(&other))).await.status, StatusCode::OK);
+            assert_eq!(
+                send(&app, get("/recenti", Some(&other))).await.location(),
+                "/profilo#cambia-password"
+            );
         }
         let page = send(&app, get("/profilo?errore=attuale", Some(&mine))).await.body;
         assert!(page.contains("La password attuale non è corretta"), "{page}");
