@@ -40,17 +40,20 @@ pub fn contract_kind(bytes: &[u8]) -> Result<&'static str, ContractFileError> {
     if head.windows(5).any(|w| w == b"%PDF-") {
         return Ok("PDF");
     }
-    // CAdES: a DER SEQUENCE holding the PKCS#7 signedData OID 1.2.840.113549.1.7.2 first.
-    const SIGNED_DATA: [u8; 11] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
-    let start = &bytes[..bytes.len().min(32)];
-    if bytes[0] == 0x30 && start.windows(SIGNED_DATA.len()).any(|w| w == SIGNED_DATA) {
-        return Ok("P7M");
-    }
-    // The same envelope in PEM, as some signing tools save it.
-    if bytes.starts_with(b"-----BEGIN PKCS7-----") || bytes.starts_with(b"-----BEGIN CMS-----") {
+    if is_cades(bytes) {
         return Ok("P7M");
     }
     Err(ContractFileError::NotAContract)
+}
+
+/// A CAdES envelope (`.p7m`) by its first bytes: a DER SEQUENCE holding the PKCS#7 signedData
+/// OID 1.2.840.113549.1.7.2 first, or the same in PEM, as some signing tools save it. The
+/// signed contract and an order's documents both use this one test.
+pub fn is_cades(bytes: &[u8]) -> bool {
+    const SIGNED_DATA: [u8; 11] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
+    let start = &bytes[..bytes.len().min(32)];
+    let der = bytes.first() == Some(&0x30) && start.windows(SIGNED_DATA.len()).any(|w| w == SIGNED_DATA);
+    der || bytes.starts_with(b"-----BEGIN PKCS7-----") || bytes.starts_with(b"-----BEGIN CMS-----")
 }
 
 /// Why a signed contract was refused after its signature was checked (`pec-signature`).

@@ -179,13 +179,7 @@ pub fn document_format(bytes: &[u8]) -> Result<DocumentFormat, DocumentRefusal> 
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         return Ok(DocumentFormat::Png);
     }
-    // CAdES: a DER SEQUENCE holding the PKCS#7 signedData OID 1.2.840.113549.1.7.2 first.
-    const SIGNED_DATA: [u8; 11] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
-    let start = &bytes[..bytes.len().min(32)];
-    if bytes[0] == 0x30 && start.windows(SIGNED_DATA.len()).any(|w| w == SIGNED_DATA) {
-        return Ok(DocumentFormat::P7m);
-    }
-    if bytes.starts_with(b"-----BEGIN PKCS7-----") || bytes.starts_with(b"-----BEGIN CMS-----") {
+    if crate::contract::is_cades(bytes) {
         return Ok(DocumentFormat::P7m);
     }
     Err(DocumentRefusal::Format)
