@@ -32,8 +32,14 @@ pub async fn change_password(attuale: String, nuova: String, ripetuta: String) -
     let me = crate::server::require()?;
     let state = crate::server::state()?;
     let current = crate::server::auth::current_session_hash().ok_or(AppError::Unauthorized)?;
-    let done =
-        crate::usecases::profile::change_password(&state, &me, &current, &attuale, &nuova, &ripetuta).await?;
+    let source = use_context::<http::request::Parts>()
+        .and_then(|p| state.throttle.client_ip(&p))
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    let done = crate::usecases::profile::change_password(
+        &state, &me, &source, &current, &attuale, &nuova, &ripetuta,
+    )
+    .await?;
     let notice = done.map_or_else(ProfileNotice::Refused, |()| ProfileNotice::PasswordChanged);
     crate::server::redirect::redirect(&crate::routes::profile_after(notice));
     Ok(())

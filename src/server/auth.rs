@@ -225,6 +225,39 @@ pub async fn sign_in(
     Ok(SignIn { to: login_refused(refusal, &user, safe_next(next)), cookie: None })
 }
 
+/// An operator's own password typed again ("Password attuale" on Il mio profilo), counted with
+/// the failed logins of the name from `source`: a stolen session guesses no faster than the
+/// login page, and a locked name's password is not checked at all.
+pub async fn recheck_password(
+    store: &Store,
+    throttle: &Throttle,
+    settings: &crate::domain::settings::Settings,
+    op: &Operator,
+    password: &str,
+    source: &str,
+) -> Result<bool, AppError> {
+    if password.len() > PASSWORD_INPUT_MAX {
+        return Ok(false);
+    }
+    throttle.check_user(&op.username)?;
+    let now = Utc::now();
+    let lock_until = stamp(now + LOCK_TIME);
+    let claim = store
+        .claim_login_attempt(&op.username, source, settings.lockout_failures, &lock_until, LOCK_TIME)
+        .await?;
+    if claim.locked {
+        return Ok(false);
+    }
+    let record = store.login_record(&op.username).await?.ok_or(AppError::Unauthorized)?;
+    let right = verify_password_async(throttle, password, &record.password_hash).await?;
+    if right {
+        store.forget_login_failures(&op.username, source).await?;
+    } else if claim.ordinal >= settings.lockout_failures {
+        store.lock_login(&op.username, source, &lock_until).await?;
+    }
+    Ok(right)
+}
+
 /// Ends the session of this token.
 pub async fn logout(store: &Store, op: &Operator, token: &str) -> Result<(), AppError> {
     store

@@ -4,7 +4,7 @@
 
 use crate::domain::auth::{new_password, Operator, PasswordChangeRefusal, SessionRow};
 use crate::error::AppError;
-use crate::server::auth::{hash_password_async, verify_password_async, PASSWORD_INPUT_MAX};
+use crate::server::auth::{hash_password_async, recheck_password, PASSWORD_INPUT_MAX};
 use crate::server::AppState;
 use crate::store::{AuditRecord, Store};
 
@@ -22,12 +22,14 @@ pub async fn sessions(store: &Store, op: &Operator, current: &str) -> Result<Vec
     Ok(rows)
 }
 
-/// "Cambia password": the current password checked (behind the hashing queue), the new one by
-/// the operators' rules and typed twice; then stored, and every other session of the operator
-/// ends. Nothing changes on a refusal.
+/// "Cambia password": the current password checked (behind the hashing queue, counted with the
+/// failed logins of the name from `source`), the new one by the operators' rules and typed
+/// twice; then stored, and every other session of the operator ends. Nothing changes on a
+/// refusal.
 pub async fn change_password(
     state: &AppState,
     op: &Operator,
+    source: &str,
     current_session: &str,
     current: &str,
     new: &str,
@@ -39,9 +41,8 @@ pub async fn change_password(
     if new.len() > PASSWORD_INPUT_MAX || new_password(new).is_err() {
         return Ok(Err(PasswordChangeRefusal::Rules));
     }
-    let record = state.store.login_record(&op.username).await?.ok_or(AppError::Unauthorized)?;
-    let right = current.len() <= PASSWORD_INPUT_MAX
-        && verify_password_async(&state.throttle, current, &record.password_hash).await?;
+    let settings = state.store.settings_in_force().await?;
+    let right = recheck_password(&state.store, &state.throttle, &settings, op, current, source).await?;
     if !right {
         state.store.audit(&AuditRecord::by(op, "PASSWORD_ATTUALE_ERRATA", "operatore", &op.username)).await?;
         return Ok(Err(PasswordChangeRefusal::WrongCurrent));

@@ -532,3 +532,45 @@ async fn the_profile_changes_the_password_and_ends_other_sessions() {
         assert!(log.items.iter().any(|e| e.action == "SESSIONE_TERMINATA"));
     }
 }
+
+/// A stolen session must not guess the operator's password faster than the login may: wrong
+/// "Password attuale" on Il mio profilo count with the failed logins of that name, and after as
+/// many as lock it, even the right one is refused until the lock ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_current_passwords_count_toward_the_lock_out() {
+    use pec_manager::domain::auth::PasswordChangeRefusal;
+    for store in common::stores().await {
+        let app = app(&store);
+        let cookie = login(&app, "beta").await;
+        let limit = store.settings_in_force().await.unwrap().lockout_failures;
+        let change = |current: &str| {
+            let new = enc("una-nuova-password-2026");
+            format!("attuale={}&nuova={new}&ripetuta={new}", enc(current))
+        };
+        let refused =
+            format!("/profilo?errore={}#cambia-password", PasswordChangeRefusal::WrongCurrent.code());
+        for i in 0..limit {
+            let r = send(
+                &app,
+                post(
+                    "/api/profilo/password",
+                    &change(&format!("tentativo-{i}-sbagliato")),
+                    Some(&cookie),
+                    Some(ORIGIN),
+                    true,
+                ),
+            )
+            .await;
+            assert_eq!(r.location(), refused);
+        }
+        let r = send(
+            &app,
+            post("/api/profilo/password", &change(common::PASSWORD), Some(&cookie), Some(ORIGIN), true),
+        )
+        .await;
+        assert_eq!(r.location(), refused, "the right password was tried past the lock-out");
+        assert!(store.login_record("beta").await.unwrap().is_some());
+        let admin = common::operator(&store, "admin").await;
+        assert!(store.unlock_operator(&admin, "beta").await.unwrap());
+    }
+}
