@@ -522,10 +522,13 @@ async fn the_profile_changes_the_password_and_ends_other_sessions() {
         let r =
             send(&app, post("/api/profilo/termina", "sessione=00", Some(&mine), Some(ORIGIN), true)).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        // Another operator's sessions are out of reach.
+        // Another operator's sessions are out of reach; its own other sessions end.
+        let alfa_elsewhere = login(&app, "alfa").await;
         let alfa = login(&app, "alfa").await;
         let r = send(&app, post("/api/profilo/termina-altre", "", Some(&alfa), Some(ORIGIN), true)).await;
         assert_eq!(r.location(), "/profilo?esito=sessioni");
+        assert!(send(&app, get("/recenti", Some(&alfa_elsewhere))).await.location().starts_with("/accesso"));
+        assert_eq!(send(&app, get("/recenti", Some(&alfa))).await.status, StatusCode::OK);
         assert_eq!(send(&app, get("/recenti", Some(&mine))).await.status, StatusCode::OK);
         let log = store.audit_entries(op.scope(), &Default::default(), 1, 30).await.unwrap();
         assert!(log.items.iter().any(|e| e.action == "PASSWORD_CAMBIATA" && e.object_id == "profilo.prova"));
