@@ -206,7 +206,8 @@ impl Store {
             return Ok(DocumentChange::NotFound);
         };
         let doc_type: String = doc.try_get("doc_type")?;
-        // The order's row first: a fulfilment holding it finishes before this is decided.
+        // The order's row first: a fulfilment, or another removal, holding it finishes before
+        // this is decided.
         let claimed =
             sqlx::query("UPDATE orders SET document_count = document_count - 1 WHERE id = $1 AND state = $2")
                 .bind(order_id)
@@ -218,7 +219,18 @@ impl Store {
             tx.rollback().await?;
             return Ok(DocumentChange::Refused(DocumentRefusal::NotBooked));
         }
-        sqlx::query("DELETE FROM order_documents WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        // Decided by the statement that removes it: a concurrent removal of the same document
+        // finds nothing here, and its decrement is rolled back with it.
+        let removed = sqlx::query("DELETE FROM order_documents WHERE id = $1 AND order_id = $2")
+            .bind(id)
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if removed != 1 {
+            tx.rollback().await?;
+            return Ok(DocumentChange::NotFound);
+        }
         let record = AuditRecord::by(op, "DOCUMENTO_RIMOSSO", "ordine", number.as_str())
             .before(format!("documento {id}: {doc_type}"));
         audit_in(&mut tx, &record).await?;
@@ -249,6 +261,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            if n == 0 {
+                // Another process purged it a moment ago: no second audit line.
+                continue;
+            }
             sqlx::query("UPDATE orders SET document_count = 0 WHERE id = $1")
                 .bind(order_id)
                 .execute(&mut *tx)
